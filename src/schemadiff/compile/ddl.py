@@ -1,0 +1,244 @@
+"""Model objects -> SQL statements, one function per statement kind.
+
+Statements sqlglot models well (CREATE TABLE with its columns and constraints,
+ALTER TABLE … ADD CONSTRAINT, COMMENT ON, CREATE SCHEMA, CREATE TYPE … AS ENUM)
+are built as sqlglot expression trees and printed with the postgres dialect.
+Statements it has no node for, or would print lossily (CREATE INDEX with
+operator classes or NULLS NOT DISTINCT, CREATE EXTENSION, RLS, CREATE POLICY),
+are built here as the smallest correct text, with every name quoted by
+``quote_ident``.
+
+Expressions from the spec (defaults, checks, predicates, policies) are carried
+as opaque ``exp.Var`` nodes: printed exactly as written, never re-rendered.
+sqlglot would otherwise rewrite ``now()`` as ``CURRENT_TIMESTAMP``, which
+PostgreSQL 16+ stores differently, and the database would drift from its spec.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from ..identifiers import quote_ident, quote_literal, quote_qualified
+from ..model import (
+    CheckConstraint, Column, EnumType, Extension, FkAction, ForeignKey, Identity, Index, NullsOrder,
+    Policy, PolicyCommand, PrimaryKey, SortOrder, Table, UniqueConstraint,
+)
+from .statements import Statement
+
+DIALECT = "postgres"
+
+
+def _ident(name: str) -> exp.Identifier:
+    text = quote_ident(name)
+    return exp.Identifier(this=name, quoted=text != name)
+
+
+def _table(schema: str, name: str) -> exp.Table:
+    return exp.Table(this=_ident(name), db=_ident(schema))
+
+
+def _raw(text: str) -> exp.Var:
+    """SQL text already checked to be one expression (see ``expressions``)."""
+    return exp.Var(this=text)
+
+
+def _type(type_text: str) -> exp.DataType:
+    """The canonical type text, printed verbatim."""
+    return exp.DataType(this=exp.DataType.Type.USERDEFINED, kind=type_text)
+
+
+def _sql(node: exp.Expression, pretty: bool = False) -> str:
+    return node.sql(dialect=DIALECT, pretty=pretty)
+
+
+# -- columns and constraints --------------------------------------------------
+
+def column_def(col: Column) -> exp.ColumnDef:
+    constraints = []
+    if col.collation:
+        constraints.append(exp.ColumnConstraint(kind=exp.CollateColumnConstraint(this=_ident(col.collation))))
+    if col.identity is not None:
+        constraints.append(exp.ColumnConstraint(
+            kind=exp.GeneratedAsIdentityColumnConstraint(this=col.identity is Identity.ALWAYS)))
+    if col.generated is not None:
+        constraints.append(exp.ColumnConstraint(kind=exp.ComputedColumnConstraint(
+            this=exp.Paren(this=_raw(col.generated)), persisted=True)))
+    if col.default is not None:
+        constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=_raw(col.default))))
+    if not col.nullable:
+        constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+    return exp.ColumnDef(this=_ident(col.name), kind=_type(col.type), constraints=constraints)
+
+
+def _columns(names) -> list[exp.Identifier]:
+    return [_ident(n) for n in names]
+
+
+def primary_key_node(pk: PrimaryKey) -> exp.Constraint:
+    return exp.Constraint(this=_ident(pk.name), expressions=[exp.PrimaryKey(expressions=_columns(pk.columns))])
+
+
+def _deferrable(deferrable: bool, initially_deferred: bool) -> list[exp.Var]:
+    options = []
+    if deferrable:
+        options.append(exp.Var(this="DEFERRABLE"))
+        if initially_deferred:
+            options.append(exp.Var(this="INITIALLY DEFERRED"))
+    return options
+
+
+def unique_node(u: UniqueConstraint) -> exp.Constraint:
+    node = exp.UniqueColumnConstraint(
+        this=exp.Schema(expressions=_columns(u.columns)),
+        nulls=u.nulls_not_distinct or None,
+        options=_deferrable(u.deferrable, u.initially_deferred) or None,
+    )
+    return exp.Constraint(this=_ident(u.name), expressions=[node])
+
+
+def check_node(c: CheckConstraint) -> exp.Constraint:
+    return exp.Constraint(this=_ident(c.name), expressions=[exp.CheckColumnConstraint(this=_raw(c.expression))])
+
+
+_ACTIONS = {
+    FkAction.RESTRICT: "RESTRICT", FkAction.CASCADE: "CASCADE", FkAction.SET_NULL: "SET NULL",
+    FkAction.SET_DEFAULT: "SET DEFAULT",
+}
+
+
+def foreign_key_node(fk: ForeignKey) -> exp.Constraint:
+    options = []
+    if fk.on_delete is not FkAction.NO_ACTION:
+        options.append(f"ON DELETE {_ACTIONS[fk.on_delete]}")
+    if fk.on_update is not FkAction.NO_ACTION:
+        options.append(f"ON UPDATE {_ACTIONS[fk.on_update]}")
+    options += [v.this for v in _deferrable(fk.deferrable, fk.initially_deferred)]
+    reference = exp.Reference(
+        this=exp.Schema(this=_table(fk.ref_table.schema, fk.ref_table.name), expressions=_columns(fk.ref_columns)),
+        options=options or None,
+    )
+    return exp.Constraint(this=_ident(fk.name),
+                          expressions=[exp.ForeignKey(expressions=_columns(fk.columns), reference=reference)])
+
+
+# -- statements ---------------------------------------------------------------
+
+def create_extension(x: Extension) -> Statement:
+    sql = f"CREATE EXTENSION IF NOT EXISTS {quote_ident(x.name)}"
+    if x.schema:
+        sql += f" WITH SCHEMA {quote_ident(x.schema)}"
+    return Statement(sql, "create_extension", f"extension {x.name}")
+
+
+def create_schema(name: str) -> Statement:
+    return Statement(_sql(exp.Create(this=_ident(name), kind="SCHEMA")), "create_schema", f"schema {name}")
+
+
+def create_enum(e: EnumType) -> Statement:
+    node = exp.Create(
+        this=_table(e.schema, e.name), kind="TYPE",
+        expression=exp.DataType(this=exp.DataType.Type.ENUM,
+                                expressions=[exp.Literal.string(v) for v in e.values]),
+    )
+    sql = _sql(node)
+    expected_tail = "AS ENUM (" + ", ".join(quote_literal(v) for v in e.values) + ")"
+    if not sql.endswith(expected_tail):  # never trust a printer with user text
+        sql = f"CREATE TYPE {quote_qualified(e.schema, e.name)} {expected_tail}"
+    return Statement(sql, "create_enum", f"type {e.schema}.{e.name}")
+
+
+def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
+    elements: list[exp.Expression] = [column_def(c) for c in t.columns]
+    if t.primary_key:
+        elements.append(primary_key_node(t.primary_key))
+    elements += [unique_node(u) for u in t.uniques]
+    elements += [check_node(c) for c in t.checks]
+    elements += [foreign_key_node(k) for k in inline_fks]
+    # One element per line: each element is printed by sqlglot; only the
+    # layout is ours (sqlglot's pretty mode splits column lists over lines).
+    head = _sql(exp.Create(this=_table(t.schema, t.name), kind="TABLE"))
+    body = ",\n".join("  " + _sql(e) for e in elements)
+    return Statement(f"{head} (\n{body}\n)", "create_table", f"table {t.schema}.{t.name}")
+
+
+def add_foreign_key(t: Table, fk: ForeignKey) -> Statement:
+    node = exp.Alter(this=_table(t.schema, t.name), kind="TABLE",
+                     actions=[exp.AddConstraint(expressions=[foreign_key_node(fk)])])
+    return Statement(_sql(node), "add_foreign_key", f"foreign key {fk.name} on {t.schema}.{t.name}")
+
+
+def create_index(t: Table, ix: Index) -> Statement:
+    keys = []
+    for e in ix.elements:
+        key = quote_ident(e.column) if e.column is not None else f"({e.expression})"
+        if e.collation:
+            key += f" COLLATE {quote_ident(e.collation)}"
+        if e.opclass:
+            key += f" {e.opclass}"
+        if e.order is SortOrder.DESC:
+            key += " DESC"
+        if e.nulls is NullsOrder.FIRST:
+            key += " NULLS FIRST"
+        elif e.nulls is NullsOrder.LAST:
+            key += " NULLS LAST"
+        keys.append(key)
+    sql = "CREATE UNIQUE INDEX " if ix.unique else "CREATE INDEX "
+    sql += f"{quote_ident(ix.name)} ON {quote_qualified(t.schema, t.name)}"
+    if ix.method != "btree":
+        sql += f" USING {ix.method}"
+    sql += " (" + ", ".join(keys) + ")"
+    if ix.include:
+        sql += " INCLUDE (" + ", ".join(quote_ident(c) for c in ix.include) + ")"
+    if ix.nulls_not_distinct:
+        sql += " NULLS NOT DISTINCT"
+    if ix.where is not None:
+        sql += f" WHERE {ix.where}"
+    return Statement(sql, "create_index", f"index {t.schema}.{ix.name}")
+
+
+def enable_rls(t: Table) -> Statement:
+    return Statement(f"ALTER TABLE {quote_qualified(t.schema, t.name)} ENABLE ROW LEVEL SECURITY",
+                     "enable_rls", f"row level security on {t.schema}.{t.name}")
+
+
+def force_rls(t: Table) -> Statement:
+    return Statement(f"ALTER TABLE {quote_qualified(t.schema, t.name)} FORCE ROW LEVEL SECURITY",
+                     "force_rls", f"forced row level security on {t.schema}.{t.name}")
+
+
+def create_policy(t: Table, p: Policy) -> Statement:
+    sql = f"CREATE POLICY {quote_ident(p.name)} ON {quote_qualified(t.schema, t.name)}"
+    if not p.permissive:
+        sql += " AS RESTRICTIVE"
+    if p.command is not PolicyCommand.ALL:
+        sql += f" FOR {p.command.value.upper()}"
+    roles = ", ".join("PUBLIC" if r == "public" else quote_ident(r) for r in p.roles)
+    if roles != "PUBLIC":
+        sql += f" TO {roles}"
+    if p.using is not None:
+        sql += f" USING ({p.using})"
+    if p.with_check is not None:
+        sql += f" WITH CHECK ({p.with_check})"
+    return Statement(sql, "create_policy", f"policy {p.name} on {t.schema}.{t.name}")
+
+
+def _comment(kind: str, target: exp.Expression, text: str, obj: str) -> Statement:
+    node = exp.Comment(this=target, kind=kind, expression=exp.Literal.string(text))
+    return Statement(_sql(node), "comment", obj)
+
+
+def comment_on_table(t: Table) -> Statement:
+    return _comment("TABLE", _table(t.schema, t.name), t.comment or "", f"comment on table {t.schema}.{t.name}")
+
+
+def comment_on_column(t: Table, c: Column) -> Statement:
+    target = exp.Column(this=_ident(c.name), table=_ident(t.name), db=_ident(t.schema))
+    return _comment("COLUMN", target, c.comment or "", f"comment on column {t.schema}.{t.name}.{c.name}")
+
+
+def comment_on_index(t: Table, ix: Index) -> Statement:
+    return _comment("INDEX", _table(t.schema, ix.name), ix.comment or "", f"comment on index {t.schema}.{ix.name}")
+
+
+def comment_on_type(e: EnumType) -> Statement:
+    return _comment("TYPE", _table(e.schema, e.name), e.comment or "", f"comment on type {e.schema}.{e.name}")

@@ -1,0 +1,79 @@
+"""A whole schema -> the DDL that creates it in an empty database.
+
+Order: extensions, schemas, enums, tables in foreign-key order (a foreign key
+whose target is created later, or that closes a cycle, is added after all
+tables), then indexes, row level security, policies, comments. Ties are broken
+by qualified name, so the same model always gives byte-identical SQL.
+"""
+
+from __future__ import annotations
+
+from ..model import ForeignKey, QualifiedName, Schema, Table
+from . import ddl
+from .statements import Statement
+
+
+def table_order(tables: tuple[Table, ...]) -> list[Table]:
+    """Tables with every managed FK target before its referrer where possible.
+
+    Kahn's algorithm over the managed tables, always taking the smallest ready
+    name; when only cycles remain, the smallest remaining table goes next and
+    its forward references become ALTER TABLE statements.
+    """
+    by_name = {t.qualified: t for t in tables}
+    deps: dict[QualifiedName, set[QualifiedName]] = {
+        t.qualified: {k.ref_table for k in t.foreign_keys if k.ref_table in by_name and k.ref_table != t.qualified}
+        for t in tables
+    }
+    done: set[QualifiedName] = set()
+    out: list[Table] = []
+    remaining = sorted(by_name)
+    while remaining:
+        ready = [q for q in remaining if deps[q] <= done]
+        chosen = ready[0] if ready else remaining[0]
+        out.append(by_name[chosen])
+        done.add(chosen)
+        remaining.remove(chosen)
+    return out
+
+
+def compile_schema(schema: Schema) -> list[Statement]:
+    out: list[Statement] = []
+    out += [ddl.create_extension(x) for x in schema.extensions]
+    out += [ddl.create_schema(s) for s in schema.schemas]
+    out += [ddl.create_enum(e) for e in schema.enums]
+
+    created: set[QualifiedName] = set()
+    deferred: list[tuple[Table, ForeignKey]] = []
+    for t in table_order(schema.tables):
+        inline = []
+        for fk in t.foreign_keys:
+            if fk.ref_table in created or fk.ref_table == t.qualified or schema.table(fk.ref_table) is None:
+                inline.append(fk)
+            else:
+                deferred.append((t, fk))
+        out.append(ddl.create_table(t, inline))
+        created.add(t.qualified)
+    out += [ddl.add_foreign_key(t, fk) for t, fk in deferred]
+
+    tables = schema.tables  # sorted by qualified name
+    out += [ddl.create_index(t, ix) for t in tables for ix in t.indexes]
+    out += [ddl.enable_rls(t) for t in tables if t.rls_enabled]
+    out += [ddl.force_rls(t) for t in tables if t.rls_forced]
+    out += [ddl.create_policy(t, p) for t in tables for p in t.policies]
+    out += [ddl.comment_on_type(e) for e in schema.enums if e.comment is not None]
+    for t in tables:
+        if t.comment is not None:
+            out.append(ddl.comment_on_table(t))
+        out += [ddl.comment_on_column(t, c) for c in t.columns if c.comment is not None]
+        out += [ddl.comment_on_index(t, ix) for ix in t.indexes if ix.comment is not None]
+    return out
+
+
+def render_script(statements: list[Statement], header: str | None = None) -> str:
+    """Statements as a psql-runnable script: one per paragraph, each ended by ';'."""
+    parts = []
+    if header:
+        parts.append("\n".join(f"-- {line}" if line else "--" for line in header.splitlines()))
+    parts += [s.sql + ";" for s in statements]
+    return "\n\n".join(parts) + "\n"

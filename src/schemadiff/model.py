@@ -1,0 +1,219 @@
+"""The typed picture of a PostgreSQL schema.
+
+One model serves both sides of a comparison: the spec loader produces it from
+YAML, the introspector from the catalogs. Everything is frozen and ordered, so
+two models built from the same schema compare equal and hash alike.
+
+Canonical forms (what makes "like with like" possible):
+- names are exact strings, never case-folded and never quoted;
+- ``Column.type`` is the text ``format_type()`` prints with ``search_path``
+  set to ``pg_catalog``: built-in types bare (``character varying(255)``,
+  ``timestamp with time zone``, ``numeric(12,2)``, ``text[]``), every other type
+  schema-qualified and quoted where needed (``public."MessageRole"``);
+- expressions are SQL text, each one already checked to be exactly one
+  expression.
+
+This module imports nothing of ours and renders no SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Identity(str, Enum):
+    ALWAYS = "always"
+    BY_DEFAULT = "by default"
+
+
+class FkAction(str, Enum):
+    NO_ACTION = "no action"
+    RESTRICT = "restrict"
+    CASCADE = "cascade"
+    SET_NULL = "set null"
+    SET_DEFAULT = "set default"
+
+
+class SortOrder(str, Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class NullsOrder(str, Enum):
+    FIRST = "first"
+    LAST = "last"
+
+
+class PolicyCommand(str, Enum):
+    ALL = "all"
+    SELECT = "select"
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, order=True)
+class QualifiedName:
+    schema: str
+    name: str
+
+    def __str__(self) -> str:  # for messages only, never for SQL
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    identity: Identity | None = None
+    generated: str | None = None  # expression of a STORED generated column
+    collation: str | None = None  # exact collation name, e.g. "C" or "en_US"
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class PrimaryKey:
+    name: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UniqueConstraint:
+    name: str
+    columns: tuple[str, ...]
+    nulls_not_distinct: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+
+@dataclass(frozen=True)
+class CheckConstraint:
+    name: str
+    expression: str
+    no_inherit: bool = False
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_table: QualifiedName
+    ref_columns: tuple[str, ...]
+    on_delete: FkAction = FkAction.NO_ACTION
+    on_update: FkAction = FkAction.NO_ACTION
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+
+@dataclass(frozen=True)
+class IndexElement:
+    """One key of an index: a column name or an expression, never both."""
+
+    column: str | None = None
+    expression: str | None = None
+    order: SortOrder = SortOrder.ASC
+    nulls: NullsOrder | None = None  # None: the default for the order
+    opclass: str | None = None
+    collation: str | None = None
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    elements: tuple[IndexElement, ...]
+    unique: bool = False
+    method: str = "btree"
+    where: str | None = None
+    include: tuple[str, ...] = ()
+    nulls_not_distinct: bool = False
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    command: PolicyCommand = PolicyCommand.ALL
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    with_check: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    schema: str
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: PrimaryKey | None = None
+    uniques: tuple[UniqueConstraint, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    policies: tuple[Policy, ...] = ()
+    comment: str | None = None
+
+    @property
+    def qualified(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+
+@dataclass(frozen=True)
+class EnumType:
+    schema: str
+    name: str
+    values: tuple[str, ...]
+    comment: str | None = None
+
+    @property
+    def qualified(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class Extension:
+    name: str
+    schema: str | None = None  # None: wherever CREATE EXTENSION puts it
+
+
+@dataclass(frozen=True)
+class External:
+    """Objects the spec references but never creates, alters or drops."""
+
+    tables: tuple[QualifiedName, ...] = ()
+    functions: tuple[QualifiedName, ...] = ()
+    types: tuple[QualifiedName, ...] = ()
+    roles: tuple[str, ...] = ()
+    schemas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A whole managed schema: what a spec describes or a database holds.
+
+    ``schemas`` are the namespaces the spec creates (``public`` and other
+    pre-existing namespaces are not listed). Tables and enums are sorted by
+    qualified name, extensions by name.
+    """
+
+    schemas: tuple[str, ...] = ()
+    extensions: tuple[Extension, ...] = ()
+    enums: tuple[EnumType, ...] = ()
+    tables: tuple[Table, ...] = ()
+    external: External = field(default_factory=External)
+
+    def table(self, qualified: QualifiedName) -> Table | None:
+        for table in self.tables:
+            if table.qualified == qualified:
+                return table
+        return None

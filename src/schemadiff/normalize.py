@@ -1,0 +1,198 @@
+"""Canonical type text: what PostgreSQL's ``format_type()`` prints.
+
+A spec may say ``varchar(255)``, ``int``, ``timestamptz`` or ``decimal(12,2)``;
+the catalog says ``character varying(255)``, ``integer``,
+``timestamp with time zone`` and ``numeric(12,2)``. The type text is parsed
+with PostgreSQL's own grammar (pglast), then printed the way ``format_type``
+prints it, so a spec and an introspected database compare like with like.
+
+User-defined types (enums, extension types) are resolved by the caller, which
+knows the spec's names; this module answers for built-in types only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pglast import parse_sql
+from pglast.parser import ParseError
+
+from .identifiers import quote_ident
+
+
+class TypeError_(ValueError):
+    """A type the spec language cannot express (message says why)."""
+
+
+# pg_catalog internal names -> (display name, how typmods print)
+_BUILTIN_INTERNAL = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+}
+
+# Types format_type() prints under their own name, no modifiers allowed.
+_PLAIN = frozenset(
+    """
+    text uuid json jsonb xml bytea date money inet cidr macaddr macaddr8
+    tsvector tsquery oid regclass regtype regproc regprocedure point line lseg
+    box path polygon circle int4range int8range numrange tsrange tstzrange
+    daterange int4multirange int8multirange nummultirange tsmultirange
+    tstzmultirange datemultirange pg_lsn txid_snapshot pg_snapshot jsonpath
+    """.split()
+)
+
+_SERIALS = {"serial": "integer", "serial4": "integer", "bigserial": "bigint",
+            "serial8": "bigint", "smallserial": "smallint", "serial2": "smallint"}
+
+# Interval field masks (typmod bits, src/include/utils/datetime.h) as printed.
+_INTERVAL_FIELDS = {
+    1 << 2: "year", 1 << 1: "month", 1 << 3: "day", 1 << 10: "hour",
+    1 << 11: "minute", 1 << 12: "second",
+    (1 << 2) | (1 << 1): "year to month",
+    (1 << 3) | (1 << 10): "day to hour",
+    (1 << 3) | (1 << 10) | (1 << 11): "day to minute",
+    (1 << 3) | (1 << 10) | (1 << 11) | (1 << 12): "day to second",
+    (1 << 10) | (1 << 11): "hour to minute",
+    (1 << 10) | (1 << 11) | (1 << 12): "hour to second",
+    (1 << 11) | (1 << 12): "minute to second",
+}
+_INTERVAL_FULL_RANGE = 0x7FFF
+
+
+@dataclass(frozen=True)
+class ParsedType:
+    """A type name as the grammar read it: ``names`` folded as SQL folds them."""
+
+    names: tuple[str, ...]
+    typmods: tuple[int, ...]
+    array: bool
+
+
+def parse_type(text: str) -> ParsedType:
+    """Parse ``text`` as exactly one SQL type name."""
+    if not text or not text.strip():
+        raise TypeError_("the type is empty")
+    if ";" in text or "--" in text or "/*" in text:
+        raise TypeError_(f"{text!r} is not a type name")
+    try:
+        stmts = parse_sql(f"SELECT NULL::{text}")
+    except ParseError as exc:
+        raise TypeError_(f"{text!r} is not a type name ({exc})") from None
+    stmt = stmts[0].stmt if len(stmts) == 1 else None
+    target = stmt.targetList if stmt is not None and stmt.targetList else ()
+    if (
+        stmt is None
+        or len(target) != 1
+        or stmt.fromClause
+        or stmt.whereClause
+        or type(target[0].val).__name__ != "TypeCast"
+    ):
+        raise TypeError_(f"{text!r} is not a type name")
+    type_name = target[0].val.typeName
+    typmods: list[int] = []
+    for mod in type_name.typmods or ():
+        val = getattr(mod, "val", None)
+        ival = getattr(val, "ival", None)
+        if ival is None:
+            raise TypeError_(f"{text!r}: type modifiers must be integers")
+        typmods.append(int(ival))
+    return ParsedType(
+        names=tuple(n.sval for n in type_name.names),
+        typmods=tuple(typmods),
+        array=bool(type_name.arrayBounds),
+    )
+
+
+def _mods(typmods: tuple[int, ...]) -> str:
+    return "(" + ",".join(str(m) for m in typmods) + ")" if typmods else ""
+
+
+def _builtin(parsed: ParsedType, text: str) -> str | None:
+    """format_type() text for a built-in type, or None if not built-in."""
+    names = parsed.names
+    if len(names) == 2 and names[0] == "pg_catalog":
+        internal = names[1]
+    elif len(names) == 1:
+        internal = names[0]
+    else:
+        return None
+    mods = parsed.typmods
+
+    def no_mods(display: str) -> str:
+        if mods:
+            raise TypeError_(f"{text!r}: type {display} takes no modifier")
+        return display
+
+    if internal in _SERIALS:
+        base = _SERIALS[internal]
+        raise TypeError_(
+            f"{text!r}: serial types create a hidden sequence; write "
+            f"`{{type: {base}, identity: by default}}` (an identity column) instead"
+        )
+    if internal in _BUILTIN_INTERNAL:
+        return no_mods(_BUILTIN_INTERNAL[internal])
+    if internal in ("varchar", "bpchar"):
+        display = "character varying" if internal == "varchar" else "character"
+        if len(mods) > 1:
+            raise TypeError_(f"{text!r}: {display} takes one length")
+        if not mods:
+            if internal == "varchar":
+                return display
+            return "bpchar" if len(names) == 1 else "character(1)"
+        return f"{display}({mods[0]})"
+    if internal == "numeric":
+        if len(mods) == 1:
+            return f"numeric({mods[0]},0)"
+        if len(mods) == 2:
+            return f"numeric({mods[0]},{mods[1]})"
+        if mods:
+            raise TypeError_(f"{text!r}: numeric takes a precision and a scale")
+        return "numeric"
+    if internal in ("timestamp", "timestamptz", "time", "timetz"):
+        zone = "with time zone" if internal.endswith("tz") else "without time zone"
+        base = internal.removesuffix("tz")
+        if len(mods) > 1:
+            raise TypeError_(f"{text!r}: {base} takes one precision")
+        precision = f"({mods[0]})" if mods else ""
+        return f"{base}{precision} {zone}"
+    if internal in ("bit", "varbit"):
+        display = "bit varying" if internal == "varbit" else "bit"
+        if len(mods) > 1:
+            raise TypeError_(f"{text!r}: {display} takes one length")
+        if not mods:
+            return display if internal == "varbit" or len(names) == 1 else "bit(1)"
+        return f"{display}({mods[0]})"
+    if internal == "interval":
+        if not mods:
+            return "interval"
+        fields = mods[0]
+        precision = mods[1] if len(mods) > 1 else None
+        out = "interval"
+        if fields != _INTERVAL_FULL_RANGE:
+            if fields not in _INTERVAL_FIELDS:
+                raise TypeError_(f"{text!r}: unsupported interval fields")
+            out += " " + _INTERVAL_FIELDS[fields]
+        if precision is not None:
+            out += f"({precision})"
+        return out
+    if internal in _PLAIN:
+        return no_mods(internal)
+    return None
+
+
+def canonical_builtin_type(text: str) -> tuple[str | None, ParsedType]:
+    """(format_type text or None when the name is not built in, the parse)."""
+    parsed = parse_type(text)
+    base = _builtin(parsed, text)
+    if base is not None and parsed.array:
+        base += "[]"
+    return base, parsed
+
+
+def qualified_type_text(schema: str, name: str, array: bool = False) -> str:
+    """How format_type() prints a type outside ``search_path``."""
+    return f"{quote_ident(schema)}.{quote_ident(name)}" + ("[]" if array else "")

@@ -1,0 +1,164 @@
+"""The spec file format, as pydantic models.
+
+These models are the single definition of what a spec file may say: the loader
+validates against them and ``schemas/*.json`` is generated from them. They hold
+the text as written; ``spec.build`` turns it into the canonical model.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+FORMAT_VERSION = 1
+
+Name = Annotated[StrictStr, Field(min_length=1)]
+Expr = Annotated[StrictStr, Field(min_length=1, description="One SQL expression, written as SQL.")]
+Action = Literal["no action", "restrict", "cascade", "set null", "set default"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class ColumnSpec(_Strict):
+    """A column. The shorthand `name: TYPE` means `{type: TYPE}` (nullable, no default)."""
+
+    type: Name = Field(description="A PostgreSQL type: `text`, `varchar(255)`, `numeric(12,2)`, "
+                                   "`timestamptz`, `text[]`, or the name of an enum of the spec.")
+    nullable: StrictBool = Field(True, description="false adds NOT NULL.")
+    default: Union[StrictStr, StrictBool, int, float, None] = Field(
+        None,
+        description="A SQL expression: `now()`, `gen_random_uuid()`, `0`, `false`. A text literal "
+                    "keeps its SQL quotes: `default: \"'system'\"`.")
+    primary_key: StrictBool = Field(False, description="This column alone is the primary key.")
+    unique: StrictBool = Field(False, description="A UNIQUE constraint on this column alone.")
+    check: Expr | None = Field(None, description="A CHECK constraint on this column (a SQL boolean expression).")
+    references: StrictStr | None = Field(
+        None, description="A foreign key: `table(column)` or `schema.table(column)`; `table` alone means its primary key.")
+    on_delete: Action | None = None
+    on_update: Action | None = None
+    identity: Literal["always", "by default"] | None = Field(
+        None, description="GENERATED ALWAYS / BY DEFAULT AS IDENTITY.")
+    generated: Expr | None = Field(None, description="GENERATED ALWAYS AS (expression) STORED.")
+    collation: Name | None = Field(None, description="A collation name, exact: `C`, `en_US`.")
+    comment: StrictStr | None = None
+
+
+class IndexColumnSpec(_Strict):
+    """One key of an index: `column` or `expression`, with its order."""
+
+    column: Name | None = None
+    expression: Expr | None = None
+    order: Literal["asc", "desc"] = "asc"
+    nulls: Literal["first", "last"] | None = None
+    opclass: Name | None = None
+    collation: Name | None = None
+
+
+IndexKey = Union[Name, IndexColumnSpec]
+
+
+class IndexSpec(_Strict):
+    """An index. The shorthand `name: [col, ...]` means `{columns: [col, ...]}`."""
+
+    columns: list[IndexKey] = Field(min_length=1, description="Column names, or `{column|expression, order, nulls}` keys.")
+    unique: StrictBool = False
+    method: Literal["btree", "hash", "gist", "gin", "spgist", "brin"] = "btree"
+    where: Expr | None = Field(None, description="The predicate of a partial index.")
+    include: list[Name] = Field(default_factory=list, description="Non-key columns (INCLUDE).")
+    nulls_not_distinct: StrictBool = False
+    comment: StrictStr | None = None
+
+
+class PrimaryKeySpec(_Strict):
+    columns: list[Name] = Field(min_length=1)
+    name: Name | None = None
+
+
+class UniqueSpec(_Strict):
+    columns: list[Name] = Field(min_length=1)
+    name: Name | None = None
+    nulls_not_distinct: StrictBool = False
+    deferrable: StrictBool = False
+    initially_deferred: StrictBool = False
+
+
+class CheckSpec(_Strict):
+    expression: Expr
+    name: Name | None = None
+
+
+class ForeignKeySpec(_Strict):
+    columns: list[Name] = Field(min_length=1)
+    references: StrictStr = Field(description="`table(col, ...)` or `schema.table(col, ...)`.")
+    name: Name | None = None
+    on_delete: Action | None = None
+    on_update: Action | None = None
+    deferrable: StrictBool = False
+    initially_deferred: StrictBool = False
+
+
+class PolicySpec(_Strict):
+    """A row-level security policy."""
+
+    for_: Literal["all", "select", "insert", "update", "delete"] = Field("all", alias="for")
+    to: list[Name] = Field(default_factory=lambda: ["public"], description="Roles; `public` means everyone.")
+    as_: Literal["permissive", "restrictive"] = Field("permissive", alias="as")
+    using: Expr | None = None
+    with_check: Expr | None = None
+
+
+class RlsSpec(_Strict):
+    enabled: StrictBool = Field(True, description="ALTER TABLE … ENABLE ROW LEVEL SECURITY.")
+    forced: StrictBool = Field(False, description="Also apply policies to the table's owner (FORCE).")
+    policies: dict[Name, PolicySpec] = Field(default_factory=dict)
+
+
+class TableSpec(_Strict):
+    """One table, in a file of its own."""
+
+    table: Name = Field(description="The table's exact name (`Lead` is the table SQL writes as \"Lead\").")
+    schema_: Name | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
+    comment: StrictStr | None = None
+    columns: dict[Name, Union[ColumnSpec, StrictStr]] = Field(
+        min_length=1, description="Columns in order: `name: TYPE` or `name: {type: ..., ...}`.")
+    primary_key: Union[list[Name], PrimaryKeySpec, None] = None
+    unique: list[Union[list[Name], UniqueSpec]] = Field(default_factory=list)
+    checks: list[Union[Expr, CheckSpec]] = Field(default_factory=list)
+    foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
+    indexes: dict[Name, Union[list[IndexKey], IndexSpec]] = Field(default_factory=dict)
+    rls: RlsSpec | None = None
+
+
+class EnumSpec(_Strict):
+    values: list[StrictStr] = Field(min_length=1)
+    schema_: Name | None = Field(None, alias="schema")
+    comment: StrictStr | None = None
+
+
+class ExtensionSpec(_Strict):
+    name: Name
+    schema_: Name | None = Field(None, alias="schema")
+
+
+class ExternalSpec(_Strict):
+    """Objects that exist already and are referenced, never created or changed."""
+
+    tables: list[Name] = Field(default_factory=list, description="FK targets: `tenant`, `auth.users`.")
+    functions: list[Name] = Field(default_factory=list, description="Functions called by expressions: `auth.uid`.")
+    types: list[Name] = Field(default_factory=list, description="Types used by columns: `public.citext`.")
+    roles: list[Name] = Field(default_factory=list, description="Roles named by policies: `authenticated`.")
+    schemas: list[Name] = Field(default_factory=list, description="Schemas that exist already (not created).")
+
+
+class RootSpec(_Strict):
+    """The spec root, `schemadiff.yaml`."""
+
+    version: Literal[1] = Field(description="The spec format version.")
+    schema_: Name = Field("public", alias="schema", description="The schema of unqualified names.")
+    schemas: list[Name] = Field(default_factory=list, description="Schemas the spec creates.")
+    extensions: list[Union[Name, ExtensionSpec]] = Field(default_factory=list)
+    enums: dict[Name, Union[list[StrictStr], EnumSpec]] = Field(default_factory=dict)
+    external: ExternalSpec = Field(default_factory=ExternalSpec)

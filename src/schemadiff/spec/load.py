@@ -1,0 +1,268 @@
+"""A spec directory -> the canonical ``model.Schema``.
+
+Layout: ``SPEC_DIR/schemadiff.yaml`` (the root: format version, default schema,
+extensions, enums, external objects) and one YAML file per table anywhere below
+it (``tables/lead.yaml``), read in sorted path order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..identifiers import NameSyntaxError
+from ..model import EnumType, Extension, External, QualifiedName, Schema
+from . import format as f
+from .context import FileContext
+from .errors import Mark, SpecError, SpecIssue
+from .names import qualify
+from .resolve import ResolveError, Resolver, check_identifier
+from .tables import TableBuilder
+from .validate import validate
+from .yamlread import read_yaml
+
+ROOT_NAMES = ("schemadiff.yaml", "schemadiff.yml")
+
+
+@dataclass
+class LoadedSpec:
+    schema: Schema
+    warnings: list[SpecIssue] = field(default_factory=list)
+    files: dict[QualifiedName, str] = field(default_factory=dict)  # table -> file
+
+
+def _display(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base.parent if base.name else base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def find_root(spec_dir: Path) -> Path:
+    if spec_dir.is_file() and spec_dir.name in ROOT_NAMES:
+        return spec_dir
+    if not spec_dir.exists():
+        raise SpecError([SpecIssue(None, f"spec directory {spec_dir} does not exist")])
+    if not spec_dir.is_dir():
+        raise SpecError([SpecIssue(None, f"{spec_dir} is not a directory")])
+    for name in ROOT_NAMES:
+        if (spec_dir / name).is_file():
+            return spec_dir / name
+    raise SpecError([SpecIssue(None, f"no schemadiff.yaml in {spec_dir}",
+                               hint="a spec directory starts with a root file: `version: 1`")])
+
+
+def load_spec(spec_dir: str | Path) -> LoadedSpec:
+    spec_dir = Path(spec_dir)
+    root_path = find_root(spec_dir)
+    base = root_path.parent
+    shown = lambda p: (Path(str(spec_dir)) / p.relative_to(base)).as_posix() if spec_dir.is_dir() else p.as_posix()  # noqa: E731
+
+    issues: list[SpecIssue] = []
+    warnings: list[SpecIssue] = []
+
+    root_file = shown(root_path)
+    root_data = read_yaml(root_path, root_file)
+    if root_data is None:
+        raise SpecError([SpecIssue(Mark(root_file, 1, 1), "the root file is empty", hint="start it with `version: 1`")])
+    if isinstance(root_data, dict) and "version" in root_data and root_data["version"] != f.FORMAT_VERSION:
+        raise SpecError([SpecIssue(root_data.value_marks["version"],
+                                   f"spec format version {root_data['version']!r} is not supported by this schemadiff",
+                                   hint=f"this schemadiff reads version {f.FORMAT_VERSION}")])
+    root = validate(f.RootSpec, root_data, root_file)
+    root_ctx = FileContext(root_file, root_data, issues, warnings)
+
+    table_files = sorted(
+        p for p in base.rglob("*")
+        if p.suffix in (".yaml", ".yml") and p.is_file() and p != root_path
+        and not any(part.startswith(".") for part in p.relative_to(base).parts)
+    )
+    parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
+    file_errors: list[SpecIssue] = []
+    for path in table_files:
+        display = shown(path)
+        try:
+            data = read_yaml(path, display)
+            if data is None:
+                raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
+                                           hint="a table file starts with `table: NAME`")])
+            if isinstance(data, dict) and "table" not in data:
+                raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
+                                           hint="each YAML file besides schemadiff.yaml describes one table; "
+                                                "enums and extensions belong in schemadiff.yaml")])
+            spec = validate(f.TableSpec, data, display)
+            parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
+        except SpecError as exc:
+            file_errors.extend(exc.issues)
+    if file_errors:
+        raise SpecError(file_errors)
+
+    resolver = Resolver(default_schema=root.schema_)
+    _externals(root, root_ctx, resolver)
+    external_tables: set[QualifiedName] = set()
+    for i, text in enumerate(root.external.tables):
+        try:
+            external_tables.add(qualify(text, root.schema_))
+        except NameSyntaxError as exc:
+            root_ctx.error(("external", "tables", i), str(exc))
+    enums = _enums(root, root_ctx, resolver)
+    extensions = _extensions(root, root_ctx)
+
+    builders: dict[QualifiedName, TableBuilder] = {}
+    files: dict[QualifiedName, str] = {}
+    for spec, ctx in parsed_tables:
+        builder = TableBuilder(spec, ctx, resolver)
+        if builder.qualified in builders:
+            first = files[builder.qualified]
+            ctx.error(("table",), f"table {builder.qualified} is already defined in {first}")
+            continue
+        if builder.qualified in external_tables:
+            ctx.error(("table",), f"table {builder.qualified} is also listed under external tables",
+                      hint="a table is either managed by the spec or external, not both")
+        builder.declare()
+        builders[builder.qualified] = builder
+        files[builder.qualified] = ctx.file
+
+    ordered = [builders[q] for q in sorted(builders)]
+    taken: dict[str, set[str]] = {}
+    for b in ordered:
+        names = taken.setdefault(b.qualified.schema, set())
+        names.add(b.qualified.name)
+        names.update(b.spec.indexes)
+        spec = b.spec
+        if isinstance(spec.primary_key, f.PrimaryKeySpec) and spec.primary_key.name:
+            names.add(spec.primary_key.name)
+        names.update(u.name for u in spec.unique if isinstance(u, f.UniqueSpec) and u.name)
+        names.update(c.name for c in spec.checks if isinstance(c, f.CheckSpec) and c.name)
+        names.update(k.name for k in spec.foreign_keys if k.name)
+    for b in ordered:
+        b.build_columns(taken[b.qualified.schema])
+        b.build_table_constraints(taken[b.qualified.schema])
+        b.build_indexes()
+    for b in ordered:
+        b.build_foreign_keys(taken[b.qualified.schema], builders, external_tables)
+        b.build_rls()
+    tables = [b.result() for b in ordered]
+    _check_relation_names(tables, builders)
+    _lint(tables, builders)
+
+    used_schemas = {t.schema for t in tables} | {e.schema for e in enums} | set(root.schemas)
+    used_schemas |= {x.schema for x in extensions if x.schema}
+    for name in sorted(used_schemas):
+        try:
+            check_identifier(name, "schema name")
+        except ResolveError as exc:
+            root_ctx.error(("schemas",), str(exc), hint=exc.hint)
+    created = tuple(sorted(used_schemas - {"public"} - set(root.external.schemas)))
+
+    if issues:
+        raise SpecError(issues)
+    external = External(
+        tables=tuple(sorted(external_tables)),
+        functions=tuple(sorted(resolver.external_functions)),
+        types=tuple(sorted(resolver.external_types)),
+        roles=tuple(sorted(resolver.external_roles)),
+        schemas=tuple(sorted(set(root.external.schemas))),
+    )
+    schema = Schema(
+        schemas=created,
+        extensions=tuple(sorted(extensions, key=lambda x: x.name)),
+        enums=tuple(sorted(enums, key=lambda e: e.qualified)),
+        tables=tuple(sorted(tables, key=lambda t: t.qualified)),
+        external=external,
+    )
+    return LoadedSpec(schema=schema, warnings=sorted(warnings, key=SpecIssue.sort_key), files=files)
+
+
+def _externals(root: f.RootSpec, ctx: FileContext, resolver: Resolver) -> None:
+    for key, target in (("functions", resolver.external_functions), ("types", resolver.external_types)):
+        for i, text in enumerate(getattr(root.external, key)):
+            try:
+                target.add(qualify(text, root.schema_))
+            except NameSyntaxError as exc:
+                ctx.error(("external", key, i), str(exc))
+    for i, role in enumerate(root.external.roles):
+        if role == "public":
+            ctx.error(("external", "roles", i), "`public` is built in; do not list it")
+        resolver.external_roles.add(role)
+
+
+def _enums(root: f.RootSpec, ctx: FileContext, resolver: Resolver) -> list[EnumType]:
+    out = []
+    for name, raw in root.enums.items():
+        e = raw if isinstance(raw, f.EnumSpec) else f.EnumSpec(values=raw)
+        path = ("enums", name)
+        qualified = QualifiedName(e.schema_ or root.schema_, name)
+        try:
+            check_identifier(name, "enum name")
+        except ResolveError as exc:
+            ctx.error(path, str(exc), hint=exc.hint, key=True)
+        seen: set[str] = set()
+        values_path = path + (("values",) if isinstance(raw, f.EnumSpec) else ())
+        for i, value in enumerate(e.values):
+            if value == "":
+                ctx.error(values_path + (i,), "an enum value cannot be empty", f"enum {qualified}")
+            elif value in seen:
+                ctx.error(values_path + (i,), f"enum value {value!r} listed twice", f"enum {qualified}")
+            try:
+                check_identifier(value, "enum value")
+            except ResolveError as exc:
+                ctx.error(values_path + (i,), str(exc), f"enum {qualified}")
+            seen.add(value)
+        resolver.enums[qualified] = e
+        out.append(EnumType(qualified.schema, qualified.name, tuple(e.values), e.comment))
+    return out
+
+
+def _extensions(root: f.RootSpec, ctx: FileContext) -> list[Extension]:
+    out: dict[str, Extension] = {}
+    for i, raw in enumerate(root.extensions):
+        x = raw if isinstance(raw, f.ExtensionSpec) else f.ExtensionSpec(name=raw)
+        if x.name in out:
+            ctx.error(("extensions", i), f"extension {x.name!r} listed twice")
+        out[x.name] = Extension(x.name, x.schema_)
+    return list(out.values())
+
+
+def _check_relation_names(tables, builders) -> None:
+    """Tables, indexes and the indexes behind primary keys and unique
+    constraints share one namespace per schema; check and foreign-key names
+    must differ within their table."""
+    seen: dict[tuple[str, str], str] = {}
+    for t in tables:
+        b = builders[t.qualified]
+        entries = [(t.name, "table", ("table",))]
+        entries += [(ix.name, f"index {ix.name}", ("indexes", ix.name)) for ix in t.indexes]
+        if t.primary_key:
+            entries.append((t.primary_key.name, "primary key", ("primary_key",)))
+        entries += [(u.name, f"unique {u.name}", ("unique",)) for u in t.uniques]
+        for name, what, path in entries:
+            key = (t.schema, name)
+            if key in seen:
+                b.ctx.error(path, f"the name {name!r} ({what}) is already used by {seen[key]} in schema {t.schema}",
+                            where=f"table {t.qualified}", key=path[0] == "indexes")
+            else:
+                seen[key] = f"{what} of table {t.qualified}" if what != "table" else f"table {t.qualified}"
+        local: set[str] = set()
+        for con, path in [(c.name, ("checks",)) for c in t.checks] + [(k.name, ("foreign_keys",)) for k in t.foreign_keys]:
+            if con in local:
+                b.ctx.error(path, f"constraint name {con!r} is used twice in this table", where=f"table {t.qualified}")
+            local.add(con)
+
+
+def _lint(tables, builders) -> None:
+    """Warnings: legal, but probably not what was meant."""
+    for t in tables:
+        b = builders[t.qualified]
+        keys = {}
+        if t.primary_key:
+            keys[t.primary_key.columns] = f"primary key {t.primary_key.name}"
+        for u in t.uniques:
+            keys.setdefault(u.columns, f"unique constraint {u.name}")
+        for ix in t.indexes:
+            cols = tuple(e.column for e in ix.elements)
+            plain = all(e.column and e.order.value == "asc" and e.nulls is None and not e.opclass and not e.collation
+                        for e in ix.elements)
+            if plain and ix.method == "btree" and ix.where is None and not ix.include and cols in keys:
+                b.ctx.warn(("indexes", ix.name), f"index {ix.name} repeats the index of the {keys[cols]}",
+                           where=f"table {t.qualified}", hint="PostgreSQL already keeps an index for that key; this one costs writes")

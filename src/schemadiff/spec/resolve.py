@@ -1,0 +1,138 @@
+"""What a spec's names and expressions refer to: enums, external objects,
+built-in types, columns and functions."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from ..expressions import ExpressionError, ParsedExpression, parse_expression, references
+from ..identifiers import MAX_IDENTIFIER_BYTES, NameSyntaxError, identifier_bytes
+from ..model import QualifiedName
+from ..normalize import TypeError_, canonical_builtin_type, qualified_type_text
+from .names import qualify
+
+# Roles a policy may name without declaring them.
+BUILTIN_ROLES = frozenset({"public"})
+# Schemas whose functions are always there.
+SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
+
+
+class ResolveError(ValueError):
+    def __init__(self, message: str, hint: str = ""):
+        super().__init__(message)
+        self.hint = hint
+
+
+def check_identifier(name: str, what: str) -> None:
+    if identifier_bytes(name) > MAX_IDENTIFIER_BYTES:
+        raise ResolveError(
+            f"{what} {name!r} is {identifier_bytes(name)} bytes long; PostgreSQL allows {MAX_IDENTIFIER_BYTES} "
+            "and would silently truncate it",
+            hint="choose a shorter name")
+    if "\x00" in name:
+        raise ResolveError(f"{what} {name!r} holds a NUL character")
+
+
+@dataclass
+class Resolver:
+    default_schema: str
+    enums: dict[QualifiedName, object] = field(default_factory=dict)
+    external_types: set[QualifiedName] = field(default_factory=set)
+    external_functions: set[QualifiedName] = field(default_factory=set)
+    external_roles: set[str] = field(default_factory=set)
+
+    # -- types -------------------------------------------------------------
+    def type_text(self, text: str) -> str:
+        """The canonical (format_type) text of a spec type."""
+        raw = text.strip()
+        base, array = raw, False
+        while base.endswith("[]"):
+            base, array = base[:-2].rstrip(), True
+        try:
+            as_name = qualify(base, self.default_schema)
+        except NameSyntaxError:
+            as_name = None
+        if as_name is not None and (as_name in self.enums or as_name in self.external_types):
+            return qualified_type_text(as_name.schema, as_name.name, array)
+        try:
+            builtin, parsed = canonical_builtin_type(raw)
+        except TypeError_ as exc:
+            raise ResolveError(str(exc)) from None
+        if builtin is not None:
+            return builtin
+        names = parsed.names
+        candidate = None
+        if len(names) == 1:
+            candidate = QualifiedName(self.default_schema, names[0])
+        elif len(names) == 2:
+            candidate = QualifiedName(names[0], names[1])
+        if candidate is not None and (candidate in self.enums or candidate in self.external_types):
+            return qualified_type_text(candidate.schema, candidate.name, parsed.array)
+        known = [n.name for n in self.enums] + [n.name for n in self.external_types]
+        close = difflib.get_close_matches(base, known, n=1, cutoff=0.6)
+        hint = (f"did you mean {close[0]!r}?" if close else
+                "declare an enum under `enums:` in schemadiff.yaml, or list a type an extension "
+                "provides under `external: types:`")
+        raise ResolveError(f"unknown type {text!r}", hint)
+
+    # -- expressions -------------------------------------------------------
+    def expression(self, text: str, *, what: str) -> ParsedExpression:
+        try:
+            parsed = parse_expression(text)
+        except ExpressionError as exc:
+            message = str(exc)
+            hint = ""
+            if text.rstrip().endswith(("--",)) or "--" in text:
+                hint = "remove the SQL comment: a spec expression holds exactly one expression"
+            raise ResolveError(f"{what}: {message}", hint) from None
+        refs = references(parsed)
+        for func in refs.functions:
+            if len(func) == 2 and func[0] not in SYSTEM_SCHEMAS:
+                qname = QualifiedName(func[0], func[1])
+                if qname not in self.external_functions:
+                    raise ResolveError(
+                        f"{what}: calls {func[0]}.{func[1]}(), which the spec does not declare",
+                        hint=f"list it under `external: functions: [{func[0]}.{func[1]}]` in schemadiff.yaml")
+            if len(func) > 2:
+                raise ResolveError(f"{what}: cross-database function reference {'.'.join(func)}")
+        return parsed
+
+    def check_columns(self, parsed: ParsedExpression, columns: list[str], table: str, *, what: str,
+                      allow_subqueries: bool = False) -> list[str]:
+        """The table columns an expression uses; unknown ones are errors."""
+        refs = references(parsed)
+        if refs.subqueries and not allow_subqueries:
+            raise ResolveError(f"{what}: subqueries are not allowed here")
+        used: list[str] = []
+        for ref in refs.columns:
+            if "*" in ref:
+                raise ResolveError(f"{what}: '*' is not allowed here")
+            if len(ref) == 2 and ref[0] == table:
+                ref = (ref[1],)
+            if len(ref) != 1:
+                raise ResolveError(f"{what}: {'.'.join(ref)} is not a column of this table")
+            name = ref[0]
+            if name in columns:
+                if name not in used:
+                    used.append(name)
+                continue
+            exact = [c for c in columns if c.lower() == name]
+            if exact:
+                raise ResolveError(
+                    f"{what}: no column {name!r} (SQL folds unquoted names to lower case)",
+                    hint=f'write "{exact[0]}" with double quotes in the SQL expression')
+            close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+            raise ResolveError(f"{what}: no column {name!r} in this table",
+                               hint=f"did you mean {close[0]!r}?" if close else "")
+        return used
+
+    # -- roles -------------------------------------------------------------
+    def role(self, name: str) -> str:
+        if name in BUILTIN_ROLES or name in self.external_roles:
+            return name
+        if name.lower() in ("current_user", "current_role", "session_user"):
+            raise ResolveError(f"policy role {name!r} would be stored as whichever role runs the migration",
+                               hint="name the role itself")
+        raise ResolveError(f"role {name!r} is not declared",
+                           hint=f"list it under `external: roles: [{name}]` in schemadiff.yaml (roles are never created by a spec)")

@@ -1,0 +1,382 @@
+"""One table file -> one ``model.Table``."""
+
+from __future__ import annotations
+
+from ..identifiers import NameSyntaxError, choose_name, column_names_part
+from ..model import (
+    CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
+    Policy, PolicyCommand, PrimaryKey, QualifiedName, SortOrder, Table, UniqueConstraint,
+)
+from . import format as f
+from .context import FileContext
+from .names import parse_reference
+from .resolve import ResolveError, Resolver, check_identifier
+
+_INTEGER_TYPES = ("smallint", "integer", "bigint")
+
+
+def sql_literal_default(value) -> str:
+    """YAML scalars as SQL: true/false, numbers as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return repr(value)
+
+
+class TableBuilder:
+    """Builds a table in two passes: ``declare`` (names only, so that foreign
+    keys can point at any table) and ``build`` (everything else)."""
+
+    def __init__(self, spec: f.TableSpec, ctx: FileContext, resolver: Resolver):
+        self.spec = spec
+        self.ctx = ctx
+        self.resolver = resolver
+        self.qualified = QualifiedName(spec.schema_ or resolver.default_schema, spec.table)
+        self.where = f"table {self.qualified}"
+        self.column_names = list(spec.columns)
+        self.columns: list[Column] = []
+        self.pk: PrimaryKey | None = None
+        self.uniques: list[UniqueConstraint] = []
+        self.checks: list[CheckConstraint] = []
+        self.fks: list[ForeignKey] = []
+        self.indexes: list[Index] = []
+        self.policies: list[Policy] = []
+        self._pending_fks: list[tuple] = []
+
+    # -- helpers -----------------------------------------------------------
+    def err(self, path: tuple, message: str, hint: str = "", sub: str = "", key: bool = False) -> None:
+        where = self.where + (f", {sub}" if sub else "")
+        self.ctx.error(path, message, where, hint, key=key)
+
+    def known_columns(self, names, path: tuple, sub: str, what: str) -> bool:
+        ok = True
+        seen = set()
+        for i, name in enumerate(names):
+            if name not in self.column_names:
+                hint = ""
+                folded = [c for c in self.column_names if c.lower() == name.lower()]
+                if folded:
+                    hint = f"did you mean {folded[0]!r}? names are exact"
+                self.err(path + (i,), f"{what}: no column {name!r} in this table", hint, sub)
+                ok = False
+            if name in seen:
+                self.err(path + (i,), f"{what}: column {name!r} listed twice", sub=sub)
+                ok = False
+            seen.add(name)
+        return ok
+
+    def resolve(self, path: tuple, sub: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ResolveError as exc:
+            self.err(path, str(exc), exc.hint, sub)
+        except NameSyntaxError as exc:
+            self.err(path, str(exc), sub=sub)
+        return None
+
+    # -- pass 1 ------------------------------------------------------------
+    def declare(self) -> None:
+        for what, name, path in [("schema name", self.qualified.schema, ("schema",)),
+                                 ("table name", self.qualified.name, ("table",))]:
+            self.resolve(path, "", check_identifier, name, what)
+        for name in self.column_names:
+            self.resolve(("columns", name), "", check_identifier, name, "column name")
+
+    # -- pass 2 ------------------------------------------------------------
+    def build_columns(self, taken: set[str]) -> None:
+        spec, table = self.spec, self.qualified.name
+        pk_columns: list[str] = []
+        for name, raw in spec.columns.items():
+            path = ("columns", name)
+            sub = f"column {name}"
+            col = raw if isinstance(raw, f.ColumnSpec) else f.ColumnSpec(type=raw)
+            type_text = self.resolve(path + ("type",) if not isinstance(raw, str) else path, sub,
+                                     self.resolver.type_text, col.type)
+            nullable = col.nullable
+            explicit_nullable = "nullable" in col.model_fields_set
+            default = None
+            if col.default is not None:
+                default = self.default_expression(col.default, path + ("default",), sub)
+            identity = Identity(col.identity) if col.identity else None
+            if identity:
+                if type_text is not None and type_text not in _INTEGER_TYPES:
+                    self.err(path + ("identity",), f"an identity column must be smallint, integer or bigint, not {type_text}", sub=sub)
+                if col.default is not None:
+                    self.err(path + ("default",), "an identity column cannot also have a default", sub=sub)
+                if explicit_nullable and nullable:
+                    self.err(path + ("nullable",), "an identity column is always NOT NULL", sub=sub)
+                nullable = False
+            generated = None
+            if col.generated is not None:
+                if col.default is not None or identity:
+                    self.err(path + ("generated",), "a generated column cannot have a default or identity", sub=sub)
+                parsed = self.resolve(path + ("generated",), sub, self.resolver.expression, col.generated,
+                                      what="generated expression")
+                if parsed is not None:
+                    used = self.resolve(path + ("generated",), sub, self.resolver.check_columns, parsed,
+                                        self.column_names, table, what="generated expression")
+                    for other in used or ():
+                        other_spec = spec.columns[other]
+                        if other == name or (isinstance(other_spec, f.ColumnSpec) and other_spec.generated):
+                            self.err(path + ("generated",), f"generated expression: cannot use generated column {other!r}", sub=sub)
+                    generated = col.generated
+            if col.primary_key:
+                if explicit_nullable and nullable:
+                    self.err(path + ("nullable",), "a primary key column cannot be nullable", sub=sub)
+                pk_columns.append(name)
+                nullable = False
+            if col.unique:
+                self.uniques.append(UniqueConstraint(choose_name(table, name, "key", taken), (name,)))
+                taken.add(self.uniques[-1].name)
+            if col.check is not None:
+                parsed = self.resolve(path + ("check",), sub, self.resolver.expression, col.check, what="check")
+                if parsed is not None and self.resolve(path + ("check",), sub, self.resolver.check_columns, parsed,
+                                                       self.column_names, table, what="check") is not None:
+                    cname = choose_name(table, name, "check", taken)
+                    taken.add(cname)
+                    self.checks.append(CheckConstraint(cname, col.check))
+            if col.references is not None:
+                self._pending_fks.append((path + ("references",), sub, (name,), col.references, None,
+                                          col.on_delete, col.on_update, False, False))
+            elif col.on_delete or col.on_update:
+                self.err(path + ("on_delete" if col.on_delete else "on_update",),
+                         "on_delete/on_update need `references`", sub=sub)
+            if col.comment is not None and col.comment == "":
+                self.err(path + ("comment",), "an empty comment; leave the key out instead", sub=sub)
+            self.columns.append(Column(
+                name=name, type=type_text or col.type, nullable=nullable, default=default,
+                identity=identity, generated=generated, collation=col.collation, comment=col.comment))
+        if pk_columns and spec.primary_key is not None:
+            self.err(("primary_key",), "the primary key is declared both on a column and on the table", key=True)
+        if len(pk_columns) > 1:
+            self.err(("columns", pk_columns[1], "primary_key"),
+                     "more than one column says primary_key: true",
+                     hint=f"for a composite key write `primary_key: [{', '.join(pk_columns)}]` on the table")
+        elif pk_columns:
+            self.pk = PrimaryKey(choose_name(table, None, "pkey", taken), (pk_columns[0],))
+            taken.add(self.pk.name)
+
+    def default_expression(self, value, path: tuple, sub: str) -> str | None:
+        if not isinstance(value, str):
+            return sql_literal_default(value)
+        parsed = self.resolve(path, sub, self.resolver.expression, value, what="default")
+        if parsed is None:
+            if value and " " not in value.strip() and not value.strip().startswith("'"):
+                self.ctx.issues[-1] = type(self.ctx.issues[-1])(
+                    self.ctx.issues[-1].mark, self.ctx.issues[-1].message, self.ctx.issues[-1].where,
+                    f"a default is a SQL expression; for the text {value!r} write: default: \"'{value}'\"")
+            return None
+        from ..expressions import references
+        refs = references(parsed)
+        if parsed.kind == "ColumnRef" and len(refs.columns) == 1 and len(refs.columns[0]) == 1:
+            word = value.strip()
+            self.err(path, f"default {word!r} reads as a column reference, not as text", sub=sub,
+                     hint=f"a default is a SQL expression; for the text write: default: \"'{word}'\"")
+            return None
+        if refs.columns:
+            self.err(path, "a default cannot refer to columns", sub=sub,
+                     hint="use a generated column to compute a value from other columns")
+            return None
+        if refs.subqueries:
+            self.err(path, "a default cannot hold a subquery", sub=sub)
+            return None
+        return value
+
+    def build_table_constraints(self, taken: set[str]) -> None:
+        spec, table = self.spec, self.qualified.name
+        if spec.primary_key is not None:
+            pk = spec.primary_key if isinstance(spec.primary_key, f.PrimaryKeySpec) else f.PrimaryKeySpec(columns=spec.primary_key)
+            path = ("primary_key",) + (("columns",) if isinstance(spec.primary_key, f.PrimaryKeySpec) else ())
+            if self.known_columns(pk.columns, path, "primary key", "primary key"):
+                name = pk.name or choose_name(table, None, "pkey", taken)
+                taken.add(name)
+                self.pk = PrimaryKey(name, tuple(pk.columns))
+                self.columns = [
+                    c if c.name not in pk.columns else Column(**{**c.__dict__, "nullable": False})
+                    for c in self.columns
+                ]
+                for cname in pk.columns:
+                    raw = spec.columns.get(cname)
+                    if isinstance(raw, f.ColumnSpec) and "nullable" in raw.model_fields_set and raw.nullable:
+                        self.err(("columns", cname, "nullable"), "a primary key column cannot be nullable",
+                                 sub=f"column {cname}")
+        for i, raw in enumerate(spec.unique):
+            u = raw if isinstance(raw, f.UniqueSpec) else f.UniqueSpec(columns=raw)
+            path = ("unique", i) + (("columns",) if isinstance(raw, f.UniqueSpec) else ())
+            if not self.known_columns(u.columns, path, "unique", "unique"):
+                continue
+            name = u.name or choose_name(table, column_names_part(u.columns), "key", taken)
+            taken.add(name)
+            if u.initially_deferred and not u.deferrable:
+                self.err(("unique", i, "initially_deferred"), "initially_deferred needs deferrable: true", sub="unique")
+            self.uniques.append(UniqueConstraint(name, tuple(u.columns), u.nulls_not_distinct, u.deferrable,
+                                                 u.initially_deferred))
+        for i, raw in enumerate(spec.checks):
+            c = raw if isinstance(raw, f.CheckSpec) else f.CheckSpec(expression=raw)
+            path = ("checks", i) + (("expression",) if isinstance(raw, f.CheckSpec) else ())
+            parsed = self.resolve(path, "check", self.resolver.expression, c.expression, what="check")
+            if parsed is None:
+                continue
+            used = self.resolve(path, "check", self.resolver.check_columns, parsed, self.column_names, table,
+                                what="check")
+            if used is None:
+                continue
+            name = c.name or choose_name(table, used[0] if len(used) == 1 else None, "check", taken)
+            taken.add(name)
+            self.checks.append(CheckConstraint(name, c.expression))
+        for i, fk in enumerate(spec.foreign_keys):
+            self._pending_fks.append((("foreign_keys", i), "foreign key", tuple(fk.columns), fk.references,
+                                      fk.name, fk.on_delete, fk.on_update, fk.deferrable, fk.initially_deferred))
+
+    def build_foreign_keys(self, taken: set[str], tables: dict[QualifiedName, "TableBuilder"],
+                           external_tables: set[QualifiedName]) -> None:
+        table = self.qualified.name
+        for path, sub, columns, reference, name, on_delete, on_update, deferrable, initially_deferred in self._pending_fks:
+            ref_path = path if path[-1] == "references" else path + ("references",)
+            if not self.known_columns(list(columns), path + (("columns",) if path[0] == "foreign_keys" else ()),
+                                      sub, "foreign key"):
+                continue
+            try:
+                target, ref_columns = parse_reference(reference, self.resolver.default_schema)
+            except NameSyntaxError as exc:
+                self.err(ref_path, str(exc), sub=sub)
+                continue
+            if target in tables:
+                target_builder = tables[target]
+                if not ref_columns:
+                    if target_builder.pk is None:
+                        self.err(ref_path, f"{target} has no primary key; name the referenced columns", sub=sub)
+                        continue
+                    ref_columns = target_builder.pk.columns
+                missing = [c for c in ref_columns if c not in target_builder.column_names]
+                if missing:
+                    self.err(ref_path, f"{target} has no column {missing[0]!r}", sub=sub)
+                    continue
+                keys = [set(target_builder.pk.columns)] if target_builder.pk else []
+                keys += [set(u.columns) for u in target_builder.uniques]
+                keys += [set(e.column for e in ix.elements) for ix in target_builder.indexes
+                         if ix.unique and ix.where is None and all(e.column for e in ix.elements)]
+                if set(ref_columns) not in keys:
+                    self.err(ref_path, f"{target}({', '.join(ref_columns)}) is not a primary key or unique constraint",
+                             sub=sub, hint="PostgreSQL requires a unique key on the referenced columns")
+                    continue
+            elif target in external_tables:
+                if not ref_columns:
+                    self.err(ref_path, f"name the referenced columns of the external table {target}: "
+                             f"{target.name}(id)", sub=sub)
+                    continue
+            else:
+                known = sorted(str(t) for t in list(tables) + list(external_tables))
+                self.err(ref_path, f"references {target}, which the spec neither defines nor declares external",
+                         sub=sub, hint=f"list it under `external: tables: [{target}]` in schemadiff.yaml"
+                         + (f" (known: {', '.join(known[:6])})" if known else ""))
+                continue
+            if len(ref_columns) != len(columns):
+                self.err(ref_path, f"{len(columns)} column(s) reference {len(ref_columns)} column(s)", sub=sub)
+                continue
+            if on_delete in ("set null",) or on_update in ("set null",):
+                for cname in columns:
+                    col = next(c for c in self.columns if c.name == cname)
+                    if not col.nullable:
+                        self.err(path, f"ON {'DELETE' if on_delete == 'set null' else 'UPDATE'} SET NULL on "
+                                 f"NOT NULL column {cname!r}: every such delete would fail", sub=sub)
+            if initially_deferred and not deferrable:
+                self.err(path, "initially_deferred needs deferrable: true", sub=sub)
+            fk_name = name or choose_name(table, column_names_part(columns), "fkey", taken)
+            taken.add(fk_name)
+            self.fks.append(ForeignKey(
+                fk_name, tuple(columns), target, tuple(ref_columns),
+                FkAction(on_delete or "no action"), FkAction(on_update or "no action"),
+                deferrable, initially_deferred))
+
+    def build_indexes(self) -> None:
+        table = self.qualified.name
+        for name, raw in self.spec.indexes.items():
+            sub = f"index {name}"
+            path = ("indexes", name)
+            self.resolve(path, sub, check_identifier, name, "index name")
+            ix = raw if isinstance(raw, f.IndexSpec) else f.IndexSpec(columns=raw)
+            cols_path = path + (("columns",) if isinstance(raw, f.IndexSpec) else ())
+            elements = []
+            for i, key in enumerate(ix.columns):
+                kpath = cols_path + (i,)
+                k = key if isinstance(key, f.IndexColumnSpec) else f.IndexColumnSpec(column=key)
+                if (k.column is None) == (k.expression is None):
+                    self.err(kpath, "an index key has either `column` or `expression`", sub=sub)
+                    continue
+                if k.column is not None:
+                    if k.column not in self.column_names:
+                        self.err(kpath, f"index: no column {k.column!r} in this table", sub=sub)
+                        continue
+                else:
+                    parsed = self.resolve(kpath + ("expression",), sub, self.resolver.expression, k.expression,
+                                          what="index expression")
+                    if parsed is None or self.resolve(kpath + ("expression",), sub, self.resolver.check_columns,
+                                                      parsed, self.column_names, table,
+                                                      what="index expression") is None:
+                        continue
+                nulls = NullsOrder(k.nulls) if k.nulls else None
+                order = SortOrder(k.order)
+                # The default NULLS placement for the order is not stored.
+                if (order is SortOrder.ASC and nulls is NullsOrder.LAST) or (order is SortOrder.DESC and nulls is NullsOrder.FIRST):
+                    nulls = None
+                elements.append(IndexElement(k.column, k.expression, order, nulls, k.opclass, k.collation))
+            where = None
+            if ix.where is not None:
+                parsed = self.resolve(path + ("where",), sub, self.resolver.expression, ix.where, what="index predicate")
+                if parsed is not None and self.resolve(path + ("where",), sub, self.resolver.check_columns, parsed,
+                                                       self.column_names, table, what="index predicate") is not None:
+                    where = ix.where
+            if ix.include:
+                self.known_columns(ix.include, path + ("include",), sub, "include")
+            if ix.nulls_not_distinct and not ix.unique:
+                self.err(path + ("nulls_not_distinct",), "nulls_not_distinct applies to unique indexes only", sub=sub)
+            if ix.method != "btree" and any(e.order is SortOrder.DESC or e.nulls for e in elements):
+                self.err(path, f"a {ix.method} index has no sort order", sub=sub)
+            self.indexes.append(Index(name, tuple(elements), ix.unique, ix.method, where, tuple(ix.include),
+                                      ix.nulls_not_distinct, ix.comment))
+
+    def build_rls(self) -> None:
+        rls = self.spec.rls
+        if rls is None:
+            return
+        for name, p in rls.policies.items():
+            path = ("rls", "policies", name)
+            sub = f"policy {name}"
+            self.resolve(path, sub, check_identifier, name, "policy name")
+            roles = []
+            for i, role in enumerate(p.to):
+                resolved = self.resolve(path + ("to", i), sub, self.resolver.role, role)
+                if resolved is not None:
+                    roles.append(resolved)
+            if "public" in roles and len(roles) > 1:
+                self.err(path + ("to",), "`public` already means every role", sub=sub)
+            command = PolicyCommand(p.for_)
+            if command is PolicyCommand.INSERT and p.using is not None:
+                self.err(path + ("using",), "an INSERT policy has only `with_check`", sub=sub)
+            if command in (PolicyCommand.SELECT, PolicyCommand.DELETE) and p.with_check is not None:
+                self.err(path + ("with_check",), f"a {command.value.upper()} policy has only `using`", sub=sub)
+            if p.using is None and p.with_check is None:
+                self.err(path, "a policy needs `using` or `with_check`", sub=sub)
+            for key in ("using", "with_check"):
+                text = getattr(p, key)
+                if text is not None:
+                    self.resolve(path + (key,), sub, self.resolver.expression, text, what=f"policy {key}")
+            self.policies.append(Policy(name, command, p.as_ == "permissive", tuple(sorted(set(roles))),
+                                        p.using, p.with_check))
+
+    def result(self) -> Table:
+        spec = self.spec
+        return Table(
+            schema=self.qualified.schema, name=self.qualified.name, columns=tuple(self.columns),
+            primary_key=self.pk,
+            uniques=tuple(sorted(self.uniques, key=lambda u: u.name)),
+            checks=tuple(sorted(self.checks, key=lambda c: c.name)),
+            foreign_keys=tuple(sorted(self.fks, key=lambda k: k.name)),
+            indexes=tuple(sorted(self.indexes, key=lambda i: i.name)),
+            rls_enabled=bool(spec.rls and spec.rls.enabled),
+            rls_forced=bool(spec.rls and spec.rls.forced),
+            policies=tuple(sorted(self.policies, key=lambda p: p.name)),
+            comment=spec.comment,
+        )

@@ -1,0 +1,174 @@
+"""Strict YAML reading that remembers where every key and value came from.
+
+PyYAML implements YAML 1.1, whose implicit typing silently changes meaning:
+``no`` and ``off`` become ``False`` (an enum label ``no`` would vanish into a
+boolean), ``012`` is octal, ``1_000`` is an integer, ``1:30`` is 90 and
+``2024-01-01`` is a date. Duplicate keys are silently merged. Here the document
+is composed into nodes with PyYAML, and the nodes are turned into Python values
+by our own rules, which follow YAML 1.2's core schema and make every 1.1-only
+reading an error that says how to write what was meant.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from .errors import Mark, SpecError, SpecIssue
+
+_NULL = re.compile(r"^(~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_YAML11_BOOL = re.compile(r"^(yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$")
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp", "value"))
+_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+)([eE][-+]?[0-9]+)?$")
+_OCTAL_LIKE = re.compile(r"^[-+]?0[0-9]+$")
+_BASE_PREFIX = re.compile(r"^[-+]?0[xXoObB][0-9a-fA-F_]+$")
+_UNDERSCORE_NUM = re.compile(r"^[-+]?[0-9][0-9_]*_[0-9_]*(\.[0-9_]*)?$")
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
+_SPECIAL_FLOAT = re.compile(r"^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?$")
+
+_MAX_NODES = 200_000
+
+
+class YMap(dict):
+    """A mapping that knows where it, each key and each value stand."""
+
+    mark: Mark
+    key_marks: dict
+    value_marks: dict
+
+
+class YList(list):
+    mark: Mark
+    item_marks: list
+
+
+def _mark(file: str, node: yaml.Node) -> Mark:
+    return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.file = file
+        self.count = 0
+
+    def build(self, node: yaml.Node):
+        self.count += 1
+        if self.count > _MAX_NODES:
+            raise SpecError([SpecIssue(_mark(self.file, node), "the document is too large (aliases expanding without bound?)")])
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            self.check_tag(node, "tag:yaml.org,2002:seq")
+            out = YList()
+            out.mark = _mark(self.file, node)
+            out.item_marks = []
+            for item in node.value:
+                out.append(self.build(item))
+                out.item_marks.append(_mark(self.file, item))
+            return out
+        if isinstance(node, yaml.MappingNode):
+            self.check_tag(node, "tag:yaml.org,2002:map")
+            out = YMap()
+            out.mark = _mark(self.file, node)
+            out.key_marks = {}
+            out.value_marks = {}
+            for key_node, value_node in node.value:
+                key_mark = _mark(self.file, key_node)
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise SpecError([SpecIssue(key_mark, "YAML merge keys (<<) are not supported in a spec",
+                                               hint="write the keys out; a spec is read by people and by diff tools")])
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise SpecError([SpecIssue(key_mark, "a key must be a plain name, not a list or mapping")])
+                key = self.scalar(key_node)
+                if not isinstance(key, str):
+                    raise SpecError([SpecIssue(key_mark, f"the key {key_node.value!r} is read as {type(key).__name__}, not as a name",
+                                               hint=f'quote it: "{key_node.value}"')])
+                if key in out:
+                    first = out.key_marks[key]
+                    raise SpecError([SpecIssue(key_mark, f"duplicate key {key!r} (first at line {first.line})",
+                                               hint="YAML would silently keep only the last one; remove or rename one of them")])
+                out[key] = self.build(value_node)
+                out.key_marks[key] = key_mark
+                out.value_marks[key] = _mark(self.file, value_node)
+            return out
+        raise SpecError([SpecIssue(_mark(self.file, node), "unsupported YAML node")])
+
+    def check_tag(self, node: yaml.Node, expected: str) -> None:
+        if node.tag != expected:
+            raise SpecError([SpecIssue(_mark(self.file, node), f"YAML tag {node.tag!r} is not allowed in a spec")])
+
+    def scalar(self, node: yaml.ScalarNode):
+        mark = _mark(self.file, node)
+        text = node.value
+        if node.tag == _STR:
+            # A quoted or block scalar, an explicit !!str, or a plain scalar
+            # PyYAML's resolver left as text: a string in every case.
+            return text
+        if node.style is not None or node.tag not in _PLAIN_TAGS:
+            raise SpecError([SpecIssue(mark, f"YAML tag {node.tag!r} is not allowed in a spec",
+                                       hint="remove the tag; quote the value for text")])
+        # A plain scalar PyYAML would type: resolve it by YAML 1.2 core rules
+        # and refuse every reading that only YAML 1.1 gives.
+        if _NULL.match(text):
+            return None
+        if text in _BOOL:
+            return _BOOL[text]
+        if _YAML11_BOOL.match(text):
+            raise SpecError([SpecIssue(
+                mark, f"{text!r} is ambiguous: YAML 1.1 reads it as a boolean",
+                hint=f'quote it ("{text}") for the text, or write true/false for a boolean')])
+        if _INT.match(text):
+            return int(text)
+        if _OCTAL_LIKE.match(text) or _BASE_PREFIX.match(text):
+            raise SpecError([SpecIssue(
+                mark, f"{text!r} is ambiguous: YAML 1.1 reads a leading 0 as octal or a base prefix",
+                hint=f'quote it ("{text}") for the text, or write the number without a leading zero')])
+        if _UNDERSCORE_NUM.match(text):
+            raise SpecError([SpecIssue(
+                mark, f"{text!r} is ambiguous: YAML 1.1 reads it as the number {text.replace('_', '')}",
+                hint=f'quote it ("{text}") for the text, or write the number without underscores')])
+        if _SEXAGESIMAL.match(text):
+            raise SpecError([SpecIssue(
+                mark, f"{text!r} is ambiguous: YAML 1.1 reads it as a base-60 number",
+                hint=f'quote it ("{text}")')])
+        if _SPECIAL_FLOAT.match(text):
+            raise SpecError([SpecIssue(mark, f"{text!r} is not a value a spec accepts", hint=f'quote it ("{text}")')])
+        if _DATE.match(text):
+            raise SpecError([SpecIssue(
+                mark, f"{text!r} is ambiguous: YAML reads it as a date",
+                hint=f'quote it ("{text}"); for a SQL date default write "\'{text}\'::date"')])
+        if _FLOAT.match(text):
+            return float(text)
+        return text
+
+
+def read_yaml(path: Path, display: str):
+    """Read one YAML document from ``path``; errors name ``display``."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError([SpecIssue(Mark(display, 1, 1), f"cannot read the file: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([SpecIssue(Mark(display, 1, 1), f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")]) from None
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(display, mark.line + 1, mark.column + 1) if mark else Mark(display, 1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SpecError([SpecIssue(where, f"invalid YAML: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([SpecIssue(Mark(display, 1, 1), f"invalid YAML: {exc}")]) from None
+    if len(nodes) > 1:
+        raise SpecError([SpecIssue(_mark(display, nodes[1]), "a spec file holds one YAML document, found several")])
+    if not nodes or nodes[0] is None:
+        return None
+    return _Builder(display).build(nodes[0])
