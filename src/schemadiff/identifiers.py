@@ -17,7 +17,7 @@ from pglast import keywords as _kw
 NAMEDATALEN = 64
 MAX_IDENTIFIER_BYTES = NAMEDATALEN - 1
 
-_BARE = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_BARE = re.compile(r"^[a-z_][a-z0-9_]*$")
 _NEEDS_QUOTES_KEYWORDS = frozenset(
     _kw.RESERVED_KEYWORDS | _kw.COL_NAME_KEYWORDS | _kw.TYPE_FUNC_NAME_KEYWORDS
 )

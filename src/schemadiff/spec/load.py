@@ -144,6 +144,7 @@ def load_spec(spec_dir: str | Path) -> LoadedSpec:
         b.build_rls()
     tables = [b.result() for b in ordered]
     _check_relation_names(tables, builders)
+    _check_duplicate_keys(tables, builders)
     _lint(tables, builders)
 
     used_schemas = {t.schema for t in tables} | {e.schema for e in enums} | set(root.schemas)
@@ -248,6 +249,23 @@ def _check_relation_names(tables, builders) -> None:
             if con in local:
                 b.ctx.error(path, f"constraint name {con!r} is used twice in this table", where=f"table {t.qualified}")
             local.add(con)
+
+
+def _check_duplicate_keys(tables, builders) -> None:
+    """PostgreSQL silently drops a UNIQUE that repeats the primary key or an
+    earlier UNIQUE of CREATE TABLE: such a spec could never match its database."""
+    for t in tables:
+        b = builders[t.qualified]
+        seen: dict[tuple, str] = {}
+        if t.primary_key:
+            seen[t.primary_key.columns] = f"the primary key {t.primary_key.name}"
+        for u in t.uniques:
+            key = u.columns
+            if key in seen and not (u.nulls_not_distinct or u.deferrable):
+                b.ctx.error(b.paths.get(u.name, ("unique",)), f"unique constraint {u.name} repeats {seen[key]} on ({', '.join(key)})",
+                            where=f"table {t.qualified}",
+                            hint="PostgreSQL would silently not create it; remove it from the spec")
+            seen.setdefault(key, f"unique constraint {u.name}")
 
 
 def _lint(tables, builders) -> None:

@@ -43,6 +43,7 @@ class TableBuilder:
         self.indexes: list[Index] = []
         self.policies: list[Policy] = []
         self._pending_fks: list[tuple] = []
+        self.paths: dict[str, tuple] = {}  # constraint name -> where the spec declares it
 
     # -- helpers -----------------------------------------------------------
     def err(self, path: tuple, message: str, hint: str = "", sub: str = "", key: bool = False) -> None:
@@ -81,7 +82,10 @@ class TableBuilder:
                                  ("table name", self.qualified.name, ("table",))]:
             self.resolve(path, "", check_identifier, name, what)
         for name in self.column_names:
-            self.resolve(("columns", name), "", check_identifier, name, "column name")
+            try:
+                check_identifier(name, "column name")
+            except ResolveError as exc:
+                self.err(("columns", name), str(exc), exc.hint, key=True)
 
     # -- pass 2 ------------------------------------------------------------
     def build_columns(self, taken: set[str]) -> None:
@@ -129,6 +133,7 @@ class TableBuilder:
             if col.unique:
                 self.uniques.append(UniqueConstraint(choose_name(table, name, "key", taken), (name,)))
                 taken.add(self.uniques[-1].name)
+                self.paths[self.uniques[-1].name] = path + ("unique",)
             if col.check is not None:
                 parsed = self.resolve(path + ("check",), sub, self.resolver.expression, col.check, what="check")
                 if parsed is not None and self.resolve(path + ("check",), sub, self.resolver.check_columns, parsed,
@@ -212,6 +217,7 @@ class TableBuilder:
                 self.err(("unique", i, "initially_deferred"), "initially_deferred needs deferrable: true", sub="unique")
             self.uniques.append(UniqueConstraint(name, tuple(u.columns), u.nulls_not_distinct, u.deferrable,
                                                  u.initially_deferred))
+            self.paths[name] = ("unique", i)
         for i, raw in enumerate(spec.checks):
             c = raw if isinstance(raw, f.CheckSpec) else f.CheckSpec(expression=raw)
             path = ("checks", i) + (("expression",) if isinstance(raw, f.CheckSpec) else ())

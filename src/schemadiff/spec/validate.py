@@ -93,18 +93,20 @@ def _locate(root_cls: type[BaseModel], data: Any, loc: tuple) -> _Located:
         models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
         if isinstance(value, dict) and element in value:
             # A key of the data: a field of a model, or a key of a dict field.
-            parent_keys = None
             next_candidates: list[Any] = []
+            known_here: list[str] = []
+            matched = False
             for cls in models:
                 fields = _model_fields(cls)
+                known_here.extend(fields)
                 if element in fields:
-                    parent_keys = list(fields)
+                    matched = True
                     next_candidates.extend(_unwrap(fields[element]))
             for c in candidates:
                 if typing.get_origin(c) is dict:
+                    matched = True
                     next_candidates.extend(_unwrap(typing.get_args(c)[1]))
-            if not models:
-                parent_keys = None
+            parent_keys = None if matched else (known_here or None)
             key_mark = value.key_marks.get(element) if isinstance(value, YMap) else None
             mark = value.value_marks.get(element) if isinstance(value, YMap) else mark
             value = value[element]
@@ -144,11 +146,25 @@ def _locate(root_cls: type[BaseModel], data: Any, loc: tuple) -> _Located:
     return _Located(mark, key_mark, path, value, parent_keys, union_point, dropped)
 
 
+_NAMED = {"columns": "column", "indexes": "index", "policies": "policy", "enums": "enum"}
+
+
 def _describe_path(path: list[str]) -> str:
-    out = ""
-    for part in path:
-        out += part if part.startswith("[") or not out else "." + part
-    return out
+    """``['columns', 'a', 'nullable']`` -> ``column a, nullable``."""
+    words: list[str] = []
+    i = 0
+    while i < len(path):
+        part = path[i]
+        if part in _NAMED and i + 1 < len(path):
+            words.append(f"{_NAMED[part]} {path[i + 1]}")
+            i += 2
+            continue
+        if part.startswith("[") and words:
+            words[-1] += f" #{int(part[1:-1]) + 1}"
+        elif part != "rls" or i + 1 == len(path):
+            words.append(part)
+        i += 1
+    return ", ".join(words)
 
 
 def validate(model_cls: type[BaseModel], data: Any, file: str) -> BaseModel:
