@@ -229,3 +229,30 @@ def test_unknown_type_reported_with_other_semantic_errors(tmp_path):
     assert result.code == 1
     lines = [line for line in result.err.splitlines() if "error:" in line]
     assert [line.split(": error:")[0].rsplit("/", 1)[-1] for line in lines] == ["t.yaml:3:6", "t.yaml:4:28"]
+
+
+MORE_CASES = [
+    ("unquoted-array-type-in-flow-mapping",
+     {"schemadiff.yaml": ROOT, "tables/t.yaml": table("columns:\n  tags: {type: text[], nullable: false}\n")},
+     None, "invalid YAML", 'type: "text[]"'),
+    ("policy-unknown-column",
+     {"schemadiff.yaml": EXTERNAL_ROOT,
+      "tables/t.yaml": table("columns: {id: uuid}\nrls:\n  policies:\n    p: {to: [authenticated], using: auth.uid() = idd}\n")},
+     "tables/t.yaml:5:37", "policy using: no column 'idd'", "did you mean 'id'?"),
+    ("unquoted-type-with-comma-in-flow-mapping",
+     {"schemadiff.yaml": ROOT, "tables/t.yaml": table("columns:\n  price: {type: numeric(10,2), nullable: false}\n")},
+     "tables/t.yaml:3:28", "unknown key '2)'", 'type: "numeric(10,2)"'),
+    ("index-column-wrong-case",
+     {"schemadiff.yaml": ROOT, "tables/t.yaml": table("columns: {leadId: text}\nindexes:\n  i: [leadid]\n")},
+     "tables/t.yaml:4:7", "no column 'leadid'", "did you mean 'leadId'? names are exact"),
+    ("reference-wrong-case",
+     {"schemadiff.yaml": ROOT,
+      "tables/p.yaml": table("columns: {id: {type: text, primary_key: true}}\n", name="T"),
+      "tables/t.yaml": table("columns:\n  p: {type: text, references: t(id)}\n", name="child")},
+     "tables/t.yaml:3:31", "references public.t, which does not exist", "did you mean public.T? names are exact"),
+]
+
+
+@pytest.mark.parametrize("case_id,files,location,message,hint", MORE_CASES, ids=[c[0] for c in MORE_CASES])
+def test_loader_error_hints(tmp_path, case_id, files, location, message, hint):
+    test_loader_error(tmp_path, case_id, files, location, message, hint)

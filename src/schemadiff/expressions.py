@@ -70,10 +70,17 @@ def parse_expression(text: str) -> ParsedExpression:
     return ParsedExpression(text=text, node=node, kind=type(node).__name__)
 
 
+def _chain(ancestors):
+    while ancestors is not None and getattr(ancestors, "node", None) is not None:
+        yield ancestors
+        ancestors = ancestors.parent
+
+
 class _Collect(Visitor):
     def __init__(self) -> None:
         super().__init__()
-        self.columns: list[tuple[str, ...]] = []
+        self.columns: list[tuple[str, ...]] = []  # outside subqueries: this table's columns
+        self.inner_columns: list[tuple[str, ...]] = []  # inside subqueries: any table's
         self.functions: list[tuple[str, ...]] = []
         self.subqueries = 0
 
@@ -82,7 +89,10 @@ class _Collect(Visitor):
         for field in node.fields:
             sval = getattr(field, "sval", None)
             parts.append(sval if sval is not None else "*")
-        self.columns.append(tuple(parts))
+        if any(type(a.node).__name__ == "SubLink" for a in _chain(ancestors)):
+            self.inner_columns.append(tuple(parts))
+        else:
+            self.columns.append(tuple(parts))
 
     def visit_FuncCall(self, ancestors, node):
         self.functions.append(tuple(n.sval for n in node.funcname))

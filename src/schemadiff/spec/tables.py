@@ -273,6 +273,12 @@ class TableBuilder:
                              f"{target.name}(id)", sub=sub)
                     continue
             else:
+                same = [t for t in list(tables) + list(external_tables)
+                        if str(t).lower() == str(target).lower()]
+                if same:
+                    self.err(ref_path, f"references {target}, which does not exist", sub=sub,
+                             hint=f"did you mean {same[0]}? names are exact")
+                    continue
                 known = sorted(str(t) for t in list(tables) + list(external_tables))
                 self.err(ref_path, f"references {target}, which the spec neither defines nor declares external",
                          sub=sub, hint=f"list it under `external: tables: [{target}]` in schemadiff.yaml"
@@ -312,8 +318,8 @@ class TableBuilder:
                     self.err(kpath, "an index key has either `column` or `expression`", sub=sub)
                     continue
                 if k.column is not None:
-                    if k.column not in self.column_names:
-                        self.err(kpath, f"index: no column {k.column!r} in this table", sub=sub)
+                    if not self.known_columns([k.column], kpath[:-1] if isinstance(key, str) else kpath,
+                                              sub, "index"):
                         continue
                 else:
                     parsed = self.resolve(kpath + ("expression",), sub, self.resolver.expression, k.expression,
@@ -368,7 +374,10 @@ class TableBuilder:
             for key in ("using", "with_check"):
                 text = getattr(p, key)
                 if text is not None:
-                    self.resolve(path + (key,), sub, self.resolver.expression, text, what=f"policy {key}")
+                    parsed = self.resolve(path + (key,), sub, self.resolver.expression, text, what=f"policy {key}")
+                    if parsed is not None:  # column names outside subqueries are this table's
+                        self.resolve(path + (key,), sub, self.resolver.check_columns, parsed, self.column_names,
+                                     self.qualified.name, what=f"policy {key}", allow_subqueries=True)
             self.policies.append(Policy(name, command, p.as_ == "permissive", tuple(sorted(set(roles))),
                                         p.using, p.with_check))
 

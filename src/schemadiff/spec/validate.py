@@ -4,6 +4,7 @@ the file, line and column and suggest the key that was probably meant."""
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
@@ -211,6 +212,9 @@ def _issue(located: _Located, err: dict, file: str) -> SpecIssue:
         if located.parent_keys:
             close = difflib.get_close_matches(key, located.parent_keys, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else "valid keys: " + ", ".join(located.parent_keys)
+        if re.match(r"^\s*\d*\s*\)", key):
+            hint = ('a comma inside {...} separates keys: quote a type with a comma, '
+                    'e.g. type: "numeric(10,2)"')
         return SpecIssue(located.key_mark or mark, f"unknown key '{key}'", where=_describe_path(located.path[:-1]), hint=hint)
     if kind == "missing":
         key = located.path[-1] if located.path else "?"

@@ -164,7 +164,10 @@ def read_yaml(path: Path, display: str):
         mark = exc.problem_mark or exc.context_mark
         where = Mark(display, mark.line + 1, mark.column + 1) if mark else Mark(display, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise SpecError([SpecIssue(where, f"invalid YAML: {problem}")]) from None
+        hint = ""
+        if "but found '['" in problem or "but got '['" in problem or "got '['" in problem:
+            hint = 'inside {...} quote a value holding [ or ,: type: "text[]"'
+        raise SpecError([SpecIssue(where, f"invalid YAML: {problem}", hint=hint)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([SpecIssue(Mark(display, 1, 1), f"invalid YAML: {exc}")]) from None
     if len(nodes) > 1:

@@ -1,0 +1,4 @@
+-- Objects the memory_entities spec references but does not manage: none. Every table it points at
+-- (Customer, Conversation, Lead, Job) is in the spec, MessageRole is declared in schemadiff.yaml, and
+-- the only function it calls, CURRENT_TIMESTAMP, is built in. Nothing to create; kept so every
+-- example has the same files.
