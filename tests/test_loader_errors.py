@@ -232,6 +232,12 @@ def test_unknown_type_reported_with_other_semantic_errors(tmp_path):
 
 
 MORE_CASES = [
+    ("unique-on-json",
+     {"schemadiff.yaml": ROOT, "tables/t.yaml": table("columns: {doc: json}\nunique: [[doc]]\n")},
+     "tables/t.yaml:3:11", "column 'doc' is of type json, which has no btree operator class", "use jsonb"),
+    ("index-on-json",
+     {"schemadiff.yaml": ROOT, "tables/t.yaml": table("columns: {doc: json}\nindexes:\n  i: [doc]\n")},
+     "tables/t.yaml:4:7", "index: column 'doc' is of type json", "use jsonb"),
     ("unquoted-array-type-in-flow-mapping",
      {"schemadiff.yaml": ROOT, "tables/t.yaml": table("columns:\n  tags: {type: text[], nullable: false}\n")},
      None, "invalid YAML", 'type: "text[]"'),

@@ -13,6 +13,12 @@ from .names import parse_reference
 from .resolve import ResolveError, Resolver, check_identifier
 
 _INTEGER_TYPES = ("smallint", "integer", "bigint")
+# Types with no default btree operator class: no PRIMARY KEY, UNIQUE or plain index on them.
+_NO_BTREE = frozenset({"json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle"})
+
+
+def _no_btree(type_text: str) -> bool:
+    return type_text.removesuffix("[]") in _NO_BTREE
 
 
 def sql_literal_default(value) -> str:
@@ -65,6 +71,19 @@ class TableBuilder:
                 self.err(path + (i,), f"{what}: column {name!r} listed twice", sub=sub)
                 ok = False
             seen.add(name)
+        return ok
+
+    def btree_columns(self, names, path: tuple, sub: str, what: str) -> bool:
+        """Key columns of a primary key, unique constraint or btree index need
+        a type with a default btree operator class."""
+        ok = True
+        for i, name in enumerate(names):
+            col = next((c for c in self.columns if c.name == name), None)
+            if col is not None and _no_btree(col.type):
+                hint = "use jsonb, which has equality and indexing" if col.type.startswith("json") else ""
+                self.err(path + (i,) if path[-1] != "unique" else path, f"{what}: column {name!r} is of type {col.type}, "
+                         "which has no btree operator class (no equality for keys)", hint, sub)
+                ok = False
         return ok
 
     def resolve(self, path: tuple, sub: str, fn, *args, **kwargs):
@@ -130,7 +149,12 @@ class TableBuilder:
                     self.err(path + ("nullable",), "a primary key column cannot be nullable", sub=sub)
                 pk_columns.append(name)
                 nullable = False
-            if col.unique:
+            if (col.unique or col.primary_key) and type_text and _no_btree(type_text):
+                self.err(path + ("unique" if col.unique else "primary_key",),
+                         f"{'unique' if col.unique else 'primary key'}: column {name!r} is of type {type_text}, "
+                         "which has no btree operator class (no equality for keys)",
+                         "use jsonb, which has equality and indexing" if type_text.startswith("json") else "", sub)
+            elif col.unique:
                 self.uniques.append(UniqueConstraint(choose_name(table, name, "key", taken), (name,)))
                 taken.add(self.uniques[-1].name)
                 self.paths[self.uniques[-1].name] = path + ("unique",)
@@ -193,7 +217,8 @@ class TableBuilder:
         if spec.primary_key is not None:
             pk = spec.primary_key if isinstance(spec.primary_key, f.PrimaryKeySpec) else f.PrimaryKeySpec(columns=spec.primary_key)
             path = ("primary_key",) + (("columns",) if isinstance(spec.primary_key, f.PrimaryKeySpec) else ())
-            if self.known_columns(pk.columns, path, "primary key", "primary key"):
+            if (self.known_columns(pk.columns, path, "primary key", "primary key")
+                    and self.btree_columns(pk.columns, path, "primary key", "primary key")):
                 name = pk.name or choose_name(table, None, "pkey", taken)
                 taken.add(name)
                 self.pk = PrimaryKey(name, tuple(pk.columns))
@@ -210,6 +235,8 @@ class TableBuilder:
             u = raw if isinstance(raw, f.UniqueSpec) else f.UniqueSpec(columns=raw)
             path = ("unique", i) + (("columns",) if isinstance(raw, f.UniqueSpec) else ())
             if not self.known_columns(u.columns, path, "unique", "unique"):
+                continue
+            if not self.btree_columns(u.columns, path, "unique", "unique"):
                 continue
             name = u.name or choose_name(table, column_names_part(u.columns), "key", taken)
             taken.add(name)
@@ -327,6 +354,10 @@ class TableBuilder:
                     if parsed is None or self.resolve(kpath + ("expression",), sub, self.resolver.check_columns,
                                                       parsed, self.column_names, table,
                                                       what="index expression") is None:
+                        continue
+                if k.column is not None and ix.method == "btree" and not k.opclass:
+                    if not self.btree_columns([k.column], kpath[:-1] if isinstance(key, str) else kpath,
+                                              sub, "index"):
                         continue
                 nulls = NullsOrder(k.nulls) if k.nulls else None
                 order = SortOrder(k.order)
