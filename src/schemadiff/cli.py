@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("spec_dir", metavar="SPEC_DIR")
     p.add_argument("-o", "--output", metavar="FILE", help="write the SQL to FILE instead of standard output")
 
+    p = sub.add_parser("import", help="write a spec directory describing a live database")
+    p.add_argument("--db", metavar="DSN", help="connection string (else DATABASE_URL, else the PG* variables)")
+    p.add_argument("--schema", dest="schemas", action="append", metavar="NAME",
+                   help="a schema to import (repeatable; default: public)")
+    p.add_argument("--out", required=True, metavar="DIR", help="the spec directory to write (must be empty or absent)")
+
     p = sub.add_parser("json-schema", help="print (or write) the JSON Schema of spec files")
     p.add_argument("--out", metavar="DIR", help="write schemadiff-root.schema.json and schemadiff-table.schema.json to DIR")
     return parser
@@ -64,13 +70,14 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     if args.command is None:
         parser.print_help(stdout)
         return EXIT_ERROR
-    handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema}[args.command]
+    handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema, "import": _import}[args.command]
     try:
         return handler(args, stdout, stderr)
     except SpecError as exc:
         print(exc.render(), file=stderr)
         count = len(exc.issues)
-        print(f"schemadiff: {count} error{'s' if count != 1 else ''} in {args.spec_dir}; nothing was generated",
+        where = getattr(args, "spec_dir", None) or getattr(args, "out", "")
+        print(f"schemadiff: {count} error{'s' if count != 1 else ''} in {where}; nothing was generated",
               file=stderr)
         return EXIT_ERROR
 
@@ -120,6 +127,54 @@ def _json_schema(args, stdout: TextIO, stderr: TextIO) -> int:
     else:
         for name in SCHEMA_FILES:
             stdout.write(rendered[name])
+    return EXIT_OK
+
+
+def _import(args, stdout: TextIO, stderr: TextIO) -> int:
+    from .introspect import IntrospectError, introspect
+    from .introspect.connect import ConnectError, connect, redact, resolve_dsn
+    from .readable import readable_schema
+    from .spec.dump import dump_spec
+
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        print(f"schemadiff: {out} exists and is not an empty directory; nothing was written", file=stderr)
+        return EXIT_ERROR
+    resolved = resolve_dsn(args.db)
+    if resolved is None:
+        print("schemadiff: import needs a database: give --db DSN, or set DATABASE_URL or PGHOST/PGDATABASE",
+              file=stderr)
+        return EXIT_ERROR
+    dsn, source = resolved
+    schemas = args.schemas or ["public"]
+    default_schema = schemas[0]
+    try:
+        with connect(dsn) as conn:
+            result = introspect(conn, schemas, default_schema=default_schema)
+    except ConnectError as exc:
+        print(f"schemadiff: {exc}", file=stderr)
+        return EXIT_ERROR
+    except IntrospectError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=stderr)
+        print(f"schemadiff: the database holds what the spec language cannot express yet "
+              f"({len(exc.problems)} problem(s)); nothing was written", file=stderr)
+        return EXIT_ERROR
+    files = dump_spec(readable_schema(result.schema), default_schema)
+    for rel, text in files.items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    s = result.schema
+    print(f"imported {', '.join(schemas)} from {redact(dsn)} ({source}) into {out}: {len(s.tables)} tables, "
+          f"{len(s.enums)} enums, {len(s.extensions)} extensions", file=stdout)
+    for note in result.notes:
+        print(f"note: {note}", file=stdout)
+    if result.out_of_scope:
+        print(f"left out ({len(result.out_of_scope)} objects the spec language does not cover yet; "
+              "schemadiff never changes them):", file=stdout)
+        for obj in result.out_of_scope:
+            print(f"  {obj.kind}: {obj.schema}.{obj.name}", file=stdout)
     return EXIT_OK
 
 

@@ -94,6 +94,7 @@ class CheckConstraint:
     name: str
     expression: str
     no_inherit: bool = False
+    validated: bool = True  # False: added NOT VALID and not validated yet
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class ForeignKey:
     on_update: FkAction = FkAction.NO_ACTION
     deferrable: bool = False
     initially_deferred: bool = False
+    validated: bool = True  # False: added NOT VALID and not validated yet
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ class Index:
     include: tuple[str, ...] = ()
     nulls_not_distinct: bool = False
     comment: str | None = None
+    valid: bool = True  # False: a failed CREATE INDEX CONCURRENTLY left it INVALID
 
 
 @dataclass(frozen=True)

@@ -196,3 +196,38 @@ def canonical_builtin_type(text: str) -> tuple[str | None, ParsedType]:
 def qualified_type_text(schema: str, name: str, array: bool = False) -> str:
     """How format_type() prints a type outside ``search_path``."""
     return f"{quote_ident(schema)}.{quote_ident(name)}" + ("[]" if array else "")
+
+
+def strip_outer_parens(text: str) -> str:
+    """``(a > 0)`` -> ``a > 0``: drop parentheses that wrap the whole text
+    (the server prints check, predicate and policy expressions that way).
+    String literals and quoted identifiers are skipped while matching."""
+    while text.startswith("(") and text.endswith(")") and _closing_paren(text) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def _closing_paren(text: str) -> int:
+    depth = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch in ("'", '"'):
+            quote = ch
+            i += 1
+            while i < n:
+                if text[i] == quote:
+                    if i + 1 < n and text[i + 1] == quote:
+                        i += 2
+                        continue
+                    break
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1

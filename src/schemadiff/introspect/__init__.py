@@ -1,0 +1,12 @@
+"""A live database -> the same ``model.Schema`` a spec loads into.
+
+All catalog reads happen in one ``REPEATABLE READ READ ONLY`` transaction with
+``search_path = pg_catalog`` (so types and expressions name every non-built-in
+object with its schema, as the model's canonical form wants), using the fixed
+set of queries in ``queries/*.sql``: their number does not grow with the number
+of tables. Types and expressions are the server's own text.
+"""
+
+from .read import IntrospectError, Introspection, OutOfScope, introspect
+
+__all__ = ["IntrospectError", "Introspection", "OutOfScope", "introspect"]

@@ -1,0 +1,37 @@
+-- Columns of those tables, in column order. Types and expressions are the
+-- server's own text (format_type, pg_get_expr); run with search_path =
+-- pg_catalog so every non-built-in name comes out schema-qualified.
+SELECT n.nspname AS schema,
+       c.relname AS table_name,
+       a.attname AS name,
+       pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+       a.attnotnull AS not_null,
+       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default_expr,
+       a.attidentity AS identity,
+       a.attgenerated AS generated_kind,
+       CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated_expr,
+       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
+            THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname ELSE cn.nspname || '.' || co.collname END
+       END AS collation,
+       pg_catalog.col_description(c.oid, a.attnum) AS comment,
+       bt.typtype AS base_typtype,
+       bt.typname AS base_typname,
+       bn.nspname AS base_typschema,
+       (SELECT s.relname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid
+        WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum
+          AND d.classid = 'pg_catalog.pg_class'::regclass AND s.relkind = 'S' AND d.deptype = 'a') AS owned_sequence
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+-- the element type for arrays, to tell domains and composites apart
+JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 AND t.typcategory = 'A' THEN t.typelem ELSE t.oid END
+JOIN pg_catalog.pg_namespace bn ON bn.oid = bt.typnamespace
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+WHERE c.relkind IN ('r', 'p')
+  AND a.attnum > 0
+  AND NOT a.attisdropped
+  AND n.nspname IN (SELECT jsonb_array_elements_text(current_setting('schemadiff.schemas')::jsonb))
+ORDER BY n.nspname, c.relname, a.attnum;

@@ -1,0 +1,254 @@
+"""Run the catalog queries and assemble the model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+
+import psycopg
+from psycopg.rows import dict_row
+
+from ..expressions import ExpressionError, parse_expression, references
+from ..model import (
+    CheckConstraint, Column, EnumType, Extension, External, FkAction, ForeignKey, Identity, Index,
+    IndexElement, NullsOrder, Policy, PolicyCommand, PrimaryKey, QualifiedName, Schema, SortOrder,
+    Table, UniqueConstraint,
+)
+from ..normalize import strip_outer_parens
+
+QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope")
+
+_ACTIONS = {"a": FkAction.NO_ACTION, "r": FkAction.RESTRICT, "c": FkAction.CASCADE,
+            "n": FkAction.SET_NULL, "d": FkAction.SET_DEFAULT}
+_COMMANDS = {"*": PolicyCommand.ALL, "r": PolicyCommand.SELECT, "a": PolicyCommand.INSERT,
+             "w": PolicyCommand.UPDATE, "d": PolicyCommand.DELETE}
+_SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
+
+
+class IntrospectError(Exception):
+    """The database holds something the model cannot express faithfully."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class OutOfScope:
+    kind: str
+    schema: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.schema}.{self.name}"
+
+
+@dataclass
+class Introspection:
+    schema: Schema
+    out_of_scope: list[OutOfScope] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # faithful but worth saying (NOT VALID, INVALID)
+    queries: int = 0
+
+
+def load_query(name: str) -> str:
+    return resources.files(__package__).joinpath("queries", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _fetch(conn: psycopg.Connection, names: tuple[str, ...]) -> tuple[dict[str, list[dict]], int]:
+    out: dict[str, list[dict]] = {}
+    count = 0
+    with conn.cursor(row_factory=dict_row) as cur:
+        for name in names:
+            cur.execute(load_query(name))
+            out[name] = cur.fetchall()
+            count += 1
+    return out, count
+
+
+def introspect(conn: psycopg.Connection, schemas: list[str], default_schema: str = "public") -> Introspection:
+    """Read ``schemas`` of the database behind ``conn``; the connection is left
+    as it was found (the read runs in its own transaction, rolled back)."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise IntrospectError(["introspect needs a connection that is not inside a transaction"])
+    previous_autocommit = conn.autocommit
+    conn.autocommit = False
+    try:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        conn.execute("SELECT set_config('search_path', 'pg_catalog', true), "
+                     "set_config('schemadiff.schemas', %s, true)", (json.dumps(list(schemas)),))
+        existing = {r[0] for r in conn.execute(
+            "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(%s)", (list(schemas),)).fetchall()}
+        rows, count = _fetch(conn, QUERY_NAMES)
+        count += 2
+    finally:
+        conn.rollback()
+        conn.autocommit = previous_autocommit
+    missing = [s for s in schemas if s not in existing]
+    if missing:
+        raise IntrospectError([f"schema {s!r} does not exist in the database" for s in missing])
+    result = _assemble(rows, list(schemas), default_schema)
+    result.queries = count
+    return result
+
+
+def _expr(text: str | None) -> str | None:
+    return None if text is None else strip_outer_parens(text)
+
+
+def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: str) -> Introspection:
+    problems: list[str] = []
+    notes: list[str] = []
+    ext_tables: set[QualifiedName] = set()
+    ext_types: set[QualifiedName] = set()
+    ext_roles: set[str] = set()
+    ext_functions: set[QualifiedName] = set()
+
+    enums = [EnumType(r["schema"], r["name"], tuple(r["labels"]), r["comment"]) for r in rows["enums"]]
+    enum_names = {e.qualified for e in enums}
+
+    tables: dict[tuple[str, str], dict] = {}
+    for r in rows["tables"]:
+        tables[(r["schema"], r["name"])] = {"row": r, "columns": [], "pk": None, "uniques": [], "checks": [],
+                                            "fks": [], "indexes": [], "policies": []}
+
+    for r in rows["columns"]:
+        t = tables.get((r["schema"], r["table_name"]))
+        if t is None:
+            continue  # a partition or other out-of-scope relation
+        where = f"column {r['schema']}.{r['table_name']}.{r['name']}"
+        if r["base_typtype"] == "d":
+            problems.append(f"{where} has the domain type {r['base_typschema']}.{r['base_typname']}, "
+                            "which the spec language does not support yet")
+            continue
+        if r["base_typtype"] == "c":
+            problems.append(f"{where} has the composite type {r['base_typschema']}.{r['base_typname']}, "
+                            "which the spec language does not support yet")
+            continue
+        if r["owned_sequence"]:
+            problems.append(f"{where} is a serial column (sequence {r['owned_sequence']}); the spec language has "
+                            "identity columns instead (ALTER TABLE … ALTER COLUMN … ADD GENERATED BY DEFAULT AS IDENTITY)")
+            continue
+        if r["generated_kind"] == "v":
+            problems.append(f"{where} is a VIRTUAL generated column, which the spec language does not support yet")
+            continue
+        if r["base_typschema"] not in _SYSTEM_SCHEMAS:
+            qualified = QualifiedName(r["base_typschema"], r["base_typname"])
+            if qualified not in enum_names:
+                ext_types.add(qualified)
+        identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r["identity"] or "")
+        t["columns"].append(Column(
+            name=r["name"], type=r["type"], nullable=not r["not_null"], default=r["default_expr"],
+            identity=identity, generated=r["generated_expr"], collation=r["collation"], comment=r["comment"]))
+
+    for r in rows["constraints"]:
+        t = tables.get((r["schema"], r["table_name"]))
+        if t is None:
+            continue
+        where = f"constraint {r['name']} on {r['schema']}.{r['table_name']}"
+        columns = tuple(r["columns"] or ())
+        if r["type"] == "p":
+            t["pk"] = PrimaryKey(r["name"], columns)
+        elif r["type"] == "u":
+            t["uniques"].append(UniqueConstraint(r["name"], columns, r["nulls_not_distinct"], r["deferrable"],
+                                                 r["initially_deferred"]))
+        elif r["type"] == "c":
+            t["checks"].append(CheckConstraint(r["name"], _expr(r["expression"]), r["no_inherit"], r["validated"]))
+            if not r["validated"]:
+                notes.append(f"{where} is NOT VALID: rows added before it may break it")
+        elif r["type"] == "f":
+            if r["match_type"] == "f":
+                problems.append(f"{where} is MATCH FULL, which the spec language does not support yet")
+                continue
+            target = QualifiedName(r["ref_schema"], r["ref_table"])
+            if target.schema not in schemas or (target.schema, target.name) not in tables:
+                ext_tables.add(target)
+            t["fks"].append(ForeignKey(
+                r["name"], columns, target, tuple(r["ref_columns"] or ()), _ACTIONS[r["on_delete"]],
+                _ACTIONS[r["on_update"]], r["deferrable"], r["initially_deferred"], r["validated"]))
+            if not r["validated"]:
+                notes.append(f"{where} is NOT VALID: rows added before it may break it")
+
+    for r in rows["indexes"]:
+        t = tables.get((r["schema"], r["table_name"]))
+        if t is None:
+            continue
+        elements = []
+        for k in r["keys"] or []:
+            desc = bool(k["desc"])
+            nulls_first = bool(k["nulls_first"])
+            nulls = None
+            if desc and not nulls_first:
+                nulls = NullsOrder.LAST
+            elif not desc and nulls_first:
+                nulls = NullsOrder.FIRST
+            elements.append(IndexElement(
+                column=k["column"], expression=_expr(k["expression"]) if k["expression"] else None,
+                order=SortOrder.DESC if desc else SortOrder.ASC, nulls=nulls,
+                opclass=k["opclass"], collation=k["collation"]))
+        if not r["valid"]:
+            notes.append(f"index {r['schema']}.{r['name']} is INVALID (a failed concurrent build); "
+                         "it does not serve queries")
+        t["indexes"].append(Index(r["name"], tuple(elements), r["is_unique"], r["method"], _expr(r["predicate"]),
+                                  tuple(r["include"] or ()), r["nulls_not_distinct"], r["comment"], r["valid"]))
+
+    for r in rows["policies"]:
+        t = tables.get((r["schema"], r["table_name"]))
+        if t is None:
+            continue
+        roles = tuple(sorted(r["roles"]))
+        ext_roles.update(role for role in roles if role != "public")
+        policy = Policy(r["name"], _COMMANDS[r["command"]], r["permissive"], roles,
+                        _expr(r["using_expr"]), _expr(r["with_check_expr"]))
+        t["policies"].append(policy)
+
+    built: list[Table] = []
+    for (schema_name, table_name), t in sorted(tables.items()):
+        r = t["row"]
+        table = Table(
+            schema=schema_name, name=table_name, columns=tuple(t["columns"]), primary_key=t["pk"],
+            uniques=tuple(sorted(t["uniques"], key=lambda u: u.name)),
+            checks=tuple(sorted(t["checks"], key=lambda c: c.name)),
+            foreign_keys=tuple(sorted(t["fks"], key=lambda k: k.name)),
+            indexes=tuple(sorted(t["indexes"], key=lambda i: i.name)),
+            rls_enabled=r["rls_enabled"], rls_forced=r["rls_forced"],
+            policies=tuple(sorted(t["policies"], key=lambda p: p.name)), comment=r["comment"])
+        built.append(table)
+        ext_functions.update(_qualified_functions(table))
+
+    if problems:
+        raise IntrospectError(problems)
+
+    extensions = tuple(Extension(r["name"], None if r["schema"] == default_schema else r["schema"])
+                       for r in rows["extensions"])
+    schema = Schema(
+        schemas=tuple(sorted(set(schemas) - {"public"})),
+        extensions=extensions,
+        enums=tuple(sorted(enums, key=lambda e: e.qualified)),
+        tables=tuple(built),
+        external=External(tables=tuple(sorted(ext_tables)), functions=tuple(sorted(ext_functions)),
+                          types=tuple(sorted(ext_types)), roles=tuple(sorted(ext_roles))),
+    )
+    out = [OutOfScope(r["kind"], r["schema"], r["name"]) for r in rows["out_of_scope"]]
+    return Introspection(schema=schema, out_of_scope=out, notes=notes)
+
+
+def _qualified_functions(table: Table) -> set[QualifiedName]:
+    """Schema-qualified functions the table's expressions call (outside pg_catalog)."""
+    texts = [c.default for c in table.columns] + [c.generated for c in table.columns]
+    texts += [c.expression for c in table.checks] + [ix.where for ix in table.indexes]
+    texts += [e.expression for ix in table.indexes for e in ix.elements]
+    texts += [p.using for p in table.policies] + [p.with_check for p in table.policies]
+    found: set[QualifiedName] = set()
+    for text in texts:
+        if not text:
+            continue
+        try:
+            refs = references(parse_expression(text))
+        except ExpressionError:
+            continue
+        for func in refs.functions:
+            if len(func) == 2 and func[0] not in _SYSTEM_SCHEMAS:
+                found.add(QualifiedName(func[0], func[1]))
+    return found

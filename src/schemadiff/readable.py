@@ -1,0 +1,182 @@
+"""Server expression text -> the form a person writes, stable under a round trip.
+
+PostgreSQL stores expressions as parse trees and prints them back its own way:
+``x IN ('a', 'b')`` becomes ``x = ANY (ARRAY['a'::text, 'b'::text])``, and for a
+varchar column ``(x)::text = ANY ((ARRAY['a'::character varying])::text[])`` —
+text which, applied again, is stored as yet another form. ``import`` therefore
+writes expressions back in the form a person would have written, which the
+server stores exactly as it stored the original: the round trip reaches a fixed
+point instead of drifting (the "perpetual diff" of other tools).
+
+The rewrites are few and only fire on the exact shapes the server produces,
+with the column's type known:
+- ``col = ANY (ARRAY[c1, c2])`` (with the server's casts) -> ``col IN (c1, c2)``;
+- ``col = 'x'::T`` with T the column's type -> ``col = 'x'``;
+- a default ``'x'::T`` with T the column's type -> ``'x'``.
+Anything else is left exactly as the server printed it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from pglast import ast, parse_sql
+from pglast.enums import A_Expr_Kind
+from pglast.parser import ParseError
+from pglast.stream import RawStream
+
+from .model import Schema, Table
+from .normalize import TypeError_, canonical_builtin_type, strip_outer_parens
+
+_TYPMOD = re.compile(r"\(\d+(,\d+)?\)")
+_CHAR_FAMILY = ("character varying", "character", "bpchar", "text")
+
+
+def _base(type_text: str) -> str:
+    return _TYPMOD.sub("", type_text)
+
+
+def _cast_type(type_name) -> str | None:
+    try:
+        text = RawStream()(type_name)
+    except Exception:  # noqa: BLE001 - an unprintable type name is simply not rewritten
+        return None
+    try:
+        builtin, _ = canonical_builtin_type(text)
+    except TypeError_:
+        return None
+    return _base(builtin if builtin is not None else text)
+
+
+def _fits(cast: str | None, column_type: str) -> bool:
+    """Would the server add exactly this cast to a bare literal compared with the column?"""
+    if cast is None:
+        return False
+    col = _base(column_type)
+    if cast == col:
+        return True
+    return col in ("character varying", "character") and cast in ("character varying", "bpchar", "character", "text")
+
+
+def _column(node, types: dict[str, str]) -> tuple[str, str, bool] | None:
+    """(name, type, was cast to text) for ``col`` or ``(col)::text``."""
+    cast = False
+    if isinstance(node, ast.TypeCast):
+        if _cast_type(node.typeName) != "text":
+            return None
+        node, cast = node.arg, True
+    if isinstance(node, ast.ColumnRef) and len(node.fields) == 1 and isinstance(node.fields[0], ast.String):
+        name = node.fields[0].sval
+        if name in types:
+            if cast and _base(types[name]) not in ("character varying", "character"):
+                return None
+            return name, types[name], cast
+    return None
+
+
+def _literal(node, column_type: str):
+    """A bare constant for ``'x'::T`` (T fitting the column) or a plain constant."""
+    if isinstance(node, ast.A_Const):
+        return node
+    if (isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const)
+            and isinstance(node.arg.val, ast.String) and _fits(_cast_type(node.typeName), column_type)):
+        return node.arg
+    return None
+
+
+class _Rewriter:
+    def __init__(self, types: dict[str, str]):
+        self.types = types
+        self.changed = False
+
+    def visit(self, node):
+        if isinstance(node, tuple):
+            return tuple(self.visit(n) for n in node)
+        if isinstance(node, list):
+            return [self.visit(n) for n in node]
+        if not isinstance(node, ast.Node) or isinstance(node, ast.SubLink):
+            return node  # columns inside subqueries may be other tables'
+        for attr in node:
+            value = getattr(node, attr)
+            if isinstance(value, (ast.Node, tuple, list)):
+                setattr(node, attr, self.visit(value))
+        if isinstance(node, ast.A_Expr):
+            return self.a_expr(node)
+        return node
+
+    def a_expr(self, node):
+        op = tuple(n.sval for n in node.name or ()) if node.name else ()
+        if node.kind == A_Expr_Kind.AEXPR_OP_ANY and op == ("=",):
+            col = _column(node.lexpr, self.types)
+            array = node.rexpr
+            if col is not None and isinstance(array, ast.TypeCast):
+                element = (_cast_type(array.typeName) or "").removesuffix("[]")
+                if element != "text" and not _fits(element, col[1]):
+                    return node
+                array = array.arg
+            if col is None or not isinstance(array, ast.A_ArrayExpr) or not array.elements:
+                return node
+            items = [_literal(e, col[1]) for e in array.elements]
+            if any(i is None for i in items):
+                return node
+            self.changed = True
+            return ast.A_Expr(kind=A_Expr_Kind.AEXPR_IN, name=(ast.String(sval="="),),
+                              lexpr=ast.ColumnRef(fields=(ast.String(sval=col[0]),)), rexpr=items)
+        if node.kind == A_Expr_Kind.AEXPR_OP and len(op) == 1:
+            col = _column(node.lexpr, self.types)
+            if col is not None and not col[2] and isinstance(node.rexpr, ast.TypeCast):
+                literal = _literal(node.rexpr, col[1])
+                if literal is not None:
+                    self.changed = True
+                    node.rexpr = literal
+        return node
+
+
+def readable(text: str | None, types: dict[str, str]) -> str | None:
+    """The expression as a person writes it, or unchanged when no rule applies."""
+    if text is None:
+        return None
+    try:
+        stmts = parse_sql(f"SELECT {text}")
+    except ParseError:
+        return text
+    node = stmts[0].stmt.targetList[0].val
+    rewriter = _Rewriter(types)
+    new = rewriter.visit(node)
+    if not rewriter.changed:
+        return text
+    return strip_outer_parens(RawStream()(new))
+
+
+def readable_default(text: str | None, column_type: str) -> str | None:
+    if text is None:
+        return None
+    try:
+        node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+    except ParseError:
+        return text
+    literal = _literal(node, column_type)
+    if literal is not None and literal is not node:
+        return RawStream()(literal)
+    return text
+
+
+def readable_table(t: Table) -> Table:
+    types = {c.name: c.type for c in t.columns}
+    return replace(
+        t,
+        columns=tuple(replace(c, default=readable_default(c.default, c.type),
+                              generated=readable(c.generated, types)) for c in t.columns),
+        checks=tuple(replace(c, expression=readable(c.expression, types)) for c in t.checks),
+        indexes=tuple(replace(ix, where=readable(ix.where, types),
+                              elements=tuple(replace(e, expression=readable(e.expression, types))
+                                             for e in ix.elements))
+                      for ix in t.indexes),
+        policies=tuple(replace(p, using=readable(p.using, types), with_check=readable(p.with_check, types))
+                       for p in t.policies),
+    )
+
+
+def readable_schema(schema: Schema) -> Schema:
+    return replace(schema, tables=tuple(readable_table(t) for t in schema.tables))

@@ -1,0 +1,357 @@
+"""A model -> a spec directory a person would have written.
+
+Used by ``schemadiff import``. Shorthand where it applies (``name: text``,
+column-level ``primary_key``/``unique``/``check``/``references``), no restated
+defaults (no ``nullable: true``), constraint names only where PostgreSQL's own
+default name would differ. The result is verified by loading it with the real
+loader: the model it loads into must equal the one it was written from.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from ..identifiers import choose_name, column_names_part
+from ..model import (
+    Column, FkAction, ForeignKey, Index, NullsOrder, Policy, PolicyCommand, QualifiedName, Schema,
+    SortOrder, Table,
+)
+from .yamlwrite import block
+
+HEADER_ROOT = "# Written by `schemadiff import`. Edit freely: this is now the source of truth.\n"
+
+
+def _spec_name(name: str) -> str:
+    """A name as spec text: exact, quoted only when it holds a dot, a quote or parens."""
+    if any(ch in name for ch in '."()') or name != name.strip() or "," in name:
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
+def _qualified(q: QualifiedName, default_schema: str) -> str:
+    if q.schema == default_schema:
+        return _spec_name(q.name)
+    return f"{_spec_name(q.schema)}.{_spec_name(q.name)}"
+
+
+def _type_text(type_text: str, enums: dict[str, QualifiedName], default_schema: str) -> str:
+    """format_type text -> spec type: enums by name (qualified only outside the default schema)."""
+    base, array = type_text, ""
+    if base.endswith("[]"):
+        base, array = base[:-2], "[]"
+    if base in enums:
+        q = enums[base]
+        return _qualified(q, default_schema) + array
+    return type_text
+
+
+class _Names:
+    """Decides which constraint names must be written out."""
+
+    def __init__(self, explicit: set[tuple[str, str, str]]):
+        self.explicit = explicit  # (schema, table, constraint name)
+
+    def needed(self, table: Table, name: str) -> bool:
+        return (table.schema, table.name, name) in self.explicit
+
+
+def table_document(t: Table, schema: Schema, names: _Names, default_schema: str) -> dict:
+    enums = {_enum_type_text(e.schema, e.name): e.qualified for e in schema.enums}
+    doc: dict = {"table": t.name}
+    if t.schema != default_schema:
+        doc["schema"] = t.schema
+    if t.comment is not None:
+        doc["comment"] = t.comment
+
+    pk_inline = (t.primary_key is not None and len(t.primary_key.columns) == 1
+                 and not names.needed(t, t.primary_key.name))
+    inline_unique: dict[str, object] = {}
+    for u in t.uniques:
+        if (len(u.columns) == 1 and not (u.nulls_not_distinct or u.deferrable) and not names.needed(t, u.name)
+                and u.columns[0] not in inline_unique):
+            inline_unique[u.columns[0]] = u
+    inline_check: dict[str, object] = {}
+    for c in t.checks:
+        col = _single_column_check(c.name, t)
+        if col and col not in inline_check and not names.needed(t, c.name):
+            inline_check[col] = c
+    inline_fk: dict[str, ForeignKey] = {}
+    for k in t.foreign_keys:
+        if (len(k.columns) == 1 and not k.deferrable and not names.needed(t, k.name)
+                and k.columns[0] not in inline_fk):
+            inline_fk[k.columns[0]] = k
+
+    columns: dict = {}
+    for c in t.columns:
+        spec: dict = {"type": _type_text(c.type, enums, default_schema)}
+        if pk_inline and c.name == t.primary_key.columns[0]:
+            spec["primary_key"] = True
+        elif not c.nullable and c.identity is None:
+            spec["nullable"] = False
+        if c.identity is not None:
+            spec["identity"] = c.identity.value
+            if not c.nullable and pk_inline and c.name == t.primary_key.columns[0]:
+                pass
+        if c.default is not None:
+            spec["default"] = _default(c.default)
+        if c.generated is not None:
+            spec["generated"] = c.generated
+        if c.collation is not None:
+            spec["collation"] = c.collation
+        if c.name in inline_unique:
+            spec["unique"] = True
+        if c.name in inline_check:
+            spec["check"] = inline_check[c.name].expression
+        if c.name in inline_fk:
+            k = inline_fk[c.name]
+            spec["references"] = f"{_qualified(k.ref_table, default_schema)}({_spec_name(k.ref_columns[0])})"
+            if k.on_delete is not FkAction.NO_ACTION:
+                spec["on_delete"] = k.on_delete.value
+            if k.on_update is not FkAction.NO_ACTION:
+                spec["on_update"] = k.on_update.value
+        if c.comment is not None:
+            spec["comment"] = c.comment
+        columns[c.name] = spec["type"] if list(spec) == ["type"] else spec
+    doc["columns"] = columns
+
+    if t.primary_key is not None and not pk_inline:
+        pk_cols = list(t.primary_key.columns)
+        doc["primary_key"] = ({"columns": pk_cols, "name": t.primary_key.name}
+                              if names.needed(t, t.primary_key.name) else pk_cols)
+    uniques = []
+    for u in t.uniques:
+        if inline_unique.get(u.columns[0]) is u:
+            continue
+        entry: dict = {"columns": list(u.columns)}
+        if names.needed(t, u.name):
+            entry["name"] = u.name
+        if u.nulls_not_distinct:
+            entry["nulls_not_distinct"] = True
+        if u.deferrable:
+            entry["deferrable"] = True
+        if u.initially_deferred:
+            entry["initially_deferred"] = True
+        uniques.append(entry["columns"] if list(entry) == ["columns"] else entry)
+    if uniques:
+        doc["unique"] = uniques
+    checks = []
+    for c in t.checks:
+        col = _single_column_check(c.name, t)
+        if col and inline_check.get(col) is c:
+            continue
+        checks.append({"expression": c.expression, "name": c.name} if names.needed(t, c.name) else c.expression)
+    if checks:
+        doc["checks"] = checks
+    fks = []
+    for k in t.foreign_keys:
+        if inline_fk.get(k.columns[0]) is k:
+            continue
+        entry = {"columns": list(k.columns),
+                 "references": f"{_qualified(k.ref_table, default_schema)}({', '.join(_spec_name(c) for c in k.ref_columns)})"}
+        if names.needed(t, k.name):
+            entry["name"] = k.name
+        if k.on_delete is not FkAction.NO_ACTION:
+            entry["on_delete"] = k.on_delete.value
+        if k.on_update is not FkAction.NO_ACTION:
+            entry["on_update"] = k.on_update.value
+        if k.deferrable:
+            entry["deferrable"] = True
+        if k.initially_deferred:
+            entry["initially_deferred"] = True
+        fks.append(entry)
+    if fks:
+        doc["foreign_keys"] = fks
+    if t.indexes:
+        doc["indexes"] = {ix.name: _index(ix) for ix in t.indexes}
+    if t.rls_enabled or t.rls_forced or t.policies:
+        rls: dict = {}
+        if not t.rls_enabled:
+            rls["enabled"] = False
+        if t.rls_forced:
+            rls["forced"] = True
+        if t.policies:
+            rls["policies"] = {p.name: _policy(p) for p in t.policies}
+        doc["rls"] = rls
+    return doc
+
+
+def _default(text: str):
+    """A default as the loader reads it back: true/false and whole numbers as
+    YAML scalars (which the loader turns into exactly this text), else SQL text."""
+    if text in ("true", "false"):
+        return text == "true"
+    if re.fullmatch(r"0|[1-9][0-9]{0,17}", text):
+        return int(text)
+    return text
+
+
+def _enum_type_text(schema: str, name: str) -> str:
+    from ..normalize import qualified_type_text
+    return qualified_type_text(schema, name)
+
+
+def _single_column_check(name: str, t: Table) -> str | None:
+    """The column a check is named after (t_col_check), if any."""
+    for c in t.columns:
+        if name == choose_name(t.name, c.name, "check", set()):
+            return c.name
+    return None
+
+
+def _index(ix: Index):
+    keys = []
+    for e in ix.elements:
+        if e.column is not None and e.order is SortOrder.ASC and e.nulls is None and not e.opclass and not e.collation:
+            keys.append(e.column)
+            continue
+        key: dict = {"column": e.column} if e.column is not None else {"expression": e.expression}
+        if e.order is SortOrder.DESC:
+            key["order"] = "desc"
+        if e.nulls is not None:
+            key["nulls"] = e.nulls.value
+        if e.opclass:
+            key["opclass"] = e.opclass
+        if e.collation:
+            key["collation"] = e.collation
+        keys.append(key)
+    spec: dict = {"columns": keys}
+    if ix.unique:
+        spec["unique"] = True
+    if ix.method != "btree":
+        spec["method"] = ix.method
+    if ix.where is not None:
+        spec["where"] = ix.where
+    if ix.include:
+        spec["include"] = list(ix.include)
+    if ix.nulls_not_distinct:
+        spec["nulls_not_distinct"] = True
+    if ix.comment is not None:
+        spec["comment"] = ix.comment
+    return keys if list(spec) == ["columns"] else spec
+
+
+def _policy(p: Policy) -> dict:
+    spec: dict = {}
+    if p.command is not PolicyCommand.ALL:
+        spec["for"] = p.command.value
+    if p.roles != ("public",):
+        spec["to"] = list(p.roles)
+    if not p.permissive:
+        spec["as"] = "restrictive"
+    if p.using is not None:
+        spec["using"] = p.using
+    if p.with_check is not None:
+        spec["with_check"] = p.with_check
+    return spec
+
+
+def root_document(schema: Schema, default_schema: str) -> dict:
+    doc: dict = {"version": 1}
+    if default_schema != "public":
+        doc["schema"] = default_schema
+    if schema.schemas:
+        doc["schemas"] = list(schema.schemas)
+    if schema.extensions:
+        doc["extensions"] = [x.name if x.schema is None else {"name": x.name, "schema": x.schema}
+                             for x in schema.extensions]
+    if schema.enums:
+        enums = {}
+        for e in schema.enums:
+            if e.schema == default_schema and e.comment is None:
+                enums[e.name] = list(e.values)
+            else:
+                entry: dict = {"values": list(e.values)}
+                if e.schema != default_schema:
+                    entry["schema"] = e.schema
+                if e.comment is not None:
+                    entry["comment"] = e.comment
+                enums[e.name] = entry
+        doc["enums"] = enums
+    ext = schema.external
+    external: dict = {}
+    if ext.tables:
+        external["tables"] = [_qualified(q, default_schema) for q in ext.tables]
+    if ext.functions:
+        external["functions"] = [_qualified(q, default_schema) for q in ext.functions]
+    if ext.types:
+        external["types"] = [_qualified(q, default_schema) for q in ext.types]
+    if ext.roles:
+        external["roles"] = list(ext.roles)
+    if ext.schemas:
+        external["schemas"] = list(ext.schemas)
+    if external:
+        doc["external"] = external
+    return doc
+
+
+_FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def file_names(schema: Schema, default_schema: str) -> dict[QualifiedName, str]:
+    out: dict[QualifiedName, str] = {}
+    used: set[str] = set()
+    for t in schema.tables:
+        stem = _FILE_SAFE.sub("_", t.name).strip("._") or "table"
+        folder = "tables" if t.schema == default_schema else f"tables/{_FILE_SAFE.sub('_', t.schema).strip('._') or 'schema'}"
+        candidate = f"{folder}/{stem}.yaml"
+        n = 2
+        while candidate.lower() in used:
+            candidate = f"{folder}/{stem}-{n}.yaml"
+            n += 1
+        used.add(candidate.lower())
+        out[t.qualified] = candidate
+    return out
+
+
+def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, str]]) -> dict[str, str]:
+    """{relative path: text} of the spec directory."""
+    files = {"schemadiff.yaml": HEADER_ROOT + "\n".join(block(root_document(schema, default_schema))) + "\n"}
+    names = _Names(explicit)
+    for t in schema.tables:
+        doc = table_document(t, schema, names, default_schema)
+        files[file_names(schema, default_schema)[t.qualified]] = "\n".join(block(doc)) + "\n"
+    return files
+
+
+def _constraint_names(t: Table) -> dict[tuple, str]:
+    """Identity of each constraint (independent of its name) -> name."""
+    out: dict[tuple, str] = {}
+    if t.primary_key:
+        out[("p",)] = t.primary_key.name
+    for u in t.uniques:
+        out[("u", u.columns, u.nulls_not_distinct, u.deferrable)] = u.name
+    for c in t.checks:
+        out[("c", c.expression)] = c.name
+    for k in t.foreign_keys:
+        out[("f", k.columns, k.ref_table, k.ref_columns)] = k.name
+    return out
+
+
+def dump_spec(schema: Schema, default_schema: str = "public") -> dict[str, str]:
+    """Render ``schema`` as spec files, writing a constraint name only where
+    the loader would not generate the same one. Loads the result to check."""
+    from .load import load_spec
+
+    explicit: set[tuple[str, str, str]] = set()
+    for _ in range(4):
+        files = render(schema, default_schema, explicit)
+        with tempfile.TemporaryDirectory() as tmp:
+            for rel, text in files.items():
+                path = Path(tmp) / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+            loaded = load_spec(tmp).schema
+        changed = False
+        for t in schema.tables:
+            got = loaded.table(t.qualified)
+            want_names = _constraint_names(t)
+            got_names = _constraint_names(got) if got else {}
+            for key, name in want_names.items():
+                if got_names.get(key) != name and (t.schema, t.name, name) not in explicit:
+                    explicit.add((t.schema, t.name, name))
+                    changed = True
+        if not changed:
+            return files
+    return files

@@ -1,0 +1,90 @@
+"""Writing YAML that ``yamlread`` reads back exactly.
+
+A string is written plain when that is unambiguous under our reader (and
+pleasant to read), otherwise double-quoted with JSON-style escapes, which YAML's
+double-quoted style accepts unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .yamlread import (
+    _BASE_PREFIX, _BOOL, _DATE, _FLOAT, _INT, _NULL, _OCTAL_LIKE, _SEXAGESIMAL, _SPECIAL_FLOAT,
+    _UNDERSCORE_NUM, _YAML11_BOOL,
+)
+
+# Plain scalars we emit: no YAML indicators anywhere, so safe in block and flow context.
+_PLAIN_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .()'<>=!+*/$-]*$")
+_TYPED = (_NULL, _YAML11_BOOL, _INT, _FLOAT, _OCTAL_LIKE, _BASE_PREFIX, _UNDERSCORE_NUM, _SEXAGESIMAL,
+          _SPECIAL_FLOAT, _DATE)
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def plain_ok(text: str) -> bool:
+    if not _PLAIN_SAFE.match(text) or text != text.strip() or "  " in text:
+        return False
+    if text in _BOOL or any(p.match(text) for p in _TYPED):
+        return False
+    # PyYAML's own resolver must also leave it a string (e.g. "y" stays text).
+    return text.lower() not in ("y", "n", "yes", "no", "on", "off", "true", "false", "null")
+
+
+def quoted(text: str) -> str:
+    out = json.dumps(text, ensure_ascii=False)
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
+
+
+def scalar(value) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value if plain_ok(value) else quoted(value)
+    raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar")
+
+
+def flow(value) -> str:
+    """A value in flow style: scalars, [a, b], {k: v}."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{scalar(k)}: {flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(flow(v) for v in value) + "]"
+    return scalar(value)
+
+
+def block(value, indent: int = 0, width: int = 100) -> list[str]:
+    """Lines of a mapping in block style; nested values in flow style when
+    they fit in ``width`` columns, in block style otherwise."""
+    pad = "  " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            head = f"{pad}{scalar(key)}:"
+            if isinstance(item, (dict, list, tuple)) and item:
+                one_line = f"{head} {flow(item)}"
+                if len(one_line) <= width:
+                    lines.append(one_line)
+                elif isinstance(item, dict):
+                    lines.append(head)
+                    lines.extend(block(item, indent + 1, width))
+                else:
+                    lines.append(head)
+                    for element in item:
+                        text = flow(element)
+                        if len(pad) + 4 + len(text) <= width or not isinstance(element, dict):
+                            lines.append(f"{pad}  - {text}")
+                        else:
+                            sub = block(element, indent + 2, width)
+                            lines.append(f"{pad}  - {sub[0].lstrip()}")
+                            lines.extend(sub[1:])
+            else:
+                lines.append(f"{head} {flow(item)}")
+        return lines
+    raise TypeError("block() takes a mapping")
