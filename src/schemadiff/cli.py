@@ -44,6 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("spec_dir", metavar="SPEC_DIR")
     p.add_argument("-o", "--output", metavar="FILE", help="write the SQL to FILE instead of standard output")
 
+    p = sub.add_parser("plan", help="compare a spec with a database; print the additive migration or refuse")
+    p.add_argument("spec_dir", metavar="SPEC_DIR")
+    p.add_argument("--db", metavar="DSN", help="connection string (else DATABASE_URL, else the PG* variables; "
+                   "with none, a throwaway embedded PostgreSQL)")
+    p.add_argument("--format", choices=("text", "sql", "json"), default="text")
+    p.add_argument("--out", metavar="PLAN.json", help="also write the plan as JSON to this file")
+    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes to apply")
+    p.add_argument("--lock-timeout", default="5s", help="lock_timeout set before every step (default 5s)")
+    p.add_argument("--statement-timeout", default="60s",
+                   help="statement_timeout of transactional steps (default 60s; concurrent builds and "
+                        "validations have none)")
+
     p = sub.add_parser("import", help="write a spec directory describing a live database")
     p.add_argument("--db", metavar="DSN", help="connection string (else DATABASE_URL, else the PG* variables)")
     p.add_argument("--schema", dest="schemas", action="append", metavar="NAME",
@@ -70,7 +82,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     if args.command is None:
         parser.print_help(stdout)
         return EXIT_ERROR
-    handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema, "import": _import}[args.command]
+    handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema, "import": _import,
+               "plan": _plan}[args.command]
     try:
         return handler(args, stdout, stderr)
     except SpecError as exc:
@@ -127,6 +140,53 @@ def _json_schema(args, stdout: TextIO, stderr: TextIO) -> int:
     else:
         for name in SCHEMA_FILES:
             stdout.write(rendered[name])
+    return EXIT_OK
+
+
+def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
+    from .introspect import IntrospectError
+    from .introspect.connect import ConnectError, redact, resolve_dsn
+    from .planning import plan_against_database
+    from .report import render_json, render_sql, render_text
+
+    loaded = load_spec(args.spec_dir)
+    _print_warnings(loaded, stderr)
+    resolved = resolve_dsn(args.db)
+    try:
+        if resolved is None:
+            from .embedded import throwaway_database
+
+            with throwaway_database() as dsn:
+                result = plan_against_database(loaded.schema, dsn)
+            where = f"a throwaway embedded PostgreSQL {result.server_version} (no --db, DATABASE_URL or PG* variables)"
+        else:
+            dsn, source = resolved
+            result = plan_against_database(loaded.schema, dsn)
+            where = f"{redact(dsn)} (PostgreSQL {result.server_version}, from {source})"
+    except ConnectError as exc:
+        print(f"schemadiff: {exc}", file=stderr)
+        return EXIT_ERROR
+    except IntrospectError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=stderr)
+        print("schemadiff: the database holds what the spec language cannot express yet; no plan", file=stderr)
+        return EXIT_ERROR
+    plan = result.plan
+    header = f"schemadiff plan of {args.spec_dir} against {where}"
+    doc_args = dict(spec=str(args.spec_dir), database=where, server_version=result.server_version)
+    if args.format == "text":
+        stdout.write(render_text(plan, header, color=hasattr(stdout, "isatty") and stdout.isatty()))
+    elif args.format == "sql":
+        stdout.write(f"-- {header}\n" + render_sql(plan, args.lock_timeout, args.statement_timeout))
+    else:
+        stdout.write(render_json(plan, **doc_args))
+    if args.out:
+        Path(args.out).write_text(render_json(plan, **doc_args), encoding="utf-8")
+    if plan.refused:
+        print(f"schemadiff: refused: {len(plan.refused)} change(s) are not additive", file=stderr)
+        return EXIT_REFUSED
+    if args.detailed_exitcode and plan.pending:
+        return EXIT_PENDING
     return EXIT_OK
 
 

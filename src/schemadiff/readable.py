@@ -180,3 +180,48 @@ def readable_table(t: Table) -> Table:
 
 def readable_schema(schema: Schema) -> Schema:
     return replace(schema, tables=tuple(readable_table(t) for t in schema.tables))
+
+
+# -- comparison ---------------------------------------------------------------
+
+_EQUIVALENT_FUNCS = {("transaction_timestamp",): ("now",), ("pg_catalog", "now"): ("now",),
+                     ("pg_catalog", "transaction_timestamp"): ("now",)}
+
+
+class _Canon(_Rewriter):
+    """Further rewrites used only to compare: spellings PostgreSQL stores
+    differently but that mean the same."""
+
+    def visit(self, node):
+        node = super().visit(node)
+        if isinstance(node, ast.SQLValueFunction) and node.op.name == "SVFOP_CURRENT_TIMESTAMP" and node.typmod in (None, -1):
+            return ast.FuncCall(funcname=(ast.String(sval="now"),), args=None)
+        if isinstance(node, ast.FuncCall):
+            name = tuple(n.sval for n in node.funcname)
+            if name in _EQUIVALENT_FUNCS and not node.args:
+                node.funcname = tuple(ast.String(sval=s) for s in _EQUIVALENT_FUNCS[name])
+        if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_OP and node.name \
+                and tuple(n.sval for n in node.name) == ("=",) and isinstance(node.rexpr, ast.A_Const) \
+                and isinstance(node.rexpr.val, ast.Boolean) and isinstance(node.lexpr, ast.ColumnRef):
+            if node.rexpr.val.boolval:
+                return node.lexpr
+        if isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const) and isinstance(node.arg.val, ast.String):
+            cast = _cast_type(node.typeName)
+            if cast in ("text",):
+                return node.arg
+        return node
+
+
+def comparable(text: str | None, types: dict[str, str]) -> str | None:
+    """A spelling of ``text`` for equality tests only: parentheses, keyword case,
+    the server's casts and IN/ANY forms, ``CURRENT_TIMESTAMP``/``now()`` and
+    ``x = true``/``x`` do not matter."""
+    if text is None:
+        return None
+    try:
+        node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+    except ParseError:
+        return text
+    if isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const) and isinstance(node.arg.val, ast.String):
+        node = node.arg  # a default literal's cast to the column type
+    return RawStream()(_Canon(types).visit(node))

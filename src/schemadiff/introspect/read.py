@@ -67,7 +67,8 @@ def _fetch(conn: psycopg.Connection, names: tuple[str, ...]) -> tuple[dict[str, 
     return out, count
 
 
-def introspect(conn: psycopg.Connection, schemas: list[str], default_schema: str = "public") -> Introspection:
+def introspect(conn: psycopg.Connection, schemas: list[str], default_schema: str = "public",
+               *, missing_ok: bool = False) -> Introspection:
     """Read ``schemas`` of the database behind ``conn``; the connection is left
     as it was found (the read runs in its own transaction, rolled back)."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -86,9 +87,9 @@ def introspect(conn: psycopg.Connection, schemas: list[str], default_schema: str
         conn.rollback()
         conn.autocommit = previous_autocommit
     missing = [s for s in schemas if s not in existing]
-    if missing:
+    if missing and not missing_ok:
         raise IntrospectError([f"schema {s!r} does not exist in the database" for s in missing])
-    result = _assemble(rows, list(schemas), default_schema)
+    result = _assemble(rows, [s for s in schemas if s in existing], default_schema)
     result.queries = count
     return result
 

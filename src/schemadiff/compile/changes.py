@@ -1,0 +1,155 @@
+"""Allowed changes -> SQL, dispatched by change type.
+
+Each function returns ``(phase, sql)`` pairs. Phases (see ``plan``):
+``enum-values`` (committed first), ``transactional`` (one transaction),
+``concurrent`` (one statement each, outside a transaction), ``validate``
+(one transaction each). Recipes on existing tables: indexes CONCURRENTLY;
+CHECK and FOREIGN KEY ``NOT VALID`` then ``VALIDATE``; UNIQUE as a concurrent
+unique index attached ``USING INDEX``; a widened CHECK dropped and re-added
+``NOT VALID`` in one statement, then validated.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from sqlglot import exp
+
+from .. import changes as c
+from ..identifiers import quote_ident, quote_literal, quote_qualified
+from ..model import Index, Table
+from . import ddl
+
+ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE = "enum-values", "transactional", "concurrent", "validate"
+PHASES = (ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE)
+
+
+def _table_sql(q) -> str:
+    return quote_qualified(q.schema, q.name)
+
+
+@singledispatch
+def compile_change(change: c.Change) -> list[tuple[str, str]]:
+    raise TypeError(f"no SQL for {type(change).__name__}: it is never allowed")
+
+
+@compile_change.register
+def _(change: c.AddSchema):
+    return [(TRANSACTIONAL, ddl.create_schema(change.name).sql)]
+
+
+@compile_change.register
+def _(change: c.AddExtension):
+    return [(TRANSACTIONAL, ddl.create_extension(change.extension).sql)]
+
+
+@compile_change.register
+def _(change: c.AddEnum):
+    return [(TRANSACTIONAL, ddl.create_enum(change.enum).sql)]
+
+
+@compile_change.register
+def _(change: c.AddEnumValue):
+    sql = f"ALTER TYPE {quote_qualified(change.enum.schema, change.enum.name)} ADD VALUE {quote_literal(change.value)}"
+    if change.after is not None:
+        sql += f" AFTER {quote_literal(change.after)}"
+    elif change.before is not None:
+        sql += f" BEFORE {quote_literal(change.before)}"
+    return [(ENUM_VALUES, sql)]
+
+
+@compile_change.register
+def _(change: c.AddColumn):
+    node = exp.Alter(this=ddl._table(change.table.schema, change.table.name), kind="TABLE",
+                     actions=[ddl.column_def(change.column)])
+    sql = ddl._sql(node)
+    if " ADD COLUMN " not in sql:
+        sql = sql.replace(" ADD ", " ADD COLUMN ", 1)
+    out = [(TRANSACTIONAL, sql)]
+    if change.column.comment is not None:
+        t = Table(change.table.schema, change.table.name, (change.column,))
+        out.append((TRANSACTIONAL, ddl.comment_on_column(t, change.column).sql))
+    return out
+
+
+@compile_change.register
+def _(change: c.AlterColumnType):  # only varchar widenings are allowed
+    return [(TRANSACTIONAL, f"ALTER TABLE {_table_sql(change.table)} ALTER COLUMN {quote_ident(change.column)} "
+                            f"TYPE {change.after}")]
+
+
+@compile_change.register
+def _(change: c.AddCheck):
+    sql = ddl._sql(exp.Alter(this=ddl._table(change.table.schema, change.table.name), kind="TABLE",
+                             actions=[exp.AddConstraint(expressions=[ddl.check_node(change.check)])]))
+    return [(TRANSACTIONAL, sql + " NOT VALID"), (VALIDATE, _validate(change.table, change.check.name))]
+
+
+@compile_change.register
+def _(change: c.ReplaceCheck):  # only superset widenings are allowed
+    t = _table_sql(change.table)
+    add = ddl._sql(ddl.check_node(change.after))
+    return [(TRANSACTIONAL, f"ALTER TABLE {t} DROP CONSTRAINT {quote_ident(change.before.name)}, ADD {add} NOT VALID"),
+            (VALIDATE, _validate(change.table, change.after.name))]
+
+
+@compile_change.register
+def _(change: c.AddForeignKey):
+    t = Table(change.table.schema, change.table.name, ())
+    return [(TRANSACTIONAL, ddl.add_foreign_key(t, change.foreign_key).sql + " NOT VALID"),
+            (VALIDATE, _validate(change.table, change.foreign_key.name))]
+
+
+@compile_change.register
+def _(change: c.AddUnique):
+    u = change.unique
+    cols = ", ".join(quote_ident(col) for col in u.columns)
+    index = f"CREATE UNIQUE INDEX CONCURRENTLY {quote_ident(u.name)} ON {_table_sql(change.table)} ({cols})"
+    if u.nulls_not_distinct:
+        index += " NULLS NOT DISTINCT"
+    attach = f"ALTER TABLE {_table_sql(change.table)} ADD CONSTRAINT {quote_ident(u.name)} UNIQUE USING INDEX {quote_ident(u.name)}"
+    if u.deferrable:
+        attach += " DEFERRABLE" + (" INITIALLY DEFERRED" if u.initially_deferred else "")
+    return [(CONCURRENT, index), (VALIDATE, attach)]
+
+
+@compile_change.register
+def _(change: c.ValidateConstraint):
+    return [(VALIDATE, _validate(change.table, change.name))]
+
+
+def _validate(table, name: str) -> str:
+    return f"ALTER TABLE {_table_sql(table)} VALIDATE CONSTRAINT {quote_ident(name)}"
+
+
+def concurrent_index(table, ix: Index) -> str:
+    t = Table(table.schema, table.name, ())
+    return ddl.create_index(t, ix).sql.replace(" INDEX ", " INDEX CONCURRENTLY ", 1)
+
+
+@compile_change.register
+def _(change: c.AddIndex):
+    out = [(CONCURRENT, concurrent_index(change.table, change.index))]
+    if change.index.comment is not None:
+        t = Table(change.table.schema, change.table.name, ())
+        out.append((VALIDATE, ddl.comment_on_index(t, change.index).sql))
+    return out
+
+
+@compile_change.register
+def _(change: c.RebuildInvalidIndex):
+    name = quote_qualified(change.table.schema, change.index.name)
+    return [(CONCURRENT, f"DROP INDEX CONCURRENTLY IF EXISTS {name}"),
+            (CONCURRENT, concurrent_index(change.table, change.index))]
+
+
+@compile_change.register
+def _(change: c.SetComment):
+    text = exp.Null() if change.after is None else exp.Literal.string(change.after)
+    if change.kind == "column":
+        target = exp.Column(this=ddl._ident(change.column), table=ddl._ident(change.object.name),
+                            db=ddl._ident(change.object.schema))
+    else:
+        target = ddl._table(change.object.schema, change.object.name)
+    node = exp.Comment(this=target, kind=change.kind.upper(), expression=text)
+    return [(TRANSACTIONAL, ddl._sql(node))]

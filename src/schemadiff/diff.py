@@ -1,0 +1,178 @@
+"""``diff(current, desired) -> [Change]``: pure, deterministic, complete.
+
+Complete means it also produces the destructive changes (a dropped column, a
+removed enum value), so the rules can refuse them by name. Objects are matched
+by qualified name; expressions are compared as text, so callers first bring
+equal expressions to one spelling (``convergence``). The order is fixed:
+schemas, extensions, enums, then tables by name and, within a table, columns,
+keys, checks, foreign keys, indexes, row level security, policies, comments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import changes as c
+from .model import EnumType, Index, Schema, Table
+
+
+def diff(current: Schema, desired: Schema) -> list[c.Change]:
+    out: list[c.Change] = []
+    out += [c.AddSchema(s) for s in desired.schemas if s not in current.schemas]
+
+    cur_ext = {x.name: x for x in current.extensions}
+    des_ext = {x.name: x for x in desired.extensions}
+    out += [c.AddExtension(des_ext[n]) for n in sorted(des_ext) if n not in cur_ext]
+    out += [c.DropExtension(cur_ext[n]) for n in sorted(cur_ext) if n not in des_ext]
+
+    cur_enums = {e.qualified: e for e in current.enums}
+    des_enums = {e.qualified: e for e in desired.enums}
+    for q in sorted(des_enums):
+        if q not in cur_enums:
+            out.append(c.AddEnum(des_enums[q]))
+        else:
+            out += _enum(cur_enums[q], des_enums[q])
+    out += [c.DropEnum(cur_enums[q]) for q in sorted(cur_enums) if q not in des_enums]
+
+    cur_tables = {t.qualified: t for t in current.tables}
+    des_tables = {t.qualified: t for t in desired.tables}
+    for q in sorted(set(cur_tables) | set(des_tables)):
+        if q not in cur_tables:
+            out.append(c.AddTable(des_tables[q]))
+        elif q not in des_tables:
+            out.append(c.DropTable(cur_tables[q]))
+        else:
+            out += diff_table(cur_tables[q], des_tables[q])
+    return out
+
+
+def _enum(cur: EnumType, des: EnumType) -> list[c.Change]:
+    q = cur.qualified
+    out: list[c.Change] = []
+    kept = [v for v in des.values if v in cur.values]
+    removed = [v for v in cur.values if v not in des.values]
+    if [v for v in cur.values if v in des.values] != kept:
+        out.append(c.ReorderEnumValues(q, cur.values, des.values))
+    else:
+        for i, value in enumerate(des.values):
+            if value in cur.values:
+                continue
+            if i > 0:
+                out.append(c.AddEnumValue(q, value, after=des.values[i - 1]))
+            else:
+                following = next((v for v in des.values[1:] if v in cur.values), None)
+                out.append(c.AddEnumValue(q, value, before=following))
+    out += [c.RemoveEnumValue(q, v) for v in removed]
+    if des.comment is not None and des.comment != cur.comment:
+        out.append(c.SetComment("type", q, None, cur.comment, des.comment))
+    elif des.comment is None and cur.comment is not None:
+        out.append(c.SetComment("type", q, None, cur.comment, None))
+    return out
+
+
+def _comment(kind, obj, column, before, after) -> list[c.Change]:
+    if before == after:
+        return []
+    return [c.SetComment(kind, obj, column, before, after)]
+
+
+def diff_table(cur: Table, des: Table) -> list[c.Change]:
+    q = cur.qualified
+    out: list[c.Change] = []
+    cur_cols = {col.name: col for col in cur.columns}
+    des_cols = {col.name: col for col in des.columns}
+    for col in des.columns:
+        if col.name not in cur_cols:
+            out.append(c.AddColumn(q, col))
+            continue
+        old = cur_cols[col.name]
+        if old.type != col.type:
+            out.append(c.AlterColumnType(q, col.name, old.type, col.type))
+        if old.nullable and not col.nullable and col.identity is None:
+            out.append(c.SetNotNull(q, col.name))
+        elif not old.nullable and col.nullable:
+            out.append(c.DropNotNull(q, col.name))
+        if old.default != col.default:
+            if old.default is None:
+                out.append(c.SetDefault(q, col.name, col.default))
+            else:
+                out.append(c.ChangeDefault(q, col.name, old.default, col.default))
+        for aspect in ("identity", "generated", "collation"):
+            before, after = getattr(old, aspect), getattr(col, aspect)
+            if before != after:
+                show = lambda v: v.value if hasattr(v, "value") else v  # noqa: E731
+                out.append(c.AlterColumnKind(q, col.name, aspect, show(before), show(after)))
+    out += [c.DropColumn(q, col) for col in cur.columns if col.name not in des_cols]
+
+    if des.primary_key != cur.primary_key:
+        if cur.primary_key is None:
+            out.append(c.AddPrimaryKey(q, des.primary_key))
+        elif des.primary_key is None:
+            out.append(c.DropPrimaryKey(q, cur.primary_key))
+        else:
+            out.append(c.ReplaceUnique(q, cur.primary_key, des.primary_key))
+
+    out += _named(q, cur.uniques, des.uniques, c.AddUnique, c.DropUnique, c.ReplaceUnique)
+    out += _named(q, cur.checks, des.checks, c.AddCheck, c.DropCheck, c.ReplaceCheck, validate=True)
+    out += _named(q, cur.foreign_keys, des.foreign_keys, c.AddForeignKey, c.DropForeignKey, c.ReplaceForeignKey,
+                  validate=True)
+
+    cur_ix = {ix.name: ix for ix in cur.indexes}
+    des_ix = {ix.name: ix for ix in des.indexes}
+    for name in sorted(des_ix):
+        ix = des_ix[name]
+        if name not in cur_ix:
+            out.append(c.AddIndex(q, ix))
+            continue
+        old = cur_ix[name]
+        if _index_shape(old) != _index_shape(ix):
+            out.append(c.ReplaceIndex(q, old, ix))
+        elif not old.valid:
+            out.append(c.RebuildInvalidIndex(q, ix))
+        out += _comment("index", type(q)(q.schema, name), None, old.comment, ix.comment)
+    out += [c.DropIndex(q, cur_ix[n]) for n in sorted(cur_ix) if n not in des_ix]
+
+    if des.rls_enabled and not cur.rls_enabled:
+        out.append(c.EnableRls(q))
+    elif cur.rls_enabled and not des.rls_enabled:
+        out.append(c.DisableRls(q))
+    if des.rls_forced != cur.rls_forced:
+        out.append(c.ForceRls(q, des.rls_forced))
+    cur_pol = {p.name: p for p in cur.policies}
+    des_pol = {p.name: p for p in des.policies}
+    for name in sorted(des_pol):
+        if name not in cur_pol:
+            out.append(c.AddPolicy(q, des_pol[name]))
+        elif cur_pol[name] != des_pol[name]:
+            out.append(c.ReplacePolicy(q, cur_pol[name], des_pol[name]))
+    out += [c.DropPolicy(q, cur_pol[n]) for n in sorted(cur_pol) if n not in des_pol]
+
+    out += _comment("table", q, None, cur.comment, des.comment)
+    for col in des.columns:
+        if col.name in cur_cols:
+            out += _comment("column", q, col.name, cur_cols[col.name].comment, col.comment)
+    return out
+
+
+def _index_shape(ix: Index) -> Index:
+    return replace(ix, comment=None, valid=True)
+
+
+def _named(q, current, desired, add, drop, replace_, validate=False) -> list[c.Change]:
+    out: list[c.Change] = []
+    cur = {x.name: x for x in current}
+    des = {x.name: x for x in desired}
+    for name in sorted(des):
+        if name not in cur:
+            out.append(add(q, des[name]))
+            continue
+        old, new = cur[name], des[name]
+        if validate:
+            if replace(old, validated=True) != replace(new, validated=True):
+                out.append(replace_(q, old, new))
+            elif not old.validated and new.validated:
+                out.append(c.ValidateConstraint(q, name))
+        elif old != new:
+            out.append(replace_(q, old, new))
+    out += [drop(q, cur[n]) for n in sorted(cur) if n not in des]
+    return out

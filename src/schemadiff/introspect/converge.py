@@ -1,0 +1,212 @@
+"""Bringing equal expressions to one spelling before the diff.
+
+A person writes ``entity_type IN ('a', 'b')``, ``now()``, ``'x'``,
+``hands_off_enabled = true``; the server stores
+``(entity_type = ANY (ARRAY['a'::text, 'b'::text]))``, ``now()``, ``'x'::text``,
+``hands_off_enabled``. These are equal and must compare equal, or every plan
+shows a phantom change. Two stages:
+
+1. Cheap, offline: both texts are parsed with PostgreSQL's grammar and compared
+   in a canonical spelling (``readable.comparable``): parentheses, keyword case,
+   the server's casts and IN/ANY forms, ``CURRENT_TIMESTAMP``/``now()`` and
+   ``= true`` do not matter.
+2. For what still differs, the server decides: inside one transaction that is
+   always rolled back, a temporary table with the desired columns receives the
+   spec's expression (as a CHECK, a default, an index predicate or expression,
+   a policy), and the server's own text for it is read back. Equal to the
+   database's text means equal; nothing real is touched.
+
+Wherever an expression is found equal, the desired model takes the database's
+spelling, so the diff compares exact text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import psycopg
+
+from ..compile import ddl
+from ..expressions import ExpressionError, parse_expression, references
+from ..identifiers import quote_ident
+from ..model import Column, Schema, Table
+from ..normalize import strip_outer_parens
+from ..readable import comparable
+
+
+def _same_cheap(a: str | None, b: str | None, types: dict[str, str]) -> bool:
+    if a == b:
+        return True
+    if a is None or b is None:
+        return False
+    return comparable(a, types) == comparable(b, types)
+
+
+class _ServerProbe:
+    """Canonical server text for spec expressions, in one rolled-back transaction."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+        self.tables: dict[tuple, str | None] = {}
+        self.counter = 0
+
+    def _temp_table(self, table: Table) -> str | None:
+        key = table.qualified
+        if key in self.tables:
+            return self.tables[key]
+        self.counter += 1
+        name = f"schemadiff_probe_{self.counter}"
+        cols = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
+        try:
+            with self.conn.transaction():
+                self.conn.execute(f"CREATE TEMP TABLE {name} ({cols})")
+        except psycopg.Error:
+            name = None  # e.g. a type the database does not have yet: keep the texts apart
+        self.tables[key] = name
+        return name
+
+    def _probe(self, statements: list[str], query: str, params=()) -> str | None:
+        try:
+            with self.conn.transaction():  # a savepoint: a failed probe leaves the rest
+                for sql in statements:
+                    self.conn.execute(sql)
+                row = self.conn.execute(query, params).fetchone()
+                return None if row is None else row[0]
+        except psycopg.Error:
+            return None
+
+    def check(self, table: Table, expression: str) -> str | None:
+        t = self._temp_table(table)
+        if t is None:
+            return None
+        text = self._probe([f"ALTER TABLE {t} ADD CONSTRAINT probe CHECK ({expression})"],
+                           "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint "
+                           "WHERE conrelid = %s::regclass AND conname = 'probe'", (t,))
+        self._probe([f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS probe"], "SELECT 1")
+        return None if text is None else strip_outer_parens(text)
+
+    def default(self, table: Table, column: str, expression: str) -> str | None:
+        t = self._temp_table(table)
+        if t is None:
+            return None
+        return self._probe([f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {expression}"],
+                           "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+                           "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = %s::regclass "
+                           "AND a.attname = %s", (t, column))
+
+    def predicate(self, table: Table, expression: str) -> str | None:
+        t = self._temp_table(table)
+        if t is None:
+            return None
+        first = quote_ident(table.columns[0].name)
+        text = self._probe([f"CREATE INDEX probe_ix ON {t} ({first}) WHERE {expression}"],
+                           "SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'probe_ix'::regclass")
+        self._probe(["DROP INDEX IF EXISTS probe_ix"], "SELECT 1")
+        return None if text is None else strip_outer_parens(text)
+
+    def policy(self, table: Table, expression: str) -> str | None:
+        t = self._temp_table(table)
+        if t is None:
+            return None
+        text = self._probe([f"CREATE POLICY probe ON {t} USING ({expression})"],
+                           "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polrelid = %s::regclass "
+                           "AND polname = 'probe'", (t,))
+        self._probe([f"DROP POLICY IF EXISTS probe ON {t}"], "SELECT 1")
+        return None if text is None else strip_outer_parens(text)
+
+
+def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None = None) -> Schema:
+    """``desired`` with every expression that equals the database's spelled as
+    the database spells it. With ``conn`` None only the offline stage runs."""
+    probe = None
+    if conn is not None:
+        conn.autocommit = False
+        conn.execute("SELECT set_config('search_path', 'pg_catalog', true)")
+        probe = _ServerProbe(conn)
+    try:
+        tables = []
+        for t in desired.tables:
+            cur = current.table(t.qualified)
+            tables.append(t if cur is None else _converge_table(t, cur, probe))
+        return replace(desired, tables=tuple(tables))
+    finally:
+        if conn is not None:
+            conn.rollback()
+            conn.autocommit = True
+
+
+def _pick(spec: str | None, db: str | None, types, server_text) -> str | None:
+    if spec is None or db is None or spec == db:
+        return spec
+    if _same_cheap(spec, db, types):
+        return db
+    if server_text is not None:
+        text = server_text()
+        if text is not None and (text == db or _same_cheap(text, db, types)):
+            return db
+    return spec
+
+
+def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
+    types = {c.name: c.type for c in t.columns}
+    cur_cols = {c.name: c for c in cur.columns}
+
+    def col(c: Column) -> Column:
+        old = cur_cols.get(c.name)
+        if old is None:
+            return c
+        default = _pick(c.default, old.default, types,
+                        probe and (lambda: probe.default(t, c.name, c.default)))
+        generated = _pick(c.generated, old.generated, types, None)
+        return replace(c, default=default, generated=generated)
+
+    cur_checks = {x.name: x for x in cur.checks}
+    checks = tuple(
+        replace(x, expression=_pick(x.expression, cur_checks[x.name].expression, types,
+                                    probe and (lambda x=x: probe.check(t, x.expression))))
+        if x.name in cur_checks else x for x in t.checks)
+    cur_ix = {x.name: x for x in cur.indexes}
+    indexes = []
+    for ix in t.indexes:
+        old = cur_ix.get(ix.name)
+        if old is None:
+            indexes.append(ix)
+            continue
+        where = _pick(ix.where, old.where, types, probe and (lambda ix=ix: probe.predicate(t, ix.where)))
+        elements = ix.elements
+        if len(old.elements) == len(ix.elements):
+            elements = tuple(replace(e, expression=_pick(e.expression, o.expression, types, None))
+                             for e, o in zip(ix.elements, old.elements))
+        indexes.append(replace(ix, where=where, elements=elements))
+    cur_pol = {p.name: p for p in cur.policies}
+    policies = []
+    for p in t.policies:
+        old = cur_pol.get(p.name)
+        if old is None:
+            policies.append(p)
+            continue
+        policies.append(replace(
+            p,
+            using=_pick(p.using, old.using, types, probe and (lambda p=p: probe.policy(t, p.using))),
+            with_check=_pick(p.with_check, old.with_check, types,
+                             probe and (lambda p=p: probe.policy(t, p.with_check)))))
+    return replace(t, columns=tuple(col(c) for c in t.columns), checks=checks, indexes=tuple(indexes),
+                   policies=tuple(policies))
+
+
+def volatility(conn: psycopg.Connection, expressions: list[str]) -> dict[str, bool]:
+    """expression -> True when it calls a VOLATILE function (any overload)."""
+    names: dict[str, set[str]] = {}
+    for text in expressions:
+        try:
+            funcs = references(parse_expression(text)).functions
+        except ExpressionError:
+            funcs = ()
+        names[text] = {f[-1] for f in funcs}
+    wanted = sorted(set().union(*names.values())) if names else []
+    volatile: set[str] = set()
+    if wanted:
+        rows = conn.execute("SELECT DISTINCT proname FROM pg_catalog.pg_proc WHERE provolatile = 'v' "
+                            "AND proname = ANY(%s)", (wanted,)).fetchall()
+        volatile = {r[0] for r in rows}
+    return {text: bool(funcs & volatile) for text, funcs in names.items()}

@@ -1,0 +1,170 @@
+"""Changes + findings -> an ordered plan of steps in phases.
+
+Phases, in order:
+1. ``enum-values``: ``ALTER TYPE … ADD VALUE``, committed before anything uses them;
+2. ``transactional``: everything else that is quick, in one transaction (new
+   schemas, extensions, enums and tables — empty, so their indexes and
+   constraints are built the simple way — new columns, widenings, constraints
+   on new columns added ``NOT VALID``, comments);
+3. ``concurrent``: ``CREATE INDEX CONCURRENTLY`` on existing tables, one
+   statement at a time, outside any transaction;
+4. ``validate``: ``VALIDATE CONSTRAINT`` and ``ADD CONSTRAINT … USING INDEX``,
+   one transaction each.
+Every step keeps the change and the findings that produced it. A refused
+change never becomes a step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, is_dataclass
+from enum import Enum
+
+from . import changes as c
+from .compile import ddl
+from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE, compile_change
+from .compile.schema import table_order
+from .diff import diff
+from .model import QualifiedName, Schema
+from .rules import Context, Finding, Verdict, evaluate, verdict_of
+
+PLAN_FORMAT = "schemadiff.plan/v1"
+
+
+@dataclass(frozen=True)
+class Step:
+    phase: str
+    sql: str
+    change: c.Change
+    findings: tuple[Finding, ...]
+    detail: str | None = None  # which part of the change this statement is, when it has several
+
+
+@dataclass
+class Plan:
+    changes: list[c.Change]
+    findings: dict[int, list[Finding]]  # index in changes -> findings
+    steps: list[Step] = field(default_factory=list)
+    fingerprint: str = ""
+
+    def verdict(self, i: int) -> Verdict:
+        return verdict_of(self.findings[i])
+
+    def by_verdict(self, verdict: Verdict) -> list[int]:
+        return [i for i in range(len(self.changes)) if self.verdict(i) is verdict]
+
+    @property
+    def refused(self) -> list[int]:
+        return self.by_verdict(Verdict.REFUSE)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.steps)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "add": len(self.by_verdict(Verdict.ADD)),
+            "widen": len(self.by_verdict(Verdict.WIDEN)),
+            "refused": len(self.refused),
+            "drift": len(self.by_verdict(Verdict.DRIFT)),
+            "unmanaged": len(self.by_verdict(Verdict.UNMANAGED)),
+            "steps": len(self.steps),
+        }
+
+
+def fingerprint(schema: Schema) -> str:
+    """A stable hash of a model (the database state a plan was made against)."""
+    def plain(value):
+        if is_dataclass(value):
+            return {k: plain(v) for k, v in asdict(value).items()}
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+    blob = json.dumps(plain(schema), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return "sha256:" + hashlib.sha256(blob).hexdigest()
+
+
+def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile) -> Context:
+    ctx = Context(mode=mode, current=current, desired=desired, is_volatile=is_volatile)
+    for ch in changes:
+        if isinstance(ch, c.AddTable):
+            ctx.new_tables.add(ch.table.qualified)
+        elif isinstance(ch, c.AddColumn):
+            ctx.new_columns.add((ch.table, ch.column.name))
+    return ctx
+
+
+def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False) -> Plan:
+    changes = diff(current, desired)
+    ctx = make_context(current, desired, changes, mode, is_volatile)
+    plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)},
+                fingerprint=fingerprint(current))
+    if plan.refused:
+        return plan  # nothing of a refused plan is executable
+    allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
+    by_phase: dict[str, list[Step]] = {p: [] for p in PHASES}
+
+    def add(phase: str, sql: str, i: int, detail: str | None = None) -> None:
+        by_phase[phase].append(Step(phase, sql, changes[i], tuple(plan.findings[i]), detail))
+
+    # New objects first, in dependency order (the way `schemadiff sql` orders them).
+    new_tables = {changes[i].table.qualified: i for i in allowed if isinstance(changes[i], c.AddTable)}
+    for i in allowed:
+        if isinstance(changes[i], (c.AddSchema, c.AddExtension)):
+            for phase, sql in compile_change(changes[i]):
+                add(phase, sql, i)
+    for i in allowed:
+        if isinstance(changes[i], c.AddEnum):
+            for phase, sql in compile_change(changes[i]):
+                add(phase, sql, i)
+    created: set[QualifiedName] = set()
+    deferred = []
+    tables = [changes[i].table for i in new_tables.values()]
+    for t in table_order(tuple(tables)):
+        i = new_tables[t.qualified]
+        inline = []
+        for fk in t.foreign_keys:
+            if fk.ref_table in new_tables and fk.ref_table not in created and fk.ref_table != t.qualified:
+                deferred.append((t, fk, i))
+            else:
+                inline.append(fk)
+        add(TRANSACTIONAL, ddl.create_table(t, inline).sql, i)
+        created.add(t.qualified)
+    for t, fk, i in deferred:
+        add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
+    for t in sorted(tables, key=lambda t: t.qualified):
+        i = new_tables[t.qualified]
+        for ix in t.indexes:
+            add(TRANSACTIONAL, ddl.create_index(t, ix).sql, i, f"index {ix.name}")
+        if t.rls_enabled:
+            add(TRANSACTIONAL, ddl.enable_rls(t).sql, i, "row level security")
+        if t.rls_forced:
+            add(TRANSACTIONAL, ddl.force_rls(t).sql, i, "forced row level security")
+        for p in t.policies:
+            add(TRANSACTIONAL, ddl.create_policy(t, p).sql, i, f"policy {p.name}")
+        if t.comment is not None:
+            add(TRANSACTIONAL, ddl.comment_on_table(t).sql, i, "comment on the table")
+        for col in t.columns:
+            if col.comment is not None:
+                add(TRANSACTIONAL, ddl.comment_on_column(t, col).sql, i, f"comment on column {col.name}")
+        for ix in t.indexes:
+            if ix.comment is not None:
+                add(TRANSACTIONAL, ddl.comment_on_index(t, ix).sql, i, f"comment on index {ix.name}")
+
+    # Then changes to existing objects, in diff order.
+    for i in allowed:
+        if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddTable)):
+            continue
+        for phase, sql in compile_change(changes[i]):
+            add(phase, sql, i)
+    plan.steps = [s for phase in PHASES for s in by_phase[phase]]
+    return plan
+
+
+__all__ = ["CONCURRENT", "ENUM_VALUES", "PLAN_FORMAT", "PHASES", "TRANSACTIONAL", "VALIDATE", "Plan", "Step",
+           "build_plan", "fingerprint"]

@@ -1,0 +1,44 @@
+"""``plan`` against a live database: introspect, converge, diff, judge, order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import changes as c
+from .diff import diff
+from .introspect import introspect
+from .introspect.connect import connect
+from .introspect.converge import converge, volatility
+from .model import Schema
+from .plan import Plan, build_plan
+
+
+@dataclass
+class PlanResult:
+    plan: Plan
+    current: Schema
+    server_version: str
+
+
+def managed_schemas(desired: Schema) -> list[str]:
+    names = {t.schema for t in desired.tables} | {e.schema for e in desired.enums} | set(desired.schemas)
+    return sorted(names | {"public"})
+
+
+def plan_against_database(desired: Schema, dsn: str) -> PlanResult:
+    with connect(dsn) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
+        current = introspect(conn, managed_schemas(desired), missing_ok=True).schema
+        current = _within_scope(current, desired)
+        desired = converge(desired, current, conn)
+        defaults = [ch.column.default for ch in diff(current, desired)
+                    if isinstance(ch, c.AddColumn) and ch.column.default is not None]
+        volatile = volatility(conn, defaults) if defaults else {}
+    plan = build_plan(current, desired, mode="database", is_volatile=lambda e: volatile.get(e, False))
+    return PlanResult(plan=plan, current=current, server_version=version)
+
+
+def _within_scope(current: Schema, desired: Schema) -> Schema:
+    """The database's schemas the spec names; extensions all (database-wide)."""
+    from dataclasses import replace
+    return replace(current, schemas=tuple(s for s in current.schemas if s in desired.schemas or s == "public"))

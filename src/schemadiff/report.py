@@ -1,0 +1,129 @@
+"""A plan as text (for people), SQL (for psql) or JSON (for machines)."""
+
+from __future__ import annotations
+
+import json
+
+from .plan import PHASES, PLAN_FORMAT, Plan
+from .rules import Verdict
+
+_PHASE_TITLES = {
+    "enum-values": "new enum values, committed before anything uses them",
+    "transactional": "one transaction",
+    "concurrent": "concurrent index builds, outside any transaction",
+    "validate": "validation, one transaction each",
+}
+_COLORS = {Verdict.ADD: "\033[32m", Verdict.WIDEN: "\033[36m", Verdict.REFUSE: "\033[31m", Verdict.DRIFT: "\033[33m"}
+_RESET = "\033[0m"
+
+
+def render_text(plan: Plan, header: str, color: bool = False) -> str:
+    lines = [header, ""]
+    groups: dict[str, list[int]] = {}
+    drift: list[int] = []
+    for i, ch in enumerate(plan.changes):
+        v = plan.verdict(i)
+        if v is Verdict.UNMANAGED:
+            continue
+        if v is Verdict.DRIFT:
+            drift.append(i)
+            continue
+        groups.setdefault(ch.target(), []).append(i)
+    for target in sorted(groups):
+        lines.append(target)
+        for i in groups[target]:
+            lines += _finding_lines(plan, i, color)
+    if drift:
+        lines += ["", "drift (in the database, not in the spec; never dropped):"]
+        for i in drift:
+            lines += _finding_lines(plan, i, color, show_target=True)
+    unmanaged = plan.by_verdict(Verdict.UNMANAGED)
+    if unmanaged:
+        lines += ["", f"{len(unmanaged)} object(s) in the database are not described by the spec: "
+                      "not schemadiff's, left alone."]
+    s = plan.summary()
+    if not groups and not drift:
+        lines.append("No changes: the database matches the spec.")
+    lines += ["", f"Plan: {s['add']} to add, {s['widen']} widening, {s['refused']} refused, {s['drift']} drift"
+                  + (f"; {s['steps']} statement(s)." if s["steps"] else ".")]
+    if s["refused"]:
+        lines.append("Refused: the spec asks for something non-additive; nothing of this plan may be applied.")
+    return "\n".join(lines) + "\n"
+
+
+def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False) -> list[str]:
+    change = plan.changes[i]
+    out = []
+    for f in plan.findings[i]:
+        mark = f.verdict.value
+        if color and f.verdict in _COLORS:
+            mark = f"{_COLORS[f.verdict]}{mark}{_RESET}"
+        what = f"{change.target()}: {change.describe()}" if show_target else change.describe()
+        line = f"  {mark} {what}  [{f.code} {f.name}]"
+        if f.verdict in (Verdict.REFUSE, Verdict.DRIFT, Verdict.WIDEN):
+            line += f"\n      {f.reason}"
+        out.append(line)
+    return out
+
+
+def render_sql(plan: Plan, lock_timeout: str, statement_timeout: str) -> str:
+    """A psql script: explicit transactions per phase, timeouts before each step,
+    the change and rule above each statement."""
+    if plan.refused:
+        return ("-- schemadiff: the plan is refused (see `schemadiff plan --format text`); no SQL is written.\n")
+    if not plan.steps:
+        return "-- schemadiff: no changes; the database matches the spec.\n"
+    phases = [p for p in PHASES if any(s.phase == p for s in plan.steps)]
+    out = [f"-- schemadiff plan ({PLAN_FORMAT}): {len(plan.steps)} statement(s) in {len(phases)} phase(s)",
+           f"-- made against database state {plan.fingerprint}", "\\set ON_ERROR_STOP on", ""]
+    for n, phase in enumerate(phases, 1):
+        steps = [s for s in plan.steps if s.phase == phase]
+        out.append(f"-- phase {n}/{len(phases)}: {phase} ({_PHASE_TITLES[phase]})")
+        if phase == "transactional" or phase == "enum-values":
+            out += ["BEGIN;", f"SET LOCAL lock_timeout = '{lock_timeout}';",
+                    f"SET LOCAL statement_timeout = '{statement_timeout}';", ""]
+            for s in steps:
+                out += [_comment(s), s.sql + ";", ""]
+            out += ["COMMIT;", ""]
+        elif phase == "concurrent":
+            for s in steps:
+                out += [f"SET lock_timeout = '{lock_timeout}';", "SET statement_timeout = 0;", _comment(s),
+                        s.sql + ";", ""]
+            out += ["RESET lock_timeout;", "RESET statement_timeout;", ""]
+        else:
+            for s in steps:
+                out += ["BEGIN;", f"SET LOCAL lock_timeout = '{lock_timeout}';", "SET LOCAL statement_timeout = 0;",
+                        _comment(s), s.sql + ";", "COMMIT;", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _comment(step) -> str:
+    codes = ", ".join(f.code for f in step.findings)
+    what = f"create table: {step.detail}" if step.detail else step.change.describe()
+    text = f"{step.change.target()}: {what}".replace("\n", " ")
+    return f"-- [{codes}] {text}"
+
+
+def plan_document(plan: Plan, *, spec: str, database: str, server_version: str | None) -> dict:
+    findings = []
+    for i, ch in enumerate(plan.changes):
+        for f in plan.findings[i]:
+            findings.append(f.to_json())
+    return {
+        "format": PLAN_FORMAT,
+        "spec": spec,
+        "database": database,
+        "server_version": server_version,
+        "fingerprint": plan.fingerprint,
+        "summary": plan.summary(),
+        "findings": [f for f in findings if f["verdict"] not in ("drift", "unmanaged")],
+        "drift": [f for f in findings if f["verdict"] == "drift"],
+        "unmanaged": [f for f in findings if f["verdict"] == "unmanaged"],
+        "steps": [] if plan.refused else [
+            {"phase": s.phase, "sql": s.sql, "object": s.change.target(), "change": s.change.describe(),
+             "rules": [f.code for f in s.findings]} for s in plan.steps],
+    }
+
+
+def render_json(plan: Plan, **kwargs) -> str:
+    return json.dumps(plan_document(plan, **kwargs), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,33 @@
+from ..changes import AddCheck, AddForeignKey, AddUnique
+from .base import Rule, Verdict, register
+
+
+@register
+class ConstraintOnNewColumns(Rule):
+    """A constraint on an existing table is additive when every column it involves
+    is added by the same plan: no existing row or writer can violate it. CHECK and
+    FOREIGN KEY are added ``NOT VALID`` and validated in a separate transaction;
+    UNIQUE is built as a concurrent unique index, then attached ``USING INDEX``.
+
+    Bad: a CHECK on a column that already holds data (SD502).
+    Good: ``onboarding_tier: {type: integer, default: 0, check: "onboarding_tier BETWEEN 0 AND 3"}``
+    added to ``user_profiles`` in one change.
+    """
+
+    code, name, category, changes = "SD109", "constraint-on-new-columns", "additive", (AddCheck, AddForeignKey, AddUnique)
+
+    def check(self, change, ctx):
+        columns = _columns(change, ctx)
+        if columns is None or not all((change.table, c) in ctx.new_columns for c in columns):
+            return None
+        return self.finding(change, Verdict.ADD, "it involves only columns this plan adds")
+
+
+def _columns(change, ctx):
+    from ..expressions import parse_expression, references
+    if isinstance(change, AddCheck):
+        refs = references(parse_expression(change.check.expression)).columns
+        return {r[-1] for r in refs}
+    if isinstance(change, AddForeignKey):
+        return set(change.foreign_key.columns)
+    return set(change.unique.columns)

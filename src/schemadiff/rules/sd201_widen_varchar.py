@@ -1,0 +1,20 @@
+from ..changes import AlterColumnType
+from .base import Rule, Verdict, register
+from .facts import is_varchar_widening
+
+
+@register
+class WidenVarchar(Rule):
+    """``varchar(n)`` to a longer ``varchar``, unbounded ``varchar`` or ``text`` is a
+    lossless widening: no rewrite, no index rebuild, every value still fits.
+
+    Bad: ``varchar(255)`` -> ``varchar(100)`` (narrowing, SD304).
+    Good: ``varchar(50)`` -> ``varchar(100)`` or ``text``.
+    """
+
+    code, name, category, changes = "SD201", "widen-varchar", "widening", (AlterColumnType,)
+
+    def check(self, change, ctx):
+        if is_varchar_widening(change.before, change.after):
+            return self.finding(change, Verdict.WIDEN, "every existing value still fits; no rewrite")
+        return None

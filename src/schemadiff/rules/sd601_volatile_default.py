@@ -1,0 +1,22 @@
+from ..changes import AddColumn
+from .base import Rule, Verdict, register
+
+
+@register
+class VolatileDefault(Rule):
+    """A column with a volatile default (``gen_random_uuid()``, ``random()``,
+    ``clock_timestamp()``) added to an existing table rewrites every row under an
+    ACCESS EXCLUSIVE lock. Stable defaults such as ``now()`` do not.
+
+    Bad: ``token: {type: uuid, default: gen_random_uuid()}`` on a big existing table.
+    Good: a nullable column, filled in batches by the application.
+    """
+
+    code, name, category, changes = "SD601", "volatile-default", "rewrite", (AddColumn,)
+
+    def check(self, change, ctx):
+        col = change.column
+        if col.default is None or not ctx.is_volatile(col.default):
+            return None
+        return self.finding(change, Verdict.REFUSE,
+                            f"volatile default {col.default} rewrites every row of the table under an exclusive lock")
