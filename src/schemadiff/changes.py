@@ -117,13 +117,15 @@ class AddTable(Change):
             parts.append("primary key")
         n = len(self.table.uniques) + len(self.table.checks) + len(self.table.foreign_keys)
         if n:
-            parts.append(f"{n} constraints")
+            parts.append(f"{n} constraint{'s' if n != 1 else ''}")
         if self.table.indexes:
-            parts.append(f"{len(self.table.indexes)} indexes")
+            n_ix = len(self.table.indexes)
+            parts.append(f"{n_ix} index{'es' if n_ix != 1 else ''}")
         if self.table.rls_enabled:
             parts.append("row level security")
         if self.table.policies:
-            parts.append(f"{len(self.table.policies)} policies")
+            n_pol = len(self.table.policies)
+            parts.append(f"{n_pol} {'policy' if n_pol == 1 else 'policies'}")
         return f"create table ({', '.join(parts)})"
 
 

@@ -58,9 +58,12 @@ def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False) -
         mark = f.verdict.value
         if color and f.verdict in _COLORS:
             mark = f"{_COLORS[f.verdict]}{mark}{_RESET}"
+        if f.verdict is Verdict.DRIFT:
+            out.append(f"  {mark} {change.target()}: {f.reason}  [{f.code}]")
+            continue
         what = f"{change.target()}: {change.describe()}" if show_target else change.describe()
         line = f"  {mark} {what}  [{f.code} {f.name}]"
-        if f.verdict in (Verdict.REFUSE, Verdict.DRIFT, Verdict.WIDEN):
+        if f.verdict in (Verdict.REFUSE, Verdict.WIDEN):
             line += f"\n      {f.reason}"
         out.append(line)
     return out

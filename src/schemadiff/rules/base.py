@@ -30,8 +30,11 @@ class Finding:
     change: Change
 
     def to_json(self) -> dict:
+        kept = self.verdict in (Verdict.DRIFT, Verdict.UNMANAGED)
         return {"code": self.code, "rule": self.name, "verdict": self.verdict.name.lower(),
-                "object": self.change.target(), "change": self.change.describe(), "reason": self.reason}
+                "object": self.change.target(),
+                "change": "none: left as it is in the database" if kept else self.change.describe(),
+                "reason": self.reason}
 
 
 @dataclass
