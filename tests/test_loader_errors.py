@@ -232,6 +232,9 @@ def test_unknown_type_reported_with_other_semantic_errors(tmp_path):
 
 
 MORE_CASES = [
+    ("default-null",
+     {"schemadiff.yaml": ROOT, "tables/t.yaml": table("columns:\n  a: {type: text, nullable: false, default: \"NULL\"}\n")},
+     "tables/t.yaml:3:45", "default NULL is no default", "leave `default:` out"),
     ("unique-on-json",
      {"schemadiff.yaml": ROOT, "tables/t.yaml": table("columns: {doc: json}\nunique: [[doc]]\n")},
      "tables/t.yaml:3:11", "column 'doc' is of type json, which has no btree operator class", "use jsonb"),

@@ -29,7 +29,9 @@ def is_varchar_widening(before: str, after: str) -> bool:
 
 
 def _in_list(node) -> tuple[str, frozenset] | None:
-    if (isinstance(node, ast.A_Expr) and node.kind.name == "AEXPR_IN" and isinstance(node.lexpr, ast.ColumnRef)
+    if (isinstance(node, ast.A_Expr) and node.kind.name == "AEXPR_IN"
+            and tuple(n.sval for n in node.name or ()) == ("=",)  # NOT IN is the same kind with <>
+            and isinstance(node.lexpr, ast.ColumnRef)
             and len(node.lexpr.fields) == 1 and isinstance(node.rexpr, (list, tuple))):
         values = []
         for item in node.rexpr:
@@ -68,3 +70,20 @@ def is_check_widening(before: str, after: str, types: dict[str, str]) -> bool:
     if old is None or new is None or old[0] != new[0]:
         return False
     return old[1] <= new[1] and (new[2] or not old[2]) and (old[1] != new[1] or new[2] != old[2])
+
+
+def reads_null(column) -> bool:
+    """A new column every existing row reads as NULL (no default)."""
+    return column is not None and column.default is None and column.generated is None and column.identity is None
+
+
+def new_null_columns(table, columns, ctx) -> bool:
+    """Every column is added by this plan and reads NULL in existing rows, so a
+    key or reference on them cannot be violated by what is already stored."""
+    desired = ctx.desired.table(table)
+    for name in columns:
+        if (table, name) not in ctx.new_columns:
+            return False
+        if desired is None or not reads_null(desired.column(name)):
+            return False
+    return True

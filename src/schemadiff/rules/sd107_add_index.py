@@ -1,5 +1,6 @@
 from ..changes import AddIndex
 from .base import Rule, Verdict, register
+from .facts import new_null_columns
 
 
 @register
@@ -14,4 +15,8 @@ class AddIndexRule(Rule):
     code, name, category, changes = "SD107", "add-index", "additive", (AddIndex,)
 
     def check(self, change, ctx):
+        if change.index.unique:
+            columns = [e.column for e in change.index.elements]
+            if not (all(columns) and new_null_columns(change.table, columns, ctx)):
+                return None  # a tightening: SD505
         return self.finding(change, Verdict.ADD, "built concurrently: reads and writes go on during the build")

@@ -1,5 +1,6 @@
 from ..changes import AddCheck, AddForeignKey, AddUnique
 from .base import Rule, Verdict, register
+from .facts import new_null_columns
 
 
 @register
@@ -8,6 +9,8 @@ class ConstraintOnNewColumns(Rule):
     is added by the same plan: no existing row or writer can violate it. CHECK and
     FOREIGN KEY are added ``NOT VALID`` and validated in a separate transaction;
     UNIQUE is built as a concurrent unique index, then attached ``USING INDEX``.
+    UNIQUE and FOREIGN KEY also need the new columns to have no default: a default
+    gives every existing row the same value (duplicates, dangling references).
 
     Bad: a CHECK on a column that already holds data (SD502).
     Good: ``onboarding_tier: {type: integer, default: 0, check: "onboarding_tier BETWEEN 0 AND 3"}``
@@ -20,6 +23,8 @@ class ConstraintOnNewColumns(Rule):
         columns = _columns(change, ctx)
         if columns is None or not all((change.table, c) in ctx.new_columns for c in columns):
             return None
+        if isinstance(change, (AddUnique, AddForeignKey)) and not new_null_columns(change.table, columns, ctx):
+            return None  # a default gives every existing row the same value: duplicates, dangling references
         return self.finding(change, Verdict.ADD, "it involves only columns this plan adds")
 
 

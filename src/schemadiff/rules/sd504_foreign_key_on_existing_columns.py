@@ -1,5 +1,6 @@
 from ..changes import AddForeignKey
 from .base import Rule, Verdict, register
+from .facts import new_null_columns
 
 
 @register
@@ -14,8 +15,13 @@ class ForeignKeyOnExistingColumns(Rule):
     code, name, category, changes = "SD504", "foreign-key-on-existing-columns", "tightening", (AddForeignKey,)
 
     def check(self, change, ctx):
-        old = [c for c in change.foreign_key.columns if (change.table, c) not in ctx.new_columns]
-        if not old:
+        cols = change.foreign_key.columns
+        if new_null_columns(change.table, cols, ctx):
             return None
+        old = [c for c in cols if (change.table, c) not in ctx.new_columns]
+        if old:
+            return self.finding(change, Verdict.REFUSE,
+                                f"foreign key {change.foreign_key.name} constrains existing column(s) {', '.join(old)}")
         return self.finding(change, Verdict.REFUSE,
-                            f"foreign key {change.foreign_key.name} constrains existing column(s) {', '.join(old)}")
+                            f"foreign key {change.foreign_key.name} is on new column(s) with a default: "
+                            "every existing row would reference that value")

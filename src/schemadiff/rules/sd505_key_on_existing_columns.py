@@ -1,22 +1,36 @@
-from ..changes import AddPrimaryKey, AddUnique
+from ..changes import AddIndex, AddPrimaryKey, AddUnique
 from .base import Rule, Verdict, register
+from .facts import new_null_columns
 
 
 @register
 class KeyOnExistingColumns(Rule):
-    """A new UNIQUE or PRIMARY KEY on existing columns fails on duplicates already
-    stored and rejects writers that send them.
+    """A new UNIQUE (constraint or unique index) or PRIMARY KEY on an existing table
+    fails on duplicates already stored and rejects writers that send them — unless
+    every column is added by the same plan with no default (all NULL: no duplicates).
 
-    Bad: ``unique: [[email]]`` added to a table with rows.
-    Good: a unique key on columns added in the same change (SD109).
+    Bad: ``unique: [[email]]`` or ``indexes: {x: {columns: [email], unique: true}}``
+    added to a table with rows; a unique column added with ``default: "'none'"``.
+    Good: a unique key on nullable columns added in the same change (SD109).
     """
 
-    code, name, category, changes = "SD505", "key-on-existing-columns", "tightening", (AddPrimaryKey, AddUnique)
+    code, name, category, changes = "SD505", "key-on-existing-columns", "tightening", (AddPrimaryKey, AddUnique, AddIndex)
 
     def check(self, change, ctx):
-        key = change.primary_key if isinstance(change, AddPrimaryKey) else change.unique
-        old = [c for c in key.columns if (change.table, c) not in ctx.new_columns]
-        if not old and isinstance(change, AddUnique):
-            return None
-        return self.finding(change, Verdict.REFUSE,
-                            f"{key.name} on existing column(s) {', '.join(old or key.columns)} fails on duplicates and rejects writers")
+        if isinstance(change, AddIndex):
+            if not change.index.unique:
+                return None
+            columns = [e.column for e in change.index.elements]
+            name = change.index.name
+            if all(columns) and new_null_columns(change.table, columns, ctx):
+                return None
+            columns = [c for c in columns if c] or ["(expressions)"]
+        elif isinstance(change, AddUnique):
+            columns, name = list(change.unique.columns), change.unique.name
+            if new_null_columns(change.table, columns, ctx):
+                return None
+        else:
+            columns, name = list(change.primary_key.columns), change.primary_key.name
+        old = [c for c in columns if (change.table, c) not in ctx.new_columns]
+        where = f"existing column(s) {', '.join(old)}" if old else f"new column(s) {', '.join(columns)} with a default"
+        return self.finding(change, Verdict.REFUSE, f"{name} on {where} fails on duplicates and rejects writers")

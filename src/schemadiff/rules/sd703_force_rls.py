@@ -16,4 +16,6 @@ class ForceRlsRule(Rule):
     def check(self, change, ctx):
         if not change.forced and ctx.from_database:
             return self.finding(change, Verdict.DRIFT, "FORCE ROW LEVEL SECURITY is on in the database, not in the spec; kept")
-        return self.finding(change, Verdict.REFUSE, "forcing row level security changes what the table owner reads")
+        if change.forced:
+            return self.finding(change, Verdict.REFUSE, "forcing row level security changes what the table owner reads")
+        return self.finding(change, Verdict.REFUSE, "no longer forcing row level security lets the table owner read every row")

@@ -203,6 +203,13 @@ class TableBuilder:
             self.err(path, f"default {word!r} reads as a column reference, not as text", sub=sub,
                      hint=f"a default is a SQL expression; for the text write: default: \"'{word}'\"")
             return None
+        node = parsed.node
+        while type(node).__name__ == "TypeCast":
+            node = node.arg
+        if type(node).__name__ == "A_Const" and getattr(node, "isnull", False):
+            self.err(path, "default NULL is no default (PostgreSQL does not store it)", sub=sub,
+                     hint="leave `default:` out")
+            return None
         if refs.columns:
             self.err(path, "a default cannot refer to columns", sub=sub,
                      hint="use a generated column to compute a value from other columns")
