@@ -22,7 +22,7 @@ def _stable(text: str, fmt: str) -> str:
     """Mask what depends on the server run: the connection and version, the fingerprint."""
     if fmt == "json":
         doc = json.loads(text)
-        doc["database"] = doc["server_version"] = doc["fingerprint"] = "<masked>"
+        doc["database"] = doc["server_version"] = doc["fingerprint"] = doc["state"] = "<masked>"
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     text = re.sub(r" against .*$", " against <database>", text, count=1, flags=re.M)
     return re.sub(r"sha256:[0-9a-f]{64}", "sha256:<masked>", text)

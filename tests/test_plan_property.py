@@ -51,7 +51,7 @@ VOLATILE = {"gen_random_uuid()"}
 # a default per type that differs from every default ``TYPES`` offers (SD402)
 OTHER_DEFAULT = {
     "text": "'changed'", "varchar(40)": "'zzz'", "character(3)": "'zzz'", "integer": 7, "bigint": 7,
-    "smallint": 2, "numeric(12,2)": 2.5, "double precision": 0.5, "uuid": "'00000000-0000-0000-0000-000000000000'::uuid",
+    "smallint": 2, "boolean": True, "numeric(12,2)": 2.5, "double precision": 0.5, "uuid": "'00000000-0000-0000-0000-000000000000'::uuid",
     "timestamptz": "'2000-01-01 00:00:00+00'::timestamptz", "timestamp(3)": "'2000-01-01'::timestamp",
     "date": "'2000-01-01'::date", "time": "'13:00'", "interval": "'2 days'::interval", "jsonb": "'{\"a\": 1}'::jsonb",
     "json": "'[1]'", "text[]": "'{z}'::text[]", "integer[]": "'{9}'", "inet": "'10.0.0.1'",

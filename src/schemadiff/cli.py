@@ -56,6 +56,19 @@ def _parser() -> argparse.ArgumentParser:
                    help="statement_timeout of transactional steps (default 60s; concurrent builds and "
                         "validations have none)")
 
+    p = sub.add_parser("apply", help="apply the additive plan to a database (shows it and asks first)")
+    p.add_argument("spec_dir", metavar="SPEC_DIR")
+    p.add_argument("--db", metavar="DSN", help="connection string (else DATABASE_URL, else the PG* variables); "
+                   "apply never uses an embedded database")
+    p.add_argument("--plan", metavar="PLAN.json", help="apply this saved plan (from plan --out); refused if the "
+                   "database moved since it was made")
+    p.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal, unless --plan)")
+    p.add_argument("--lock-timeout", default="5s", help="lock_timeout set before every step (default 5s)")
+    p.add_argument("--statement-timeout", default="60s", help="statement_timeout of transactional steps (default 60s)")
+    p.add_argument("--retries", type=int, default=4, help="retries of a step that hits the lock timeout (default 4)")
+    p.add_argument("--lock-wait", type=float, default=30.0,
+                   help="seconds to wait for another apply on the same database (default 30)")
+
     p = sub.add_parser("import", help="write a spec directory describing a live database")
     p.add_argument("--db", metavar="DSN", help="connection string (else DATABASE_URL, else the PG* variables)")
     p.add_argument("--schema", dest="schemas", action="append", metavar="NAME",
@@ -83,7 +96,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         parser.print_help(stdout)
         return EXIT_ERROR
     handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema, "import": _import,
-               "plan": _plan}[args.command]
+               "plan": _plan, "apply": _apply}[args.command]
     try:
         return handler(args, stdout, stderr)
     except SpecError as exc:
@@ -188,6 +201,117 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.detailed_exitcode and plan.pending:
         return EXIT_PENDING
     return EXIT_OK
+
+
+def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) -> int:
+    import json
+
+    from .apply import AdvisoryLock, ApplyError, ApplyOptions, GuardError, Runner, StepView, guard
+    from .introspect import IntrospectError
+    from .introspect.connect import ConnectError, connect, redact, resolve_dsn
+    from .planning import plan_with_connection
+    from .report import render_text
+
+    stdin = stdin or sys.stdin
+    loaded = load_spec(args.spec_dir)
+    _print_warnings(loaded, stderr)
+    resolved = resolve_dsn(args.db)
+    if resolved is None:
+        print("schemadiff: apply needs a database: give --db DSN, or set DATABASE_URL or PGHOST/PGDATABASE "
+              "(it never applies to a throwaway one)", file=stderr)
+        return EXIT_ERROR
+    dsn, source = resolved
+    saved = None
+    if args.plan:
+        try:
+            saved = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+            if saved.get("format") != "schemadiff.plan/v1":
+                raise ValueError(f"unknown format {saved.get('format')!r}")
+        except (OSError, ValueError) as exc:
+            print(f"schemadiff: cannot read the plan {args.plan}: {exc}", file=stderr)
+            return EXIT_ERROR
+    options = ApplyOptions(lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout,
+                           retries=args.retries, lock_wait=args.lock_wait)
+    say = lambda text: (stdout.write(text + "\n"), stdout.flush())  # noqa: E731
+    try:
+        with connect(dsn) as conn, AdvisoryLock(conn, options.lock_wait):
+            result = plan_with_connection(loaded.schema, conn)
+            plan = result.plan
+            where = f"{redact(dsn)} (PostgreSQL {result.server_version}, from {source})"
+            if saved is not None:
+                if saved.get("fingerprint") != plan.fingerprint:
+                    moved = _what_moved(saved.get("state", {}), plan.state)
+                    print(f"schemadiff: the plan {args.plan} is stale: the database moved since it was made "
+                          f"({moved}). Make a new plan; nothing was applied.", file=stderr)
+                    return EXIT_ERROR
+                steps = [StepView(s["phase"], s["sql"], f"{s['object']}: {s['change']}") for s in saved.get("steps", [])]
+            else:
+                if plan.refused:
+                    stdout.write(render_text(plan, f"schemadiff apply of {args.spec_dir} to {where}"))
+                    print(f"schemadiff: refused: {len(plan.refused)} change(s) are not additive; nothing was applied",
+                          file=stderr)
+                    return EXIT_REFUSED
+                steps = [StepView(s.phase, s.sql,
+                                  f"{s.change.target()}: {('create table: ' + s.detail) if s.detail else s.change.describe()}")
+                         for s in plan.steps]
+            if not steps:
+                print(f"schemadiff: nothing to apply: {args.spec_dir} matches {where}.", file=stdout)
+                return EXIT_OK
+            if saved is None:
+                stdout.write(render_text(plan, f"schemadiff apply of {args.spec_dir} to {where}"))
+            else:
+                print(f"schemadiff apply of the saved plan {args.plan} ({len(steps)} statements) to {where}",
+                      file=stdout)
+            if not args.yes and saved is None:
+                if not (hasattr(stdin, "isatty") and stdin.isatty()):
+                    print("schemadiff: not on a terminal: give --yes, or apply a reviewed plan with --plan; "
+                          "nothing was applied", file=stderr)
+                    return EXIT_ERROR
+                stdout.write(f"Apply {len(steps)} statement(s)? [y/N] ")
+                stdout.flush()
+                if stdin.readline().strip().lower() not in ("y", "yes"):
+                    print("schemadiff: not applied.", file=stderr)
+                    return EXIT_ERROR
+            try:
+                guard(conn, steps)
+            except GuardError as exc:
+                for problem in exc.problems:
+                    print(f"refused by the final guard: {problem}", file=stderr)
+                print("schemadiff: the plan holds non-additive statements; it was refused whole and nothing ran",
+                      file=stderr)
+                return EXIT_REFUSED
+            runner = Runner(conn, options, say, dsn=dsn)
+            outcome = runner.run(steps)
+            after = plan_with_connection(loaded.schema, conn).plan
+    except ConnectError as exc:
+        print(f"schemadiff: {exc}", file=stderr)
+        return EXIT_ERROR
+    except IntrospectError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=stderr)
+        return EXIT_ERROR
+    except ApplyError as exc:
+        print(f"schemadiff: {exc}", file=stderr)
+        return EXIT_ERROR
+    say(f"applied {outcome.statements} statement(s) in {outcome.seconds:.2f}s"
+        + (f" ({outcome.retries} lock-timeout retries)" if outcome.retries else "") + ".")
+    if after.steps:
+        print(f"schemadiff: warning: {len(after.steps)} statement(s) still pending after apply "
+              "(the saved plan was older than the spec?)", file=stderr)
+    else:
+        say("The database now matches the spec.")
+    return EXIT_OK
+
+
+def _what_moved(before: dict, now: dict) -> str:
+    changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+    if not changed:
+        return "the database state differs"
+    parts = []
+    for k in changed[:8]:
+        parts.append(f"{k} {'appeared' if k not in before else 'is gone' if k not in now else 'changed'}")
+    more = f", and {len(changed) - 8} more" if len(changed) > 8 else ""
+    return ", ".join(parts) + more
 
 
 def _import(args, stdout: TextIO, stderr: TextIO) -> int:

@@ -47,6 +47,7 @@ class Plan:
     findings: dict[int, list[Finding]]  # index in changes -> findings
     steps: list[Step] = field(default_factory=list)
     fingerprint: str = ""
+    state: dict[str, str] = field(default_factory=dict)  # object -> hash, for "what moved"
 
     def verdict(self, i: int) -> Verdict:
         return verdict_of(self.findings[i])
@@ -89,6 +90,18 @@ def fingerprint(schema: Schema) -> str:
     return "sha256:" + hashlib.sha256(blob).hexdigest()
 
 
+def state_hashes(schema: Schema) -> dict[str, str]:
+    """A hash per object, so a stale saved plan can say what moved."""
+    out = {}
+    for t in schema.tables:
+        out[f"table {t.schema}.{t.name}"] = fingerprint(Schema(tables=(t,)))[7:23]
+    for e in schema.enums:
+        out[f"type {e.schema}.{e.name}"] = fingerprint(Schema(enums=(e,)))[7:23]
+    for x in schema.extensions:
+        out[f"extension {x.name}"] = fingerprint(Schema(extensions=(x,)))[7:23]
+    return out
+
+
 def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile) -> Context:
     ctx = Context(mode=mode, current=current, desired=desired, is_volatile=is_volatile)
     for ch in changes:
@@ -103,7 +116,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     changes = diff(current, desired)
     ctx = make_context(current, desired, changes, mode, is_volatile)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)},
-                fingerprint=fingerprint(current))
+                fingerprint=fingerprint(current), state=state_hashes(current))
     if plan.refused:
         return plan  # nothing of a refused plan is executable
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]

@@ -118,6 +118,7 @@ def plan_document(plan: Plan, *, spec: str, database: str, server_version: str |
         "database": database,
         "server_version": server_version,
         "fingerprint": plan.fingerprint,
+        "state": plan.state,
         "summary": plan.summary(),
         "findings": [f for f in findings if f["verdict"] not in ("drift", "unmanaged")],
         "drift": [f for f in findings if f["verdict"] == "drift"],

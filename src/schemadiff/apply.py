@@ -1,0 +1,263 @@
+"""Executing a plan against a live database.
+
+Promises (see docs/apply.md): the final guard runs before anything; one apply at a
+time per database (advisory lock, bounded wait); the transactional phases commit
+all or nothing; concurrent index builds run outside transactions; every step has
+``lock_timeout`` and ``statement_timeout`` set first; a step that hits the lock
+timeout is retried with backoff a bounded number of times, then apply stops and
+says where. A re-run after any failure converges: the next plan starts from
+what is there (an INVALID index left by a failed concurrent build is rebuilt).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg import errors
+
+from .compile.changes import CONCURRENT, ENUM_VALUES, TRANSACTIONAL, VALIDATE
+from .guard import GuardProblem, check_statements
+
+# The pg_advisory_lock key of schemadiff apply (any fixed bigint; this one spells nothing).
+ADVISORY_KEY = 0x5C4E_D1FF_A991_7000
+
+
+@dataclass
+class ApplyOptions:
+    lock_timeout: str = "5s"
+    statement_timeout: str = "60s"
+    retries: int = 4  # after a lock timeout: this many more tries per step or phase
+    backoff: float = 1.0  # seconds before the first retry; doubled each time
+    lock_wait: float = 30.0  # seconds to wait for another apply to finish
+    progress_interval: float = 2.0  # seconds between progress lines of a concurrent build
+
+
+class ApplyError(Exception):
+    def __init__(self, message: str, done: int = 0):
+        super().__init__(message)
+        self.done = done
+
+
+class GuardError(Exception):
+    def __init__(self, problems: list[GuardProblem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class StepView:
+    """What apply runs: a phase, the SQL, and a label for progress lines."""
+
+    phase: str
+    sql: str
+    label: str
+
+
+@dataclass
+class ApplyResult:
+    statements: int = 0
+    seconds: float = 0.0
+    retries: int = 0
+    events: list[str] = field(default_factory=list)
+
+
+def guard(conn: psycopg.Connection, steps: list[StepView]) -> None:
+    """Refuse the whole plan unless every statement is an additive kind."""
+
+    def invalid_index(schema, name):
+        row = conn.execute(
+            "SELECT NOT i.indisvalid FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
+            (name, schema or "public")).fetchone()
+        return bool(row and row[0])
+
+    def is_check(schema, table, name):
+        row = conn.execute(
+            "SELECT con.contype FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = %s AND n.nspname = %s AND con.conname = %s",
+            (table, schema or "public", name)).fetchone()
+        return bool(row and row[0] == "c")
+
+    problems = check_statements([s.sql for s in steps], invalid_index, is_check)
+    if problems:
+        raise GuardError(problems)
+
+
+class AdvisoryLock:
+    """One apply per database: a session advisory lock, waited for up to a bound."""
+
+    def __init__(self, conn: psycopg.Connection, wait: float):
+        self.conn, self.wait = conn, wait
+
+    def __enter__(self):
+        deadline = time.monotonic() + self.wait
+        while True:
+            if self.conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()[0]:
+                return self
+            if time.monotonic() >= deadline:
+                holder = self.conn.execute(
+                    "SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                    "AND classid::text::bigint = %s AND objid::text::bigint = %s LIMIT 1",
+                    (ADVISORY_KEY >> 32, ADVISORY_KEY & 0xFFFFFFFF)).fetchone()
+                who = f" (backend pid {holder[0]})" if holder else ""
+                raise ApplyError(f"another schemadiff apply holds this database{who}; waited {self.wait:g}s")
+            time.sleep(0.2)
+
+    def __exit__(self, *exc):
+        try:
+            self.conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+        except psycopg.Error:
+            pass  # the session is gone; so is its lock
+
+
+def _is_lock_timeout(exc: Exception) -> bool:
+    return isinstance(exc, errors.LockNotAvailable)
+
+
+class Runner:
+    def __init__(self, conn: psycopg.Connection, options: ApplyOptions,
+                 say: Callable[[str], None], dsn: str | None = None,
+                 on_boundary: Callable[[int, str], None] | None = None):
+        self.conn, self.options, self.say, self.dsn = conn, options, say, dsn
+        self.on_boundary = on_boundary or (lambda done, where: None)
+        self.result = ApplyResult()
+
+    def run(self, steps: list[StepView]) -> ApplyResult:
+        start = time.monotonic()
+        total = len(steps)
+        done = 0
+        for phase in (ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE):
+            group = [s for s in steps if s.phase == phase]
+            if not group:
+                continue
+            if phase in (ENUM_VALUES, TRANSACTIONAL):
+                self._transaction(group, done, total, phase)
+                done += len(group)
+                self.on_boundary(done, f"after phase {phase}")
+            else:
+                for s in group:
+                    if phase == CONCURRENT:
+                        self._concurrent(s, done, total)
+                    else:
+                        self._transaction([s], done, total, phase)
+                    done += 1
+                    self.on_boundary(done, f"after {s.label}")
+        self.result.statements = done
+        self.result.seconds = time.monotonic() - start
+        return self.result
+
+    def _retrying(self, what: str, done: int, attempt_fn):
+        delay = self.options.backoff
+        for attempt in range(self.options.retries + 1):
+            try:
+                return attempt_fn()
+            except psycopg.Error as exc:
+                if _is_lock_timeout(exc) and attempt < self.options.retries:
+                    self.result.retries += 1
+                    self.say(f"    lock timeout ({self.options.lock_timeout}) on {what}; retry {attempt + 1}/"
+                             f"{self.options.retries} in {delay:g}s")
+                    time.sleep(delay)
+                    delay *= 2
+                    continue
+                reason = "lock timeout, retries exhausted" if _is_lock_timeout(exc) else \
+                    (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise ApplyError(f"stopped at {what}: {reason}. Nothing of this step is applied; "
+                                 f"{done} statement(s) before it are. Run apply again to continue.", done) from None
+
+    def _transaction(self, group: list[StepView], done: int, total: int, phase: str) -> None:
+        timeout = self.options.statement_timeout if phase == TRANSACTIONAL else "0"
+        what = f"phase {phase} ({len(group)} statement(s))" if len(group) > 1 else group[0].label
+
+        def attempt():
+            t0 = time.monotonic()
+            with self.conn.transaction():
+                self.conn.execute(f"SET LOCAL lock_timeout = '{self.options.lock_timeout}'")
+                self.conn.execute(f"SET LOCAL statement_timeout = '{timeout}'")
+                for n, s in enumerate(group, done + 1):
+                    t = time.monotonic()
+                    self.conn.execute(s.sql)
+                    self.say(f"  [{n}/{total}] {s.label} ({time.monotonic() - t:.2f}s)")
+                    self.on_boundary(n, f"inside phase {phase}, after {s.label}")
+            if len(group) > 1:
+                self.say(f"  committed phase {phase} ({time.monotonic() - t0:.2f}s)")
+
+        self._retrying(what, done, attempt)
+
+    def _concurrent(self, step: StepView, done: int, total: int) -> None:
+        def attempt():
+            t = time.monotonic()
+            self.conn.execute(f"SET lock_timeout = '{self.options.lock_timeout}'")
+            self.conn.execute("SET statement_timeout = 0")
+            watcher = _ProgressWatcher(self.dsn, self.conn.info.backend_pid, self.say, self.options.progress_interval)
+            watcher.start()
+            try:
+                self.conn.execute(step.sql)
+            except psycopg.Error:
+                self._drop_own_invalid(step)
+                raise
+            finally:
+                watcher.stop()
+            self.say(f"  [{done + 1}/{total}] {step.label} ({time.monotonic() - t:.2f}s)")
+
+        self._retrying(step.label, done, attempt)
+
+    def _drop_own_invalid(self, step: StepView) -> None:
+        """A failed CREATE INDEX CONCURRENTLY leaves an INVALID index of the name it
+        was building; drop it so the retry (or the next apply) can build it."""
+        from pglast import ast, parse_sql
+        try:
+            node = parse_sql(step.sql)[0].stmt
+        except Exception:  # noqa: BLE001
+            return
+        if not isinstance(node, ast.IndexStmt) or not node.idxname:
+            return
+        schema = node.relation.schemaname or "public"
+        row = self.conn.execute(
+            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
+            (node.idxname, schema)).fetchone()
+        if row and row[0]:
+            from .identifiers import quote_qualified
+            self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote_qualified(schema, node.idxname)}")
+            self.say(f"    dropped the INVALID index {node.idxname} the failed build left")
+
+
+class _ProgressWatcher:
+    """Prints pg_stat_progress_create_index for a build, from a second connection."""
+
+    def __init__(self, dsn: str | None, pid: int, say, interval: float):
+        self.dsn, self.pid, self.say, self.interval = dsn, pid, say, interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.dsn is None or self.interval <= 0:
+            return
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        try:
+            with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5) as conn:
+                while not self._stop.wait(self.interval):
+                    row = conn.execute(
+                        "SELECT phase, blocks_done, blocks_total, tuples_done, tuples_total "
+                        "FROM pg_stat_progress_create_index WHERE pid = %s", (self.pid,)).fetchone()
+                    if row:
+                        phase, bd, bt, td, tt = row
+                        pct = f" {100 * bd / bt:.0f}% of blocks" if bt else ""
+                        tuples = f", {td}/{tt} tuples" if tt else ""
+                        self.say(f"    … {phase}{pct}{tuples}")
+        except psycopg.Error:
+            return
