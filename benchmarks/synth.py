@@ -14,7 +14,7 @@ the figures for different N can be compared:
 
 No randomness: the same N always gives the same text.
 
-    .venv/bin/python benchmarks/synth.py 1000 > /tmp/synth.sql
+    .venv/bin/python benchmarks/synth.py 1000 > synth.sql
 """
 
 from __future__ import annotations

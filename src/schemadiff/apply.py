@@ -83,7 +83,15 @@ def guard(conn: psycopg.Connection, steps: list[StepView]) -> None:
             (table, schema or "public", name)).fetchone()
         return bool(row and row[0] == "c")
 
-    problems = check_statements([s.sql for s in steps], invalid_index, is_check)
+    def column_type(schema, table, column):
+        row = conn.execute(
+            "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+            "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = %s AND n.nspname = %s AND a.attname = %s AND NOT a.attisdropped",
+            (table, schema or "public", column)).fetchone()
+        return row[0] if row else None
+
+    problems = check_statements([s.sql for s in steps], invalid_index, is_check, column_type)
     if problems:
         raise GuardError(problems)
 

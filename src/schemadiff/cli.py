@@ -235,7 +235,9 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
     say = lambda text: (stdout.write(text + "\n"), stdout.flush())  # noqa: E731
     try:
         with connect(dsn) as conn, AdvisoryLock(conn, options.lock_wait):
-            result = plan_with_connection(loaded.schema, conn)
+            # Reading the catalogs takes shared locks too: never wait on them unbounded.
+            conn.execute(f"SET lock_timeout = '{options.lock_timeout}'")
+            result = _plan_retrying(loaded.schema, conn, options, say)
             plan = result.plan
             where = f"{redact(dsn)} (PostgreSQL {result.server_version}, from {source})"
             if saved is not None:
@@ -295,12 +297,38 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
         return EXIT_ERROR
     say(f"applied {outcome.statements} statement(s) in {outcome.seconds:.2f}s"
         + (f" ({outcome.retries} lock-timeout retries)" if outcome.retries else "") + ".")
-    if after.steps:
-        print(f"schemadiff: warning: {len(after.steps)} statement(s) still pending after apply "
-              "(the saved plan was older than the spec?)", file=stderr)
+    if after.steps or after.refused:
+        print(f"schemadiff: warning: the database does not match the spec yet ({len(after.steps)} statement(s) "
+              f"pending, {len(after.refused)} change(s) refused); run `schemadiff plan`", file=stderr)
     else:
         say("The database now matches the spec.")
     return EXIT_OK
+
+
+def _plan_retrying(desired, conn, options, say):
+    """Plan under the lock timeout; retry with backoff like a step, then give up."""
+    import time
+
+    import psycopg
+
+    from .apply import ApplyError
+    from .planning import plan_with_connection
+
+    delay = options.backoff
+    for attempt in range(options.retries + 1):
+        try:
+            return plan_with_connection(desired, conn)
+        except psycopg.errors.LockNotAvailable:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
+            conn.autocommit = True
+            if attempt == options.retries:
+                raise ApplyError(f"stopped before any step: reading the catalogs hit the lock timeout "
+                                 f"({options.lock_timeout}) {options.retries + 1} time(s); nothing was applied") from None
+            say(f"    lock timeout ({options.lock_timeout}) while reading the catalogs; retry {attempt + 1}/"
+                f"{options.retries} in {delay:g}s")
+            time.sleep(delay)
+            delay *= 2
 
 
 def _what_moved(before: dict, now: dict) -> str:

@@ -49,6 +49,7 @@ class GuardProblem:
 def check_statements(statements: Iterable[str],
                      invalid_index: Callable[[str | None, str], bool] = lambda schema, name: False,
                      is_check: Callable[[str | None, str, str], bool] = lambda schema, table, name: True,
+                     column_type: Callable[[str | None, str, str], str | None] = lambda schema, table, col: None,
                      ) -> list[GuardProblem]:
     """Problems of a list of SQL statements (one statement per item).
 
@@ -57,13 +58,13 @@ def check_statements(statements: Iterable[str],
     """
     problems: list[GuardProblem] = []
     for i, sql in enumerate(statements):
-        reason = _judge(sql, invalid_index, is_check)
+        reason = _judge(sql, invalid_index, is_check, column_type)
         if reason:
             problems.append(GuardProblem(i, sql, reason))
     return problems
 
 
-def _judge(sql: str, invalid_index, is_check) -> str | None:
+def _judge(sql: str, invalid_index, is_check, column_type=lambda s, t, c: None) -> str | None:
     try:
         stmts = parse_sql(sql)
     except ParseError as exc:
@@ -88,7 +89,7 @@ def _judge(sql: str, invalid_index, is_check) -> str | None:
     if isinstance(node, ast.AlterTableStmt):
         if node.objtype != ObjectType.OBJECT_TABLE:
             return "only ALTER TABLE is allowed"
-        return _alter_table(node, is_check)
+        return _alter_table(node, is_check, column_type)
     if isinstance(node, ast.DropStmt):
         if (node.removeType == ObjectType.OBJECT_INDEX and node.concurrent and node.missing_ok
                 and len(node.objects) == 1):
@@ -101,7 +102,7 @@ def _judge(sql: str, invalid_index, is_check) -> str | None:
     return f"{type(node).__name__} is not an additive statement"
 
 
-def _alter_table(node: ast.AlterTableStmt, is_check) -> str | None:
+def _alter_table(node: ast.AlterTableStmt, is_check, column_type) -> str | None:
     cmds = list(node.cmds or ())
     kinds = [c.subtype for c in cmds]
     if kinds == [AlterTableType.AT_DropConstraint, AlterTableType.AT_AddConstraint]:
@@ -124,6 +125,18 @@ def _alter_table(node: ast.AlterTableStmt, is_check) -> str | None:
                 return "ALTER COLUMN TYPE is allowed only to widen to varchar or text"
             if cmd.def_.raw_default is not None or getattr(cmd.def_, "cooked_default", None) is not None:
                 return "ALTER COLUMN TYPE … USING is not allowed"
+            from pglast.stream import RawStream
+
+            from .normalize import canonical_builtin_type
+            from .rules.facts import is_varchar_widening
+            try:
+                after, _ = canonical_builtin_type(RawStream()(type_name))
+            except Exception:  # noqa: BLE001
+                after = None
+            rel = node.relation
+            before = column_type(rel.schemaname, rel.relname, cmd.name)
+            if after is None or before is None or not is_varchar_widening(before, after):
+                return f"ALTER COLUMN {cmd.name} TYPE: only a varchar widening is allowed (from {before} to {after})"
         if cmd.subtype == AlterTableType.AT_AddColumn:
             col = cmd.def_
             for c in col.constraints or ():
