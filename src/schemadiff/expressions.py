@@ -11,6 +11,7 @@ nothing else. ``1); DROP TABLE t; --`` fails the first, ``1 --`` the second.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pglast import parse_sql
 from pglast.parser import ParseError
@@ -59,8 +60,10 @@ def _single_target(sql: str, text: str):
     return target.val
 
 
+@lru_cache(maxsize=65536)
 def parse_expression(text: str) -> ParsedExpression:
-    """Check ``text`` is exactly one SQL expression; return its parse."""
+    """Check ``text`` is exactly one SQL expression; return its parse (cached:
+    the same text is checked once per process; callers never mutate the node)."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("the expression is empty")
     if "\x00" in text:

@@ -309,9 +309,10 @@ def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, st
     """{relative path: text} of the spec directory."""
     files = {"schemadiff.yaml": HEADER_ROOT + "\n".join(block(root_document(schema, default_schema))) + "\n"}
     names = _Names(explicit)
+    paths = file_names(schema, default_schema)
     for t in schema.tables:
         doc = table_document(t, schema, names, default_schema)
-        files[file_names(schema, default_schema)[t.qualified]] = "\n".join(block(doc)) + "\n"
+        files[paths[t.qualified]] = "\n".join(block(doc)) + "\n"
     return files
 
 
@@ -344,8 +345,9 @@ def dump_spec(schema: Schema, default_schema: str = "public") -> dict[str, str]:
                 path.write_text(text, encoding="utf-8")
             loaded = load_spec(tmp).schema
         changed = False
+        loaded_tables = {t.qualified: t for t in loaded.tables}
         for t in schema.tables:
-            got = loaded.table(t.qualified)
+            got = loaded_tables.get(t.qualified)
             want_names = _constraint_names(t)
             got_names = _constraint_names(got) if got else {}
             for key, name in want_names.items():
