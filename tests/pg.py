@@ -21,6 +21,26 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 
+# Empties schema public (tables and enum types) without recreating it: a recreated
+# public differs from initdb's (owner, comment) and would show in pg_dump.
+EMPTY_PUBLIC = """
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT format('DROP TABLE IF EXISTS public.%I CASCADE', tablename) AS s
+           FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE r.s;
+  END LOOP;
+  FOR r IN SELECT format('DROP TYPE IF EXISTS public.%I CASCADE', t.typname) AS s
+           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+           WHERE n.nspname = 'public' AND t.typtype = 'e' LOOP
+    EXECUTE r.s;
+  END LOOP;
+END
+$$;
+"""
+
+
 @dataclass
 class Server:
     admin_dsn: str

@@ -12,26 +12,11 @@ from schemadiff.introspect import introspect
 from schemadiff.spec import load_spec
 
 from .conftest import EXAMPLES, ROOT, run_cli
+from .pg import EMPTY_PUBLIC
 
 NAMES = sorted(p.parent.parent.name for p in EXAMPLES.glob("*/schema/schemadiff.yaml"))
 
 
-_EMPTY_PUBLIC = """
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT format('DROP TABLE IF EXISTS public.%I CASCADE', tablename) AS s
-           FROM pg_tables WHERE schemaname = 'public' LOOP
-    EXECUTE r.s;
-  END LOOP;
-  FOR r IN SELECT format('DROP TYPE IF EXISTS public.%I CASCADE', t.typname) AS s
-           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-           WHERE n.nspname = 'public' AND t.typtype = 'e' LOOP
-    EXECUTE r.s;
-  END LOOP;
-END
-$$;
-"""
 
 
 def _build(pg, db, tmp_path, spec_dir, *, prerequisites=None, reset_public=False):
@@ -41,7 +26,7 @@ def _build(pg, db, tmp_path, spec_dir, *, prerequisites=None, reset_public=False
         result = pg.run_psql(db, file=prerequisites)
         assert result.returncode == 0, result.stderr
     if reset_public:  # keep prerequisites outside public; the spec describes public whole
-        result = pg.run_psql(db, sql=_EMPTY_PUBLIC)
+        result = pg.run_psql(db, sql=EMPTY_PUBLIC)
         assert result.returncode == 0, result.stderr
     result = pg.run_psql(db, file=script)
     assert result.returncode == 0, result.stderr
@@ -135,15 +120,6 @@ def test_query_count_does_not_grow_with_tables(pg, tmp_path):
         try:
             _make_tables(pg, db, n)
             with psycopg.connect(pg.dsn(db)) as conn:
-                executed = []
-                conn.add_notice_handler(lambda d: None)
-                original = conn.execute
-
-                def counting(query, *args, **kwargs):
-                    executed.append(query)
-                    return original(query, *args, **kwargs)
-
-                conn.execute = counting  # statements sent through the connection
                 result = introspect(conn, ["public"])
             assert len(result.schema.tables) == n
             counts[n] = result.queries

@@ -19,25 +19,10 @@ from schemadiff.expressions import parse_expression, references
 from schemadiff.introspect import introspect
 from schemadiff.spec import load_spec
 
+from .pg import EMPTY_PUBLIC
 from .test_compile_property import _write, specs
 
-_RESET = """
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT format('DROP TABLE IF EXISTS public.%I CASCADE', tablename) AS s
-           FROM pg_tables WHERE schemaname = 'public' LOOP
-    EXECUTE r.s;
-  END LOOP;
-  FOR r IN SELECT format('DROP TYPE IF EXISTS public.%I CASCADE', t.typname) AS s
-           FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-           WHERE n.nspname = 'public' AND t.typtype = 'e' LOOP
-    EXECUTE r.s;
-  END LOOP;
-END
-$$;
-DROP SCHEMA IF EXISTS "Other Schema" CASCADE;
-"""
+_RESET = EMPTY_PUBLIC + 'DROP SCHEMA IF EXISTS "Other Schema" CASCADE;\n'
 
 
 def _columns_used(text):

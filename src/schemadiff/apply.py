@@ -65,15 +65,20 @@ class ApplyResult:
     events: list[str] = field(default_factory=list)
 
 
+def index_is_invalid(conn: psycopg.Connection, schema: str, name: str) -> bool:
+    """Does the database hold this index INVALID (a failed concurrent build)?"""
+    row = conn.execute(
+        "SELECT NOT i.indisvalid FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
+        (name, schema)).fetchone()
+    return bool(row and row[0])
+
+
 def guard(conn: psycopg.Connection, steps: list[StepView]) -> None:
     """Refuse the whole plan unless every statement is an additive kind."""
 
     def invalid_index(schema, name):
-        row = conn.execute(
-            "SELECT NOT i.indisvalid FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
-            (name, schema or "public")).fetchone()
-        return bool(row and row[0])
+        return index_is_invalid(conn, schema or "public", name)
 
     def is_check(schema, table, name):
         row = conn.execute(
@@ -226,11 +231,7 @@ class Runner:
         if not isinstance(node, ast.IndexStmt) or not node.idxname:
             return
         schema = node.relation.schemaname or "public"
-        row = self.conn.execute(
-            "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
-            (node.idxname, schema)).fetchone()
-        if row and row[0]:
+        if index_is_invalid(self.conn, schema, node.idxname):
             from .identifiers import quote_qualified
             self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote_qualified(schema, node.idxname)}")
             self.say(f"    dropped the INVALID index {node.idxname} the failed build left")

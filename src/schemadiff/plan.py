@@ -24,7 +24,7 @@ from enum import Enum
 from . import changes as c
 from .compile import ddl
 from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE, compile_change
-from .compile.schema import table_order
+from .compile.schema import table_extras, table_order
 from .diff import diff
 from .model import QualifiedName, Schema
 from .rules import Context, Finding, Verdict, evaluate, verdict_of
@@ -151,23 +151,8 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     for t, fk, i in deferred:
         add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
     for t in sorted(tables, key=lambda t: t.qualified):
-        i = new_tables[t.qualified]
-        for ix in t.indexes:
-            add(TRANSACTIONAL, ddl.create_index(t, ix).sql, i, f"index {ix.name}")
-        if t.rls_enabled:
-            add(TRANSACTIONAL, ddl.enable_rls(t).sql, i, "row level security")
-        if t.rls_forced:
-            add(TRANSACTIONAL, ddl.force_rls(t).sql, i, "forced row level security")
-        for p in t.policies:
-            add(TRANSACTIONAL, ddl.create_policy(t, p).sql, i, f"policy {p.name}")
-        if t.comment is not None:
-            add(TRANSACTIONAL, ddl.comment_on_table(t).sql, i, "comment on the table")
-        for col in t.columns:
-            if col.comment is not None:
-                add(TRANSACTIONAL, ddl.comment_on_column(t, col).sql, i, f"comment on column {col.name}")
-        for ix in t.indexes:
-            if ix.comment is not None:
-                add(TRANSACTIONAL, ddl.comment_on_index(t, ix).sql, i, f"comment on index {ix.name}")
+        for _, detail, stmt in table_extras(t):
+            add(TRANSACTIONAL, stmt.sql, new_tables[t.qualified], detail)
 
     # Then changes to existing objects, in diff order.
     for i in allowed:

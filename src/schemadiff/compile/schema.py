@@ -57,16 +57,30 @@ def compile_schema(schema: Schema) -> list[Statement]:
     out += [ddl.add_foreign_key(t, fk) for t, fk in deferred]
 
     tables = schema.tables  # sorted by qualified name
-    out += [ddl.create_index(t, ix) for t in tables for ix in t.indexes]
-    out += [ddl.enable_rls(t) for t in tables if t.rls_enabled]
-    out += [ddl.force_rls(t) for t in tables if t.rls_forced]
-    out += [ddl.create_policy(t, p) for t in tables for p in t.policies]
+    parts = [table_extras(t) for t in tables]
+    for kind in ("index", "rls", "policy"):
+        out += [stmt for extras in parts for k, _, stmt in extras if k == kind]
     out += [ddl.comment_on_type(e) for e in schema.enums if e.comment is not None]
-    for t in tables:
-        if t.comment is not None:
-            out.append(ddl.comment_on_table(t))
-        out += [ddl.comment_on_column(t, c) for c in t.columns if c.comment is not None]
-        out += [ddl.comment_on_index(t, ix) for ix in t.indexes if ix.comment is not None]
+    out += [stmt for extras in parts for k, _, stmt in extras if k == "comment"]
+    return out
+
+
+def table_extras(t: Table) -> list[tuple[str, str, Statement]]:
+    """What follows a CREATE TABLE: (kind, detail, statement) for its indexes,
+    row level security, policies and comments, in that order."""
+    out: list[tuple[str, str, Statement]] = []
+    out += [("index", f"index {ix.name}", ddl.create_index(t, ix)) for ix in t.indexes]
+    if t.rls_enabled:
+        out.append(("rls", "row level security", ddl.enable_rls(t)))
+    if t.rls_forced:
+        out.append(("rls", "forced row level security", ddl.force_rls(t)))
+    out += [("policy", f"policy {p.name}", ddl.create_policy(t, p)) for p in t.policies]
+    if t.comment is not None:
+        out.append(("comment", "comment on the table", ddl.comment_on_table(t)))
+    out += [("comment", f"comment on column {c.name}", ddl.comment_on_column(t, c))
+            for c in t.columns if c.comment is not None]
+    out += [("comment", f"comment on index {ix.name}", ddl.comment_on_index(t, ix))
+            for ix in t.indexes if ix.comment is not None]
     return out
 
 

@@ -92,8 +92,6 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
             spec["nullable"] = False
         if c.identity is not None:
             spec["identity"] = c.identity.value
-            if not c.nullable and pk_inline and c.name == t.primary_key.columns[0]:
-                pass
         if c.default is not None:
             spec["default"] = _default(c.default)
         if c.generated is not None:
