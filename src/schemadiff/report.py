@@ -69,16 +69,18 @@ def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False) -
     return out
 
 
-def render_sql(plan: Plan, lock_timeout: str, statement_timeout: str) -> str:
+def render_sql(plan: Plan, lock_timeout: str, statement_timeout: str, psql: bool = True) -> str:
     """A psql script: explicit transactions per phase, timeouts before each step,
-    the change and rule above each statement."""
+    the change and rule above each statement. ``psql=False`` leaves out psql's
+    own commands (``\\set ON_ERROR_STOP``), for migration runners that send the
+    file to the server as it is."""
     if plan.refused:
         return ("-- schemadiff: the plan is refused (see `schemadiff plan --format text`); no SQL is written.\n")
     if not plan.steps:
         return "-- schemadiff: no changes; the database matches the spec.\n"
     phases = [p for p in PHASES if any(s.phase == p for s in plan.steps)]
     out = [f"-- schemadiff plan ({PLAN_FORMAT}): {len(plan.steps)} statement(s) in {len(phases)} phase(s)",
-           f"-- made against database state {plan.fingerprint}", "\\set ON_ERROR_STOP on", ""]
+           f"-- made against database state {plan.fingerprint}"] + (["\\set ON_ERROR_STOP on"] if psql else []) + [""]
     for n, phase in enumerate(phases, 1):
         steps = [s for s in plan.steps if s.phase == phase]
         out.append(f"-- phase {n}/{len(phases)}: {phase} ({_PHASE_TITLES[phase]})")

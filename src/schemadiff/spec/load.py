@@ -22,6 +22,7 @@ from .validate import validate
 from .yamlread import read_yaml
 
 ROOT_NAMES = ("schemadiff.yaml", "schemadiff.yml")
+POLICY_NAMES = ("schemadiff-policy.yaml", "schemadiff-policy.yml")  # read by `check`, not a table file
 
 
 @dataclass
@@ -29,6 +30,9 @@ class LoadedSpec:
     schema: Schema
     warnings: list[SpecIssue] = field(default_factory=list)
     files: dict[QualifiedName, str] = field(default_factory=dict)  # table -> file
+    # Each file as read (with the line of every key), for pointing at an object: table -> its file, and the root.
+    contexts: dict[QualifiedName, FileContext] = field(default_factory=dict)
+    root: FileContext | None = None
 
 
 def _display(path: Path, base: Path) -> str:
@@ -52,11 +56,14 @@ def find_root(spec_dir: Path) -> Path:
                                hint="a spec directory starts with a root file: `version: 1`")])
 
 
-def load_spec(spec_dir: str | Path) -> LoadedSpec:
+def load_spec(spec_dir: str | Path, display: str | None = None) -> LoadedSpec:
+    """Load a spec directory. ``display`` names it in messages instead of its
+    path (a spec read out of git lives in a temporary directory)."""
     spec_dir = Path(spec_dir)
     root_path = find_root(spec_dir)
     base = root_path.parent
-    shown = lambda p: (Path(str(spec_dir)) / p.relative_to(base)).as_posix() if spec_dir.is_dir() else p.as_posix()  # noqa: E731
+    shown_dir = Path(display) if display is not None else spec_dir
+    shown = lambda p: (shown_dir / p.relative_to(base)).as_posix() if spec_dir.is_dir() else p.as_posix()  # noqa: E731
 
     issues: list[SpecIssue] = []
     warnings: list[SpecIssue] = []
@@ -75,6 +82,7 @@ def load_spec(spec_dir: str | Path) -> LoadedSpec:
     table_files = sorted(
         p for p in base.rglob("*")
         if p.suffix in (".yaml", ".yml") and p.is_file() and p != root_path
+        and not (p.parent == base and p.name in POLICY_NAMES)
         and not any(part.startswith(".") for part in p.relative_to(base).parts)
     )
     parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
@@ -110,6 +118,7 @@ def load_spec(spec_dir: str | Path) -> LoadedSpec:
 
     builders: dict[QualifiedName, TableBuilder] = {}
     files: dict[QualifiedName, str] = {}
+    contexts: dict[QualifiedName, FileContext] = {}
     for spec, ctx in parsed_tables:
         builder = TableBuilder(spec, ctx, resolver)
         if builder.qualified in builders:
@@ -122,6 +131,7 @@ def load_spec(spec_dir: str | Path) -> LoadedSpec:
         builder.declare()
         builders[builder.qualified] = builder
         files[builder.qualified] = ctx.file
+        contexts[builder.qualified] = ctx
 
     ordered = [builders[q] for q in sorted(builders)]
     taken: dict[str, set[str]] = {}
@@ -172,7 +182,8 @@ def load_spec(spec_dir: str | Path) -> LoadedSpec:
         tables=tuple(sorted(tables, key=lambda t: t.qualified)),
         external=external,
     )
-    return LoadedSpec(schema=schema, warnings=sorted(warnings, key=SpecIssue.sort_key), files=files)
+    return LoadedSpec(schema=schema, warnings=sorted(warnings, key=SpecIssue.sort_key), files=files,
+                      contexts=contexts, root=root_ctx)
 
 
 def _externals(root: f.RootSpec, ctx: FileContext, resolver: Resolver) -> None:
