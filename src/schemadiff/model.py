@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 
 class Identity(str, Enum):
@@ -216,7 +217,9 @@ class Schema:
     external: External = field(default_factory=External)
 
     def table(self, qualified: QualifiedName) -> Table | None:
-        for table in self.tables:
-            if table.qualified == qualified:
-                return table
-        return None
+        return self._tables_by_name.get(qualified)
+
+    @cached_property
+    def _tables_by_name(self) -> dict[QualifiedName, Table]:
+        # A lookup per table over thousands of tables must not scan them all.
+        return {t.qualified: t for t in self.tables}
