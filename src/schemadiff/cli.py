@@ -56,6 +56,22 @@ def _parser() -> argparse.ArgumentParser:
                    help="statement_timeout of transactional steps (default 60s; concurrent builds and "
                         "validations have none)")
 
+    p = sub.add_parser("check", help="the pre-merge gate: compare a spec with the spec at a base (a git ref or a "
+                       "directory); no database; exit 3 when a change is not allowed")
+    p.add_argument("spec_dir", metavar="SPEC_DIR")
+    p.add_argument("--base", required=True, metavar="GIT_REF_OR_DIR",
+                   help="the spec before the change: a directory, else a git ref (SPEC_DIR at that commit, read "
+                        "with git, no checkout)")
+    p.add_argument("--policy", metavar="FILE", help="the policy file (default: schemadiff-policy.yaml in SPEC_DIR, "
+                   "else beside it)")
+    p.add_argument("--format", choices=("text", "json", "github", "sarif", "junit"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    p.add_argument("--prove", action="store_true",
+                   help="also prove the migration in a throwaway embedded PostgreSQL: build the base, apply the "
+                        "plan, compare with the head built fresh")
+    p.add_argument("--prove-setup", metavar="FILE.sql", help="SQL run first in both proof databases (external "
+                   "functions and what else the spec refers to but does not create)")
+
     p = sub.add_parser("apply", help="apply the additive plan to a database (shows it and asks first)")
     p.add_argument("spec_dir", metavar="SPEC_DIR")
     p.add_argument("--db", metavar="DSN", help="connection string (else DATABASE_URL, else the PG* variables); "
@@ -96,7 +112,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         parser.print_help(stdout)
         return EXIT_ERROR
     handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema, "import": _import,
-               "plan": _plan, "apply": _apply}[args.command]
+               "plan": _plan, "apply": _apply, "check": _check}[args.command]
     try:
         return handler(args, stdout, stderr)
     except SpecError as exc:
@@ -303,6 +319,78 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
     else:
         say("The database now matches the spec.")
     return EXIT_OK
+
+
+def _check(args, stdout: TextIO, stderr: TextIO) -> int:
+    import tempfile
+
+    from .check import run_check
+    from .check_report import RENDERERS
+    from .gitspec import GitError, spec_at_ref
+    from .policy import Policy, find_policy, load_policy
+
+    spec_dir = Path(args.spec_dir)
+    head = load_spec(spec_dir)
+    _print_warnings(head, stderr)
+    base_path = Path(args.base)
+    with tempfile.TemporaryDirectory(prefix="schemadiff-base-") as tmp:
+        if base_path.is_dir():
+            base_label = f"{args.base} (directory)"
+            base_spec = _load_base(lambda: load_spec(base_path), base_label, stderr)
+        else:
+            base_label = f"{args.base} (git ref)"
+            try:
+                found = spec_at_ref(spec_dir, args.base, Path(tmp))
+            except GitError as exc:
+                print(f"schemadiff: {exc}", file=stderr)
+                return EXIT_ERROR
+            if found:
+                base_spec = _load_base(lambda: load_spec(tmp, display=str(spec_dir)), base_label, stderr)
+            else:
+                base_label = f"{args.base} (git ref; {spec_dir} did not exist there, so everything is new)"
+                base_spec = None
+        if base_spec is False:
+            return EXIT_ERROR
+    policy_path = Path(args.policy) if args.policy else find_policy(spec_dir if spec_dir.is_dir() else spec_dir.parent)
+    if args.policy and not policy_path.is_file():
+        print(f"schemadiff: the policy file {args.policy} does not exist", file=stderr)
+        return EXIT_ERROR
+    policy = load_policy(policy_path) if policy_path else Policy()
+    result = run_check(head, base_spec, policy, base_label=base_label, head_label=str(args.spec_dir))
+    report = RENDERERS[args.format](result)
+    if args.output:
+        Path(args.output).write_text(report, encoding="utf-8")
+    else:
+        stdout.write(report)
+    status = EXIT_OK if result.passed else EXIT_REFUSED
+    if args.prove:
+        from .prove import ProveError, prove
+
+        if not result.passed:
+            print("schemadiff: --prove skipped: the change is not allowed", file=stderr)
+        else:
+            try:
+                setup = Path(args.prove_setup).read_text(encoding="utf-8") if args.prove_setup else None
+                proof = prove(base_spec.schema if base_spec else None, head.schema, result.plan, setup_sql=setup,
+                              say=lambda text: print(text, file=stderr))
+            except ProveError as exc:
+                print(f"schemadiff: the proof failed: {exc}", file=stderr)
+                return EXIT_ERROR
+            print(f"schemadiff: proved: {proof}", file=stderr)
+    if not result.passed:
+        print(f"schemadiff: check failed: {len(result.errors)} error(s)", file=stderr)
+    return status
+
+
+def _load_base(load, label: str, stderr: TextIO):
+    """The base spec, or False (reported) when it does not load."""
+    try:
+        return load()
+    except SpecError as exc:
+        print(exc.render(), file=stderr)
+        print(f"schemadiff: the base spec {label} does not load; fix it there or choose another base",
+              file=stderr)
+        return False
 
 
 def _plan_retrying(desired, conn, options, say):

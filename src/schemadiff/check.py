@@ -1,0 +1,185 @@
+"""``schemadiff check``: the pre-merge gate, a spec against the spec at a base.
+
+No database: the base spec is the "current" side and the head spec the
+"desired" one, judged in spec mode (removing an object from the spec is
+destructive). Every finding becomes an ``Item`` with a level — ``error`` fails
+the gate, ``warning`` and ``note`` are reported — set by the rule's verdict,
+then the policy file (severity per rule, repository policies, waivers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+
+from pglast import ast, parse_sql
+
+from . import changes as c
+from .expressions import ExpressionError, parse_expression, references
+from .introspect.converge import converge
+from .locate import locate, names_match, subject, table_of
+from .model import Schema
+from .plan import Plan, build_plan
+from .policy import Policy, Waiver
+from .rules import Verdict, all_rules
+from .rules.policies import BY_CODE as POLICIES
+from .spec.errors import Mark
+from .spec.load import LoadedSpec
+
+_DEFAULT_LEVEL = {Verdict.REFUSE: "error", Verdict.WIDEN: "warning", Verdict.ADD: "note",
+                  Verdict.DRIFT: "warning", Verdict.UNMANAGED: "note"}
+_RLS_CHANGES = (c.EnableRls, c.DisableRls, c.ForceRls, c.AddPolicy, c.DropPolicy, c.ReplacePolicy)
+_INDEX_BUILDS = (c.AddIndex, c.ReplaceIndex, c.RebuildInvalidIndex)
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    rule: str
+    level: str  # error | warning | note
+    verdict: str  # add | widen | refuse | policy
+    message: str
+    object: str  # what a waiver names: public.lead.email
+    target: str  # the change's object as plans show it: table public.lead
+    change: str | None  # what the change does; None for an item about the policy file itself
+    change_index: int | None
+    location: Mark | None
+    waiver: Waiver | None = None
+    policy_level: bool = False  # the level comes from the policy file's severity
+
+
+@dataclass
+class CheckResult:
+    base: str  # how the base was named (a git ref or a directory)
+    head: str
+    plan: Plan
+    items: list[Item]
+    policy: Policy = field(default_factory=Policy)
+
+    @property
+    def errors(self) -> list[Item]:
+        return [i for i in self.items if i.level == "error"]
+
+    @property
+    def warnings(self) -> list[Item]:
+        return [i for i in self.items if i.level == "warning"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.errors
+
+
+@cache
+def _catalog_volatility() -> tuple[frozenset[str], frozenset[str]]:
+    data = json.loads(resources.files("schemadiff").joinpath("data/pg_functions.json").read_text("utf-8"))
+    return frozenset(data["volatile"]), frozenset(data["not_volatile"])
+
+
+def offline_volatile(expression: str) -> bool:
+    """Without a database: True when the expression calls a function that is
+    VOLATILE in PostgreSQL's catalog, or one the catalog does not know (an
+    extension's or the user's: assumed volatile, the safe side for a gate)."""
+    volatile, known = _catalog_volatility()
+    try:
+        funcs = references(parse_expression(expression)).functions
+    except ExpressionError:
+        return True
+    for f in funcs:
+        name = f[-1]
+        schema = f[0] if len(f) > 1 else None
+        if name in volatile or name not in known or schema not in (None, "pg_catalog"):
+            return True
+    return False
+
+
+def run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, *, base_label: str, head_label: str,
+              today: dt.date | None = None) -> CheckResult:
+    today = today or dt.date.today()
+    current = base.schema if base is not None else Schema()
+    desired = converge(head.schema, current, None)
+    plan = build_plan(current, desired, mode="spec", is_volatile=offline_volatile)
+    default_schema = head.root.data.get("schema", "public") if head.root is not None else "public"
+    existing = {t.qualified for t in current.tables}
+    rule_names = {r.code: r.name for r in all_rules()}
+
+    items: list[Item] = []
+
+    def add(code: str, level: str, verdict: str, message: str, i: int) -> None:
+        level, from_policy = (policy.severity[code], True) if code in policy.severity else (level, False)
+        if level == "off":
+            return
+        ch = plan.changes[i]
+        name = rule_names.get(code) or POLICIES[code].name
+        items.append(Item(code, name, level, verdict, message, subject(ch), ch.target(), ch.describe(), i,
+                          locate(ch, head, base), policy_level=from_policy))
+
+    for i, ch in enumerate(plan.changes):
+        for f in plan.findings[i]:
+            add(f.code, _DEFAULT_LEVEL[f.verdict], f.verdict.name.lower(), f.reason, i)
+        table = table_of(ch)
+        if table in existing:
+            if "changes-to-existing-tables" in policy.forbid:
+                add("SD801", "error", "policy", f"table {table} exists at the base; this repository's policy "
+                    "forbids changing an existing table (forbid: changes-to-existing-tables)", i)
+            if "rls-changes" in policy.forbid and isinstance(ch, _RLS_CHANGES):
+                add("SD803", "error", "policy", f"a row level security change on table {table}, which exists at "
+                    "the base; this repository's policy forbids it (forbid: rls-changes)", i)
+    if "index-without-concurrently" in policy.forbid:
+        index = {id(ch): i for i, ch in enumerate(plan.changes)}
+        for step in plan.steps:
+            ch = step.change
+            if isinstance(ch, _INDEX_BUILDS) and ch.table in existing and not _concurrent(step.sql):
+                add("SD804", "error", "policy", f"CREATE INDEX on table {ch.table}, which exists at the base, "
+                    "without CONCURRENTLY would block writes for the whole build (forbid: "
+                    "index-without-concurrently)", index[id(ch)])
+    items = _apply_waivers(items, plan, policy, default_schema, today)
+    order = {"error": 0, "warning": 1, "note": 2}
+    items.sort(key=lambda it: (it.change_index is None, it.change_index or 0, order[it.level], it.code))
+    return CheckResult(base=base_label, head=head_label, plan=plan, items=items, policy=policy)
+
+
+def _concurrent(sql: str) -> bool:
+    stmts = parse_sql(sql)
+    return all(isinstance(s.stmt, ast.IndexStmt) and s.stmt.concurrent for s in stmts)
+
+
+def _apply_waivers(items: list[Item], plan: Plan, policy: Policy, default_schema: str, today: dt.date) -> list[Item]:
+    used: set[int] = set()
+    out = []
+    for item in items:
+        waiver = None
+        if item.level in ("error", "warning") and item.change_index is not None:
+            table = table_of(plan.changes[item.change_index])
+            for n, w in enumerate(policy.waivers):
+                if w.rule == item.code and (names_match(w.object, item.object, default_schema)
+                                            or (table is not None and names_match(w.object, str(table), default_schema))):
+                    used.add(n)
+                    waiver = w
+                    break
+        if waiver is not None and not waiver.expired(today):
+            item = replace(item, level="note", waiver=waiver,
+                           message=f"{item.message} — waived until {waiver.expires.isoformat()}: {waiver.reason}")
+        out.append(item)
+    for n, w in enumerate(policy.waivers):
+        rule = POLICIES["SD805"] if w.expired(today) else POLICIES["SD806"]
+        if w.expired(today):
+            message = (f"the waiver of {w.rule} for {w.object} expired on {w.expires.isoformat()} "
+                       f"(reason given: {w.reason}); renew it with a new date and reason, or remove it")
+            level = "error"
+        elif n not in used:
+            message = f"the waiver of {w.rule} for {w.object} matches nothing in this check; remove it"
+            level = "warning"
+        else:
+            continue
+        level = policy.severity.get(rule.code, level)
+        if level == "off":
+            continue
+        out.append(Item(rule.code, rule.name, level, "policy", message, w.object, f"waiver {w.rule} {w.object}",
+                        None, None, w.mark))
+    return out
+
+
+__all__ = ["CheckResult", "Item", "offline_volatile", "run_check"]

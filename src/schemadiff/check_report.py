@@ -1,0 +1,225 @@
+"""A check's result as text, JSON, GitHub workflow commands, SARIF 2.1.0 or JUnit XML."""
+
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree as ET
+
+from . import __version__
+from .check import CheckResult, Item
+from .rules import all_rules
+from .rules.docs import anchor, split_docstring
+from .rules.policies import POLICIES
+
+CHECK_FORMAT = "schemadiff.check/v1"
+RULES_DOC = "docs/rules.md"
+_MARK = {"error": "!", "warning": "~", "note": "+"}
+
+
+def _where(item: Item) -> str:
+    return f"{item.location.file}:{item.location.line}" if item.location else ""
+
+
+def _summary(result: CheckResult) -> str:
+    s = result.plan.summary()
+    waived = sum(1 for i in result.items if i.waiver is not None)
+    return (f"Check: {len(result.plan.changes)} change(s): {s['add']} additive, {s['widen']} widening, "
+            f"{s['refused']} refused by the rules; {len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+            + (f", {waived} waived" if waived else "") + ".")
+
+
+def render_text(result: CheckResult) -> str:
+    lines = [f"schemadiff check of {result.head} against {result.base}"
+             + (f" (policy {result.policy.path})" if result.policy.path else ""), ""]
+    by_target: dict[str, list[Item]] = {}
+    loose = []
+    for item in result.items:
+        if item.change_index is None:
+            loose.append(item)
+        else:
+            by_target.setdefault(item.target, []).append(item)
+    for target in sorted(by_target):
+        lines.append(target)
+        for item in by_target[target]:
+            level = item.level if item.waiver is None else "waived"
+            lines.append(f"  {_MARK[item.level]} {item.change}  [{item.code} {item.rule}] {level}")
+            if item.level != "note" or item.waiver is not None:
+                lines.append(f"      {item.message}")
+            if item.level != "note" and item.location:
+                lines.append(f"      at {_where(item)}")
+    if loose:
+        lines += ["", "policy file:"]
+        for item in loose:
+            lines += [f"  {_MARK[item.level]} {item.target}  [{item.code} {item.rule}] {item.level}",
+                      f"      {item.message}", f"      at {_where(item)}"]
+    if not result.plan.changes:
+        lines.append(f"No changes: {result.head} matches {result.base}.")
+    lines += ["", _summary(result),
+              "Passed." if result.passed else "Failed: the change is not allowed by the rules or this repository's policy."]
+    return "\n".join(lines) + "\n"
+
+
+def document(result: CheckResult) -> dict:
+    return {
+        "format": CHECK_FORMAT,
+        "base": result.base,
+        "head": result.head,
+        "policy": result.policy.path,
+        "passed": result.passed,
+        "summary": {**result.plan.summary(), "changes": len(result.plan.changes), "errors": len(result.errors),
+                    "warnings": len(result.warnings)},
+        "items": [{
+            "code": i.code, "rule": i.rule, "level": i.level, "verdict": i.verdict, "object": i.object,
+            "target": i.target, "change": i.change, "message": i.message,
+            "file": i.location.file if i.location else None, "line": i.location.line if i.location else None,
+            "column": i.location.column if i.location else None,
+            "waiver": None if i.waiver is None else {"reason": i.waiver.reason,
+                                                     "expires": i.waiver.expires.isoformat()},
+        } for i in result.items],
+        "steps": [{"phase": s.phase, "sql": s.sql, "object": s.change.target()} for s in result.plan.steps],
+    }
+
+
+def render_json(result: CheckResult) -> str:
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(result: CheckResult) -> str:
+    """GitHub Actions workflow commands: an annotation per error and warning
+    (and a notice per waived finding) on the spec file line, then the summary."""
+    out = []
+    for item in result.items:
+        if item.level == "note" and item.waiver is None:
+            continue
+        command = {"error": "error", "warning": "warning", "note": "notice"}[item.level]
+        props = []
+        if item.location:
+            props += [f"file={_escape_property(item.location.file)}", f"line={item.location.line}",
+                      f"col={item.location.column}"]
+        props.append(f"title={_escape_property(f'{item.code} {item.rule}')}")
+        what = f"{item.target}: {item.change}" if item.change else item.target
+        out.append(f"::{command} {','.join(props)}::{_escape_data(f'{what}: {item.message}')}")
+    out.append(_summary(result) + (" Passed." if result.passed else " Failed."))
+    return "\n".join(out) + "\n"
+
+
+def _rule_catalog() -> list[dict]:
+    """Every rule and policy, as SARIF reportingDescriptors."""
+    out = []
+    for rule in all_rules():
+        text, bad, good = split_docstring(rule)
+        first = text.split("\n\n", 1)[0]
+        out.append({
+            "id": rule.code, "name": rule.name,
+            "shortDescription": {"text": first},
+            "fullDescription": {"text": text},
+            "help": {"text": f"{text}\nBad: {bad}\nGood: {good}\nSee {RULES_DOC}#{anchor(rule)}",
+                     "markdown": f"{text}\n\n- **Bad:** {bad}\n- **Good:** {good}\n\n"
+                                 f"[{rule.code} {rule.name}]({RULES_DOC}#{anchor(rule)})"},
+            "properties": {"category": rule.category, "tags": [rule.category]},
+        })
+    for p in POLICIES:
+        link = f"{RULES_DOC}#{anchor(p)}"
+        out.append({
+            "id": p.code, "name": p.name,
+            "shortDescription": {"text": p.summary},
+            "fullDescription": {"text": p.description},
+            "help": {"text": f"{p.description}\nSee {link}", "markdown": f"{p.description}\n\n[{p.code} {p.name}]({link})"},
+            "properties": {"category": "policy", "tags": ["policy"]},
+        })
+    return out
+
+
+def render_sarif(result: CheckResult) -> str:
+    rules = _rule_catalog()
+    index = {r["id"]: n for n, r in enumerate(rules)}
+    results = []
+    for item in result.items:
+        entry: dict = {
+            "ruleId": item.code, "ruleIndex": index[item.code],
+            "level": "note" if item.waiver is not None else item.level,
+            "message": {"text": f"{item.target}: {item.change}: {item.message}" if item.change
+                        else f"{item.target}: {item.message}"},
+            "properties": {"object": item.object, "verdict": item.verdict},
+        }
+        if item.location:
+            entry["locations"] = [{"physicalLocation": {
+                "artifactLocation": {"uri": item.location.file},
+                "region": {"startLine": item.location.line, "startColumn": item.location.column}}}]
+        if item.waiver is not None:
+            entry["suppressions"] = [{"kind": "external", "status": "accepted",
+                                      "justification": f"{item.waiver.reason} (until {item.waiver.expires.isoformat()})"}]
+        results.append(entry)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "schemadiff", "version": __version__, "semanticVersion": __version__,
+                                "rules": rules}},
+            "invocations": [{"executionSuccessful": True,
+                             "properties": {"base": result.base, "head": result.head, "passed": result.passed}}],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_junit(result: CheckResult) -> str:
+    """One test case per change (failed when any of its items is an error),
+    and one per item about the policy file itself."""
+    suite = ET.Element("testsuite", name=f"schemadiff check {result.head}")
+    cases = failures = 0
+    by_change: dict[int, list[Item]] = {}
+    for item in result.items:
+        if item.change_index is not None:
+            by_change.setdefault(item.change_index, []).append(item)
+    for i, ch in enumerate(result.plan.changes):
+        items = by_change.get(i, [])
+        case = ET.SubElement(suite, "testcase", classname=ch.target(), name=ch.describe())
+        cases += 1
+        if items and items[0].location:
+            case.set("file", items[0].location.file)
+            case.set("line", str(items[0].location.line))
+        errors = [it for it in items if it.level == "error"]
+        if errors:
+            failures += 1
+            failure = ET.SubElement(case, "failure", type=errors[0].code,
+                                    message="; ".join(f"{it.code} {it.rule}: {it.message}" for it in errors))
+            failure.text = "\n".join(f"{it.code} {it.rule} at {_where(it)}: {it.message}" for it in errors)
+        others = [it for it in items if it.level != "error"]
+        if others:
+            ET.SubElement(case, "system-out").text = "\n".join(
+                f"{it.level} {it.code} {it.rule}: {it.message}" for it in others)
+    for item in result.items:
+        if item.change_index is not None:
+            continue
+        case = ET.SubElement(suite, "testcase", classname="policy", name=item.target)
+        cases += 1
+        if item.location:
+            case.set("file", item.location.file)
+            case.set("line", str(item.location.line))
+        if item.level == "error":
+            failures += 1
+            ET.SubElement(case, "failure", type=item.code, message=item.message).text = item.message
+        else:
+            ET.SubElement(case, "system-out").text = f"{item.level} {item.code}: {item.message}"
+    suite.set("tests", str(cases))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    root = ET.Element("testsuites", tests=str(cases), failures=str(failures), errors="0")
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "github": render_github, "sarif": render_sarif,
+             "junit": render_junit}
