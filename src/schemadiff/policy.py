@@ -6,7 +6,7 @@ or named with ``--policy FILE``::
 
     version: 1
     severity:                       # per rule (code or name): error | warning | off
-      SD108: off
+      SD108: "off"                  # quoted: YAML 1.1 reads a bare off as false
       volatile-default: warning
     forbid:                         # repository policies, see docs/ci.md
       - changes-to-existing-tables

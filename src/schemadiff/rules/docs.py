@@ -14,6 +14,7 @@ import re
 
 from . import all_rules
 from .base import SEVERITY, Rule, Verdict
+from .policies import POLICIES
 
 REGENERATE = ".venv/bin/python -m schemadiff.rules.docs > docs/rules.md"
 
@@ -130,7 +131,7 @@ def _verdict_text(verdict: Verdict) -> str:
     return f"`{verdict.value}` {word}{note}"
 
 
-def anchor(rule: Rule) -> str:
+def anchor(rule) -> str:
     """The anchor of a rule's section (``## SD301 drop-table`` -> ``sd301-drop-table``)."""
     return f"{rule.code} {rule.name}".lower().replace(" ", "-")
 
@@ -153,6 +154,13 @@ def render_rules_markdown() -> str:
                 text, "",
                 f"- **Bad:** {bad}",
                 f"- **Good:** {good}"]
+    out += ["", "## Repository policies (check only)", "",
+            "`schemadiff check` (the pre-merge gate) also applies what a repository's policy file forbids "
+            "beyond \"additive\" (see [ci.md](ci.md)). They are reported like rules:", "",
+            "| code | name | what |", "|---|---|---|"]
+    out += [f"| [{p.code}](#{anchor(p)}) | {p.name} | {p.summary} |" for p in POLICIES]
+    for p in POLICIES:
+        out += ["", f"## {p.code} {p.name}", "", p.description]
     return "\n".join(out) + "\n"
 
 
