@@ -115,8 +115,9 @@ def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode
 def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False) -> Plan:
     changes = diff(current, desired)
     ctx = make_context(current, desired, changes, mode, is_volatile)
-    plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)},
-                fingerprint=fingerprint(current), state=state_hashes(current))
+    plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
+    if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
+        plan.fingerprint, plan.state = fingerprint(current), state_hashes(current)
     if plan.refused:
         return plan  # nothing of a refused plan is executable
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
