@@ -434,3 +434,44 @@ def test_prove_catches_a_wrong_migration(tmp_path: Path):
     result.plan.steps.clear()  # a migration that forgets its one statement
     with pytest.raises(ProveError, match="differs from the head built fresh in 1 way"):
         prove(base.schema, head.schema, result.plan)
+
+
+# -- the integrations in docs/ci.md ----------------------------------------------------
+
+def _yaml_blocks(markdown: str) -> list:
+    blocks = markdown.split("```yaml\n")[1:]
+    return [yaml.safe_load(b.split("```", 1)[0]) for b in blocks]
+
+
+def test_ci_doc_workflow_and_hooks_run(repo: Path):
+    """The GitHub workflow's and the pre-commit config's schemadiff commands, as
+    written in docs/ci.md, run in a repository with an additive change."""
+    import shlex
+
+    blocks = _yaml_blocks((ROOT / "docs" / "ci.md").read_text(encoding="utf-8"))
+    workflow = next(b for b in blocks if isinstance(b, dict) and "jobs" in b)
+    runs = [s["run"] for s in workflow["jobs"]["schemadiff"]["steps"] if "schemadiff check" in s.get("run", "")]
+    assert len(runs) == 3
+    _git(repo, "update-ref", "refs/remotes/origin/main", "main")
+    (repo / "db" / "spec" / "tables" / "extra.yaml").write_text(
+        "table: extra\ncolumns:\n  id: {type: bigint, primary_key: true}\n", encoding="utf-8")
+    for run in runs:
+        command = run.replace("${{ github.base_ref }}", "main").split(" || ")[0]
+        argv = shlex.split(command)
+        assert argv[0] == "schemadiff"
+        if "--prove" in argv:
+            continue  # proved in test_prove_passes_on_a_real_migration; one PostgreSQL start is enough here
+        r = run_cli(*argv[1:])
+        assert r.code == 0, (command, r)
+    assert (repo / "schemadiff.sarif").is_file()
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    config = next(b for b in blocks if isinstance(b, dict) and "repos" in b)
+    for used in config["repos"][0]["hooks"]:
+        hook = hooks[used["id"]]
+        assert hook["pass_filenames"] is False and hook["language"] == "python"
+        argv = shlex.split(hook["entry"]) + used["args"]
+        r = run_cli(*argv[1:])
+        assert r.code == 0, (argv, r)
+    (repo / "db" / "spec" / "tables" / "lead.yaml").unlink()
+    assert run_cli(*(shlex.split(hooks["schemadiff-check"]["entry"])[1:] + ["db/spec", "--base", "origin/main"])).code == 3
