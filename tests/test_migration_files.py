@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -21,10 +21,25 @@ from schemadiff.compile.changes import CONCURRENT, TRANSACTIONAL
 from schemadiff.introspect import introspect
 from schemadiff.introspect.connect import connect
 from schemadiff.migration_files import (
-    CONVENTIONS, NEVER_PLANNED, MigrationFileError, normalize_name, undo_steps, validation_checks, write_migration,
+    CONVENTIONS,
+    NEVER_PLANNED,
+    MigrationFileError,
+    normalize_name,
+    undo_steps,
+    validation_checks,
+    write_migration,
 )
 from schemadiff.model import (
-    CheckConstraint, Column, EnumType, Index, IndexElement, Policy, PolicyCommand, PrimaryKey, QualifiedName, Schema,
+    CheckConstraint,
+    Column,
+    EnumType,
+    Index,
+    IndexElement,
+    Policy,
+    PolicyCommand,
+    PrimaryKey,
+    QualifiedName,
+    Schema,
     Table,
 )
 from schemadiff.plan import Plan, Step, build_plan
@@ -36,7 +51,7 @@ from .conftest import EXAMPLES, write_spec
 from .test_apply import schema_dump
 
 NAMES = sorted(p.parent.parent.name for p in EXAMPLES.glob("*/schema/schemadiff.yaml"))
-NOW = datetime(2025, 11, 10, 12, 30, 45, tzinfo=timezone.utc)
+NOW = datetime(2025, 11, 10, 12, 30, 45, tzinfo=UTC)
 
 # ----------------------------------------------------------------------------- plans without a database
 
@@ -115,7 +130,7 @@ def test_timestamps_strictly_increase(tmp_path, existing, now, expected):
     assert w.version == expected
     assert w.convention == ("timestamp12" if len(expected) == 12 else "timestamp14")
     assert w.migration.name == f"{expected}_next.sql"
-    assert sorted(p.name for p in tmp_path.glob("*.sql"))[-1] == w.migration.name
+    assert max(p.name for p in tmp_path.glob("*.sql")) == w.migration.name
 
 
 def test_a_timestamp_is_utc(tmp_path):
@@ -544,8 +559,8 @@ def test_rls_policy_default_and_primary_key_on_an_existing_table(pg, db, tmp_pat
     t = Table("public", "note", ())
     policy = Policy("readers", PolicyCommand.SELECT, using="true")
     steps = [
-        (c.AddPrimaryKey(q, PrimaryKey("note_pkey", ("id",))), 'ALTER TABLE public.note ADD CONSTRAINT note_pkey '
-                                                               'PRIMARY KEY (id)'),
+        (c.AddPrimaryKey(q, PrimaryKey("note_pkey", ("id",))),
+         "ALTER TABLE public.note ADD CONSTRAINT note_pkey PRIMARY KEY (id)"),
         (c.EnableRls(q), ddl.enable_rls(t).sql),
         (c.ForceRls(q, True), ddl.force_rls(t).sql),
         (c.AddPolicy(q, policy), ddl.create_policy(t, policy).sql),

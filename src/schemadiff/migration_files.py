@@ -44,7 +44,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from . import changes as c
@@ -271,10 +271,10 @@ def next_version(numbering: Numbering, existing: list[str], now: datetime) -> st
 
 def _utc(now: datetime | None) -> datetime:
     if now is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if now.tzinfo is None:
         return now  # naive: taken as UTC
-    return now.astimezone(timezone.utc)
+    return now.astimezone(UTC)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -311,7 +311,7 @@ def write_migration(plan: Plan, directory: Path, name: str, *, convention: str =
         raise MigrationFileError(f"{taken[0]} already exists; schemadiff never overwrites a migration")
 
     src = " ".join(source.split())
-    relative = lambda p: p.relative_to(migration.parent).as_posix()  # noqa: E731
+    relative = lambda p: p.relative_to(migration.parent).as_posix()
     texts = [
         (migration, migration_sql(plan, stem, src, lock_timeout, statement_timeout,
                                   rollback=relative(rollback), validation=relative(validation))),
@@ -592,9 +592,9 @@ def _table_checks(ch: c.AddTable) -> list[tuple[str, str]]:
 def _enum_checks(ch: c.AddEnum) -> list[tuple[str, str]]:
     e = ch.enum
     values = ", ".join(quote_literal(v) for v in e.values)
-    out = [(f"enum {e.qualified} ({', '.join(e.values)})",
-            f"ARRAY(SELECT enumlabel::text FROM pg_enum WHERE enumtypid = to_regtype({quote_literal(_q(e.qualified))}) "
-            f"ORDER BY enumsortorder) = ARRAY[{values}]::text[]")]
+    labels = (f"ARRAY(SELECT enumlabel::text FROM pg_enum WHERE enumtypid = to_regtype({quote_literal(_q(e.qualified))}) "
+              "ORDER BY enumsortorder)")
+    out = [(f"enum {e.qualified} ({', '.join(e.values)})", f"{labels} = ARRAY[{values}]::text[]")]
     if e.comment is not None:
         out.append(_comment_check("type", e.qualified, None, e.comment))
     return out
@@ -682,8 +682,8 @@ def validation_sql(plan: Plan, stem: str, source: str) -> str:
         "  BEGIN",
         text,
         "    IF cardinality(missing) > 0 THEN",
-        f"      RAISE EXCEPTION 'schemadiff validation of {stem} failed: % of {len(checks)} checks, first: %'"
-        ", cardinality(missing), missing[1]",
+        f"      RAISE EXCEPTION 'schemadiff validation of {stem} failed: % of {len(checks)} checks, first: %', "
+        + "cardinality(missing), missing[1]",
         "        USING DETAIL = 'missing or not valid:' || chr(10) || array_to_string(missing, chr(10));",
         "    END IF;",
         f"    RAISE NOTICE 'schemadiff validation of {stem} passed: {len(checks)} checks';",
@@ -694,5 +694,18 @@ def validation_sql(plan: Plan, stem: str, source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["CONVENTIONS", "MigrationFileError", "NEVER_PLANNED", "Numbering", "Written", "detect", "next_version",
-           "normalize_name", "rollback_sql", "undo_steps", "validation_checks", "validation_sql", "write_migration"]
+__all__ = [
+    "CONVENTIONS",
+    "NEVER_PLANNED",
+    "MigrationFileError",
+    "Numbering",
+    "Written",
+    "detect",
+    "next_version",
+    "normalize_name",
+    "rollback_sql",
+    "undo_steps",
+    "validation_checks",
+    "validation_sql",
+    "write_migration",
+]
