@@ -64,7 +64,8 @@ class Sample:
     maxrss_kib: int
 
 
-def run_measured(args: list[str], *, env: dict[str, str] | None = None) -> tuple[Sample, str]:
+def run_measured(args: list[str], *, env: dict[str, str] | None = None,
+                 ok_codes: tuple[int, ...] = (0,)) -> tuple[Sample, str]:
     """Run ``args`` to completion; its wall time, CPU time and peak RSS (from wait4)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -80,7 +81,7 @@ def run_measured(args: list[str], *, env: dict[str, str] | None = None) -> tuple
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         raise RuntimeError(f"{' '.join(args[:2])}… exited with {proc.returncode}:\n{stderr.strip()}")
     # ru_maxrss is in KiB on Linux, in bytes on macOS.
     maxrss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss

@@ -10,12 +10,13 @@ nothing else. ``1); DROP TABLE t; --`` fails the first, ``1 --`` the second.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from pglast import parse_sql
-from pglast.parser import ParseError
-from pglast.visitors import Visitor
+from pglast.parser import ParseError, parse_sql_json
 
 
 class ExpressionError(ValueError):
@@ -25,8 +26,18 @@ class ExpressionError(ValueError):
 @dataclass(frozen=True)
 class ParsedExpression:
     text: str
-    node: object  # the pglast node of the expression
     kind: str  # node class name: A_Const, ColumnRef, FuncCall, ...
+    # The expression's parse tree as libpg_query's JSON gives it (read-only).
+    tree: dict = field(compare=False, repr=False)
+
+    @cached_property
+    def node(self):
+        """The pglast node of the expression (built on first use)."""
+        return parse_sql(f"SELECT {self.text}")[0].stmt.targetList[0].val
+
+    @cached_property
+    def references(self) -> References:
+        return _collect(self.tree)
 
 
 _SELECT_CLAUSES = (
@@ -36,72 +47,54 @@ _SELECT_CLAUSES = (
 )
 
 
-def _single_target(sql: str, text: str):
+def _single_target(sql: str, text: str) -> dict:
+    """The one target of ``sql`` (a SELECT), as a JSON tree ``{"NodeType": {...}}``.
+
+    libpg_query's JSON output is parsed by the C library and ``json``; building
+    pglast's Python node objects would cost several times more."""
     try:
-        stmts = parse_sql(sql)
+        stmts = json.loads(parse_sql_json(sql)).get("stmts") or []
     except ParseError as exc:
         raise ExpressionError(f"not a valid SQL expression: {exc}") from None
     if len(stmts) != 1:
         raise ExpressionError("must be exactly one SQL expression, found more than one statement")
-    stmt = stmts[0].stmt
-    if type(stmt).__name__ != "SelectStmt":
+    stmt = stmts[0].get("stmt") or {}
+    if "SelectStmt" not in stmt:
         raise ExpressionError("must be exactly one SQL expression")
+    stmt = stmt["SelectStmt"]
     for clause in _SELECT_CLAUSES:
-        if getattr(stmt, clause, None):
+        if stmt.get(clause):
             raise ExpressionError("must be exactly one SQL expression (found extra SQL clauses)")
-    if getattr(stmt, "op", None) not in (None, 0) and str(getattr(stmt, "op")) not in ("SETOP_NONE", "SetOperation.SETOP_NONE"):
+    if stmt.get("op", "SETOP_NONE") != "SETOP_NONE":
         raise ExpressionError("must be exactly one SQL expression")
-    targets = stmt.targetList or ()
+    targets = stmt.get("targetList") or ()
     if len(targets) != 1:
         raise ExpressionError("must be exactly one SQL expression, found a list")
-    target = targets[0]
-    if target.name:
+    target = targets[0].get("ResTarget", {})
+    if target.get("name"):
         raise ExpressionError("must be an expression without an alias")
-    return target.val
+    return target["val"]
 
 
 @lru_cache(maxsize=65536)
 def parse_expression(text: str) -> ParsedExpression:
     """Check ``text`` is exactly one SQL expression; return its parse (cached:
-    the same text is checked once per process; callers never mutate the node)."""
+    the same text is checked once per process; callers never mutate the tree)."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("the expression is empty")
     if "\x00" in text:
         raise ExpressionError("the expression holds a NUL character")
-    node = _single_target(f"SELECT {text}", text)
+    tree = _single_target(f"SELECT {text}", text)
     _single_target(f"SELECT ({text})", text)
-    return ParsedExpression(text=text, node=node, kind=type(node).__name__)
+    return ParsedExpression(text=text, kind=next(iter(tree)), tree=tree)
 
 
-def _chain(ancestors):
-    while ancestors is not None and getattr(ancestors, "node", None) is not None:
-        yield ancestors
-        ancestors = ancestors.parent
-
-
-class _Collect(Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.columns: list[tuple[str, ...]] = []  # outside subqueries: this table's columns
-        self.inner_columns: list[tuple[str, ...]] = []  # inside subqueries: any table's
-        self.functions: list[tuple[str, ...]] = []
-        self.subqueries = 0
-
-    def visit_ColumnRef(self, ancestors, node):
-        parts = []
-        for field in node.fields:
-            sval = getattr(field, "sval", None)
-            parts.append(sval if sval is not None else "*")
-        if any(type(a.node).__name__ == "SubLink" for a in _chain(ancestors)):
-            self.inner_columns.append(tuple(parts))
-        else:
-            self.columns.append(tuple(parts))
-
-    def visit_FuncCall(self, ancestors, node):
-        self.functions.append(tuple(n.sval for n in node.funcname))
-
-    def visit_SubLink(self, ancestors, node):
-        self.subqueries += 1
+def is_null_constant(parsed: ParsedExpression) -> bool:
+    """``NULL``, or ``NULL`` cast to a type (``NULL::text``)."""
+    node = parsed.tree
+    while "TypeCast" in node:
+        node = node["TypeCast"].get("arg") or {}
+    return bool(node.get("A_Const", {}).get("isnull"))
 
 
 @dataclass(frozen=True)
@@ -111,9 +104,49 @@ class References:
     subqueries: int
 
 
+def _node_type(value: dict) -> str | None:
+    """``{"ColumnRef": {...}}`` -> "ColumnRef"; a struct held directly in a field -> None."""
+    if len(value) == 1:
+        key = next(iter(value))
+        if key[:1].isupper() and isinstance(value[key], dict):
+            return key
+    return None
+
+
+def _collect(tree: dict) -> References:
+    """Walk the tree breadth first (the order pglast's Visitor visits nodes):
+    column references outside subqueries (this table's columns), function
+    names, subquery count. Identifiers come folded as SQL folds them."""
+    columns: list[tuple[str, ...]] = []
+    functions: list[tuple[str, ...]] = []
+    subqueries = 0
+    todo: deque = deque([(False, tree)])
+    while todo:
+        inside, value = todo.popleft()
+        for item in (value if isinstance(value, list) else (value,)):
+            if isinstance(item, list):
+                todo.append((inside, item))
+                continue
+            if not isinstance(item, dict):
+                continue
+            kind = _node_type(item)
+            body = item[kind] if kind else item
+            if kind == "ColumnRef":
+                if not inside:  # inside a subquery: another table's columns maybe
+                    columns.append(tuple(f["String"].get("sval", "") if "String" in f else "*"
+                                         for f in body.get("fields", ())))
+            elif kind == "FuncCall":
+                functions.append(tuple(n["String"].get("sval", "") for n in body.get("funcname", ())))
+            elif kind == "SubLink":
+                subqueries += 1
+            below = inside or kind == "SubLink"
+            for child in body.values():
+                if isinstance(child, (dict, list)):
+                    todo.append((below, child))
+    return References(tuple(columns), tuple(functions), subqueries)
+
+
 def references(parsed: ParsedExpression) -> References:
     """Column references and function names the expression mentions
-    (identifiers folded as SQL folds them)."""
-    collector = _Collect()
-    collector(parsed.node)
-    return References(tuple(collector.columns), tuple(collector.functions), collector.subqueries)
+    (identifiers folded as SQL folds them); computed once per expression."""
+    return parsed.references

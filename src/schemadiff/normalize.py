@@ -13,6 +13,7 @@ knows the spec's names; this module answers for built-in types only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pglast import parse_sql
 from pglast.parser import ParseError
@@ -184,8 +185,10 @@ def _builtin(parsed: ParsedType, text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def canonical_builtin_type(text: str) -> tuple[str | None, ParsedType]:
-    """(format_type text or None when the name is not built in, the parse)."""
+    """(format_type text or None when the name is not built in, the parse);
+    cached: a schema names the same few types over and over."""
     parsed = parse_type(text)
     base = _builtin(parsed, text)
     if base is not None and parsed.array:

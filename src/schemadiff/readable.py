@@ -26,6 +26,7 @@ from pglast.enums import A_Expr_Kind
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
+from .expressions import ExpressionError, parse_expression, references
 from .model import Schema, Table
 from .normalize import TypeError_, canonical_builtin_type, strip_outer_parens
 
@@ -37,7 +38,30 @@ def _base(type_text: str) -> str:
     return _TYPMOD.sub("", type_text)
 
 
+def _type_key(type_name) -> tuple | None:
+    """A hashable key for a plain type name (names, integer modifiers, array
+    bounds), or None when it holds anything else."""
+    try:
+        mods = tuple(m.val.ival for m in type_name.typmods or ())
+        bounds = tuple(b.ival for b in type_name.arrayBounds or ())
+        return (tuple(n.sval for n in type_name.names), mods, bounds, type_name.setof, type_name.pct_type)
+    except AttributeError:
+        return None
+
+
 def _cast_type(type_name) -> str | None:
+    key = _type_key(type_name)
+    if key is None:
+        return _cast_type_uncached(type_name)
+    if key not in _CAST_TYPES:
+        _CAST_TYPES[key] = _cast_type_uncached(type_name)
+    return _CAST_TYPES[key]
+
+
+_CAST_TYPES: dict[tuple, str | None] = {}  # a schema casts to the same few types
+
+
+def _cast_type_uncached(type_name) -> str | None:
     try:
         text = RawStream()(type_name)
     except Exception:  # noqa: BLE001 - an unprintable type name is simply not rewritten
@@ -215,9 +239,31 @@ class _Canon(_Rewriter):
 def comparable(text: str | None, types: dict[str, str]) -> str | None:
     """A spelling of ``text`` for equality tests only: parentheses, keyword case,
     the server's casts and IN/ANY forms, ``CURRENT_TIMESTAMP``/``now()`` and
-    ``x = true``/``x`` do not matter."""
+    ``x = true``/``x`` do not matter.
+
+    Cached by the text and the types of the columns it names (the rewrites look
+    at nothing else): a schema repeats its policies, defaults and checks."""
     if text is None:
         return None
+    try:
+        refs = references(parse_expression(text))
+    except ExpressionError:
+        return _comparable(text, types)
+    # The rewrites look up the types of bare column names outside subqueries:
+    # exactly the one-part column references ``references`` lists.
+    used = {ref[0] for ref in refs.columns if len(ref) == 1}
+    key = (text, tuple(sorted((name, types[name]) for name in used if name in types)))
+    found = _COMPARABLE.get(key, _MISSING)
+    if found is _MISSING:
+        found = _COMPARABLE[key] = _comparable(text, types)
+    return found
+
+
+_MISSING = object()
+_COMPARABLE: dict[tuple, str] = {}
+
+
+def _comparable(text: str, types: dict[str, str]) -> str:
     try:
         node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
     except ParseError:

@@ -243,7 +243,7 @@ def _qualified_functions(table: Table) -> set[QualifiedName]:
     texts += [p.using for p in table.policies] + [p.with_check for p in table.policies]
     found: set[QualifiedName] = set()
     for text in texts:
-        if not text:
+        if not text or "." not in text:  # a schema-qualified name holds a dot
             continue
         try:
             refs = references(parse_expression(text))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..gcpause import paused_gc
 from ..identifiers import NameSyntaxError
 from ..model import EnumType, Extension, External, QualifiedName, Schema
 from . import format as f
@@ -59,6 +60,11 @@ def find_root(spec_dir: Path) -> Path:
 def load_spec(spec_dir: str | Path, display: str | None = None) -> LoadedSpec:
     """Load a spec directory. ``display`` names it in messages instead of its
     path (a spec read out of git lives in a temporary directory)."""
+    with paused_gc():  # many small long-lived objects: see gcpause
+        return _load_spec(spec_dir, display)
+
+
+def _load_spec(spec_dir: str | Path, display: str | None) -> LoadedSpec:
     spec_dir = Path(spec_dir)
     root_path = find_root(spec_dir)
     base = root_path.parent

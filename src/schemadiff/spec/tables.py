@@ -196,17 +196,14 @@ class TableBuilder:
                     self.ctx.issues[-1].mark, self.ctx.issues[-1].message, self.ctx.issues[-1].where,
                     f"a default is a SQL expression; for the text {value!r} write: default: \"'{value}'\"")
             return None
-        from ..expressions import references
+        from ..expressions import is_null_constant, references
         refs = references(parsed)
         if parsed.kind == "ColumnRef" and len(refs.columns) == 1 and len(refs.columns[0]) == 1:
             word = value.strip()
             self.err(path, f"default {word!r} reads as a column reference, not as text", sub=sub,
                      hint=f"a default is a SQL expression; for the text write: default: \"'{word}'\"")
             return None
-        node = parsed.node
-        while type(node).__name__ == "TypeCast":
-            node = node.arg
-        if type(node).__name__ == "A_Const" and getattr(node, "isnull", False):
+        if is_null_constant(parsed):
             self.err(path, "default NULL is no default (PostgreSQL does not store it)", sub=sub,
                      hint="leave `default:` out")
             return None
