@@ -594,3 +594,38 @@ def test_undo_and_checks_follow_the_plan():
     assert sqls == ["DROP TABLE IF EXISTS public.b", "DROP TABLE IF EXISTS public.a", "DROP TYPE IF EXISTS public.e"]
     labels = [what for what, _ in validation_checks(plan)]
     assert labels[0] == "enum public.e (x)" and "constraint b_a_id_check on public.b (validated)" in labels
+
+
+# -- through the command: plan --write-migration ----------------------------------
+
+def test_plan_write_migration_command(pg, db, tmp_path):
+    from .conftest import run_cli
+
+    assert run(pg, db, EXAMPLES / "customer_care" / "prerequisites.sql").returncode == 0
+    migrations = touch(tmp_path / "migrations", "115_previous.sql")
+    spec = str(EXAMPLES / "customer_care" / "schema")
+    r = run_cli("plan", spec, "--db", pg.dsn(db), "--write-migration", str(migrations))
+    assert r.code == 1 and "--write-migration needs --name" in r.err
+    r = run_cli("plan", spec, "--db", pg.dsn(db), "--write-migration", str(migrations),
+                "--name", "customer care state")
+    assert r.code == 0, r
+    assert "wrote the migration (number convention)" in r.err
+    written = ["115_previous.sql", "116_customer_care_state.sql", "rollback", "rollback/116_customer_care_state.sql",
+               "validation", "validation/116_customer_care_state.sql"]
+    assert files(migrations) == written
+    assert run(pg, db, migrations / "116_customer_care_state.sql").returncode == 0
+    assert run(pg, db, migrations / "validation" / "116_customer_care_state.sql").returncode == 0
+    # the database matches now: an empty plan writes nothing
+    r = run_cli("plan", spec, "--db", pg.dsn(db), "--write-migration", str(migrations), "--name", "again")
+    assert r.code == 0 and "no migration written" in r.err, r
+    assert files(migrations) == written
+    # a refused plan writes nothing either
+    changed = tmp_path / "spec"
+    import shutil
+    shutil.copytree(spec, changed)
+    text = (changed / "tables" / "customer_care_state.yaml").read_text(encoding="utf-8")
+    (changed / "tables" / "customer_care_state.yaml").write_text(
+        text.replace("  last_signal_at:    timestamptz\n", "  last_signal_at:    date\n"), encoding="utf-8")
+    r = run_cli("plan", str(changed), "--db", pg.dsn(db), "--write-migration", str(migrations), "--name", "x")
+    assert r.code == 3 and "SD304" in r.out and "no migration was written" in r.err, r
+    assert files(migrations) == written

@@ -55,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--statement-timeout", default="60s",
                    help="statement_timeout of transactional steps (default 60s; concurrent builds and "
                         "validations have none)")
+    p.add_argument("--write-migration", metavar="DIR",
+                   help="also write the migration into DIR in its own naming convention (116_name.sql, "
+                        "timestamps, Prisma, Supabase, golang-migrate), with rollback and validation scripts; "
+                        "an empty plan writes nothing (docs/migrations.md)")
+    p.add_argument("--name", metavar="NAME", help="the migration's name (with --write-migration)")
+    p.add_argument("--convention", default="auto", metavar="NAME",
+                   help="force a convention: number, timestamp8, timestamp12, timestamp14, supabase, prisma, "
+                        "golang-migrate (default: detect from DIR)")
 
     p = sub.add_parser("check", help="the pre-merge gate: compare a spec with the spec at a base (a git ref or a "
                        "directory); no database; exit 3 when a change is not allowed")
@@ -178,6 +186,12 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     from .planning import plan_against_database
     from .report import render_json, render_sql, render_text
 
+    if args.write_migration and not args.name:
+        print("schemadiff: --write-migration needs --name NAME", file=stderr)
+        return EXIT_ERROR
+    if args.name and not args.write_migration:
+        print("schemadiff: --name goes with --write-migration DIR", file=stderr)
+        return EXIT_ERROR
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
     resolved = resolve_dsn(args.db)
@@ -212,8 +226,27 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.out:
         Path(args.out).write_text(render_json(plan, **doc_args), encoding="utf-8")
     if plan.refused:
-        print(f"schemadiff: refused: {len(plan.refused)} change(s) are not additive", file=stderr)
+        print(f"schemadiff: refused: {len(plan.refused)} change(s) are not additive"
+              + ("; no migration was written" if args.write_migration else ""), file=stderr)
         return EXIT_REFUSED
+    if args.write_migration:
+        from .migration_files import MigrationFileError, write_migration
+
+        try:
+            written = write_migration(plan, Path(args.write_migration), args.name, convention=args.convention,
+                                      lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout,
+                                      source=str(args.spec_dir))
+        except MigrationFileError as exc:
+            print(f"schemadiff: {exc}", file=stderr)
+            return EXIT_ERROR
+        except OSError as exc:
+            print(f"schemadiff: cannot write the migration in {args.write_migration}: {exc}", file=stderr)
+            return EXIT_ERROR
+        if written is None:
+            print(f"schemadiff: no changes: no migration written in {args.write_migration}", file=stderr)
+        else:
+            print(f"schemadiff: wrote the migration ({written.convention} convention): "
+                  + ", ".join(str(p) for p in written.paths), file=stderr)
     if args.detailed_exitcode and plan.pending:
         return EXIT_PENDING
     return EXIT_OK
