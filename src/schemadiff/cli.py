@@ -363,7 +363,8 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     from .policy import Policy, find_policy, load_policy
 
     spec_dir = Path(args.spec_dir)
-    head = load_spec(spec_dir)
+    parsed: dict = {}  # the base read from git names its files as the head does: unchanged files parse once
+    head = load_spec(spec_dir, cache=parsed)
     _print_warnings(head, stderr)
     base_path = Path(args.base)
     with tempfile.TemporaryDirectory(prefix="schemadiff-base-") as tmp:
@@ -378,7 +379,8 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
                 print(f"schemadiff: {exc}", file=stderr)
                 return EXIT_ERROR
             if found:
-                base_spec = _load_base(lambda: load_spec(tmp, display=str(spec_dir)), base_label, stderr)
+                base_spec = _load_base(lambda: load_spec(tmp, display=str(spec_dir), cache=parsed), base_label,
+                                       stderr)
             else:
                 base_label = f"{args.base} (git ref; {spec_dir} did not exist there, so everything is new)"
                 base_spec = None

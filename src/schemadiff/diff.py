@@ -41,7 +41,7 @@ def diff(current: Schema, desired: Schema) -> list[c.Change]:
             out.append(c.AddTable(des_tables[q]))
         elif q not in des_tables:
             out.append(c.DropTable(cur_tables[q]))
-        else:
+        elif cur_tables[q] != des_tables[q]:  # equal tables (most of them) have no changes
             out += diff_table(cur_tables[q], des_tables[q])
     return out
 

@@ -57,14 +57,21 @@ def find_root(spec_dir: Path) -> Path:
                                hint="a spec directory starts with a root file: `version: 1`")])
 
 
-def load_spec(spec_dir: str | Path, display: str | None = None) -> LoadedSpec:
+# A parsed table file, by (name shown, content): what two loads of nearly the same
+# spec (``check``: the base and the head) share instead of parsing twice.
+ParseCache = dict[tuple[str, bytes], tuple[f.TableSpec, object]]
+
+
+def load_spec(spec_dir: str | Path, display: str | None = None, cache: ParseCache | None = None) -> LoadedSpec:
     """Load a spec directory. ``display`` names it in messages instead of its
-    path (a spec read out of git lives in a temporary directory)."""
+    path (a spec read out of git lives in a temporary directory). ``cache``,
+    shared between loads, skips parsing a file already parsed with the same
+    name and content (the parsed data is only read, never changed)."""
     with paused_gc():  # many small long-lived objects: see gcpause
-        return _load_spec(spec_dir, display)
+        return _load_spec(spec_dir, display, cache)
 
 
-def _load_spec(spec_dir: str | Path, display: str | None) -> LoadedSpec:
+def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | None) -> LoadedSpec:
     spec_dir = Path(spec_dir)
     root_path = find_root(spec_dir)
     base = root_path.parent
@@ -95,6 +102,15 @@ def _load_spec(spec_dir: str | Path, display: str | None) -> LoadedSpec:
     file_errors: list[SpecIssue] = []
     for path in table_files:
         display = shown(path)
+        if cache is not None:
+            try:
+                key = (display, path.read_bytes())
+            except OSError:
+                key = None  # read_yaml reports it
+            if key in cache:
+                spec, data = cache[key]
+                parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
+                continue
         try:
             data = read_yaml(path, display)
             if data is None:
@@ -106,6 +122,8 @@ def _load_spec(spec_dir: str | Path, display: str | None) -> LoadedSpec:
                                                 "enums and extensions belong in schemadiff.yaml")])
             spec = validate(f.TableSpec, data, display)
             parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
+            if cache is not None and key is not None:
+                cache[key] = (spec, data)
         except SpecError as exc:
             file_errors.extend(exc.issues)
     if file_errors:
