@@ -45,6 +45,14 @@ def _spec_cases():
 
 
 SPEC_CASES = _spec_cases()
+CONTAINERS = {"columns", "indexes", "rls", "extensions", "table", "schemas", "enums", "unique", "checks",
+              "foreign_keys", "primary_key", "version", "enabled", "forced"}
+
+
+def _generated_from(name: str, line: str) -> bool:
+    """A generated constraint name (care_state_check) points at its column's line (state: ...)."""
+    column = line.split(":")[0].strip()
+    return bool(column) and f"_{column}_" in f"_{name}_"
 
 
 def test_every_rule_has_a_spec_pair():
@@ -72,6 +80,11 @@ def test_rule_case_through_check(code, case, tmp_path: Path):
         assert item["file"] and item["line"] >= 1
         lines = Path(item["file"]).read_text(encoding="utf-8").splitlines()
         assert item["line"] <= len(lines)
+        line = lines[item["line"] - 1].strip()
+        assert line and not line.startswith("#"), (item, line)
+        # the object's own line, or for something removed the nearest key that still holds its kind
+        name = item["object"].split(".")[-1]
+        assert name in line or line.split(":")[0] in CONTAINERS or _generated_from(name, line), (item, line)
 
 
 # -- a spec pair used below: the C.A.R.E. example with a lead table beside it ------------

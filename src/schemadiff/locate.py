@@ -126,7 +126,7 @@ def _in_table_file(ctx: FileContext, change: c.Change, table: QualifiedName) -> 
     if isinstance(change, (c.EnableRls, c.DisableRls)):
         return ctx.mark("rls", "enabled", key=True) if _has(ctx, "rls", "enabled") else ctx.mark("table")
     if isinstance(change, c.ForceRls):
-        return ctx.mark("rls", "force", key=True) if _has(ctx, "rls", "force") else ctx.mark("table")
+        return ctx.mark("rls", "forced", key=True) if _has(ctx, "rls", "forced") else ctx.mark("table")
     member = _member_of(change)
     if member is None:
         return ctx.mark("table")
@@ -165,8 +165,13 @@ def locate(change: c.Change, head: LoadedSpec, base: LoadedSpec | None = None) -
         if spec is None or spec.root is None:
             continue
         root = spec.root
-        if isinstance(change, c.AddSchema) and _has(root, "schemas"):
-            return root.mark("schemas", key=True)
+        if isinstance(change, c.AddSchema):
+            if _has(root, "schemas"):
+                return root.mark("schemas", key=True)
+            # created because a table lives there: the first such table's `table:` line
+            first = next((q for q in sorted(spec.contexts) if q.schema == change.name), None)
+            if first is not None:
+                return spec.contexts[first].mark("table")
         if isinstance(change, (c.AddExtension, c.DropExtension)) and _has(root, "extensions"):
             return _find_name(root.data["extensions"], change.extension.name) or root.mark("extensions", key=True)
         enum = getattr(change, "enum", None) or (change.object if isinstance(change, c.SetComment) else None)
