@@ -284,6 +284,10 @@ TAMPERINGS = {
         'ALTER TABLE public."Lead" ALTER COLUMN name TYPE varchar(1)'),
     "jsonb column converted to text": _inserted(
         'ALTER TABLE public."Lead" ALTER COLUMN "stateMetadata" TYPE text'),
+    # A lock wait must stay bounded: 0 (and the default, 0) would wait behind any long reader forever.
+    "lock_timeout set to 0": _inserted("SET LOCAL lock_timeout = 0"),
+    "lock_timeout set to '0ms'": _inserted("SET lock_timeout = '0ms'"),
+    "lock_timeout reset to its default": _inserted("RESET lock_timeout"),
 }
 
 

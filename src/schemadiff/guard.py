@@ -16,11 +16,12 @@ statement runs. Two narrow exceptions, each checked exactly:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pglast import ast, parse_sql
-from pglast.enums import AlterTableType, ConstrType, ObjectType
+from pglast.enums import AlterTableType, ConstrType, ObjectType, VariableSetKind
 from pglast.parser import ParseError
 
 _ALLOWED_ALTER = {
@@ -73,7 +74,9 @@ def _judge(sql: str, invalid_index, is_check, column_type=lambda s, t, c: None) 
         return f"holds {len(stmts)} statements; one is allowed"
     node = stmts[0].stmt
     if isinstance(node, ast.VariableSetStmt):
-        if node.name in ("lock_timeout", "statement_timeout"):
+        if node.name == "lock_timeout":
+            return _positive_lock_timeout(node)
+        if node.name == "statement_timeout":
             return None
         return f"SET {node.name} is not allowed"
     if isinstance(node, ast.IndexStmt):
@@ -100,6 +103,17 @@ def _judge(sql: str, invalid_index, is_check, column_type=lambda s, t, c: None) 
             return f"DROP INDEX of {'.'.join(names)}, which the database does not hold INVALID"
         return "DROP is destructive"
     return f"{type(node).__name__} is not an additive statement"
+
+
+def _positive_lock_timeout(node: ast.VariableSetStmt) -> str | None:
+    """A lock wait must stay bounded: lock_timeout 0 (or its default, 0) waits forever."""
+    value = None
+    if node.kind == VariableSetKind.VAR_SET_VALUE and node.args and len(node.args) == 1:
+        const = node.args[0].val
+        value = str(const.ival) if hasattr(const, "ival") else getattr(const, "sval", None)
+    if value is None or re.fullmatch(r"\s*0*(\.0*)?\s*(us|ms|s|min|h|d)?\s*", value):
+        return "SET lock_timeout must be a positive duration: 0 or its default waits for locks forever"
+    return None
 
 
 def _alter_table(node: ast.AlterTableStmt, is_check, column_type) -> str | None:
