@@ -38,7 +38,7 @@ def _base(type_text: str) -> str:
     return _TYPMOD.sub("", type_text)
 
 
-def _type_key(type_name) -> tuple | None:
+def _type_name_key(type_name) -> tuple | None:
     """A hashable key for a plain type name (names, integer modifiers, array
     bounds), or None when it holds anything else."""
     try:
@@ -50,7 +50,7 @@ def _type_key(type_name) -> tuple | None:
 
 
 def _cast_type(type_name) -> str | None:
-    key = _type_key(type_name)
+    key = _type_name_key(type_name)
     if key is None:
         return _cast_type_uncached(type_name)
     if key not in _CAST_TYPES:
@@ -157,10 +157,42 @@ class _Rewriter:
         return node
 
 
+def _types_key(text: str, types: dict[str, str]) -> tuple | None:
+    """What the rewrites of ``text`` depend on: the text and the types of the
+    bare column names it uses outside subqueries (the only names the rewriters
+    look up; they never enter a subquery). None when it is not one expression."""
+    try:
+        refs = references(parse_expression(text))
+    except ExpressionError:
+        return None
+    used = {ref[0] for ref in refs.columns if len(ref) == 1}
+    return (text, tuple(sorted((name, types[name]) for name in used if name in types)))
+
+
+def _cached(cache: dict, key, compute):
+    if key is None:
+        return compute()
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:
+        found = cache[key] = compute()
+    return found
+
+
+_MISSING = object()
+# Expression rewrites, by _types_key: a schema repeats its policies, defaults and checks.
+_READABLE: dict[tuple, str] = {}
+_READABLE_DEFAULT: dict[tuple, str] = {}
+_COMPARABLE: dict[tuple, str] = {}
+
+
 def readable(text: str | None, types: dict[str, str]) -> str | None:
     """The expression as a person writes it, or unchanged when no rule applies."""
     if text is None:
         return None
+    return _cached(_READABLE, _types_key(text, types), lambda: _readable(text, types))
+
+
+def _readable(text: str, types: dict[str, str]) -> str:
     try:
         stmts = parse_sql(f"SELECT {text}")
     except ParseError:
@@ -176,6 +208,10 @@ def readable(text: str | None, types: dict[str, str]) -> str | None:
 def readable_default(text: str | None, column_type: str) -> str | None:
     if text is None:
         return None
+    return _cached(_READABLE_DEFAULT, (text, column_type), lambda: _readable_default(text, column_type))
+
+
+def _readable_default(text: str, column_type: str) -> str:
     try:
         node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
     except ParseError:
@@ -241,26 +277,10 @@ def comparable(text: str | None, types: dict[str, str]) -> str | None:
     the server's casts and IN/ANY forms, ``CURRENT_TIMESTAMP``/``now()`` and
     ``x = true``/``x`` do not matter.
 
-    Cached by the text and the types of the columns it names (the rewrites look
-    at nothing else): a schema repeats its policies, defaults and checks."""
+    Cached by the text and the types of the columns it names (see _types_key)."""
     if text is None:
         return None
-    try:
-        refs = references(parse_expression(text))
-    except ExpressionError:
-        return _comparable(text, types)
-    # The rewrites look up the types of bare column names outside subqueries:
-    # exactly the one-part column references ``references`` lists.
-    used = {ref[0] for ref in refs.columns if len(ref) == 1}
-    key = (text, tuple(sorted((name, types[name]) for name in used if name in types)))
-    found = _COMPARABLE.get(key, _MISSING)
-    if found is _MISSING:
-        found = _COMPARABLE[key] = _comparable(text, types)
-    return found
-
-
-_MISSING = object()
-_COMPARABLE: dict[tuple, str] = {}
+    return _cached(_COMPARABLE, _types_key(text, types), lambda: _comparable(text, types))
 
 
 def _comparable(text: str, types: dict[str, str]) -> str:

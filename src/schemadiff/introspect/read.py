@@ -10,10 +10,27 @@ import psycopg
 from psycopg.rows import dict_row
 
 from ..expressions import ExpressionError, parse_expression, references
+from ..gcpause import paused_gc
 from ..model import (
-    CheckConstraint, Column, EnumType, Extension, External, FkAction, ForeignKey, Identity, Index,
-    IndexElement, NullsOrder, Policy, PolicyCommand, PrimaryKey, QualifiedName, Schema, SortOrder,
-    Table, UniqueConstraint,
+    CheckConstraint,
+    Column,
+    EnumType,
+    Extension,
+    External,
+    FkAction,
+    ForeignKey,
+    Identity,
+    Index,
+    IndexElement,
+    NullsOrder,
+    Policy,
+    PolicyCommand,
+    PrimaryKey,
+    QualifiedName,
+    Schema,
+    SortOrder,
+    Table,
+    UniqueConstraint,
 )
 from ..normalize import strip_outer_parens
 
@@ -71,6 +88,12 @@ def introspect(conn: psycopg.Connection, schemas: list[str], default_schema: str
                *, missing_ok: bool = False) -> Introspection:
     """Read ``schemas`` of the database behind ``conn``; the connection is left
     as it was found (the read runs in its own transaction, rolled back)."""
+    with paused_gc():  # many small long-lived objects: see gcpause
+        return _introspect(conn, schemas, default_schema, missing_ok)
+
+
+def _introspect(conn: psycopg.Connection, schemas: list[str], default_schema: str,
+                missing_ok: bool) -> Introspection:
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise IntrospectError(["introspect needs a connection that is not inside a transaction"])
     previous_autocommit = conn.autocommit

@@ -303,14 +303,25 @@ def file_names(schema: Schema, default_schema: str) -> dict[QualifiedName, str]:
     return out
 
 
-def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, str]]) -> dict[str, str]:
-    """{relative path: text} of the spec directory."""
+def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, str]],
+           cache: dict | None = None) -> dict[str, str]:
+    """{relative path: text} of the spec directory. ``cache`` (kept by the
+    caller between renders) holds each table's text by the explicit names it
+    was rendered with: a table whose names did not change is not rendered again."""
     files = {"schemadiff.yaml": HEADER_ROOT + "\n".join(block(root_document(schema, default_schema))) + "\n"}
     names = _Names(explicit)
     paths = file_names(schema, default_schema)
+    by_table: dict[tuple[str, str], set[str]] = {}
+    for schema_name, table_name, name in explicit:
+        by_table.setdefault((schema_name, table_name), set()).add(name)
     for t in schema.tables:
-        doc = table_document(t, schema, names, default_schema)
-        files[paths[t.qualified]] = "\n".join(block(doc)) + "\n"
+        key = (t.qualified, frozenset(by_table.get((t.schema, t.name), ())))
+        text = cache.get(key) if cache is not None else None
+        if text is None:
+            text = "\n".join(block(table_document(t, schema, names, default_schema))) + "\n"
+            if cache is not None:
+                cache[key] = text
+        files[paths[t.qualified]] = text
     return files
 
 
@@ -334,24 +345,45 @@ def dump_spec(schema: Schema, default_schema: str = "public") -> dict[str, str]:
     from .load import load_spec
 
     explicit: set[tuple[str, str, str]] = set()
-    for _ in range(4):
-        files = render(schema, default_schema, explicit)
+    cache: dict = {}
+    for round_ in range(4):
+        files = render(schema, default_schema, explicit, cache)
         with tempfile.TemporaryDirectory() as tmp:
             for rel, text in files.items():
                 path = Path(tmp) / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
             loaded = load_spec(tmp).schema
-        changed = False
+        added: set[tuple[str, str, str]] = set()
+        kept: list[tuple[str, str]] = []  # (schema, name) of the generated names that matched
         loaded_tables = {t.qualified: t for t in loaded.tables}
         for t in schema.tables:
             got = loaded_tables.get(t.qualified)
             want_names = _constraint_names(t)
             got_names = _constraint_names(got) if got else {}
             for key, name in want_names.items():
-                if got_names.get(key) != name and (t.schema, t.name, name) not in explicit:
-                    explicit.add((t.schema, t.name, name))
-                    changed = True
-        if not changed:
+                if (t.schema, t.name, name) in explicit:
+                    continue
+                if got_names.get(key) != name:
+                    added.add((t.schema, t.name, name))
+                else:
+                    kept.append((t.schema, name))
+        if not added:
             return files
+        explicit |= added
+        if round_ == 0 and _stable(kept, added):
+            return render(schema, default_schema, explicit, cache)
     return files
+
+
+def _stable(kept: list[tuple[str, str]], added: set[tuple[str, str, str]]) -> bool:
+    """Will every name the loader generated and that matched (``kept``) still be
+    generated once the ``added`` names are written out? Sure when none was
+    de-duplicated (PostgreSQL's ``ChooseConstraintName`` then appends digits
+    to the label: pkey, key, check and fkey end in a letter) and none equals
+    an added name in its schema. The loader's ``taken`` set for each of those
+    names then differs only by names that are neither it nor before it in its
+    candidate sequence, so the same first candidate is chosen: a further
+    render-and-load round would find nothing to add."""
+    new_names = {(schema, name) for schema, _, name in added}
+    return all(not name[-1:].isdigit() and (schema, name) not in new_names for schema, name in kept)

@@ -188,7 +188,7 @@ class _Builder:
 
 
 # libyaml's composer (C) when PyYAML was built with it: the same nodes, tags
-# and marks as the pure-Python one, about ten times faster. On any YAML error
+# and marks as the pure-Python one, several times faster. On any YAML error
 # the document is composed again by the pure-Python composer, so error
 # messages and their positions are exactly PyYAML's.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
@@ -198,9 +198,16 @@ def _compose(text: str, loader) -> list[yaml.Node]:
     return list(yaml.compose_all(text, Loader=loader))
 
 
+# libyaml accepts a few things PyYAML's own reader refuses (a tab after
+# ``key:``, for one); text holding a tab, an unusual line break or a character
+# PyYAML calls non-printable is left to PyYAML's own composer, so that what
+# was refused stays refused.
+_PYYAML_ONLY = re.compile("[\t\x85\u2028\u2029]|" + yaml.reader.Reader.NON_PRINTABLE.pattern)
+
+
 def compose_nodes(text: str) -> list[yaml.Node]:
     """The YAML documents of ``text`` as nodes; errors are PyYAML's pure-Python composer's."""
-    if _FAST_LOADER is not None:
+    if _FAST_LOADER is not None and not _PYYAML_ONLY.search(text):
         try:
             return _compose(text, _FAST_LOADER)
         except yaml.YAMLError:

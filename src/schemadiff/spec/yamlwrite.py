@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from .yamlread import (
     _BASE_PREFIX, _BOOL, _DATE, _FLOAT, _INT, _NULL, _OCTAL_LIKE, _SEXAGESIMAL, _SPECIAL_FLOAT,
@@ -36,6 +37,12 @@ def quoted(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
 
 
+@lru_cache(maxsize=65536)
+def _string(text: str) -> str:
+    """A string scalar (cached: keys and many values repeat in every file)."""
+    return text if plain_ok(text) else quoted(text)
+
+
 def scalar(value) -> str:
     if value is None:
         return "null"
@@ -46,7 +53,7 @@ def scalar(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return value if plain_ok(value) else quoted(value)
+        return _string(value)
     raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar")
 
 
