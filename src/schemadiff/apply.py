@@ -212,7 +212,12 @@ class Runner:
             try:
                 self.conn.execute(step.sql)
             except psycopg.Error:
-                self._drop_own_invalid(step)
+                try:
+                    self._drop_own_invalid(step)
+                except psycopg.Error as cleanup:  # e.g. the connection was killed: report the build's own error
+                    first = (str(cleanup).strip().splitlines() or [type(cleanup).__name__])[0]
+                    self.say(f"    could not drop the INVALID index the failed build may have left ({first}); "
+                             "the next apply rebuilds it")
                 raise
             finally:
                 watcher.stop()
