@@ -18,15 +18,14 @@ import pytest
 from schemadiff import changes as c
 from schemadiff.compile import ddl
 from schemadiff.compile.changes import CONCURRENT, TRANSACTIONAL
+from schemadiff.compile.rollback import NEVER_PLANNED, undo_steps
+from schemadiff.compile.validation import validation_checks
 from schemadiff.introspect import introspect
 from schemadiff.introspect.connect import connect
 from schemadiff.migration_files import (
     CONVENTIONS,
-    NEVER_PLANNED,
     MigrationFileError,
     normalize_name,
-    undo_steps,
-    validation_checks,
     write_migration,
 )
 from schemadiff.model import (
@@ -355,10 +354,10 @@ def test_headers(tmp_path):
 
 
 def test_every_change_type_has_a_rollback_and_a_validation_or_is_never_planned():
-    from schemadiff import migration_files as mf
+    from schemadiff.compile import rollback, validation
     kinds = {k for _, k in inspect.getmembers(c, inspect.isclass) if issubclass(k, c.Change) and k is not c.Change}
-    handled = set(mf._UNDO)
-    assert handled == set(mf._CHECKS)
+    handled = set(rollback._UNDO)
+    assert handled == set(validation._CHECKS)
     assert handled | NEVER_PLANNED == kinds and not handled & NEVER_PLANNED
 
 
