@@ -41,14 +41,18 @@ class _Marks:
     Read like the dict (by key) or list (by index) it stands for:
     ``marks[k]``, ``marks.get(k)``, ``k in marks``, ``len(marks)``."""
 
-    __slots__ = ("file", "nodes")
+    __slots__ = ("file", "positions", "offset")
 
-    def __init__(self, file: str, nodes):
+    def __init__(self, file: str, positions, offset: int = 0):
         self.file = file
-        self.nodes = nodes  # key -> node (a dict) or index -> node (a list)
+        # key -> (key line, key column, value line, value column) for a mapping,
+        # index -> (line, column) for a list; 0-based. ``offset`` picks the pair.
+        self.positions = positions
+        self.offset = offset
 
     def __getitem__(self, key) -> Mark:
-        return _mark(self.file, self.nodes[key])
+        p = self.positions[key]
+        return Mark(self.file, p[self.offset] + 1, p[self.offset + 1] + 1)
 
     def get(self, key, default=None):
         try:
@@ -57,30 +61,59 @@ class _Marks:
             return default
 
     def __contains__(self, key) -> bool:
-        return key in self.nodes
+        return key in self.positions
 
     def __len__(self) -> int:
-        return len(self.nodes)
+        return len(self.positions)
 
     def __iter__(self):
-        return iter(self.nodes)
+        return iter(self.positions)
 
+
+# A loaded spec keeps every file's values (to point findings at lines): the
+# two classes below hold positions as small tuples in slots and make Mark
+# objects only when one is asked for.
 
 class YMap(dict):
-    """A mapping that knows where it, each key and each value stand."""
+    """A mapping that knows where it, each key and each value stand
+    (``mark``, ``key_marks[key]``, ``value_marks[key]``)."""
 
-    mark: Mark
-    key_marks: _Marks  # key -> Mark
-    value_marks: _Marks  # key -> Mark
+    __slots__ = ("_file", "_line", "_column", "_positions")
+
+    @property
+    def mark(self) -> Mark:
+        return Mark(self._file, self._line + 1, self._column + 1)
+
+    @property
+    def key_marks(self) -> _Marks:
+        return _Marks(self._file, self._positions, 0)
+
+    @property
+    def value_marks(self) -> _Marks:
+        return _Marks(self._file, self._positions, 2)
 
 
 class YList(list):
-    mark: Mark
-    item_marks: _Marks  # index -> Mark
+    """A list that knows where it and each item stand (``mark``, ``item_marks[i]``)."""
+
+    __slots__ = ("_file", "_line", "_column", "_positions")
+
+    @property
+    def mark(self) -> Mark:
+        return Mark(self._file, self._line + 1, self._column + 1)
+
+    @property
+    def item_marks(self) -> _Marks:
+        return _Marks(self._file, self._positions, 0)
 
 
 def _mark(file: str, node: yaml.Node) -> Mark:
     return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _position(node: yaml.Node) -> tuple[int, int]:
+    mark = node.start_mark
+    return (mark.line, mark.column)
 
 
 _ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
@@ -104,20 +137,18 @@ class _Builder:
         if kind is _SequenceNode:
             self.check_tag(node, "tag:yaml.org,2002:seq")
             out = YList()
-            out.mark = _mark(self.file, node)
+            out._file, out._line, out._column = self.file, node.start_mark.line, node.start_mark.column
             items = node.value
-            out.item_marks = _Marks(self.file, items)
+            out._positions = [_position(item) for item in items]
             build = self.build
             out.extend([build(item) for item in items])
             return out
         if kind is _MappingNode:
             self.check_tag(node, "tag:yaml.org,2002:map")
             out = YMap()
-            out.mark = _mark(self.file, node)
-            key_nodes: dict = {}
-            value_nodes: dict = {}
-            out.key_marks = _Marks(self.file, key_nodes)
-            out.value_marks = _Marks(self.file, value_nodes)
+            out._file, out._line, out._column = self.file, node.start_mark.line, node.start_mark.column
+            positions: dict = {}
+            out._positions = positions
             for key_node, value_node in node.value:
                 if key_node.tag == _MERGE:
                     raise SpecError([SpecIssue(_mark(self.file, key_node), "YAML merge keys (<<) are not supported in a spec",
@@ -133,8 +164,7 @@ class _Builder:
                     raise SpecError([SpecIssue(_mark(self.file, key_node), f"duplicate key {key!r} (first at line {first.line})",
                                                hint="YAML would silently keep only the last one; remove or rename one of them")])
                 out[key] = self.build(value_node)
-                key_nodes[key] = key_node
-                value_nodes[key] = value_node
+                positions[key] = _position(key_node) + _position(value_node)
             return out
         raise SpecError([SpecIssue(_mark(self.file, node), "unsupported YAML node")])
 
