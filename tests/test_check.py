@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from schemadiff.check import offline_volatile, run_check
+from schemadiff.model import QualifiedName
 from schemadiff.policy import Policy
 from schemadiff.prove import ProveError, prove
 from schemadiff.spec import load_spec
@@ -220,7 +221,7 @@ def test_git_ref_additive_passes_and_new_spec_dir_is_all_new(repo: Path):
     r = run_cli("check", "db/other", "--base", "main", "--format", "json")
     assert r.code == 0, r
     doc = json.loads(r.out)
-    assert "did not exist there" in doc["base"]
+    assert "no spec existed there" in doc["base"]
     assert doc["summary"]["add"] == 4  # four new tables and nothing else: every object is new
 
 
@@ -353,7 +354,8 @@ def test_sarif_validates_and_links_rules(tmp_path: Path):
     assert {"SD302", "SD105", "SD801", "SD805"} <= {r["id"] for r in rules}
     assert all("docs/rules.md#sd" in r["help"]["markdown"] and r["help"]["text"] for r in rules)
     by_rule = {res["ruleId"]: res for res in run["results"]}
-    assert by_rule["SD302"]["level"] == "error" and by_rule["SD105"]["level"] == "note"
+    assert by_rule["SD302"]["level"] == "error" and by_rule["SD302"]["kind"] == "fail"
+    assert by_rule["SD105"]["level"] == "none" and by_rule["SD105"]["kind"] == "pass"  # additive: not an alert
     assert rules[by_rule["SD302"]["ruleIndex"]]["id"] == "SD302"
     region = by_rule["SD302"]["locations"][0]["physicalLocation"]
     assert region["artifactLocation"]["uri"].endswith("tables/lead.yaml") and region["region"]["startLine"] >= 1
@@ -389,7 +391,7 @@ def test_github_escapes_and_text(tmp_path: Path):
 def test_index_without_concurrently(tmp_path: Path):
     """The planner always builds an index on an existing table CONCURRENTLY; the policy
     checks the planned statement itself, with the PostgreSQL parser."""
-    from schemadiff.check import _concurrent
+    from schemadiff.check import _blocking_index_build
 
     base = _care_spec(tmp_path / "base", care=False)
     head = _care_spec(tmp_path / "head", care=False, lead=LEAD.replace(
@@ -399,8 +401,8 @@ def test_index_without_concurrently(tmp_path: Path):
     r = run_cli("check", str(head), "--base", str(base), "--policy", str(policy), "--format", "json")
     assert r.code == 0, r
     [step] = json.loads(r.out)["steps"]
-    assert step["sql"].startswith("CREATE INDEX CONCURRENTLY") and _concurrent(step["sql"])
-    assert not _concurrent("CREATE INDEX lead_email ON public.lead (email)")
+    assert step["sql"].startswith("CREATE INDEX CONCURRENTLY") and _blocking_index_build(step["sql"]) is None
+    assert _blocking_index_build("CREATE INDEX lead_email ON public.lead (email)") == QualifiedName("public", "lead")
 
 
 # -- offline volatility -------------------------------------------------------------
@@ -488,3 +490,167 @@ def test_ci_doc_workflow_and_hooks_run(repo: Path):
         assert r.code == 0, (argv, r)
     (repo / "db" / "spec" / "tables" / "lead.yaml").unlink()
     assert run_cli(*(shlex.split(hooks["schemadiff-check"]["entry"])[1:] + ["db/spec", "--base", "origin/main"])).code == 3
+
+
+# -- what a review found: ways around the gate, and output that must stay exact ----------
+
+def test_a_symlinked_spec_file_is_followed_at_the_base(repo: Path):
+    shared = repo / "shared"
+    shared.mkdir()
+    lead = repo / "db" / "spec" / "tables" / "lead.yaml"
+    (shared / "lead.yaml").write_text(lead.read_text(encoding="utf-8"), encoding="utf-8")
+    lead.unlink()
+    lead.symlink_to(Path("..") / ".." / ".." / "shared" / "lead.yaml")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "lead through a symlink")
+    assert run_cli("check", "db/spec", "--base", "main").code == 0
+    (shared / "lead.yaml").write_text(LEAD.replace("  legacy_flag: boolean\n", ""), encoding="utf-8")
+    r = run_cli("check", "db/spec", "--base", "main")
+    assert r.code == 3 and "drop column legacy_flag" in r.out, r
+    lead.unlink()
+    r = run_cli("check", "db/spec", "--base", "main")
+    assert r.code == 3 and "[SD301 drop-table]" in r.out, r
+
+
+def test_a_moved_spec_directory_is_not_new(repo: Path):
+    _git(repo, "mv", "db/spec", "db/schema")
+    lead = repo / "db" / "schema" / "tables" / "lead.yaml"
+    lead.write_text(LEAD.replace("  legacy_flag: boolean\n", ""), encoding="utf-8")
+    r = run_cli("check", "db/schema", "--base", "main")
+    assert r.code == 1 and "a spec did (db/spec)" in r.err and "--base-path" in r.err, r
+    r = run_cli("check", "db/schema", "--base", "main", "--base-path", "db/spec", "--format", "json")
+    assert r.code == 3, r
+    [item] = [i for i in json.loads(r.out)["items"] if i["level"] == "error"]
+    assert item["code"] == "SD302" and item["file"] == "db/schema/tables/lead.yaml"
+
+
+def test_base_messages_never_name_a_temporary_directory(repo: Path):
+    (repo / "db" / "spec" / "schemadiff.yaml").rename(repo / "db" / "spec" / "root.yml.txt")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "no root")
+    (repo / "db" / "spec" / "root.yml.txt").rename(repo / "db" / "spec" / "schemadiff.yaml")
+    r = run_cli("check", "db/spec", "--base", "main")
+    assert r.code == 1 and "no schemadiff.yaml in db/spec" in r.err and "schemadiff-base-" not in r.err, r
+
+
+def test_spec_dir_given_as_its_root_file(repo: Path):
+    (repo / "db" / "spec" / "tables" / "lead.yaml").unlink()
+    r = run_cli("check", "db/spec/schemadiff.yaml", "--base", "main", "--format", "github")
+    assert r.code == 3 and "file=db/spec/tables/lead.yaml," in r.out, r
+
+
+def test_empty_base_and_unwritable_output(repo: Path):
+    r = run_cli("check", "db/spec", "--base", "")
+    assert r.code == 1 and "--base is empty" in r.err
+    r = run_cli("check", "db/spec", "--base", "main", "-o", str(repo / "no" / "such" / "dir" / "x.sarif"))
+    assert r.code == 1 and "cannot write" in r.err
+
+
+def test_waivers_name_objects_by_identifier_parts_and_a_renewal_wins(tmp_path: Path):
+    later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    base = write_spec(tmp_path / "base", {
+        "schemadiff.yaml": "version: 1\nschema: app\n",
+        "tables/c.yaml": 'table: Customer\ncolumns:\n  id: {type: bigint, primary_key: true}\n  "Email": text\n'})
+    head = write_spec(tmp_path / "head", {
+        "schemadiff.yaml": "version: 1\nschema: app\n",
+        "tables/c.yaml": "table: Customer\ncolumns:\n  id: {type: bigint, primary_key: true}\n"})
+    for name in ("app.Customer.Email", 'app."Customer"."Email"', "Customer.Email", "Customer"):
+        policy = tmp_path / "p.yaml"
+        policy.write_text(f"version: 1\nwaivers:\n"
+                          f"  - {{rule: SD302, object: '{name}', reason: old, expires: \"2001-01-01\"}}\n"
+                          f"  - {{rule: SD302, object: '{name}', reason: renewed, expires: \"{later}\"}}\n",
+                          encoding="utf-8")
+        r = run_cli("check", str(head), "--base", str(base), "--policy", str(policy), "--format", "json")
+        items = json.loads(r.out)["items"]
+        drop = next(i for i in items if i["code"] == "SD302")
+        assert drop["level"] == "note" and drop["waiver"]["reason"] == "renewed", (name, items)
+        # the expired one is still an error of its own: remove it
+        assert [i["code"] for i in items if i["level"] == "error"] == ["SD805"], (name, items)
+        assert r.code == 3
+
+
+def test_a_waived_refusal_is_not_provable_and_sd804_still_sees_the_statements(tmp_path: Path):
+    later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    base, head = _pair(tmp_path, f"version: 1\nwaivers:\n  - {{rule: SD302, object: lead.legacy_flag, reason: ok, "
+                                 f"expires: \"{later}\"}}\n")
+    r = run_cli("check", str(head), "--base", str(base), "--prove")
+    assert r.code == 1 and "not proved: 1 change(s) pass this check only by a waiver" in r.err, r
+    assert json.loads(run_cli("check", str(head), "--base", str(base), "--format", "json").out)["steps"] == []
+    # A refusal made a warning beside a new index on an existing table: the index's planned
+    # statement is still there for SD804 to judge (it was not, when a refusal emptied the plan).
+    base = _care_spec(tmp_path / "b2", care=False)
+    head = _care_spec(tmp_path / "h2", care=False, lead=LEAD.replace("  legacy_flag: boolean\n", "").replace(
+        "  lead_tenant: [tenant_id]\n", "  lead_tenant: [tenant_id]\n  lead_email: [email]\n"))
+    (head / "schemadiff-policy.yaml").write_text(
+        "version: 1\nseverity: {SD302: warning}\nforbid: [index-without-concurrently]\n", encoding="utf-8")
+    r = run_cli("check", str(head), "--base", str(base), "--format", "json")
+    assert r.code == 0 and "SD804" not in r.out, r
+    from schemadiff.check import _blocking_index_build
+
+    result = run_check(load_spec(head), load_spec(base), Policy(), base_label="b", head_label="h")
+    assert result.plan.refused  # never executable ...
+    [build] = [s.sql for s in result.plan.steps]  # ... but its allowed statement is judged
+    assert build.startswith("CREATE INDEX CONCURRENTLY") and _blocking_index_build(build) is None
+
+
+def test_an_index_comment_on_an_existing_table_is_a_change_to_it(tmp_path: Path):
+    base = _care_spec(tmp_path / "base", care=False)
+    head = _care_spec(tmp_path / "head", care=False, lead=LEAD.replace(
+        "  lead_tenant: [tenant_id]\n", "  lead_tenant: {columns: [tenant_id], comment: by tenant}\n"))
+    policy = EXAMPLES / "customer_care" / "schemadiff-policy.yaml"
+    r = run_cli("check", str(head), "--base", str(base), "--policy", str(policy), "--format", "json")
+    assert r.code == 3, r
+    [item] = [i for i in json.loads(r.out)["items"] if i["code"] == "SD801"]
+    assert item["object"] == "public.lead.lead_tenant"
+    assert _line_of(item).strip().startswith("lead_tenant:")
+
+
+def test_generated_constraint_names_point_at_the_longest_column(tmp_path: Path):
+    base = write_spec(tmp_path / "base", {"schemadiff.yaml": ROOT_FILE, "tables/t.yaml":
+                      "table: t\ncolumns:\n  id: {type: bigint, primary_key: true}\n  email: text\n"
+                      "  email_status: {type: text, check: \"email_status IN ('a', 'b')\"}\n"})
+    head = write_spec(tmp_path / "head", {"schemadiff.yaml": ROOT_FILE, "tables/t.yaml":
+                      "table: t\ncolumns:\n  id: {type: bigint, primary_key: true}\n  email: text\n"
+                      "  email_status: {type: text, check: \"email_status IN ('a', 'c')\"}\n"})
+    r = run_cli("check", str(head), "--base", str(base), "--format", "json")
+    [item] = [i for i in json.loads(r.out)["items"] if i["level"] == "error"]
+    assert item["object"] == "public.t.t_email_status_check"
+    assert _line_of(item).strip().startswith("email_status:"), _line_of(item)
+
+
+def test_spec_text_cannot_start_a_workflow_command(tmp_path: Path):
+    """A check expression with a line break: no line of any text output may begin with `::`
+    (GitHub would run it as a workflow command), and github output escapes it."""
+    evil = "x <> 'a\n::warning file=README.md,line=1::spoofed'"
+    base = write_spec(tmp_path / "base", {"schemadiff.yaml": ROOT_FILE, "tables/t.yaml":
+                      "table: t\ncolumns:\n  id: {type: bigint, primary_key: true}\n  x: text\n"})
+    head = write_spec(tmp_path / "head", {"schemadiff.yaml": ROOT_FILE, "tables/t.yaml":
+                      "table: t\ncolumns:\n  id: {type: bigint, primary_key: true}\n  x:\n    type: text\n"
+                      f"    check: {json.dumps(evil)}\n"})
+    for fmt in ("text", "github"):
+        r = run_cli("check", str(head), "--base", str(base), "--format", fmt)
+        assert r.code == 3, r
+        assert "spoofed" in r.out
+        assert [line for line in r.out.splitlines() if line.lstrip().startswith("::")] == (
+            [] if fmt == "text" else [line for line in r.out.splitlines() if line.startswith("::error ")])
+    github = run_cli("check", str(head), "--base", str(base), "--format", "github").out
+    assert "%0A::warning file=README.md,line=1::spoofed" in github  # escaped inside one annotation
+
+
+def test_sarif_uris_are_relative_and_encoded(repo: Path):
+    odd = repo / "db" / "spec" / "my tables"
+    odd.mkdir()
+    (odd / "x#1 100%.yaml").write_text("table: extra\ncolumns:\n  id: {type: bigint, primary_key: true}\n",
+                                        encoding="utf-8")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "odd file name")
+    (odd / "x#1 100%.yaml").unlink()
+    doc = json.loads(run_cli("check", str(repo / "db" / "spec"), "--base", "main", "--format", "sarif").out)
+    [result] = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "SD301"]
+    location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "db/spec/my%20tables/x%231%20100%25.yaml", "uriBaseId": "%SRCROOT%"}
+    (odd / "x#1 100%.yaml").write_text("table: extra\ncolumns:\n  id: {type: bigint, primary_key: true}\n",
+                                        encoding="utf-8")
+    additive = json.loads(run_cli("check", "db/spec", "--base", "HEAD~1", "--format", "sarif").out)
+    kinds = {(r["ruleId"], r.get("kind"), r["level"]) for r in additive["runs"][0]["results"]}
+    assert ("SD105", "pass", "none") in kinds  # an allowed change is not an alert

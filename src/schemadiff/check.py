@@ -21,8 +21,15 @@ from . import changes as c
 from .expressions import ExpressionError, parse_expression, references
 from .gcpause import paused_gc
 from .introspect.converge import converge
-from .locate import locate, names_match, subject, table_of
-from .model import Schema
+from .locate import (
+    index_tables,
+    locate,
+    names_match,
+    show_parts,
+    subject_parts,
+    table_of,
+)
+from .model import QualifiedName, Schema
 from .plan import Plan, build_plan
 from .policy import Policy, Waiver
 from .rules import Verdict, all_rules
@@ -33,7 +40,6 @@ from .spec.load import LoadedSpec
 _DEFAULT_LEVEL = {Verdict.REFUSE: "error", Verdict.WIDEN: "warning", Verdict.ADD: "note",
                   Verdict.DRIFT: "warning", Verdict.UNMANAGED: "note"}
 _RLS_CHANGES = (c.EnableRls, c.DisableRls, c.ForceRls, c.AddPolicy, c.DropPolicy, c.ReplacePolicy)
-_INDEX_BUILDS = (c.AddIndex, c.ReplaceIndex, c.RebuildInvalidIndex)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class Item:
     location: Mark | None
     waiver: Waiver | None = None
     policy_level: bool = False  # the level comes from the policy file's severity
+    parts: tuple[str, ...] = ()  # ``object`` as identifier parts, for matching waivers
+    table: tuple[str, ...] | None = None  # the table the change is on, as parts
 
 
 @dataclass
@@ -110,9 +118,10 @@ def _run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, base_l
     changed = tuple(t for t in head.schema.tables if current.table(t.qualified) != t)
     converged = {t.qualified: t for t in converge(replace(head.schema, tables=changed), current, None).tables}
     desired = replace(head.schema, tables=tuple(converged.get(t.qualified, t) for t in head.schema.tables))
-    plan = build_plan(current, desired, mode="spec", is_volatile=offline_volatile)
+    plan = build_plan(current, desired, mode="spec", is_volatile=offline_volatile, steps_when_refused=True)
     default_schema = head.root.data.get("schema", "public") if head.root is not None else "public"
     existing = {t.qualified for t in current.tables}
+    indexes = index_tables(current, head.schema)
     rule_names = {r.code: r.name for r in all_rules()}
 
     items: list[Item] = []
@@ -123,13 +132,16 @@ def _run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, base_l
             return
         ch = plan.changes[i]
         name = rule_names.get(code) or POLICIES[code].name
-        items.append(Item(code, name, level, verdict, message, subject(ch), ch.target(), ch.describe(), i,
-                          locate(ch, head, base), policy_level=from_policy))
+        parts = subject_parts(ch, indexes)
+        table = table_of(ch, indexes)
+        items.append(Item(code, name, level, verdict, message, show_parts(parts), ch.target(), ch.describe(), i,
+                          locate(ch, head, base), policy_level=from_policy, parts=parts,
+                          table=(table.schema, table.name) if table else None))
 
     for i, ch in enumerate(plan.changes):
         for f in plan.findings[i]:
             add(f.code, _DEFAULT_LEVEL[f.verdict], f.verdict.name.lower(), f.reason, i)
-        table = table_of(ch)
+        table = table_of(ch, indexes)
         if table in existing:
             if "changes-to-existing-tables" in policy.forbid:
                 add("SD801", "error", "policy", f"table {table} exists at the base; this repository's policy "
@@ -139,36 +151,41 @@ def _run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, base_l
                     "the base; this repository's policy forbids it (forbid: rls-changes)", i)
     if "index-without-concurrently" in policy.forbid:
         index = {id(ch): i for i, ch in enumerate(plan.changes)}
-        for step in plan.steps:
-            ch = step.change
-            if isinstance(ch, _INDEX_BUILDS) and ch.table in existing and not _concurrent(step.sql):
-                add("SD804", "error", "policy", f"CREATE INDEX on table {ch.table}, which exists at the base, "
+        for step in plan.steps:  # every planned statement, whatever change it serves (a key's index too)
+            built_on = _blocking_index_build(step.sql)
+            if built_on is not None and built_on in existing:
+                add("SD804", "error", "policy", f"CREATE INDEX on table {built_on}, which exists at the base, "
                     "without CONCURRENTLY would block writes for the whole build (forbid: "
-                    "index-without-concurrently)", index[id(ch)])
-    items = _apply_waivers(items, plan, policy, default_schema, today)
+                    "index-without-concurrently)", index[id(step.change)])
+    items = _apply_waivers(items, policy, default_schema, today)
     order = {"error": 0, "warning": 1, "note": 2}
     items.sort(key=lambda it: (it.change_index is None, it.change_index or 0, order[it.level], it.code))
     return CheckResult(base=base_label, head=head_label, plan=plan, items=items, policy=policy)
 
 
-def _concurrent(sql: str) -> bool:
-    stmts = parse_sql(sql)
-    return all(isinstance(s.stmt, ast.IndexStmt) and s.stmt.concurrent for s in stmts)
+def _blocking_index_build(sql: str) -> QualifiedName | None:
+    """The table a statement builds an index on without CONCURRENTLY, else None."""
+    for raw in parse_sql(sql):
+        node = raw.stmt
+        if isinstance(node, ast.IndexStmt) and not node.concurrent:
+            return QualifiedName(node.relation.schemaname or "public", node.relation.relname)
+    return None
 
 
-def _apply_waivers(items: list[Item], plan: Plan, policy: Policy, default_schema: str, today: dt.date) -> list[Item]:
+def _apply_waivers(items: list[Item], policy: Policy, default_schema: str, today: dt.date) -> list[Item]:
     used: set[int] = set()
     out = []
     for item in items:
         waiver = None
         if item.level in ("error", "warning") and item.change_index is not None:
-            table = table_of(plan.changes[item.change_index])
-            for n, w in enumerate(policy.waivers):
-                if w.rule == item.code and (names_match(w.object, item.object, default_schema)
-                                            or (table is not None and names_match(w.object, str(table), default_schema))):
-                    used.add(n)
-                    waiver = w
-                    break
+            matching = [(n, w) for n, w in enumerate(policy.waivers) if w.rule == item.code and (
+                names_match(w.object, item.parts, default_schema)
+                or (item.table is not None and names_match(w.object, item.table, default_schema)))]
+            # a renewed waiver beside its expired one: the one still in force wins
+            matching.sort(key=lambda nw: nw[1].expired(today))
+            if matching:
+                n, waiver = matching[0]
+                used.add(n)
         if waiver is not None and not waiver.expired(today):
             item = replace(item, level="note", waiver=waiver,
                            message=f"{item.message} — waived until {waiver.expires.isoformat()}: {waiver.reason}")

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from . import __version__
 from .check import CheckResult, Item
+from .oneline import one_line
 from .rules import all_rules
 from .rules.docs import anchor, split_docstring
 from .rules.policies import POLICIES
@@ -14,6 +20,27 @@ from .rules.policies import POLICIES
 CHECK_FORMAT = "schemadiff.check/v1"
 RULES_DOC = "docs/rules.md"
 _MARK = {"error": "!", "warning": "~", "note": "+"}
+
+
+@lru_cache(maxsize=8)
+def _repository_top(cwd: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", cwd, "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    except FileNotFoundError:
+        return None
+    return os.path.realpath(done.stdout.strip()) if done.returncode == 0 else None
+
+
+def repo_path(file: str) -> str:
+    """A spec file as a path from the repository's top (what GitHub and SARIF
+    consumers match against), whatever directory check ran in; as given outside git."""
+    cwd = os.path.realpath(os.getcwd())
+    top = _repository_top(cwd)
+    if top is None:
+        return file
+    absolute = os.path.normpath(os.path.join(cwd, file))
+    rel = os.path.relpath(absolute, top)
+    return file if rel.startswith("..") else Path(rel).as_posix()
 
 
 def _where(item: Item) -> str:
@@ -39,19 +66,19 @@ def render_text(result: CheckResult) -> str:
         else:
             by_target.setdefault(item.target, []).append(item)
     for target in sorted(by_target):
-        lines.append(target)
+        lines.append(one_line(target))
         for item in by_target[target]:
             level = item.level if item.waiver is None else "waived"
-            lines.append(f"  {_MARK[item.level]} {item.change}  [{item.code} {item.rule}] {level}")
+            lines.append(f"  {_MARK[item.level]} {one_line(item.change)}  [{item.code} {item.rule}] {level}")
             if item.level != "note" or item.waiver is not None:
-                lines.append(f"      {item.message}")
+                lines.append(f"      {one_line(item.message)}")
             if item.level != "note" and item.location:
                 lines.append(f"      at {_where(item)}")
     if loose:
         lines += ["", "policy file:"]
         for item in loose:
-            lines += [f"  {_MARK[item.level]} {item.target}  [{item.code} {item.rule}] {item.level}",
-                      f"      {item.message}", f"      at {_where(item)}"]
+            lines += [f"  {_MARK[item.level]} {one_line(item.target)}  [{item.code} {item.rule}] {item.level}",
+                      f"      {one_line(item.message)}", f"      at {_where(item)}"]
     if not result.plan.changes:
         lines.append(f"No changes: {result.head} matches {result.base}.")
     lines += ["", _summary(result),
@@ -76,7 +103,9 @@ def document(result: CheckResult) -> dict:
             "waiver": None if i.waiver is None else {"reason": i.waiver.reason,
                                                      "expires": i.waiver.expires.isoformat()},
         } for i in result.items],
-        "steps": [{"phase": s.phase, "sql": s.sql, "object": s.change.target()} for s in result.plan.steps],
+        # a plan the rules refuse is never executable, even when the policy lets the check pass
+        "steps": [] if result.plan.refused else [{"phase": s.phase, "sql": s.sql, "object": s.change.target()}
+                                                 for s in result.plan.steps],
     }
 
 
@@ -102,7 +131,7 @@ def render_github(result: CheckResult) -> str:
         command = {"error": "error", "warning": "warning", "note": "notice"}[item.level]
         props = []
         if item.location:
-            props += [f"file={_escape_property(item.location.file)}", f"line={item.location.line}",
+            props += [f"file={_escape_property(repo_path(item.location.file))}", f"line={item.location.line}",
                       f"col={item.location.column}"]
         props.append(f"title={_escape_property(f'{item.code} {item.rule}')}")
         what = f"{item.target}: {item.change}" if item.change else item.target
@@ -143,16 +172,19 @@ def render_sarif(result: CheckResult) -> str:
     index = {r["id"]: n for n, r in enumerate(rules)}
     results = []
     for item in result.items:
+        allowed = item.level == "note" and item.waiver is None  # an additive change: not an alert
         entry: dict = {
             "ruleId": item.code, "ruleIndex": index[item.code],
-            "level": "note" if item.waiver is not None else item.level,
+            "kind": "pass" if allowed else "fail",
+            "level": "none" if allowed else ("note" if item.waiver is not None else item.level),
             "message": {"text": f"{item.target}: {item.change}: {item.message}" if item.change
                         else f"{item.target}: {item.message}"},
             "properties": {"object": item.object, "verdict": item.verdict},
         }
         if item.location:
             entry["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": item.location.file},
+                "artifactLocation": {"uri": quote(repo_path(item.location.file), safe="/"),
+                                     "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": item.location.line, "startColumn": item.location.column}}}]
         if item.waiver is not None:
             entry["suppressions"] = [{"kind": "external", "status": "accepted",
@@ -167,6 +199,7 @@ def render_sarif(result: CheckResult) -> str:
             "invocations": [{"executionSuccessful": True,
                              "properties": {"base": result.base, "head": result.head, "passed": result.passed}}],
             "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the repository's top directory"}}},
             "results": results,
         }],
     }
@@ -184,10 +217,10 @@ def render_junit(result: CheckResult) -> str:
             by_change.setdefault(item.change_index, []).append(item)
     for i, ch in enumerate(result.plan.changes):
         items = by_change.get(i, [])
-        case = ET.SubElement(suite, "testcase", classname=ch.target(), name=ch.describe())
+        case = ET.SubElement(suite, "testcase", classname=ch.target(), name=ch.describe(), time="0")
         cases += 1
         if items and items[0].location:
-            case.set("file", items[0].location.file)
+            case.set("file", repo_path(items[0].location.file))
             case.set("line", str(items[0].location.line))
         errors = [it for it in items if it.level == "error"]
         if errors:
@@ -202,10 +235,10 @@ def render_junit(result: CheckResult) -> str:
     for item in result.items:
         if item.change_index is not None:
             continue
-        case = ET.SubElement(suite, "testcase", classname="policy", name=item.target)
+        case = ET.SubElement(suite, "testcase", classname="policy", name=item.target, time="0")
         cases += 1
         if item.location:
-            case.set("file", item.location.file)
+            case.set("file", repo_path(item.location.file))
             case.set("line", str(item.location.line))
         if item.level == "error":
             failures += 1
@@ -215,6 +248,7 @@ def render_junit(result: CheckResult) -> str:
     suite.set("tests", str(cases))
     suite.set("failures", str(failures))
     suite.set("errors", "0")
+    suite.set("time", "0")
     root = ET.Element("testsuites", tests=str(cases), failures=str(failures), errors="0")
     root.append(suite)
     ET.indent(root)

@@ -72,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
                         "with git, no checkout)")
     p.add_argument("--policy", metavar="FILE", help="the policy file (default: schemadiff-policy.yaml in SPEC_DIR, "
                    "else beside it)")
+    p.add_argument("--base-path", metavar="DIR", help="with a git ref: where the spec directory was at the base, "
+                   "relative to the repository's top (when it has moved since)")
     p.add_argument("--format", choices=("text", "json", "github", "sarif", "junit"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
     p.add_argument("--prove", action="store_true",
@@ -255,7 +257,15 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
 def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) -> int:
     import json
 
-    from .apply import AdvisoryLock, ApplyError, ApplyOptions, GuardError, Runner, StepView, guard
+    from .apply import (
+        AdvisoryLock,
+        ApplyError,
+        ApplyOptions,
+        GuardError,
+        Runner,
+        StepView,
+        guard,
+    )
     from .introspect import IntrospectError
     from .introspect.connect import ConnectError, connect, redact, resolve_dsn
     from .planning import plan_with_connection
@@ -362,31 +372,36 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     from .gitspec import GitError, spec_at_ref
     from .policy import Policy, find_policy, load_policy
 
+    if not args.base.strip():
+        print("schemadiff: --base is empty (on a push event `github.base_ref` is empty: give a ref such as "
+              "origin/main)", file=stderr)
+        return EXIT_ERROR
     spec_dir = Path(args.spec_dir)
+    spec_root = spec_dir.parent if spec_dir.is_file() else spec_dir  # SPEC_DIR may name its schemadiff.yaml
     parsed: dict = {}  # the base read from git names its files as the head does: unchanged files parse once
     head = load_spec(spec_dir, cache=parsed)
     _print_warnings(head, stderr)
     base_path = Path(args.base)
     with tempfile.TemporaryDirectory(prefix="schemadiff-base-") as tmp:
-        if base_path.is_dir():
+        if base_path.is_dir() and not args.base_path:
             base_label = f"{args.base} (directory)"
             base_spec = _load_base(lambda: load_spec(base_path), base_label, stderr)
         else:
             base_label = f"{args.base} (git ref)"
             try:
-                found = spec_at_ref(spec_dir, args.base, Path(tmp))
+                found = spec_at_ref(spec_root, args.base, Path(tmp), base_path=args.base_path)
             except GitError as exc:
                 print(f"schemadiff: {exc}", file=stderr)
                 return EXIT_ERROR
+            shown = args.base_path or str(spec_root)
             if found:
-                base_spec = _load_base(lambda: load_spec(tmp, display=str(spec_dir), cache=parsed), base_label,
-                                       stderr)
+                base_spec = _load_base(lambda: load_spec(tmp, display=shown, cache=parsed), base_label, stderr)
             else:
-                base_label = f"{args.base} (git ref; {spec_dir} did not exist there, so everything is new)"
+                base_label = f"{args.base} (git ref; no spec existed there, so everything is new)"
                 base_spec = None
         if base_spec is False:
             return EXIT_ERROR
-    policy_path = Path(args.policy) if args.policy else find_policy(spec_dir if spec_dir.is_dir() else spec_dir.parent)
+    policy_path = Path(args.policy) if args.policy else find_policy(spec_root)
     if args.policy and not policy_path.is_file():
         print(f"schemadiff: the policy file {args.policy} does not exist", file=stderr)
         return EXIT_ERROR
@@ -394,27 +409,44 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     result = run_check(head, base_spec, policy, base_label=base_label, head_label=str(args.spec_dir))
     report = RENDERERS[args.format](result)
     if args.output:
-        Path(args.output).write_text(report, encoding="utf-8")
+        try:
+            Path(args.output).write_text(report, encoding="utf-8")
+        except OSError as exc:
+            print(f"schemadiff: cannot write {args.output}: {exc.strerror}", file=stderr)
+            return EXIT_ERROR
     else:
         stdout.write(report)
-    status = EXIT_OK if result.passed else EXIT_REFUSED
-    if args.prove:
-        from .prove import ProveError, prove
-
-        if not result.passed:
-            print("schemadiff: --prove skipped: the change is not allowed", file=stderr)
-        else:
-            try:
-                setup = Path(args.prove_setup).read_text(encoding="utf-8") if args.prove_setup else None
-                proof = prove(base_spec.schema if base_spec else None, head.schema, result.plan, setup_sql=setup,
-                              say=lambda text: print(text, file=stderr))
-            except ProveError as exc:
-                print(f"schemadiff: the proof failed: {exc}", file=stderr)
-                return EXIT_ERROR
-            print(f"schemadiff: proved: {proof}", file=stderr)
     if not result.passed:
+        if args.prove:
+            print("schemadiff: --prove skipped: the change is not allowed", file=stderr)
         print(f"schemadiff: check failed: {len(result.errors)} error(s)", file=stderr)
-    return status
+        return EXIT_REFUSED
+    if args.prove:
+        return _prove(args, base_spec, head, result, stderr)
+    return EXIT_OK
+
+
+def _prove(args, base_spec, head, result, stderr: TextIO) -> int:
+    from .oneline import one_line
+    from .prove import ProveError, prove
+
+    if result.plan.refused:
+        print(f"schemadiff: not proved: {len(result.plan.refused)} change(s) pass this check only by a waiver or "
+              "a severity and have no additive migration to prove", file=stderr)
+        return EXIT_ERROR
+    try:
+        setup = Path(args.prove_setup).read_text(encoding="utf-8") if args.prove_setup else None
+    except OSError as exc:
+        print(f"schemadiff: cannot read --prove-setup {args.prove_setup}: {exc.strerror}", file=stderr)
+        return EXIT_ERROR
+    try:
+        proof = prove(base_spec.schema if base_spec else None, head.schema, result.plan, setup_sql=setup,
+                      say=lambda text: print(one_line(text), file=stderr))
+    except ProveError as exc:
+        print(f"schemadiff: the proof failed: {one_line(str(exc))}", file=stderr)
+        return EXIT_ERROR
+    print(f"schemadiff: proved: {proof}", file=stderr)
+    return EXIT_OK
 
 
 def _load_base(load, label: str, stderr: TextIO):

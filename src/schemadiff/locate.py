@@ -11,23 +11,32 @@ head no longer has, the nearest line that still exists (the table's
 from __future__ import annotations
 
 from . import changes as c
+from .identifiers import NameSyntaxError, split_dotted
 from .model import QualifiedName
 from .spec.context import FileContext
 from .spec.errors import Mark
 from .spec.load import LoadedSpec
 from .spec.yamlread import YList, YMap
 
-_SECTION = {  # constraint change -> the table file's section that declares it
-    "primary_key": "primary_key", "unique": "unique", "check": "checks", "foreign_key": "foreign_keys",
-}
+IndexTables = dict[QualifiedName, QualifiedName]  # index (schema, name) -> its table
 
 
-def table_of(change: c.Change) -> QualifiedName | None:
+def index_tables(*schemas) -> IndexTables:
+    """Which table each index belongs to (an index comment names only the index)."""
+    return {QualifiedName(t.schema, i.name): t.qualified for s in schemas if s is not None
+            for t in s.tables for i in t.indexes}
+
+
+def table_of(change: c.Change, indexes: IndexTables | None = None) -> QualifiedName | None:
     table = getattr(change, "table", None)
     if isinstance(change, (c.AddTable, c.DropTable)):
         return table.qualified
-    if isinstance(change, c.SetComment) and change.kind in ("table", "column"):
-        return change.object
+    if isinstance(change, c.SetComment):
+        if change.kind in ("table", "column"):
+            return change.object
+        if change.kind == "index" and indexes:
+            return indexes.get(change.object)
+        return None
     return table if isinstance(table, QualifiedName) else None
 
 
@@ -40,6 +49,8 @@ def _column_of(change: c.Change) -> str | None:
 
 def _member_of(change: c.Change) -> tuple[str, str] | None:
     """(section, name) of the index, constraint or policy a change is about."""
+    if isinstance(change, c.SetComment) and change.kind == "index":
+        return "indexes", change.object.name
     for attr in ("index", "policy", "primary_key", "unique", "check", "foreign_key", "after"):
         obj = getattr(change, attr, None)
         if obj is not None and hasattr(obj, "name"):
@@ -53,31 +64,46 @@ def _member_of(change: c.Change) -> tuple[str, str] | None:
     return None
 
 
-def subject(change: c.Change) -> str:
-    """The object a change is about, as a waiver names it."""
+def subject_parts(change: c.Change, indexes: IndexTables | None = None) -> tuple[str, ...]:
+    """The object a change is about, as identifier parts: (schema, table, column)."""
     if isinstance(change, c.AddSchema):
-        return change.name
+        return (change.name,)
     if isinstance(change, (c.AddExtension, c.DropExtension)):
-        return change.extension.name
-    if isinstance(change, (c.AddEnum, c.DropEnum)):
-        return f"{change.enum.schema}.{change.enum.name}"
-    if isinstance(change, (c.AddEnumValue, c.RemoveEnumValue, c.ReorderEnumValues)):
-        return str(change.enum)
-    if isinstance(change, c.SetComment) and change.kind in ("index", "type"):
-        return str(change.object)
-    table = table_of(change)
+        return (change.extension.name,)
+    if isinstance(change, (c.AddEnum, c.DropEnum, c.AddEnumValue, c.RemoveEnumValue, c.ReorderEnumValues)):
+        return (change.enum.schema, change.enum.name)
+    table = table_of(change, indexes)
     if table is None:
-        return change.target()
+        obj = getattr(change, "object", None)
+        return (obj.schema, obj.name) if isinstance(obj, QualifiedName) else (change.target(),)
     column = _column_of(change)
     if column:
-        return f"{table}.{column}"
+        return (table.schema, table.name, column)
     member = _member_of(change)
-    return f"{table}.{member[1]}" if member else str(table)
+    return (table.schema, table.name, member[1]) if member else (table.schema, table.name)
 
 
-def names_match(waived: str, name: str, default_schema: str) -> bool:
-    """A waiver's object against a subject; the schema may be left out."""
-    return waived == name or f"{default_schema}.{waived}" == name
+def show_parts(parts: tuple[str, ...]) -> str:
+    """``public.lead.email``; a part holding a dot, a quote or outer spaces in double quotes."""
+    def one(part: str) -> str:
+        if "." in part or '"' in part or part != part.strip() or not part:
+            return '"' + part.replace('"', '""') + '"'
+        return part
+    return ".".join(one(p) for p in parts)
+
+
+def subject(change: c.Change, indexes: IndexTables | None = None) -> str:
+    """The object a change is about, as a waiver names it."""
+    return show_parts(subject_parts(change, indexes))
+
+
+def names_match(waived: str, parts: tuple[str, ...], default_schema: str) -> bool:
+    """A waiver's object (its schema may be left out, parts may be quoted) against a subject."""
+    try:
+        wanted = tuple(split_dotted(waived.strip()))
+    except NameSyntaxError:
+        return False
+    return parts == wanted or parts == (default_schema, *wanted)
 
 
 def _find_name(node, name: str) -> Mark | None:
@@ -141,9 +167,10 @@ def _in_table_file(ctx: FileContext, change: c.Change, table: QualifiedName) -> 
     # A generated constraint name (lead_email_check, lead_email_key): the column it was made from.
     prefix = f"{table.name}_"
     if name.startswith(prefix) and _has(ctx, "columns"):
-        for col in ctx.data["columns"]:
-            if name[len(prefix):].startswith(f"{col}_"):
-                return ctx.mark("columns", col, key=True)
+        rest = name[len(prefix):]
+        made_from = [col for col in ctx.data["columns"] if rest.startswith(f"{col}_")]
+        if made_from:  # the longest: email_status_check is email_status's, not email's
+            return ctx.mark("columns", max(made_from, key=len), key=True)
     for key in (section, "rls" if section == "policies" else None):
         if key and _has(ctx, key):
             return ctx.mark(key, key=True)
@@ -152,10 +179,10 @@ def _in_table_file(ctx: FileContext, change: c.Change, table: QualifiedName) -> 
 
 def locate(change: c.Change, head: LoadedSpec, base: LoadedSpec | None = None) -> Mark | None:
     """The spec line a change points at, or None when no file holds it."""
-    table = table_of(change)
+    indexes = None
     if isinstance(change, c.SetComment) and change.kind == "index":
-        table = next((t.qualified for t in head.schema.tables if change.object.schema == t.schema
-                      and any(i.name == change.object.name for i in t.indexes)), None)
+        indexes = index_tables(head.schema, base.schema if base else None)
+    table = table_of(change, indexes)
     if table is not None:
         for spec in (head, base):
             if spec is not None and table in spec.contexts:

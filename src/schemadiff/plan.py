@@ -112,13 +112,18 @@ def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode
     return ctx
 
 
-def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False) -> Plan:
+def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False,
+               steps_when_refused: bool = False) -> Plan:
+    """Judge the changes and, unless one is refused, order the statements of the
+    allowed ones. ``steps_when_refused`` orders them even then — for ``check``,
+    whose policy may waive a refusal and which still inspects the statements; such
+    a plan is never executable (``refused`` stays non-empty)."""
     changes = diff(current, desired)
     ctx = make_context(current, desired, changes, mode, is_volatile)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
     if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
         plan.fingerprint, plan.state = fingerprint(current), state_hashes(current)
-    if plan.refused:
+    if plan.refused and not steps_when_refused:
         return plan  # nothing of a refused plan is executable
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
     by_phase: dict[str, list[Step]] = {p: [] for p in PHASES}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from .oneline import one_line
 from .plan import PHASES, PLAN_FORMAT, Plan
 from .rules import Verdict
 
@@ -30,7 +31,7 @@ def render_text(plan: Plan, header: str, color: bool = False) -> str:
             continue
         groups.setdefault(ch.target(), []).append(i)
     for target in sorted(groups):
-        lines.append(target)
+        lines.append(one_line(target))
         for i in groups[target]:
             lines += _finding_lines(plan, i, color)
     if drift:
@@ -59,12 +60,12 @@ def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False) -
         if color and f.verdict in _COLORS:
             mark = f"{_COLORS[f.verdict]}{mark}{_RESET}"
         if f.verdict is Verdict.DRIFT:
-            out.append(f"  {mark} {change.target()}: {f.reason}  [{f.code}]")
+            out.append(f"  {mark} {one_line(change.target())}: {one_line(f.reason)}  [{f.code}]")
             continue
         what = f"{change.target()}: {change.describe()}" if show_target else change.describe()
-        line = f"  {mark} {what}  [{f.code} {f.name}]"
+        line = f"  {mark} {one_line(what)}  [{f.code} {f.name}]"
         if f.verdict in (Verdict.REFUSE, Verdict.WIDEN):
-            line += f"\n      {f.reason}"
+            line += f"\n      {one_line(f.reason)}"
         out.append(line)
     return out
 

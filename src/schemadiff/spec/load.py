@@ -43,17 +43,18 @@ def _display(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def find_root(spec_dir: Path) -> Path:
+def find_root(spec_dir: Path, display: str | None = None) -> Path:
+    shown = display or str(spec_dir)
     if spec_dir.is_file() and spec_dir.name in ROOT_NAMES:
         return spec_dir
     if not spec_dir.exists():
-        raise SpecError([SpecIssue(None, f"spec directory {spec_dir} does not exist")])
+        raise SpecError([SpecIssue(None, f"spec directory {shown} does not exist")])
     if not spec_dir.is_dir():
-        raise SpecError([SpecIssue(None, f"{spec_dir} is not a directory")])
+        raise SpecError([SpecIssue(None, f"{shown} is not a directory")])
     for name in ROOT_NAMES:
         if (spec_dir / name).is_file():
             return spec_dir / name
-    raise SpecError([SpecIssue(None, f"no schemadiff.yaml in {spec_dir}",
+    raise SpecError([SpecIssue(None, f"no schemadiff.yaml in {shown}",
                                hint="a spec directory starts with a root file: `version: 1`")])
 
 
@@ -73,7 +74,7 @@ def load_spec(spec_dir: str | Path, display: str | None = None, cache: ParseCach
 
 def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | None) -> LoadedSpec:
     spec_dir = Path(spec_dir)
-    root_path = find_root(spec_dir)
+    root_path = find_root(spec_dir, display)
     base = root_path.parent
     shown_dir = Path(display) if display is not None else spec_dir
     shown = lambda p: (shown_dir / p.relative_to(base)).as_posix() if spec_dir.is_dir() else p.as_posix()  # noqa: E731
