@@ -12,6 +12,7 @@ reading an error that says how to write what was meant.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -221,7 +222,25 @@ class _Builder:
 # and marks as the pure-Python one, several times faster. On any YAML error
 # the document is composed again by the pure-Python composer, so error
 # messages and their positions are exactly PyYAML's.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+_RESOLVER = yaml.resolver.Resolver()
+
+
+@lru_cache(maxsize=65536)
+def _resolve(kind, value, implicit) -> str:
+    """PyYAML's implicit tag of a node (SafeLoader's resolver, which has no
+    path resolvers: the tag depends on these three arguments alone), cached:
+    keys and most values repeat in every file."""
+    return _RESOLVER.resolve(kind, value, implicit)
+
+
+if hasattr(yaml, "CSafeLoader"):
+    class _FastLoader(yaml.CSafeLoader):
+        def resolve(self, kind, value, implicit):
+            return _resolve(kind, value, implicit)
+
+    _FAST_LOADER = _FastLoader
+else:
+    _FAST_LOADER = None
 
 
 def _compose(text: str, loader) -> list[yaml.Node]:
