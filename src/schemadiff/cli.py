@@ -155,15 +155,20 @@ def _sql(args, stdout: TextIO, stderr: TextIO) -> int:
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
     script = render_script(compile_schema(loaded.schema), header=SQL_HEADER)
-    if args.output:
-        try:
-            Path(args.output).write_text(script, encoding="utf-8")
-        except OSError as exc:
-            print(f"schemadiff: cannot write {args.output}: {exc.strerror}", file=stderr)
-            return EXIT_ERROR
-    else:
-        stdout.write(script)
-    return EXIT_OK
+    return EXIT_OK if _emit(script, args.output, stdout, stderr) else EXIT_ERROR
+
+
+def _emit(text: str, output: str | None, stdout: TextIO, stderr: TextIO) -> bool:
+    """Write to the -o file, else to standard output; False (reported) when the file cannot be written."""
+    if not output:
+        stdout.write(text)
+        return True
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"schemadiff: cannot write {output}: {exc.strerror}", file=stderr)
+        return False
+    return True
 
 
 def _json_schema(args, stdout: TextIO, stderr: TextIO) -> int:
@@ -407,15 +412,8 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_ERROR
     policy = load_policy(policy_path) if policy_path else Policy()
     result = run_check(head, base_spec, policy, base_label=base_label, head_label=str(args.spec_dir))
-    report = RENDERERS[args.format](result)
-    if args.output:
-        try:
-            Path(args.output).write_text(report, encoding="utf-8")
-        except OSError as exc:
-            print(f"schemadiff: cannot write {args.output}: {exc.strerror}", file=stderr)
-            return EXIT_ERROR
-    else:
-        stdout.write(report)
+    if not _emit(RENDERERS[args.format](result), args.output, stdout, stderr):
+        return EXIT_ERROR
     if not result.passed:
         if args.prove:
             print("schemadiff: --prove skipped: the change is not allowed", file=stderr)
