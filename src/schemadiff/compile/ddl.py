@@ -16,12 +16,27 @@ PostgreSQL 16+ stores differently, and the database would drift from its spec.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlglot import exp
 
 from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import (
-    CheckConstraint, Column, EnumType, Extension, FkAction, ForeignKey, Identity, Index, NullsOrder,
-    Policy, PolicyCommand, PrimaryKey, SortOrder, Table, UniqueConstraint,
+    CheckConstraint,
+    Column,
+    EnumType,
+    Extension,
+    FkAction,
+    ForeignKey,
+    Identity,
+    Index,
+    NullsOrder,
+    Policy,
+    PolicyCommand,
+    PrimaryKey,
+    SortOrder,
+    Table,
+    UniqueConstraint,
 )
 from .statements import Statement
 
@@ -147,8 +162,16 @@ def create_enum(e: EnumType) -> Statement:
     return Statement(sql, "create_enum", f"type {e.schema}.{e.name}")
 
 
+@lru_cache(maxsize=8192)
+def _column_sql(col: Column) -> str:
+    # The same column (id uuid, created_at timestamptz NOT NULL DEFAULT now()) recurs in
+    # table after table: printed once by sqlglot, not once per table.
+    return _sql(column_def(col))
+
+
 def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
-    elements: list[exp.Expression] = [column_def(c) for c in t.columns]
+    columns = [_column_sql(c) for c in t.columns]
+    elements: list[exp.Expression] = []
     if t.primary_key:
         elements.append(primary_key_node(t.primary_key))
     elements += [unique_node(u) for u in t.uniques]
@@ -157,7 +180,7 @@ def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
     # One element per line: each element is printed by sqlglot; only the
     # layout is ours (sqlglot's pretty mode splits column lists over lines).
     head = _sql(exp.Create(this=_table(t.schema, t.name), kind="TABLE"))
-    body = ",\n".join("  " + _sql(e) for e in elements)
+    body = ",\n".join("  " + sql for sql in columns + [_sql(e) for e in elements])
     return Statement(f"{head} (\n{body}\n)", "create_table", f"table {t.schema}.{t.name}")
 
 
