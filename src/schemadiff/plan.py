@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
 
 from . import changes as c
@@ -74,32 +74,51 @@ class Plan:
         }
 
 
-def fingerprint(schema: Schema) -> str:
-    """A stable hash of a model (the database state a plan was made against)."""
-    def plain(value):
-        if is_dataclass(value):
-            return {k: plain(v) for k, v in asdict(value).items()}
-        if isinstance(value, Enum):
-            return value.value
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value):
+    """A model as JSON-ready data (what ``dataclasses.asdict`` gives, without its deep copies)."""
+    if type(value) in (str, int, bool, float) or value is None:
         return value
-    blob = json.dumps(plain(schema), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    names = _FIELDS.get(type(value))
+    if names is None and is_dataclass(value):
+        names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {n: _plain(getattr(value, n)) for n in names}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _hash(data) -> str:
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return "sha256:" + hashlib.sha256(blob).hexdigest()
 
 
-def state_hashes(schema: Schema) -> dict[str, str]:
-    """A hash per object, so a stale saved plan can say what moved."""
-    out = {}
-    for t in schema.tables:
-        out[f"table {t.schema}.{t.name}"] = fingerprint(Schema(tables=(t,)))[7:23]
-    for e in schema.enums:
-        out[f"type {e.schema}.{e.name}"] = fingerprint(Schema(enums=(e,)))[7:23]
-    for x in schema.extensions:
-        out[f"extension {x.name}"] = fingerprint(Schema(extensions=(x,)))[7:23]
-    return out
+def fingerprint(schema: Schema) -> str:
+    """A stable hash of a model (the database state a plan was made against)."""
+    return _hash(_plain(schema))
+
+
+def fingerprint_and_state(schema: Schema) -> tuple[str, dict[str, str]]:
+    """``fingerprint(schema)`` and a hash per object (so a stale saved plan can say
+    what moved: the object's hash is that of a schema holding only it), each
+    object turned into data once."""
+    whole = _plain(schema)
+    alone = _plain(Schema())
+    state = {}
+    for t, data in zip(schema.tables, whole["tables"]):
+        state[f"table {t.schema}.{t.name}"] = _hash({**alone, "tables": [data]})[7:23]
+    for e, data in zip(schema.enums, whole["enums"]):
+        state[f"type {e.schema}.{e.name}"] = _hash({**alone, "enums": [data]})[7:23]
+    for x, data in zip(schema.extensions, whole["extensions"]):
+        state[f"extension {x.name}"] = _hash({**alone, "extensions": [data]})[7:23]
+    return _hash(whole), state
 
 
 def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile) -> Context:
@@ -122,7 +141,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     ctx = make_context(current, desired, changes, mode, is_volatile)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
     if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
-        plan.fingerprint, plan.state = fingerprint(current), state_hashes(current)
+        plan.fingerprint, plan.state = fingerprint_and_state(current)
     if plan.refused and not steps_when_refused:
         return plan  # nothing of a refused plan is executable
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
