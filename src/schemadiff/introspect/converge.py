@@ -29,7 +29,6 @@ from dataclasses import replace
 
 import psycopg
 
-from ..compile import ddl
 from ..expressions import ExpressionError, parse_expression, references
 from ..identifiers import quote_ident
 from ..model import Column, Schema, Table
