@@ -3,6 +3,8 @@ spec holding it in another, equal, spelling plan to nothing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import run_cli, write_spec
@@ -109,3 +111,85 @@ def test_a_widened_list_is_a_widening(pg, db, tmp_path):
     assert pg.run_psql(db, file=script).returncode == 0
     again = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
     assert again.code == 0, again.out
+
+
+class _Counting:
+    """The real connection, counting the statements sent through it (instrumentation, not a stand-in)."""
+
+    def __init__(self, conn):
+        self._conn, self.executed = conn, 0
+
+    def execute(self, *args, **kwargs):
+        self.executed += 1
+        return self._conn.execute(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def __setattr__(self, name, value):  # conn.autocommit = False must reach the connection
+        if name in ("_conn", "executed"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._conn, name, value)
+
+
+def _all_cases_at_once(pg, db, tmp_path, copies: int):
+    """Every case above, `copies` times over (tables t_<case>_<copy>), in one database and one spec."""
+    ddl, files = [], {"schemadiff.yaml": ROOT}
+    for n, (_, case_ddl, table_yaml) in enumerate(CASES):
+        for k in range(copies):
+            name = f"t{n}_{k}"
+            ddl.append(case_ddl.replace("TABLE t ", f"TABLE {name} ").replace(" ON t ", f" ON {name} ")
+                       .replace("CONSTRAINT t_", f"CONSTRAINT {name}_").replace("INDEX i ", f"INDEX i{n}_{k} "))
+            files[f"tables/{name}.yaml"] = f"table: {name}\n" + table_yaml.replace("  i: {", f"  i{n}_{k}: {{")
+    setup = ("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') "
+             "THEN CREATE ROLE authenticated NOLOGIN; END IF; END $$; CREATE TYPE mood AS ENUM ('happy', 'sad'); ")
+    result = pg.run_psql(db, sql=setup + "; ".join(ddl).replace("ALTER TABLE t ", "ALTER TABLE ") + ";")
+    assert result.returncode == 0, result.stderr
+    return write_spec(tmp_path / f"spec{copies}", files)
+
+
+def test_server_questions_go_in_one_batch_however_many_tables(pg, db, tmp_path):
+    """The statements convergence sends do not grow with the number of tables: 1 copy
+    of every case and 3 copies send the same number, and nothing shows as a change."""
+    from schemadiff.introspect import introspect
+    from schemadiff.introspect.connect import connect
+    from schemadiff.introspect.converge import converge
+    from schemadiff.planning import plan_with_connection
+    from schemadiff.spec import load_spec
+
+    counts = []
+    other = pg.create_database()
+    try:
+        for copies, name in ((1, db), (3, other)):
+            spec = _all_cases_at_once(pg, name, tmp_path, copies)
+            with connect(pg.dsn(name)) as conn:
+                desired = load_spec(spec).schema
+                current = introspect(conn, ["public"]).schema
+                counting = _Counting(conn)
+                converge(desired, current, counting)
+                counts.append(counting.executed)
+                plan = plan_with_connection(desired, conn).plan
+            assert not plan.changes, [f"{c.target()}: {c.describe()}" for c in plan.changes]
+    finally:
+        pg.drop_database(other)
+    print(f"\n[converge] statements sent: {counts[0]} for {len(CASES)} tables, {counts[1]} for {3 * len(CASES)}")
+    assert counts[0] == counts[1] <= 3, counts
+
+
+def test_a_batch_the_server_rejects_falls_back_to_one_question_at_a_time(pg, db, tmp_path):
+    """One spec expression the server cannot take (an unknown function) fails the batch;
+    the other questions are then asked one by one and still converge."""
+    assert pg.run_psql(db, sql="CREATE TYPE mood AS ENUM ('happy', 'sad'); "
+                              "CREATE TABLE t (n integer, CONSTRAINT t_n_check CHECK (n >= 0 AND n <= 3)); "
+                              "CREATE TABLE u (n integer, CONSTRAINT u_n_check CHECK (n > 1));").returncode == 0
+    spec = write_spec(tmp_path / "spec", {
+        "schemadiff.yaml": "version: 1\nenums:\n  mood: [happy, sad]\n"
+                           "external: {roles: [authenticated], functions: [public.no_such_function]}\n",
+        "tables/t.yaml": "table: t\ncolumns:\n  n: {type: integer, check: n BETWEEN 0 AND 3}\n",
+        "tables/u.yaml": "table: u\ncolumns:\n  n: {type: integer, check: public.no_such_function(n)}\n"})
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db), "--format", "json")
+    doc = json.loads(plan.out)
+    changed = {(f["object"], f["change"]) for f in doc["findings"]}
+    assert all(obj == "table public.u" for obj, _ in changed), changed  # t converged, u is a real change
+    assert changed, plan.out

@@ -14,7 +14,10 @@ shows a phantom change. Two stages:
    always rolled back, a temporary table with the desired columns receives the
    spec's expression (as a CHECK, a default, an index predicate or expression,
    a policy), and the server's own text for it is read back. Equal to the
-   database's text means equal; nothing real is touched.
+   database's text means equal; nothing real is touched. All such questions of
+   a plan go in one batch — one statement creating every temporary table and
+   probe, one query reading every answer — however many tables ask; only when
+   the batch fails (an expression the server rejects) are they asked one by one.
 
 Wherever an expression is found equal, the desired model takes the database's
 spelling, so the diff compares exact text.
@@ -26,7 +29,6 @@ from dataclasses import replace
 
 import psycopg
 
-from ..compile import ddl
 from ..expressions import ExpressionError, parse_expression, references
 from ..identifiers import quote_ident
 from ..model import Column, Schema, Table
@@ -115,6 +117,110 @@ class _ServerProbe:
         return None if text is None else strip_outer_parens(text)
 
 
+class _Recorder:
+    """First pass: write down what the server must decide, answer nothing yet."""
+
+    def __init__(self) -> None:
+        self.requests: dict[tuple, tuple] = {}  # key -> (kind, table, column, expression)
+
+    def _ask(self, kind: str, table: Table, column: str | None, expression: str) -> None:
+        self.requests.setdefault((kind, table.qualified, column, expression), (kind, table, column, expression))
+
+    def check(self, table: Table, expression: str) -> None:
+        self._ask("check", table, None, expression)
+
+    def default(self, table: Table, column: str, expression: str) -> None:
+        self._ask("default", table, column, expression)
+
+    def predicate(self, table: Table, expression: str) -> None:
+        self._ask("predicate", table, None, expression)
+
+    def policy(self, table: Table, expression: str) -> None:
+        self._ask("policy", table, None, expression)
+
+
+class _Answers:
+    """Second pass: the batch's answers; one by one only for what it could not answer."""
+
+    def __init__(self, answers: dict[tuple, str | None], probe: _ServerProbe):
+        self.answers, self.probe = answers, probe
+
+    def _get(self, key: tuple, ask):
+        return self.answers[key] if key in self.answers else ask()
+
+    def check(self, table: Table, expression: str) -> str | None:
+        return self._get(("check", table.qualified, None, expression), lambda: self.probe.check(table, expression))
+
+    def default(self, table: Table, column: str, expression: str) -> str | None:
+        return self._get(("default", table.qualified, column, expression),
+                         lambda: self.probe.default(table, column, expression))
+
+    def predicate(self, table: Table, expression: str) -> str | None:
+        return self._get(("predicate", table.qualified, None, expression),
+                         lambda: self.probe.predicate(table, expression))
+
+    def policy(self, table: Table, expression: str) -> str | None:
+        return self._get(("policy", table.qualified, None, expression), lambda: self.probe.policy(table, expression))
+
+
+_ANSWERS_SQL = """
+SELECT 'c' AS kind, c.conname::text AS name, pg_get_expr(c.conbin, c.conrelid) AS text
+  FROM pg_constraint c WHERE c.conrelid = ANY(%(rels)s::regclass[]) AND c.contype = 'c'
+UNION ALL
+SELECT 'd', cl.relname || '.' || a.attname, pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+  JOIN pg_class cl ON cl.oid = d.adrelid WHERE d.adrelid = ANY(%(rels)s::regclass[])
+UNION ALL
+SELECT 'i', ci.relname::text, pg_get_expr(i.indpred, i.indrelid)
+  FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid WHERE i.indrelid = ANY(%(rels)s::regclass[])
+UNION ALL
+SELECT 'p', p.polname::text, pg_get_expr(p.polqual, p.polrelid)
+  FROM pg_policy p WHERE p.polrelid = ANY(%(rels)s::regclass[])
+"""
+
+
+def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str | None]:
+    """Every request answered by the server in two round trips, or {} when the batch fails."""
+    temp: dict = {}
+    statements = []
+    for kind, table, column, expression in requests:
+        if table.qualified not in temp:
+            temp[table.qualified] = name = f"schemadiff_batch_{len(temp) + 1}"
+            cols = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
+            statements.append(f"CREATE TEMP TABLE {name} ({cols})")
+    keys: dict[tuple[str, str], tuple] = {}
+    for n, (kind, table, column, expression) in enumerate(requests, 1):
+        t = temp[table.qualified]
+        key = (kind, table.qualified, column, expression)
+        if kind == "check":
+            statements.append(f"ALTER TABLE {t} ADD CONSTRAINT probe_{n} CHECK ({expression})")
+            keys[("c", f"probe_{n}")] = key
+        elif kind == "default":
+            statements.append(f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {expression}")
+            keys[("d", f"{t}.{column}")] = key
+        elif kind == "predicate":
+            first = quote_ident(table.columns[0].name)
+            statements.append(f"CREATE INDEX probe_ix_{n} ON {t} ({first}) WHERE {expression}")
+            keys[("i", f"probe_ix_{n}")] = key
+        else:
+            statements.append(f"CREATE POLICY probe_{n} ON {t} USING ({expression})")
+            keys[("p", f"probe_{n}")] = key
+    rows: list = []
+    try:
+        with conn.transaction():  # a savepoint, always rolled back; a failed batch leaves the transaction usable
+            conn.execute(";\n".join(statements))  # no parameters: one round trip for all of them
+            rows = conn.execute(_ANSWERS_SQL, {"rels": list(temp.values())}).fetchall()
+            raise psycopg.Rollback()
+    except psycopg.Error:
+        return {}
+    answers: dict[tuple, str | None] = {key: None for key in keys.values()}
+    for kind, name, text in rows:
+        key = keys.get((kind, name))
+        if key is not None:
+            answers[key] = strip_outer_parens(text) if kind in ("c", "i", "p") and text is not None else text
+    return answers
+
+
 def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None = None) -> Schema:
     """``desired`` with every expression that equals the database's spelled as
     the database spells it. With ``conn`` None only the offline stage runs."""
@@ -124,10 +230,21 @@ def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None =
         conn.execute("SELECT set_config('search_path', 'pg_catalog', true)")
         probe = _ServerProbe(conn)
     try:
-        tables = []
-        for t in desired.tables:
-            cur = current.table(t.qualified)
-            tables.append(t if cur is None else _converge_table(t, cur, probe))
+        pairs = [(t, current.table(t.qualified)) for t in desired.tables]
+        if probe is None:
+            return replace(desired, tables=tuple(t if cur is None else _converge_table(t, cur, None)
+                                                 for t, cur in pairs))
+        # First pass: what is settled offline, and what the server must decide (recorded, not asked).
+        recorder = _Recorder()
+        first = []
+        for t, cur in pairs:
+            before = len(recorder.requests)
+            first.append(t if cur is None else _converge_table(t, cur, recorder))
+            if len(recorder.requests) > before:
+                first[-1] = None  # to be done again with the answers
+        answers = _Answers(_batch(conn, list(recorder.requests.values())) if recorder.requests else {}, probe)
+        tables = [done if done is not None else _converge_table(t, cur, answers)
+                  for done, (t, cur) in zip(first, pairs)]
         return replace(desired, tables=tuple(tables))
     finally:
         if conn is not None:
