@@ -544,4 +544,10 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def run() -> None:  # console script entry point
+    # One short-lived process over a large heap of long-lived objects (a spec, a
+    # catalog): the cycle collector would walk it again and again and free little.
+    # (Not in main(): tests run main() in a process that lives long.)
+    import gc
+
+    gc.disable()
     sys.exit(main(sys.argv[1:]))
