@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 
 from .apply import ApplyError, ApplyOptions, Runner, StepView
 from .compile import compile_schema
@@ -88,7 +88,7 @@ def prove(base: Schema | None, head: Schema, plan: Plan, *, setup_sql: str | Non
             version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
             conn.execute("CREATE DATABASE prove_a")
             conn.execute("CREATE DATABASE prove_b")
-        dsn_a, dsn_b = (_with_db(admin, "prove_a"), _with_db(admin, "prove_b"))
+        dsn_a, dsn_b = make_conninfo(admin, dbname="prove_a"), make_conninfo(admin, dbname="prove_b")
         try:
             _build(dsn_a, setup, base)
             _build(dsn_b, setup, head)
@@ -112,8 +112,3 @@ def prove(base: Schema | None, head: Schema, plan: Plan, *, setup_sql: str | Non
     return (f"on PostgreSQL {version}, base + {len(steps)} planned statement(s) = the head spec built fresh "
             f"({len(head.tables)} tables, {len(head.enums)} enums compared)")
 
-
-def _with_db(dsn: str, name: str) -> str:
-    params = conninfo_to_dict(dsn)
-    params["dbname"] = name
-    return make_conninfo(**params)

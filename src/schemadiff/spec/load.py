@@ -20,7 +20,7 @@ from .names import qualify
 from .resolve import ResolveError, Resolver, check_identifier
 from .tables import TableBuilder
 from .validate import validate
-from .yamlread import read_yaml
+from .yamlread import parse_yaml, read_yaml
 
 ROOT_NAMES = ("schemadiff.yaml", "schemadiff.yml")
 POLICY_NAMES = ("schemadiff-policy.yaml", "schemadiff-policy.yml")  # read by `check`, not a table file
@@ -103,17 +103,18 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     file_errors: list[SpecIssue] = []
     for path in table_files:
         display = shown(path)
+        key = None
         if cache is not None:
             try:
                 key = (display, path.read_bytes())
             except OSError:
-                key = None  # read_yaml reports it
+                pass  # read_yaml reports it
             if key in cache:
                 spec, data = cache[key]
                 parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
                 continue
         try:
-            data = read_yaml(path, display)
+            data = read_yaml(path, display) if key is None else parse_yaml(key[1], display)  # read once
             if data is None:
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
                                            hint="a table file starts with `table: NAME`")])

@@ -270,6 +270,11 @@ def read_yaml(path: Path, display: str):
         raw = path.read_bytes()
     except OSError as exc:
         raise SpecError([SpecIssue(Mark(display, 1, 1), f"cannot read the file: {exc.strerror}")]) from None
+    return parse_yaml(raw, display)
+
+
+def parse_yaml(raw: bytes, display: str):
+    """One YAML document from a file's bytes (already read); errors name ``display``."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
