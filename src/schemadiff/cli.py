@@ -67,9 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="the pre-merge gate: compare a spec with the spec at a base (a git ref or a "
                        "directory); no database; exit 3 when a change is not allowed")
     p.add_argument("spec_dir", metavar="SPEC_DIR")
-    p.add_argument("--base", required=True, metavar="GIT_REF_OR_DIR",
-                   help="the spec before the change: a directory, else a git ref (SPEC_DIR at that commit, read "
-                        "with git, no checkout)")
+    p.add_argument("--base", metavar="GIT_REF_OR_DIR",
+                   help="the spec before the change: a directory or a git ref (SPEC_DIR at that commit, read "
+                        "with git, no checkout); an error when it names both")
+    p.add_argument("--base-dir", metavar="DIR", help="the spec before the change: this directory")
+    p.add_argument("--base-ref", metavar="GIT_REF", help="the spec before the change: SPEC_DIR at this git ref")
     p.add_argument("--policy", metavar="FILE", help="the policy file (default: schemadiff-policy.yaml in SPEC_DIR, "
                    "else beside it)")
     p.add_argument("--base-path", metavar="DIR", help="with a git ref: where the spec directory was at the base, "
@@ -374,27 +376,51 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
 
     from .check import run_check
     from .check_report import RENDERERS
-    from .gitspec import GitError, spec_at_ref
+    from .gitspec import GitError, base_kind, check_links, spec_at_ref
     from .policy import Policy, find_policy, load_policy
 
-    if not args.base.strip():
-        print("schemadiff: --base is empty (on a push event `github.base_ref` is empty: give a ref such as "
+    given = [(opt, value) for opt, value in (("--base", args.base), ("--base-dir", args.base_dir),
+                                             ("--base-ref", args.base_ref)) if value is not None]
+    if len(given) != 1:
+        print("schemadiff: check needs exactly one of --base GIT_REF_OR_DIR, --base-dir DIR, --base-ref GIT_REF"
+              + (f" (got {', '.join(opt for opt, _ in given)})" if given else ""), file=stderr)
+        return EXIT_ERROR
+    option, base = given[0]
+    if not base.strip():
+        print(f"schemadiff: {option} is empty (on a push event `github.base_ref` is empty: give a ref such as "
               "origin/main)", file=stderr)
+        return EXIT_ERROR
+    if args.base_path and option == "--base-dir":
+        print("schemadiff: --base-path goes with a git ref (--base-ref), not --base-dir", file=stderr)
         return EXIT_ERROR
     spec_dir = Path(args.spec_dir)
     spec_root = spec_dir.parent if spec_dir.is_file() else spec_dir  # SPEC_DIR may name its schemadiff.yaml
+    try:
+        if option == "--base-dir":
+            kind = "dir"
+        elif option == "--base-ref" or args.base_path:
+            kind = "ref"
+        else:
+            kind = base_kind(base, spec_root)
+        check_links(spec_dir)
+        if kind == "dir":
+            if not Path(base).is_dir() and not Path(base).is_file():
+                raise GitError(f"the base directory {base} does not exist")
+            check_links(Path(base), "the base spec")
+    except GitError as exc:
+        print(f"schemadiff: {exc}", file=stderr)
+        return EXIT_ERROR
     parsed: dict = {}  # the base read from git names its files as the head does: unchanged files parse once
     head = load_spec(spec_dir, cache=parsed)
     _print_warnings(head, stderr)
-    base_path = Path(args.base)
     with tempfile.TemporaryDirectory(prefix="schemadiff-base-") as tmp:
-        if base_path.is_dir() and not args.base_path:
-            base_label = f"{args.base} (directory)"
-            base_spec = _load_base(lambda: load_spec(base_path), base_label, stderr)
+        if kind == "dir":
+            base_label = f"{base} (directory)"
+            base_spec = _load_base(lambda: load_spec(base), base_label, stderr)
         else:
-            base_label = f"{args.base} (git ref)"
+            base_label = f"{base} (git ref)"
             try:
-                found = spec_at_ref(spec_root, args.base, Path(tmp), base_path=args.base_path)
+                found = spec_at_ref(spec_root, base, Path(tmp), base_path=args.base_path)
             except GitError as exc:
                 print(f"schemadiff: {exc}", file=stderr)
                 return EXIT_ERROR
@@ -402,7 +428,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
             if found:
                 base_spec = _load_base(lambda: load_spec(tmp, display=shown, cache=parsed), base_label, stderr)
             else:
-                base_label = f"{args.base} (git ref; no spec existed there, so everything is new)"
+                base_label = f"{base} (git ref; no spec existed there, so everything is new)"
                 base_spec = None
         if base_spec is False:
             return EXIT_ERROR
@@ -441,8 +467,8 @@ def _prove(args, base_spec, head, result, stderr: TextIO) -> int:
         proof = prove(base_spec.schema if base_spec else None, head.schema, result.plan, setup_sql=setup,
                       say=lambda text: print(one_line(text), file=stderr))
     except ProveError as exc:
-        print(f"schemadiff: the proof failed: {one_line(str(exc))}", file=stderr)
-        return EXIT_ERROR
+        print(f"schemadiff: not proved: {one_line(str(exc))}", file=stderr)
+        return EXIT_REFUSED if exc.refused else EXIT_ERROR
     print(f"schemadiff: proved: {proof}", file=stderr)
     return EXIT_OK
 
