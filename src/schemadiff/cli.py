@@ -32,6 +32,21 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: error: {message}")
 
 
+def _bounded_seconds(low: float, high: float):
+    """An argparse type: a number of seconds within [low, high] (no nan, no inf)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not low <= value <= high:  # also false for nan
+            raise argparse.ArgumentTypeError(f"{text!r} is not between {low:g} and {high:g} seconds")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="schemadiff", description="PostgreSQL schema as data: additive migrations or a refusal.")
     parser.add_argument("--version", action="version", version=f"schemadiff {__version__}")
@@ -81,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--prove", action="store_true",
                    help="also prove the migration in a throwaway embedded PostgreSQL: build the base, apply the "
                         "plan, compare with the head built fresh")
+    p.add_argument("--prove-timeout", metavar="SECONDS", type=_bounded_seconds(1, 86400), default=600.0,
+                   help="stop the proof (not proved) after this many seconds in all (default 600; 1 to 86400)")
     p.add_argument("--prove-setup", metavar="FILE.sql", help="SQL run first in both proof databases (external "
                    "functions and what else the spec refers to but does not create)")
 
@@ -115,7 +132,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     try:
         args = parser.parse_args(argv)
     except _UsageError as exc:
-        print(exc, file=stderr)
+        from .introspect.connect import scrub
+
+        print(scrub(str(exc)), file=stderr)  # an argument out of place may be a DSN
         print(parser.format_usage().rstrip(), file=stderr)
         return EXIT_ERROR
     except SystemExit as exc:  # --help / --version
@@ -134,6 +153,30 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         print(f"schemadiff: {count} error{'s' if count != 1 else ''} in {where}; nothing was generated",
               file=stderr)
         return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 — bad input never ends in a traceback (DESIGN.md, trust boundaries)
+        message = _bad_input(exc, args)
+        if message is None:
+            raise
+        print(f"schemadiff: {message}", file=stderr)
+        return EXIT_ERROR
+
+
+def _bad_input(exc: Exception, args) -> str | None:
+    """One line for what the handlers did not catch themselves, when it is about
+    the input (a file, the database) rather than a fault of schemadiff; else None."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        from .introspect.connect import describe_database_error
+
+        return describe_database_error(exc, getattr(args, "db", None) or "", f"running {args.command}")
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"a file is not UTF-8 ({exc.reason} at byte {exc.start})"
+    if isinstance(exc, RecursionError):
+        return "the input nests too deeply to be read"
+    return None
 
 
 def _print_warnings(loaded, stderr: TextIO) -> None:
@@ -190,8 +233,10 @@ def _json_schema(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
+    import psycopg
+
     from .introspect import IntrospectError
-    from .introspect.connect import ConnectError, redact, resolve_dsn
+    from .introspect.connect import ConnectError, describe_database_error, redact, resolve_dsn
     from .planning import plan_against_database
     from .report import render_json, render_sql, render_text
 
@@ -204,6 +249,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
     resolved = resolve_dsn(args.db)
+    dsn = resolved[0] if resolved else ""
     try:
         if resolved is None:
             from .embedded import throwaway_database
@@ -222,6 +268,9 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=stderr)
         print("schemadiff: the database holds what the spec language cannot express yet; no plan", file=stderr)
+        return EXIT_ERROR
+    except psycopg.Error as exc:
+        print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; no plan", file=stderr)
         return EXIT_ERROR
     plan = result.plan
     header = f"schemadiff plan of {args.spec_dir} against {where}"
@@ -463,8 +512,13 @@ def _prove(args, base_spec, head, result, stderr: TextIO) -> int:
     except OSError as exc:
         print(f"schemadiff: cannot read --prove-setup {args.prove_setup}: {exc.strerror}", file=stderr)
         return EXIT_ERROR
+    except UnicodeDecodeError as exc:
+        print(f"schemadiff: --prove-setup {args.prove_setup} is not UTF-8 ({exc.reason} at byte {exc.start})",
+              file=stderr)
+        return EXIT_ERROR
     try:
         proof = prove(base_spec.schema if base_spec else None, head.schema, result.plan, setup_sql=setup,
+                      timeout=args.prove_timeout,
                       say=lambda text: print(one_line(text), file=stderr))
     except ProveError as exc:
         print(f"schemadiff: not proved: {one_line(str(exc))}", file=stderr)
@@ -522,8 +576,10 @@ def _what_moved(before: dict, now: dict) -> str:
 
 
 def _import(args, stdout: TextIO, stderr: TextIO) -> int:
+    import psycopg
+
     from .introspect import IntrospectError, introspect
-    from .introspect.connect import ConnectError, connect, redact, resolve_dsn
+    from .introspect.connect import ConnectError, connect, describe_database_error, redact, resolve_dsn
     from .readable import readable_schema
     from .spec.dump import dump_spec
 
@@ -550,6 +606,10 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
             print(f"error: {problem}", file=stderr)
         print(f"schemadiff: the database holds what the spec language cannot express yet "
               f"({len(exc.problems)} problem(s)); nothing was written", file=stderr)
+        return EXIT_ERROR
+    except psycopg.Error as exc:
+        print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; nothing was written",
+              file=stderr)
         return EXIT_ERROR
     files = dump_spec(readable_schema(result.schema), default_schema)
     for rel, text in files.items():

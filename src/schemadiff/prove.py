@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -95,14 +96,49 @@ def open_sandbox(admin_dsn: str, databases: Iterable[str] = DATABASES, roles: It
 
 
 @contextlib.contextmanager
-def throwaway_sandbox(databases: Iterable[str] = DATABASES, roles: Iterable[str] = ()) -> Iterator[tuple[Sandbox, str]]:
-    """(sandbox, server version) on a new embedded PostgreSQL, deleted after."""
+def throwaway_sandbox(databases: Iterable[str] = DATABASES, roles: Iterable[str] = (),
+                      timeout: float | None = None) -> Iterator[tuple[Sandbox, str, Watchdog]]:
+    """(sandbox, server version, watchdog) on a new embedded PostgreSQL, deleted after.
+    After ``timeout`` seconds the watchdog ends every session of the sandbox role."""
     from .embedded import throwaway_database
 
     with throwaway_database() as admin:
         with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
             version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
-        yield open_sandbox(admin, databases, roles), version
+        box = open_sandbox(admin, databases, roles)
+        watchdog = Watchdog(admin, box.role, timeout)
+        try:
+            yield box, version, watchdog
+        finally:
+            watchdog.cancel()
+
+
+class Watchdog:
+    """Ends the sandbox role's sessions (from the superuser's session in database
+    ``postgres``, never a proof database) once the proof has run ``timeout``
+    seconds: SQL from a pull request cannot hold the CI job, whatever it sets."""
+
+    def __init__(self, admin_dsn: str, role: str, timeout: float | None):
+        self.admin_dsn, self.role, self.timeout = admin_dsn, role, timeout
+        self.fired = threading.Event()
+        self._timer = threading.Timer(timeout, self._fire) if timeout else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired.set()
+        try:
+            with psycopg.connect(self.admin_dsn, autocommit=True, connect_timeout=10) as conn:
+                conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(self.role)))
+                conn.execute("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+                             "WHERE usename = %s", (self.role,))
+        except psycopg.Error:
+            pass  # the server is going away already
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 def _stubs(*schemas: Schema) -> list[str]:
@@ -168,8 +204,9 @@ def _build(box: Sandbox, database: str, setup: str | None, stubs: list[str], sch
 
 
 def prove(base: Schema | None, head: Schema, plan: Plan, *, setup_sql: str | None = None,
-          say: Callable[[str], None] = lambda text: None) -> str:
-    """Raise ProveError unless base + plan == head in a sandboxed PostgreSQL; return a one-line account."""
+          say: Callable[[str], None] = lambda text: None, timeout: float | None = None) -> str:
+    """Raise ProveError unless base + plan == head in a sandboxed PostgreSQL; return a one-line account.
+    ``timeout``: seconds the SQL of the proof may run in all, after which it is stopped (not proved)."""
     if plan.refused:
         raise ProveError("the plan is refused; there is nothing to prove", refused=True)
     schemas = [s for s in (base, head) if s is not None]
@@ -178,8 +215,9 @@ def prove(base: Schema | None, head: Schema, plan: Plan, *, setup_sql: str | Non
     steps = [StepView(s.phase, s.sql, f"{s.change.target()}: {s.detail or s.change.describe()}")
              for s in plan.steps]
     say("prove: starting a throwaway embedded PostgreSQL (the proof runs as an unprivileged role)")
+    watchdog = None
     try:
-        with throwaway_sandbox(DATABASES, _roles(*schemas)) as (box, version):
+        with throwaway_sandbox(DATABASES, _roles(*schemas), timeout) as (box, version, watchdog):
             _build(box, "prove_a", setup_sql, stubs, base, "the base spec")
             _build(box, "prove_b", setup_sql, stubs, head, "the head spec")
             say(f"prove: built the base; applying {len(steps)} planned statement(s)")
@@ -189,7 +227,11 @@ def prove(base: Schema | None, head: Schema, plan: Plan, *, setup_sql: str | Non
                 migrated = introspect(conn, scope, missing_ok=True).schema
             with box.connect("prove_b") as conn:
                 fresh = introspect(conn, scope, missing_ok=True).schema
-    except psycopg.Error as exc:
+    except (psycopg.Error, ProveError) as exc:
+        if watchdog is not None and watchdog.fired.is_set():
+            raise ProveError(f"the proof ran longer than its timeout ({timeout:g}s) and was stopped") from None
+        if isinstance(exc, ProveError):
+            raise
         raise ProveError(f"the proof could not run: {_first_line(exc)}") from None
     except IntrospectError as exc:
         raise ProveError(f"the proof databases hold what the spec language cannot express: "

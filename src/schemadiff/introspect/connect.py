@@ -176,7 +176,7 @@ def describe_parse_error(dsn: str, libpq_message: str) -> str:
     """Why ``dsn`` does not parse and where, never quoting any of its values."""
     problem = next((said for key, said in _PROBLEMS if key in libpq_message), "libpq cannot read it")
     where = _uri_place(dsn) if _URI.match(dsn) else _keyword_place(dsn)
-    return f"the DSN does not parse: {problem}" + (f", in {where}" if where else "") + " (its text is not shown: it may hold a password)"
+    return f"the DSN does not parse: {problem}" + (f" {where}" if where else "") + " (its text is not shown: it may hold a password)"
 
 
 def _bad_escape(text: str) -> bool:
@@ -190,20 +190,20 @@ def _uri_place(dsn: str) -> str | None:
     if userinfo is not None:
         user, sep, password = userinfo.partition(":")
         if _bad_escape(user):
-            return "the user name"
+            return "in the user name"
         if sep and _bad_escape(password):
-            return "the password"
+            return "in the password"
     if m.group("hosts") and (_bad_escape(m.group("hosts")) or m.group("hosts").count("[") != m.group("hosts").count("]")):
-        return "the host part"
+        return "in the host part"
     if m.group("db") and _bad_escape(m.group("db")):
-        return "the database name"
+        return "in the database name"
     for n, param in enumerate((m.group("query") or "").split("&"), 1):
         key, sep, value = param.partition("=")
         if key in _keywords():
             if not sep or "=" in value or _bad_escape(value):
-                return f"the value of query parameter {key}"
+                return f"in the value of query parameter {key}"
         else:
-            return f"query parameter {n}, which is not a libpq option"
+            return f"in query parameter {n}"
     return None
 
 
@@ -223,10 +223,9 @@ def _keyword_place(dsn: str) -> str | None:
         while i < n and dsn[i].isspace():
             i += 1
         if i >= n or dsn[i] != "=":
-            after = f"the value of {previous}" if previous else "the start"
-            return f"a word at character {start + 1}, after {after}"
+            return f"at character {start + 1}" + (f", after the value of {previous}" if previous else "")
         if key not in _keywords():
-            return f"an option name at character {start + 1}"
+            return f"at character {start + 1}"
         i += 1
         while i < n and dsn[i].isspace():
             i += 1
@@ -235,7 +234,7 @@ def _keyword_place(dsn: str) -> str | None:
             while i < n and dsn[i] != "'":
                 i += 2 if dsn[i] == "\\" else 1
             if i >= n:
-                return f"the value of {key}"
+                return f"in the value of {key}"
             i += 1
         else:
             while i < n and not dsn[i].isspace():
@@ -268,3 +267,20 @@ def connect(dsn: str, *, application_name: str = "schemadiff") -> psycopg.Connec
         return psycopg.connect(dsn, autocommit=True, application_name=application_name, connect_timeout=10)
     except psycopg.Error as exc:
         raise ConnectError(f"cannot connect to {redact(dsn)}: {error_message(exc, dsn)}") from None
+
+
+_TIMEOUTS = (("statement timeout", "statement_timeout"), ("lock timeout", "lock_timeout"),
+             ("transaction timeout", "transaction_timeout"),
+             ("idle-in-transaction timeout", "idle_in_transaction_session_timeout"),
+             ("idle-session timeout", "idle_session_timeout"))
+
+
+def describe_database_error(exc: BaseException, dsn: str, doing: str) -> str:
+    """One line about a database error while ``doing`` something, naming the
+    server setting that cancelled it when a timeout did, scrubbed."""
+    text = error_message(exc, dsn)
+    setting = next((name for said, name in _TIMEOUTS if said in text), None)
+    if setting:
+        return (f"{doing} was cancelled by the server's {setting} ({text}): it is set for this role or database, "
+                f"or in the DSN (options='-c {setting}=…'); raise it for schemadiff's session")
+    return f"the database failed while {doing}: {text}"
