@@ -44,14 +44,18 @@ def _where(spec_dir: Path) -> Path:
 
 
 def repo_top(spec_dir: Path) -> Path | None:
-    """The top of the git repository holding ``spec_dir`` (resolved), or None."""
-    where = _where(spec_dir)
-    if not where.is_dir():
-        return None
-    try:
-        return Path(_git(where, "rev-parse", "--show-toplevel").decode().strip()).resolve()
-    except GitError:
-        return None
+    """The top (resolved) of the git repository that holds ``spec_dir`` where it
+    is written — a directory that is a symbolic link belongs to the repository
+    holding the link, not to wherever it points — or None."""
+    where = Path(os.path.abspath(_where(spec_dir)))
+    for candidate in (where, *where.parents):
+        if candidate.is_symlink() or not candidate.is_dir():
+            continue
+        try:
+            return Path(_git(candidate, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+        except GitError:
+            continue
+    return None
 
 
 def is_git_ref(spec_dir: Path, ref: str) -> bool:
