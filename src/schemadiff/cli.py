@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return EXIT_OK if exc.code in (0, None) else EXIT_ERROR
     if args.command is None:
         parser.print_help(stdout)
+        print("schemadiff: give a command (see above)", file=stderr)
         return EXIT_ERROR
     handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema, "import": _import,
                "plan": _plan, "apply": _apply, "check": _check}[args.command]
@@ -222,10 +223,14 @@ def _json_schema(args, stdout: TextIO, stderr: TextIO) -> int:
     rendered = render_schemas()
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in SCHEMA_FILES:
-            (out / name).write_text(rendered[name], encoding="utf-8")
-            print(f"wrote {out / name}", file=stdout)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name in SCHEMA_FILES:
+                (out / name).write_text(rendered[name], encoding="utf-8")
+                print(f"wrote {out / name}", file=stdout)
+        except OSError as exc:
+            print(f"schemadiff: cannot write the JSON Schema into {out}: {exc.strerror}", file=stderr)
+            return EXIT_ERROR
     else:
         for name in SCHEMA_FILES:
             stdout.write(rendered[name])
@@ -483,7 +488,8 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
             return EXIT_ERROR
     policy_path = Path(args.policy) if args.policy else find_policy(spec_root)
     if args.policy and not policy_path.is_file():
-        print(f"schemadiff: the policy file {args.policy} does not exist", file=stderr)
+        print(f"schemadiff: the policy file {args.policy} "
+              f"{'is not a file' if policy_path.exists() else 'does not exist'}", file=stderr)
         return EXIT_ERROR
     policy = load_policy(policy_path) if policy_path else Policy()
     result = run_check(head, base_spec, policy, base_label=base_label, head_label=str(args.spec_dir))

@@ -56,7 +56,7 @@ def redact(dsn: str) -> str:
     for key in SECRET_KEYS:
         if key in params:
             params[key] = HIDDEN
-    return scrub(make_conninfo(**params), dsn)
+    return scrub(make_conninfo(**params), dsn) or "(an empty connection string: libpq's defaults)"
 
 
 # -- the one scrubber ----------------------------------------------------------------

@@ -208,7 +208,11 @@ class _Builder:
                 _mark(self.file, node), f"{text!r} is ambiguous: YAML 1.1 reads it as a boolean",
                 hint=f'quote it ("{text}") for the text, or write true/false for a boolean')])
         if _INT.match(text):
-            return int(text)
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python converts (4,300): never a traceback
+                raise SpecError([SpecIssue(_mark(self.file, node), f"a number of {len(text)} digits is not a value a "
+                                           "spec accepts", hint="quote it for the text")]) from None
         if _OCTAL_LIKE.match(text) or _BASE_PREFIX.match(text):
             raise SpecError([SpecIssue(
                 _mark(self.file, node), f"{text!r} is ambiguous: YAML 1.1 reads a leading 0 as octal or a base prefix",
