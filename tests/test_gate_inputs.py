@@ -201,3 +201,35 @@ def test_a_base_commit_with_a_file_linked_to_an_absolute_path_is_refused(repo: P
     (repo / "db" / "spec" / "tables" / "abs.yaml").unlink()
     r = run_cli("check", "db/spec", "--base-ref", "main")
     assert r.code == 1 and "db/spec/tables/abs.yaml is a symbolic link out of the repository" in r.err, r
+
+
+@pytest.mark.parametrize("option", ["--policy", "--prove-setup", "-o"])
+def test_files_named_on_the_command_line_may_not_leave_the_repository_through_a_link(repo: Path, tmp_path: Path,
+                                                                                       option: str):
+    """The workflow names db/policy.yaml, db/setup.sql or schemadiff.sarif; the pull request
+    makes that path a link to a file of the CI machine (to print it in an error, or to
+    overwrite it with a report that holds its own text)."""
+    victim = tmp_path / "outside" / "victim"
+    victim.parent.mkdir()
+    victim.write_text("version: 1\n", encoding="utf-8")
+    name = {"--policy": "db/policy.yaml", "--prove-setup": "db/setup.sql", "-o": "schemadiff.sarif"}[option]
+    (repo / name).symlink_to(victim)
+    r = run_cli("check", "db/spec", "--base-ref", "origin/main", option, name, "--format", "sarif")
+    assert r.code == 1 and f"{name} is a symbolic link to {victim}, outside the repository" in r.err, r
+    assert victim.read_text(encoding="utf-8") == "version: 1\n"
+    (repo / name).unlink()
+    (repo / "db" / "linkdir").symlink_to(victim.parent)  # a directory on the way
+    r = run_cli("check", "db/spec", "--base-ref", "origin/main", option, "db/linkdir/victim")
+    assert r.code == 1 and "outside the repository" in r.err, r
+    assert victim.read_text(encoding="utf-8") == "version: 1\n"
+
+
+def test_the_report_is_never_written_through_a_link(repo: Path):
+    inside = repo / "README"
+    inside.write_text("kept\n", encoding="utf-8")
+    (repo / "report.sarif").symlink_to("README")
+    r = run_cli("check", "db/spec", "--base-ref", "origin/main", "--format", "sarif", "-o", "report.sarif")
+    assert r.code == 1 and "report.sarif is a symbolic link; the report is not written through one" in r.err, r
+    assert inside.read_text(encoding="utf-8") == "kept\n"
+    r = run_cli("check", "db/spec", "--base-ref", "origin/main", "--format", "sarif", "-o", "fresh.sarif")
+    assert r.code == 0 and (repo / "fresh.sarif").read_text(encoding="utf-8").startswith("{"), r

@@ -204,15 +204,23 @@ def _sql(args, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK if _emit(script, args.output, stdout, stderr) else EXIT_ERROR
 
 
-def _emit(text: str, output: str | None, stdout: TextIO, stderr: TextIO) -> bool:
-    """Write to the -o file, else to standard output; False (reported) when the file cannot be written."""
+def _emit(text: str, output: str | None, stdout: TextIO, stderr: TextIO, follow_links: bool = True) -> bool:
+    """Write to the -o file, else to standard output; False (reported) when the file cannot be written.
+    ``follow_links=False`` (check, whose working tree is a pull request's): never through a symbolic link."""
+    import os
+
     if not output:
         stdout.write(text)
         return True
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if follow_links else os.O_NOFOLLOW)
+        with os.fdopen(os.open(output, flags, 0o644), "w", encoding="utf-8") as f:
+            f.write(text)
     except OSError as exc:
-        print(f"schemadiff: cannot write {output}: {exc.strerror}", file=stderr)
+        if not follow_links and os.path.islink(output):
+            print(f"schemadiff: {output} is a symbolic link; the report is not written through one", file=stderr)
+        else:
+            print(f"schemadiff: cannot write {output}: {exc.strerror}", file=stderr)
         return False
     return True
 
@@ -430,7 +438,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
 
     from .check import run_check
     from .check_report import RENDERERS
-    from .gitspec import GitError, base_kind, check_links, spec_at_ref
+    from .gitspec import GitError, base_kind, check_links, check_path_in_repo, spec_at_ref
     from .policy import Policy, find_policy, load_policy
 
     given = [(opt, value) for opt, value in (("--base", args.base), ("--base-dir", args.base_dir),
@@ -457,6 +465,10 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         else:
             kind = base_kind(base, spec_root)
         check_links(spec_dir)
+        for path, what in ((args.policy, "the policy file"), (args.prove_setup, "--prove-setup"),
+                           (args.output, "the report file (-o)")):
+            if path:
+                check_path_in_repo(Path(path), spec_root, what)
         if kind == "dir":
             if not Path(base).is_dir() and not Path(base).is_file():
                 raise GitError(f"the base directory {base} does not exist")
@@ -493,7 +505,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_ERROR
     policy = load_policy(policy_path) if policy_path else Policy()
     result = run_check(head, base_spec, policy, base_label=base_label, head_label=str(args.spec_dir))
-    if not _emit(RENDERERS[args.format](result), args.output, stdout, stderr):
+    if not _emit(RENDERERS[args.format](result), args.output, stdout, stderr, follow_links=False):
         return EXIT_ERROR
     if not result.passed:
         if args.prove:

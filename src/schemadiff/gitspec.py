@@ -119,6 +119,34 @@ def check_links(spec_dir: Path, what: str = "the spec") -> None:
                                "read files of the repository")
 
 
+def _lexically_inside(path: Path, top: Path) -> bool:
+    """Is ``path`` written under the repository (whatever links it then goes through)?"""
+    for ancestor in Path(os.path.abspath(path)).parents:
+        try:
+            if ancestor.resolve() == top:
+                return True
+        except (OSError, RuntimeError):
+            continue
+    return False
+
+
+def check_path_in_repo(path: Path, spec_dir: Path, what: str) -> None:
+    """GitError when ``path`` — a file ``check`` reads or writes (``--policy``,
+    ``--prove-setup``, ``-o``) — is written inside the repository holding
+    ``spec_dir`` but reaches outside it through a symbolic link (one the pull
+    request may have added: reading would print another file's text in errors,
+    writing would overwrite a file of the CI machine)."""
+    top = repo_top(spec_dir)
+    if top is None or not _lexically_inside(path, top):
+        return
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        raise GitError(f"{what} {path} is a symbolic link that does not resolve") from None
+    if not _inside(real, top):
+        raise GitError(f"{what} {path} is a symbolic link to {real}, outside the repository")
+
+
 def _lexical_rel(spec_dir: Path, top: Path) -> str | None:
     """``spec_dir`` relative to the repository's top, its symbolic links NOT
     followed (None when it only reaches the repository through one)."""
