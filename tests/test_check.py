@@ -415,20 +415,6 @@ def test_offline_volatility():
     assert not offline_volatile("now()") and not offline_volatile("'x'") and not offline_volatile("lower('A')")
 
 
-def test_volatility_snapshot_agrees_with_the_server(pg):
-    """The snapshot in src/schemadiff/data/pg_functions.json must not contradict a live
-    server on a name both know (regenerate it from the newest PostgreSQL when it does)."""
-    data = json.loads((ROOT / "src" / "schemadiff" / "data" / "pg_functions.json").read_text(encoding="utf-8"))
-    volatile, other = set(data["volatile"]), set(data["not_volatile"])
-    with psycopg.connect(pg.admin_dsn) as conn:
-        rows = conn.execute("SELECT p.proname, bool_or(p.provolatile = 'v') FROM pg_proc p JOIN pg_namespace n "
-                            "ON n.oid = p.pronamespace WHERE n.nspname = 'pg_catalog' GROUP BY 1").fetchall()
-    wrong = sorted(name for name, is_volatile in rows
-                   if (is_volatile and name in other) or (not is_volatile and name in volatile))
-    assert not wrong, wrong
-    assert len({name for name, _ in rows} & (volatile | other)) > 2000
-
-
 # -- --prove ------------------------------------------------------------------------
 
 def test_prove_passes_on_a_real_migration(tmp_path: Path):

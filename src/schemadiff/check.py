@@ -10,14 +10,12 @@ then the policy file (severity per rule, repository policies, waivers).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field, replace
-from functools import cache
-from importlib import resources
 
 from pglast import ast, parse_sql
 
 from . import changes as c
+from . import funcpolicy
 from .expressions import ExpressionError, parse_expression, references
 from .gcpause import paused_gc
 from .introspect.converge import converge
@@ -81,27 +79,15 @@ class CheckResult:
         return not self.errors
 
 
-@cache
-def _catalog_volatility() -> tuple[frozenset[str], frozenset[str]]:
-    data = json.loads(resources.files("schemadiff").joinpath("data/pg_functions.json").read_text("utf-8"))
-    return frozenset(data["volatile"]), frozenset(data["not_volatile"])
-
-
 def offline_volatile(expression: str) -> bool:
     """Without a database: True when the expression calls a function that is
     VOLATILE in PostgreSQL's catalog, or one the catalog does not know (an
     extension's or the user's: assumed volatile, the safe side for a gate)."""
-    volatile, known = _catalog_volatility()
     try:
         funcs = references(parse_expression(expression)).functions
     except ExpressionError:
         return True
-    for f in funcs:
-        name = f[-1]
-        schema = f[0] if len(f) > 1 else None
-        if name in volatile or name not in known or schema not in (None, "pg_catalog"):
-            return True
-    return False
+    return any(funcpolicy.offline_volatile(f) for f in funcs)
 
 
 def run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, *, base_label: str, head_label: str,

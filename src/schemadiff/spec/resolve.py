@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from ..funcpolicy import judge_tree
 from ..expressions import ExpressionError, ParsedExpression, parse_expression, references
 from ..identifiers import MAX_IDENTIFIER_BYTES, NameSyntaxError, identifier_bytes
 from ..model import QualifiedName
@@ -14,8 +15,6 @@ from .names import qualify
 
 # Roles a policy may name without declaring them.
 BUILTIN_ROLES = frozenset({"public"})
-# Schemas whose functions are always there.
-SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
 
 
 class ResolveError(ValueError):
@@ -77,7 +76,9 @@ class Resolver:
         raise ResolveError(f"unknown type {text!r}", hint)
 
     # -- expressions -------------------------------------------------------
-    def expression(self, text: str, *, what: str) -> ParsedExpression:
+    def expression(self, text: str, *, what: str, context: str) -> ParsedExpression:
+        """``text`` parsed as one expression, calling only what ``context`` (a
+        ``funcpolicy`` context) allows."""
         try:
             parsed = parse_expression(text)
         except ExpressionError as exc:
@@ -86,16 +87,10 @@ class Resolver:
             if text.rstrip().endswith(("--",)) or "--" in text:
                 hint = "remove the SQL comment: a spec expression holds exactly one expression"
             raise ResolveError(f"{what}: {message}", hint) from None
-        refs = references(parsed)
-        for func in refs.functions:
-            if len(func) == 2 and func[0] not in SYSTEM_SCHEMAS:
-                qname = QualifiedName(func[0], func[1])
-                if qname not in self.external_functions:
-                    raise ResolveError(
-                        f"{what}: calls {func[0]}.{func[1]}(), which the spec does not declare",
-                        hint=f"list it under `external: functions: [{func[0]}.{func[1]}]` in schemadiff.yaml")
-            if len(func) > 2:
-                raise ResolveError(f"{what}: cross-database function reference {'.'.join(func)}")
+        problem = judge_tree(parsed.tree, context, self.external_functions)
+        if problem is not None:
+            raise ResolveError(f"{what}: {problem}",
+                               hint="see \"Which functions an expression may call\" in docs/spec.md")
         return parsed
 
     def check_columns(self, parsed: ParsedExpression, columns: list[str], table: str, *, what: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
 from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
@@ -135,7 +136,7 @@ class TableBuilder:
                 if col.default is not None or identity:
                     self.err(path + ("generated",), "a generated column cannot have a default or identity", sub=sub)
                 parsed = self.resolve(path + ("generated",), sub, self.resolver.expression, col.generated,
-                                      what="generated expression")
+                                      what="generated expression", context="generated")
                 if parsed is not None:
                     used = self.resolve(path + ("generated",), sub, self.resolver.check_columns, parsed,
                                         self.column_names, table, what="generated expression")
@@ -159,7 +160,8 @@ class TableBuilder:
                 taken.add(self.uniques[-1].name)
                 self.paths[self.uniques[-1].name] = path + ("unique",)
             if col.check is not None:
-                parsed = self.resolve(path + ("check",), sub, self.resolver.expression, col.check, what="check")
+                parsed = self.resolve(path + ("check",), sub, self.resolver.expression, col.check, what="check",
+                                     context="check")
                 if parsed is not None and self.resolve(path + ("check",), sub, self.resolver.check_columns, parsed,
                                                        self.column_names, table, what="check") is not None:
                     cname = choose_name(table, name, "check", taken)
@@ -189,14 +191,15 @@ class TableBuilder:
     def default_expression(self, value, path: tuple, sub: str) -> str | None:
         if not isinstance(value, str):
             return sql_literal_default(value)
-        parsed = self.resolve(path, sub, self.resolver.expression, value, what="default")
+        parsed = self.resolve(path, sub, self.resolver.expression, value, what="default",
+                              context="default")
         if parsed is None:
             if value and " " not in value.strip() and not value.strip().startswith("'"):
                 self.ctx.issues[-1] = type(self.ctx.issues[-1])(
                     self.ctx.issues[-1].mark, self.ctx.issues[-1].message, self.ctx.issues[-1].where,
                     f"a default is a SQL expression; for the text {value!r} write: default: \"'{value}'\"")
             return None
-        from ..expressions import is_null_constant, references
+        from ..expressions import fits_default, is_null_constant, references
         refs = references(parsed)
         if parsed.kind == "ColumnRef" and len(refs.columns) == 1 and len(refs.columns[0]) == 1:
             word = value.strip()
@@ -213,6 +216,10 @@ class TableBuilder:
             return None
         if refs.subqueries:
             self.err(path, "a default cannot hold a subquery", sub=sub)
+            return None
+        if not fits_default(parsed):
+            self.err(path, "default: PostgreSQL's grammar does not take this expression after DEFAULT as it is",
+                     sub=sub, hint=f"wrap it in parentheses: default: \"({value.strip()})\"")
             return None
         return value
 
@@ -252,7 +259,8 @@ class TableBuilder:
         for i, raw in enumerate(spec.checks):
             c = raw if isinstance(raw, f.CheckSpec) else f.CheckSpec(expression=raw)
             path = ("checks", i) + (("expression",) if isinstance(raw, f.CheckSpec) else ())
-            parsed = self.resolve(path, "check", self.resolver.expression, c.expression, what="check")
+            parsed = self.resolve(path, "check", self.resolver.expression, c.expression, what="check",
+                                 context="check")
             if parsed is None:
                 continue
             used = self.resolve(path, "check", self.resolver.check_columns, parsed, self.column_names, table,
@@ -354,7 +362,7 @@ class TableBuilder:
                         continue
                 else:
                     parsed = self.resolve(kpath + ("expression",), sub, self.resolver.expression, k.expression,
-                                          what="index expression")
+                                          what="index expression", context="index")
                     if parsed is None or self.resolve(kpath + ("expression",), sub, self.resolver.check_columns,
                                                       parsed, self.column_names, table,
                                                       what="index expression") is None:
@@ -363,6 +371,11 @@ class TableBuilder:
                     if not self.btree_columns([k.column], kpath[:-1] if isinstance(key, str) else kpath,
                                               sub, "index"):
                         continue
+                if k.opclass and "." not in k.opclass and k.opclass not in catalog_opclasses():
+                    self.err(kpath + ("opclass",), f"operator class {k.opclass!r} is not one of pg_catalog's",
+                             sub=sub, hint=f"qualify an extension's operator class with the schema it is installed "
+                                           f"in: public.{k.opclass} (migrations run with search_path = pg_catalog)")
+                    continue
                 nulls = NullsOrder(k.nulls) if k.nulls else None
                 order = SortOrder(k.order)
                 # The default NULLS placement for the order is not stored.
@@ -371,7 +384,8 @@ class TableBuilder:
                 elements.append(IndexElement(k.column, k.expression, order, nulls, k.opclass, k.collation))
             where = None
             if ix.where is not None:
-                parsed = self.resolve(path + ("where",), sub, self.resolver.expression, ix.where, what="index predicate")
+                parsed = self.resolve(path + ("where",), sub, self.resolver.expression, ix.where, what="index predicate",
+                                      context="index")
                 if parsed is not None and self.resolve(path + ("where",), sub, self.resolver.check_columns, parsed,
                                                        self.column_names, table, what="index predicate") is not None:
                     where = ix.where
@@ -409,7 +423,8 @@ class TableBuilder:
             for key in ("using", "with_check"):
                 text = getattr(p, key)
                 if text is not None:
-                    parsed = self.resolve(path + (key,), sub, self.resolver.expression, text, what=f"policy {key}")
+                    parsed = self.resolve(path + (key,), sub, self.resolver.expression, text, what=f"policy {key}",
+                                           context="policy")
                     if parsed is not None:  # column names outside subqueries are this table's
                         self.resolve(path + (key,), sub, self.resolver.check_columns, parsed, self.column_names,
                                      self.qualified.name, what=f"policy {key}", allow_subqueries=True)
