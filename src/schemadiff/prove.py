@@ -21,7 +21,8 @@ program, read or write a server file, or leave its database.
 What the spec names as external (tables it references, roles its policies
 grant to) does not exist in a new database: external tables are stubbed with
 the referenced columns (typed like the referencing ones) under a unique key,
-roles are created; ``setup`` SQL, when given, runs first in both databases
+compiled with the spec's own tables (so the guard judges them too), roles are
+created; ``setup`` SQL, when given, runs first in both databases
 (for external functions and anything else a stub cannot guess).
 """
 
@@ -31,7 +32,7 @@ import contextlib
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psycopg
 from psycopg import sql
@@ -42,10 +43,10 @@ from .check import offline_volatile
 from .compile import compile_schema
 from .compile.changes import TRANSACTIONAL
 from .diff import diff
-from .identifiers import quote_ident
+from .identifiers import choose_name, column_names_part
 from .introspect import IntrospectError, introspect
 from .introspect.connect import scrub
-from .model import QualifiedName, Schema
+from .model import Column, QualifiedName, Schema, Table, UniqueConstraint
 from .oneline import one_line
 from .plan import Plan, build_plan
 from .planning import managed_schemas
@@ -141,8 +142,9 @@ class Watchdog:
             self._timer.cancel()
 
 
-def _stubs(*schemas: Schema) -> list[str]:
-    """SQL creating the external tables the specs refer to."""
+def _stubs(*schemas: Schema) -> list[Table]:
+    """The external tables the specs refer to, as tables of the model: the
+    referenced columns, typed like the referencing ones, under a unique key."""
     columns: dict[QualifiedName, dict[str, str]] = {}
     keys: dict[QualifiedName, set[tuple[str, ...]]] = {}
     for schema in schemas:
@@ -157,11 +159,26 @@ def _stubs(*schemas: Schema) -> list[str]:
                     keys.setdefault(fk.ref_table, set()).add(tuple(fk.ref_columns))
     out = []
     for q in sorted(columns):
-        out.append(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(q.schema)}")
-        body = [f"{quote_ident(n)} {t}" for n, t in columns[q].items()]
-        body += [f"UNIQUE ({', '.join(quote_ident(n) for n in key)})" for key in sorted(keys[q])]
-        out.append(f"CREATE TABLE {quote_ident(q.schema)}.{quote_ident(q.name)} ({', '.join(body)})")
+        taken: set[str] = set()
+        uniques = []
+        for key in sorted(keys[q]):
+            name = choose_name(q.name, column_names_part(key), "key", taken)
+            taken.add(name)
+            uniques.append(UniqueConstraint(name, key))
+        out.append(Table(q.schema, q.name, tuple(Column(n, t) for n, t in columns[q].items()),
+                         uniques=tuple(uniques)))
     return out
+
+
+def _with_stubs(schema: Schema | None, stubs: list[Table]) -> Schema:
+    """``schema`` (or an empty one) with the stub tables, and their schemas, as if
+    it managed them: they are compiled, ordered and guarded like its own."""
+    schema = schema or Schema()
+    if not stubs:
+        return schema
+    names = sorted({t.schema for t in stubs} - {"public"} - set(schema.schemas))
+    return replace(schema, schemas=tuple(sorted(set(schema.schemas) | set(names))),
+                   tables=tuple(sorted(schema.tables + tuple(stubs), key=lambda t: t.qualified)))
 
 
 def _roles(*schemas: Schema) -> set[str]:
@@ -185,9 +202,9 @@ def run_guarded(conn: psycopg.Connection, steps: list[StepView], say: Callable[[
         raise ProveError(str(exc)) from None
 
 
-def _build(box: Sandbox, database: str, setup: str | None, stubs: list[str], schema: Schema | None,
+def _build(box: Sandbox, database: str, setup: str | None, stubs: list[Table], schema: Schema | None,
            what: str) -> None:
-    """Setup SQL, stubs and a spec's DDL in one proof database, as the sandbox role."""
+    """Setup SQL, then a spec's DDL with the stubs, in one proof database, as the sandbox role."""
     with box.connect(database) as conn:
         if setup:
             try:
@@ -195,8 +212,7 @@ def _build(box: Sandbox, database: str, setup: str | None, stubs: list[str], sch
             except psycopg.Error as exc:
                 raise ProveError(f"the --prove-setup SQL failed in the proof's sandbox (it runs as an unprivileged "
                                  f"role that owns the proof database): {_first_line(exc)}") from None
-        statements = stubs + ([s.sql for s in compile_schema(schema)] if schema is not None else [])
-        steps = [StepView(TRANSACTIONAL, s, what) for s in statements]
+        steps = [StepView(TRANSACTIONAL, s.sql, what) for s in compile_schema(_with_stubs(schema, stubs))]
         try:
             run_guarded(conn, steps)
         except ProveError as exc:
