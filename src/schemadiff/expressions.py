@@ -86,9 +86,14 @@ def parse_expression(text: str) -> ParsedExpression:
         raise ExpressionError("the expression holds a NUL character")
     tree = _single_target(f"SELECT {text}", text)
     _single_target(f"SELECT ({text})", text)
-    if "&" in text and any(t.name in ("USCONST", "UIDENT") for t in scan(text)):
-        raise ExpressionError("a Unicode-escape literal (U&'…' or U&\"…\") means something else, or is an error, "
-                              "when standard_conforming_strings is off; write the characters themselves")
+    if "&" in text or '"' in text:
+        for tok in scan(text):
+            if tok.name in ("USCONST", "UIDENT"):
+                raise ExpressionError("a Unicode-escape literal (U&'…' or U&\"…\") means something else, or is "
+                                      "an error, when standard_conforming_strings is off; write the characters "
+                                      "themselves")
+            if tok.name == "IDENT" and any(ch in text[tok.start:tok.end + 1] for ch in "\n\r\t"):
+                raise ExpressionError("a quoted name holds a line break or a tab")
     return ParsedExpression(text=text, kind=next(iter(tree)), tree=tree)
 
 
