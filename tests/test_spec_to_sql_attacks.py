@@ -299,3 +299,76 @@ def test_any_string_in_any_field_is_refused_with_its_line_or_compiles_to_the_int
     assert literal_problem(r.out) is None, r.out
     for line in r.out.splitlines():
         assert not line.startswith("::") and "\r" not in line and "\x1b" not in line and "\x00" not in line, line
+
+
+# -- the attacks of the issue, one by one -------------------------------------------
+
+def _one_table(tmp_path: Path, table_yaml: str, root: str = "version: 1\n") -> Path:
+    return write_spec(tmp_path / "spec", {"schemadiff.yaml": root, "tables/t.yaml": table_yaml})
+
+
+@pytest.mark.parametrize("command", ["validate", "sql", "plan", "check"])
+def test_an_opclass_that_closes_the_statement_is_refused_by_every_command(tmp_path, command):
+    spec = _one_table(tmp_path, "table: t\ncolumns:\n  c: text\nindexes:\n  ix: {columns: [{column: c, opclass: "
+                                "\"text_pattern_ops); DROP TABLE canary; CREATE INDEX ix2 ON public.t (c\"}]}\n")
+    extra = {"plan": ["--format", "sql"], "check": ["--base", str(tmp_path / "base")]}.get(command, [])
+    (tmp_path / "base").mkdir()
+    r = run_cli(command, str(spec), *extra)
+    _assert_clean_error(r)
+    assert "tables/t.yaml:5:" in r.err and "is not an operator class name" in r.err, r.err
+    assert "DROP TABLE" not in r.out
+
+
+def test_an_extension_operator_class_must_be_qualified(tmp_path):
+    spec = _one_table(tmp_path, "table: t\ncolumns:\n  c: text\nindexes:\n"
+                                "  ix: {method: gin, columns: [{column: c, opclass: gin_trgm_ops}]}\n")
+    r = run_cli("validate", str(spec))
+    _assert_clean_error(r)
+    assert "public.gin_trgm_ops" in r.err, r.err
+    qualified = _one_table(tmp_path / "q", "table: t\ncolumns:\n  c: text\nindexes:\n"
+                                           "  ix: {method: gin, columns: [{column: c, opclass: public.gin_trgm_ops}]}\n")
+    r = run_cli("sql", str(qualified))
+    assert r.code == 0 and "USING gin (c public.gin_trgm_ops)" in r.out, r
+
+
+@pytest.mark.parametrize("default, message", [
+    ("1 IS NOT NULL", "does not take this expression after DEFAULT"),
+    ("1 IN (1, 2)", "does not take this expression after DEFAULT"),
+])
+def test_a_default_must_stand_after_default(tmp_path, default, message):
+    spec = _one_table(tmp_path, f"table: t\ncolumns:\n  c: {{type: boolean, default: \"{default}\"}}\n")
+    r = run_cli("validate", str(spec))
+    _assert_clean_error(r)
+    assert "tables/t.yaml:3:" in r.err and message in r.err, r.err
+
+
+@pytest.mark.parametrize("where", ["comment", "collation", "role", "constraint", "opclass", "extension"])
+def test_a_nul_character_is_a_load_error_shown_escaped(tmp_path, where):
+    nul = "x\\0y"  # YAML's escape for NUL, inside a double-quoted scalar
+    table = {"comment": f"table: t\ncomment: \"{nul}\"\ncolumns:\n  c: text\n",
+             "collation": f"table: t\ncolumns:\n  c: {{type: text, collation: \"{nul}\"}}\n",
+             "role": f"table: t\ncolumns:\n  c: text\nrls: {{policies: {{p: {{to: [\"{nul}\"], using: \"true\"}}}}}}\n",
+             "constraint": f"table: t\ncolumns:\n  c: integer\nchecks:\n  - {{name: \"{nul}\", expression: c > 0}}\n",
+             "opclass": f"table: t\ncolumns:\n  c: text\nindexes:\n  ix: [{{column: c, opclass: \"{nul}\"}}]\n",
+             "extension": "table: t\ncolumns:\n  c: text\n"}[where]
+    root = f"version: 1\nextensions: [\"{nul}\"]\n" if where == "extension" else "version: 1\n"
+    r = run_cli("validate", str(_one_table(tmp_path, table, root)))
+    _assert_clean_error(r)
+    assert "\x00" not in r.err and ("NUL" in r.err or "\\x00" in r.err), r.err
+
+
+def test_warnings_and_errors_cannot_start_a_workflow_command(tmp_path):
+    """A name may hold `::` (PostgreSQL allows it) but no line break; an expression may
+    hold line breaks, and every message that quotes it keeps it on one line."""
+    # The hint quotes the default, whose second line would begin with `::`.
+    spec = _one_table(tmp_path, "table: t\ncolumns:\n  id: {type: integer, primary_key: true}\n"
+                                "  c: {type: boolean, default: \"'a'\\n::text IS NOT NULL\"}\n")
+    r = run_cli("validate", str(spec))
+    assert r.code == 1, r
+    assert not any(line.startswith("::") for line in (r.out + r.err).splitlines()), r.err
+    assert "⏎" in r.err, r.err
+    spec = _one_table(tmp_path / "w", "table: t\ncolumns:\n  id: {type: integer, primary_key: true}\n"
+                                      "indexes:\n  \"::stop-commands::tok\": [id]\n")
+    r = run_cli("validate", str(spec))
+    assert r.code == 0 and "repeats the index" in r.err, r
+    assert all(line.startswith(("/", "    hint:", str(tmp_path))) for line in r.err.splitlines()), r.err

@@ -28,6 +28,7 @@ from functools import lru_cache
 
 from pglast.parser import ParseError, parse_sql_json, scan
 
+from ..expressions import without_locations
 from ..identifiers import quote_literal
 
 
@@ -237,14 +238,7 @@ def checked(sql: str, expect: Expect) -> str:
     problem = literal_problem(pinned)
     if problem:
         raise CompileError(problem, what)
-    if pinned != sql and _strip_locations(_parse(sql)) != _strip_locations(stmts):
+    if pinned != sql and without_locations(_parse(sql)) != without_locations(stmts):
         raise CompileError("rewriting its literals changed the statement", what)
     return pinned
 
-
-def _strip_locations(value):
-    if isinstance(value, dict):
-        return {k: _strip_locations(v) for k, v in value.items() if k not in ("location", "stmt_len", "stmt_location")}
-    if isinstance(value, list):
-        return [_strip_locations(v) for v in value]
-    return value
