@@ -34,6 +34,21 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: error: {message}")
 
 
+def _bounded_seconds(low: float, high: float):
+    """An argparse type: a number of seconds within [low, high] (no nan, no inf)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not low <= value <= high:  # also false for nan
+            raise argparse.ArgumentTypeError(f"{text!r} is not between {low:g} and {high:g} seconds")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="schemadiff", description="PostgreSQL schema as data: additive migrations or a refusal.")
     parser.add_argument("--version", action="version", version=f"schemadiff {__version__}")
@@ -69,9 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="the pre-merge gate: compare a spec with the spec at a base (a git ref or a "
                        "directory); no database; exit 3 when a change is not allowed")
     p.add_argument("spec_dir", metavar="SPEC_DIR")
-    p.add_argument("--base", required=True, metavar="GIT_REF_OR_DIR",
-                   help="the spec before the change: a directory, else a git ref (SPEC_DIR at that commit, read "
-                        "with git, no checkout)")
+    p.add_argument("--base", metavar="GIT_REF_OR_DIR",
+                   help="the spec before the change: a directory or a git ref (SPEC_DIR at that commit, read "
+                        "with git, no checkout); an error when it names both")
+    p.add_argument("--base-dir", metavar="DIR", help="the spec before the change: this directory")
+    p.add_argument("--base-ref", metavar="GIT_REF", help="the spec before the change: SPEC_DIR at this git ref")
     p.add_argument("--policy", metavar="FILE", help="the policy file (default: schemadiff-policy.yaml in SPEC_DIR, "
                    "else beside it)")
     p.add_argument("--base-path", metavar="DIR", help="with a git ref: where the spec directory was at the base, "
@@ -81,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--prove", action="store_true",
                    help="also prove the migration in a throwaway embedded PostgreSQL: build the base, apply the "
                         "plan, compare with the head built fresh")
+    p.add_argument("--prove-timeout", metavar="SECONDS", type=_bounded_seconds(1, 86400), default=600.0,
+                   help="stop the proof (not proved) after this many seconds in all (default 600; 1 to 86400)")
     p.add_argument("--prove-setup", metavar="FILE.sql", help="SQL run first in both proof databases (external "
                    "functions and what else the spec refers to but does not create)")
 
@@ -115,13 +134,16 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     try:
         args = parser.parse_args(argv)
     except _UsageError as exc:
-        print(exc, file=stderr)
+        from .introspect.connect import scrub
+
+        print(scrub(str(exc)), file=stderr)  # an argument out of place may be a DSN
         print(parser.format_usage().rstrip(), file=stderr)
         return EXIT_ERROR
     except SystemExit as exc:  # --help / --version
         return EXIT_OK if exc.code in (0, None) else EXIT_ERROR
     if args.command is None:
         parser.print_help(stdout)
+        print("schemadiff: give a command (see above)", file=stderr)
         return EXIT_ERROR
     handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema, "import": _import,
                "plan": _plan, "apply": _apply, "check": _check}[args.command]
@@ -140,6 +162,30 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
                        f"spec {where}: {exc}; nothing was written or run. Please report it with the spec."),
               file=stderr)
         return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 — bad input never ends in a traceback (DESIGN.md, trust boundaries)
+        message = _bad_input(exc, args)
+        if message is None:
+            raise
+        print(f"schemadiff: {message}", file=stderr)
+        return EXIT_ERROR
+
+
+def _bad_input(exc: Exception, args) -> str | None:
+    """One line for what the handlers did not catch themselves, when it is about
+    the input (a file, the database) rather than a fault of schemadiff; else None."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc, psycopg.Error):
+        from .introspect.connect import describe_database_error
+
+        return describe_database_error(exc, getattr(args, "db", None) or "", f"running {args.command}")
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"a file is not UTF-8 ({exc.reason} at byte {exc.start})"
+    if isinstance(exc, RecursionError):
+        return "the input nests too deeply to be read"
+    return None
 
 
 def _print_warnings(loaded, stderr: TextIO) -> None:
@@ -167,15 +213,23 @@ def _sql(args, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK if _emit(script, args.output, stdout, stderr) else EXIT_ERROR
 
 
-def _emit(text: str, output: str | None, stdout: TextIO, stderr: TextIO) -> bool:
-    """Write to the -o file, else to standard output; False (reported) when the file cannot be written."""
+def _emit(text: str, output: str | None, stdout: TextIO, stderr: TextIO, follow_links: bool = True) -> bool:
+    """Write to the -o file, else to standard output; False (reported) when the file cannot be written.
+    ``follow_links=False`` (check, whose working tree is a pull request's): never through a symbolic link."""
+    import os
+
     if not output:
         stdout.write(text)
         return True
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if follow_links else os.O_NOFOLLOW)
+        with os.fdopen(os.open(output, flags, 0o644), "w", encoding="utf-8") as f:
+            f.write(text)
     except OSError as exc:
-        print(f"schemadiff: cannot write {output}: {exc.strerror}", file=stderr)
+        if not follow_links and os.path.islink(output):
+            print(f"schemadiff: {output} is a symbolic link; the report is not written through one", file=stderr)
+        else:
+            print(f"schemadiff: cannot write {output}: {exc.strerror}", file=stderr)
         return False
     return True
 
@@ -186,10 +240,14 @@ def _json_schema(args, stdout: TextIO, stderr: TextIO) -> int:
     rendered = render_schemas()
     if args.out:
         out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in SCHEMA_FILES:
-            (out / name).write_text(rendered[name], encoding="utf-8")
-            print(f"wrote {out / name}", file=stdout)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for name in SCHEMA_FILES:
+                (out / name).write_text(rendered[name], encoding="utf-8")
+                print(f"wrote {out / name}", file=stdout)
+        except OSError as exc:
+            print(f"schemadiff: cannot write the JSON Schema into {out}: {exc.strerror}", file=stderr)
+            return EXIT_ERROR
     else:
         for name in SCHEMA_FILES:
             stdout.write(rendered[name])
@@ -197,8 +255,10 @@ def _json_schema(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
+    import psycopg
+
     from .introspect import IntrospectError
-    from .introspect.connect import ConnectError, redact, resolve_dsn
+    from .introspect.connect import ConnectError, describe_database_error, redact, resolve_dsn
     from .planning import plan_against_database
     from .report import render_json, render_sql, render_text
 
@@ -211,6 +271,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
     resolved = resolve_dsn(args.db)
+    dsn = resolved[0] if resolved else ""
     try:
         if resolved is None:
             from .embedded import throwaway_database
@@ -229,6 +290,9 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=stderr)
         print("schemadiff: the database holds what the spec language cannot express yet; no plan", file=stderr)
+        return EXIT_ERROR
+    except psycopg.Error as exc:
+        print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; no plan", file=stderr)
         return EXIT_ERROR
     plan = result.plan
     header = f"schemadiff plan of {args.spec_dir} against {where}"
@@ -383,27 +447,55 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
 
     from .check import run_check
     from .check_report import RENDERERS
-    from .gitspec import GitError, spec_at_ref
+    from .gitspec import GitError, base_kind, check_links, check_path_in_repo, spec_at_ref
     from .policy import Policy, find_policy, load_policy
 
-    if not args.base.strip():
-        print("schemadiff: --base is empty (on a push event `github.base_ref` is empty: give a ref such as "
+    given = [(opt, value) for opt, value in (("--base", args.base), ("--base-dir", args.base_dir),
+                                             ("--base-ref", args.base_ref)) if value is not None]
+    if len(given) != 1:
+        print("schemadiff: check needs exactly one of --base GIT_REF_OR_DIR, --base-dir DIR, --base-ref GIT_REF"
+              + (f" (got {', '.join(opt for opt, _ in given)})" if given else ""), file=stderr)
+        return EXIT_ERROR
+    option, base = given[0]
+    if not base.strip():
+        print(f"schemadiff: {option} is empty (on a push event `github.base_ref` is empty: give a ref such as "
               "origin/main)", file=stderr)
+        return EXIT_ERROR
+    if args.base_path and option == "--base-dir":
+        print("schemadiff: --base-path goes with a git ref (--base-ref), not --base-dir", file=stderr)
         return EXIT_ERROR
     spec_dir = Path(args.spec_dir)
     spec_root = spec_dir.parent if spec_dir.is_file() else spec_dir  # SPEC_DIR may name its schemadiff.yaml
+    try:
+        if option == "--base-dir":
+            kind = "dir"
+        elif option == "--base-ref" or args.base_path:
+            kind = "ref"
+        else:
+            kind = base_kind(base, spec_root)
+        check_links(spec_dir)
+        for path, what in ((args.policy, "the policy file"), (args.prove_setup, "--prove-setup"),
+                           (args.output, "the report file (-o)")):
+            if path:
+                check_path_in_repo(Path(path), spec_root, what)
+        if kind == "dir":
+            if not Path(base).is_dir() and not Path(base).is_file():
+                raise GitError(f"the base directory {base} does not exist")
+            check_links(Path(base), "the base spec")
+    except GitError as exc:
+        print(f"schemadiff: {exc}", file=stderr)
+        return EXIT_ERROR
     parsed: dict = {}  # the base read from git names its files as the head does: unchanged files parse once
     head = load_spec(spec_dir, cache=parsed)
     _print_warnings(head, stderr)
-    base_path = Path(args.base)
     with tempfile.TemporaryDirectory(prefix="schemadiff-base-") as tmp:
-        if base_path.is_dir() and not args.base_path:
-            base_label = f"{args.base} (directory)"
-            base_spec = _load_base(lambda: load_spec(base_path), base_label, stderr)
+        if kind == "dir":
+            base_label = f"{base} (directory)"
+            base_spec = _load_base(lambda: load_spec(base), base_label, stderr)
         else:
-            base_label = f"{args.base} (git ref)"
+            base_label = f"{base} (git ref)"
             try:
-                found = spec_at_ref(spec_root, args.base, Path(tmp), base_path=args.base_path)
+                found = spec_at_ref(spec_root, base, Path(tmp), base_path=args.base_path)
             except GitError as exc:
                 print(f"schemadiff: {exc}", file=stderr)
                 return EXIT_ERROR
@@ -411,17 +503,18 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
             if found:
                 base_spec = _load_base(lambda: load_spec(tmp, display=shown, cache=parsed), base_label, stderr)
             else:
-                base_label = f"{args.base} (git ref; no spec existed there, so everything is new)"
+                base_label = f"{base} (git ref; no spec existed there, so everything is new)"
                 base_spec = None
         if base_spec is False:
             return EXIT_ERROR
     policy_path = Path(args.policy) if args.policy else find_policy(spec_root)
     if args.policy and not policy_path.is_file():
-        print(f"schemadiff: the policy file {args.policy} does not exist", file=stderr)
+        print(f"schemadiff: the policy file {args.policy} "
+              f"{'is not a file' if policy_path.exists() else 'does not exist'}", file=stderr)
         return EXIT_ERROR
     policy = load_policy(policy_path) if policy_path else Policy()
     result = run_check(head, base_spec, policy, base_label=base_label, head_label=str(args.spec_dir))
-    if not _emit(RENDERERS[args.format](result), args.output, stdout, stderr):
+    if not _emit(RENDERERS[args.format](result), args.output, stdout, stderr, follow_links=False):
         return EXIT_ERROR
     if not result.passed:
         if args.prove:
@@ -446,12 +539,17 @@ def _prove(args, base_spec, head, result, stderr: TextIO) -> int:
     except OSError as exc:
         print(f"schemadiff: cannot read --prove-setup {args.prove_setup}: {exc.strerror}", file=stderr)
         return EXIT_ERROR
+    except UnicodeDecodeError as exc:
+        print(f"schemadiff: --prove-setup {args.prove_setup} is not UTF-8 ({exc.reason} at byte {exc.start})",
+              file=stderr)
+        return EXIT_ERROR
     try:
         proof = prove(base_spec.schema if base_spec else None, head.schema, result.plan, setup_sql=setup,
+                      timeout=args.prove_timeout,
                       say=lambda text: print(one_line(text), file=stderr))
     except ProveError as exc:
-        print(f"schemadiff: the proof failed: {one_line(str(exc))}", file=stderr)
-        return EXIT_ERROR
+        print(f"schemadiff: not proved: {one_line(str(exc))}", file=stderr)
+        return EXIT_REFUSED if exc.refused else EXIT_ERROR
     print(f"schemadiff: proved: {proof}", file=stderr)
     return EXIT_OK
 
@@ -505,8 +603,10 @@ def _what_moved(before: dict, now: dict) -> str:
 
 
 def _import(args, stdout: TextIO, stderr: TextIO) -> int:
+    import psycopg
+
     from .introspect import IntrospectError, introspect
-    from .introspect.connect import ConnectError, connect, redact, resolve_dsn
+    from .introspect.connect import ConnectError, connect, describe_database_error, redact, resolve_dsn
     from .readable import readable_schema
     from .spec.dump import dump_spec
 
@@ -533,6 +633,10 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
             print(f"error: {problem}", file=stderr)
         print(f"schemadiff: the database holds what the spec language cannot express yet "
               f"({len(exc.problems)} problem(s)); nothing was written", file=stderr)
+        return EXIT_ERROR
+    except psycopg.Error as exc:
+        print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; nothing was written",
+              file=stderr)
         return EXIT_ERROR
     files = dump_spec(readable_schema(result.schema), default_schema)
     for rel, text in files.items():

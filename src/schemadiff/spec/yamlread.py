@@ -34,6 +34,9 @@ _SPECIAL_FLOAT = re.compile(r"^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?$")
 
 _MAX_NODES = 200_000
+# A spec file nests a few levels (table, columns, column, its keys; rls, policies, policy, roles):
+# deeper is a mistake or an attack on the recursive readers (PyYAML's composer, ours).
+MAX_DEPTH = 64
 
 
 class _Marks:
@@ -125,6 +128,7 @@ class _Builder:
     def __init__(self, file: str):
         self.file = file
         self.count = 0
+        self.depth = 0
 
     def build(self, node: yaml.Node):
         self.count += 1
@@ -142,9 +146,12 @@ class _Builder:
             items = node.value
             out._positions = [_position(item) for item in items]
             build = self.build
+            self.deeper(node)
             out.extend([build(item) for item in items])
+            self.depth -= 1
             return out
         if kind is _MappingNode:
+            self.deeper(node)
             self.check_tag(node, "tag:yaml.org,2002:map")
             out = YMap()
             out._file, out._line, out._column = self.file, node.start_mark.line, node.start_mark.column
@@ -166,8 +173,15 @@ class _Builder:
                                                hint="YAML would silently keep only the last one; remove or rename one of them")])
                 out[key] = self.build(value_node)
                 positions[key] = _position(key_node) + _position(value_node)
+            self.depth -= 1
             return out
         raise SpecError([SpecIssue(_mark(self.file, node), "unsupported YAML node")])
+
+    def deeper(self, node: yaml.Node) -> None:
+        """One level down; an error past MAX_DEPTH (aliases can nest what the text does not)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _too_deep(_mark(self.file, node))
 
     def check_tag(self, node: yaml.Node, expected: str) -> None:
         if node.tag != expected:
@@ -194,7 +208,11 @@ class _Builder:
                 _mark(self.file, node), f"{text!r} is ambiguous: YAML 1.1 reads it as a boolean",
                 hint=f'quote it ("{text}") for the text, or write true/false for a boolean')])
         if _INT.match(text):
-            return int(text)
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python converts (4,300): never a traceback
+                raise SpecError([SpecIssue(_mark(self.file, node), f"a number of {len(text)} digits is not a value a "
+                                           "spec accepts", hint="quote it for the text")]) from None
         if _OCTAL_LIKE.match(text) or _BASE_PREFIX.match(text):
             raise SpecError([SpecIssue(
                 _mark(self.file, node), f"{text!r} is ambiguous: YAML 1.1 reads a leading 0 as octal or a base prefix",
@@ -254,13 +272,42 @@ def _compose(text: str, loader) -> list[yaml.Node]:
 _PYYAML_ONLY = re.compile("[\t\x85\u2028\u2029]|" + yaml.reader.Reader.NON_PRINTABLE.pattern)
 
 
+class TooDeep(yaml.MarkedYAMLError):
+    """Collections nested deeper than MAX_DEPTH (found before the recursive composer runs)."""
+
+
+def _too_deep(mark: Mark) -> SpecError:
+    return SpecError([SpecIssue(mark, f"the YAML nests deeper than {MAX_DEPTH} levels",
+                                hint="a spec or policy file needs a handful of levels; is this the right file?")])
+
+
+def _check_depth(text: str) -> None:
+    """TooDeep at the first collection past MAX_DEPTH. PyYAML's parser is a
+    state machine (its composer is the recursive part): this scan is safe on
+    any input; a YAML error is left for the composer to report."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise TooDeep(problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except TooDeep:
+        raise
+    except yaml.YAMLError:
+        return
+
+
 def compose_nodes(text: str) -> list[yaml.Node]:
     """The YAML documents of ``text`` as nodes; errors are PyYAML's pure-Python composer's."""
     if _FAST_LOADER is not None and not _PYYAML_ONLY.search(text):
         try:
-            return _compose(text, _FAST_LOADER)
+            return _compose(text, _FAST_LOADER)  # libyaml refuses more than 1,000 levels itself
         except yaml.YAMLError:
             pass  # say it the way PyYAML's own composer says it
+    _check_depth(text)  # PyYAML's composer recurses: a few hundred levels would end in RecursionError
     return _compose(text, yaml.SafeLoader)
 
 
@@ -281,6 +328,10 @@ def parse_yaml(raw: bytes, display: str):
         raise SpecError([SpecIssue(Mark(display, 1, 1), f"the file is not UTF-8 ({exc.reason} at byte {exc.start})")]) from None
     try:
         nodes = compose_nodes(text)
+    except TooDeep as exc:
+        raise _too_deep(Mark(display, exc.problem_mark.line + 1, exc.problem_mark.column + 1)) from None
+    except RecursionError:  # not expected after the depth checks; never a traceback all the same
+        raise _too_deep(Mark(display, 1, 1)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(display, mark.line + 1, mark.column + 1) if mark else Mark(display, 1, 1)
@@ -295,4 +346,7 @@ def parse_yaml(raw: bytes, display: str):
         raise SpecError([SpecIssue(_mark(display, nodes[1]), "a spec file holds one YAML document, found several")])
     if not nodes or nodes[0] is None:
         return None
-    return _Builder(display).build(nodes[0])
+    try:
+        return _Builder(display).build(nodes[0])
+    except RecursionError:
+        raise _too_deep(Mark(display, 1, 1)) from None
