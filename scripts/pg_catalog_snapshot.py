@@ -31,6 +31,10 @@ JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
 JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode
 WHERE n.nspname = 'pg_catalog' AND p.provolatile <> 'v' ORDER BY 1
 """
+OPCLASSES = """
+SELECT DISTINCT c.opcname FROM pg_catalog.pg_opclass c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace WHERE n.nspname = 'pg_catalog' ORDER BY 1
+"""
 
 
 def snapshot(dsn: str) -> dict:
@@ -38,13 +42,15 @@ def snapshot(dsn: str) -> dict:
         version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
         functions = {name: vol for name, vol in conn.execute(FUNCTIONS)}
         operators = [name for (name,) in conn.execute(OPERATORS)]
+        opclasses = [name for (name,) in conn.execute(OPCLASSES)]
     return {
         "comment": "pg_catalog functions (name -> volatilities of its overloads: i immutable, s stable, "
-                   f"v volatile) and non-volatile operators, read from PostgreSQL {version} by "
+                   f"v volatile), non-volatile operators and operator classes, read from PostgreSQL {version} by "
                    "scripts/pg_catalog_snapshot.py. Used where there is no database to ask.",
         "server_version": version,
         "functions": functions,
         "operators": operators,
+        "opclasses": opclasses,
     }
 
 

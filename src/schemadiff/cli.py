@@ -13,6 +13,7 @@ from typing import TextIO
 
 from . import __version__
 from .compile import compile_schema, render_script
+from .oneline import one_line
 from .spec import SpecError, load_spec
 
 EXIT_OK = 0  # done; nothing refused
@@ -267,7 +268,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.format == "text":
         stdout.write(render_text(plan, header, color=hasattr(stdout, "isatty") and stdout.isatty()))
     elif args.format == "sql":
-        stdout.write(f"-- {header}\n" + render_sql(plan, f"{args.lock_timeout}ms", f"{args.statement_timeout}ms"))
+        stdout.write(one_line(f"-- {header}") + "\n"
+                     + render_sql(plan, f"{args.lock_timeout}ms", f"{args.statement_timeout}ms"))
     else:
         stdout.write(render_json(plan, **doc_args))
     if args.out:

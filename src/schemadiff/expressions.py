@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from pglast import parse_sql
-from pglast.parser import ParseError, parse_sql_json
+from pglast.parser import ParseError, parse_sql_json, scan
 
 
 class ExpressionError(ValueError):
@@ -86,7 +86,41 @@ def parse_expression(text: str) -> ParsedExpression:
         raise ExpressionError("the expression holds a NUL character")
     tree = _single_target(f"SELECT {text}", text)
     _single_target(f"SELECT ({text})", text)
+    if "&" in text and any(t.name in ("USCONST", "UIDENT") for t in scan(text)):
+        raise ExpressionError("a Unicode-escape literal (U&'…' or U&\"…\") means something else, or is an error, "
+                              "when standard_conforming_strings is off; write the characters themselves")
     return ParsedExpression(text=text, kind=next(iter(tree)), tree=tree)
+
+
+def _without_locations(value):
+    if isinstance(value, dict):
+        return {k: _without_locations(v) for k, v in value.items() if k != "location"}
+    if isinstance(value, list):
+        return [_without_locations(v) for v in value]
+    return value
+
+
+@lru_cache(maxsize=65536)
+def fits_default(parsed: ParsedExpression) -> bool:
+    """Does the expression stand as it is after ``DEFAULT``? PostgreSQL's grammar
+    takes a narrower kind of expression there (``1 IS NOT NULL`` is one
+    expression, but not a default): the text is parsed in that place and must
+    give the same tree."""
+    try:
+        stmts = json.loads(parse_sql_json(f"CREATE TABLE t (c integer DEFAULT {parsed.text})")).get("stmts") or []
+    except ParseError:
+        return False
+    if len(stmts) != 1:
+        return False
+    elts = stmts[0]["stmt"].get("CreateStmt", {}).get("tableElts") or []
+    if len(elts) != 1 or "ColumnDef" not in elts[0]:
+        return False
+    constraints = elts[0]["ColumnDef"].get("constraints") or []
+    if len(constraints) != 1:
+        return False
+    con = constraints[0].get("Constraint", {})
+    return (con.get("contype") == "CONSTR_DEFAULT"
+            and _without_locations(con.get("raw_expr")) == _without_locations(parsed.tree))
 
 
 def is_null_constant(parsed: ParsedExpression) -> bool:

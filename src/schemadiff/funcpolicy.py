@@ -86,10 +86,20 @@ class FunctionProblem:
 
 
 @cache
+def _snapshot() -> dict:
+    return json.loads(resources.files("schemadiff").joinpath("data/pg_functions.json").read_text("utf-8"))
+
+
+@cache
 def catalog() -> tuple[dict[str, str], frozenset[str]]:
     """pg_catalog's function names -> volatilities ("i", "s", "v", "is"…), and operators."""
-    data = json.loads(resources.files("schemadiff").joinpath("data/pg_functions.json").read_text("utf-8"))
-    return data["functions"], frozenset(data["operators"])
+    return _snapshot()["functions"], frozenset(_snapshot()["operators"])
+
+
+@cache
+def catalog_opclasses() -> frozenset[str]:
+    """pg_catalog's operator class names (an index key may name one unqualified)."""
+    return frozenset(_snapshot()["opclasses"])
 
 
 def is_denied(name: str) -> bool:

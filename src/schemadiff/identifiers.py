@@ -37,8 +37,16 @@ def quote_qualified(schema: str | None, name: str) -> str:
 
 
 def quote_literal(text: str) -> str:
-    """A standard-conforming SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+    """A SQL string literal that means the same under either setting of
+    ``standard_conforming_strings``, written exactly as PostgreSQL's
+    ``quote_literal()`` writes it: ``'it''s'``, and ``E'a\\\\b'`` (backslashes
+    doubled, ``E`` prefix) whenever the text holds a backslash."""
+    if "\x00" in text:
+        raise ValueError("a SQL string literal cannot hold a NUL character")
+    quoted = text.replace("'", "''")
+    if "\\" in text:
+        return "E'" + quoted.replace("\\", "\\\\") + "'"
+    return "'" + quoted + "'"
 
 
 def identifier_bytes(name: str) -> int:

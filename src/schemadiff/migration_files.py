@@ -60,6 +60,7 @@ from .compile.rollback import (
     undo_steps,
 )
 from .compile.validation import NoValidation, validation_checks, validation_sql
+from .oneline import one_line
 from .plan import Plan
 from .report import render_sql
 
@@ -370,8 +371,8 @@ def migration_sql(plan: Plan, stem: str, source: str, lock_timeout: str, stateme
                   rollback: str, validation: str) -> str:
     head = [generated_by("Migration", stem, source),
             "-- Do not edit: change the spec and generate the migration again.",
-            f"-- Validation (read-only, fails when something is missing): {validation}",
-            f"-- Rollback (DESTRUCTIVE, emergencies only): {rollback}"]
+            one_line(f"-- Validation (read-only, fails when something is missing): {validation}"),
+            one_line(f"-- Rollback (DESTRUCTIVE, emergencies only): {rollback}")]
     if _has_concurrent(plan):
         head += [f"-- {line}" for line in _NO_WRAP]
     return "\n".join(head) + "\n--\n" + render_sql(plan, lock_timeout, statement_timeout, psql=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from .compile.verify import PIN_STRINGS
 from .oneline import one_line
 from .plan import PHASES, PLAN_FORMAT, Plan
 from .rules import Verdict
@@ -81,7 +82,8 @@ def render_sql(plan: Plan, lock_timeout: str, statement_timeout: str, psql: bool
         return "-- schemadiff: no changes; the database matches the spec.\n"
     phases = [p for p in PHASES if any(s.phase == p for s in plan.steps)]
     out = [f"-- schemadiff plan ({PLAN_FORMAT}): {len(plan.steps)} statement(s) in {len(phases)} phase(s)",
-           f"-- made against database state {plan.fingerprint}"] + (["\\set ON_ERROR_STOP on"] if psql else []) + [""]
+           f"-- made against database state {plan.fingerprint}"] + (["\\set ON_ERROR_STOP on"] if psql else [])
+    out += [PIN_STRINGS, ""]
     for n, phase in enumerate(phases, 1):
         steps = [s for s in plan.steps if s.phase == phase]
         out.append(f"-- phase {n}/{len(phases)}: {phase} ({_PHASE_TITLES[phase]})")
@@ -106,7 +108,7 @@ def render_sql(plan: Plan, lock_timeout: str, statement_timeout: str, psql: bool
 def _comment(step) -> str:
     codes = ", ".join(f.code for f in step.findings)
     what = f"create table: {step.detail}" if step.detail else step.change.describe()
-    text = f"{step.change.target()}: {what}".replace("\n", " ")
+    text = one_line(f"{step.change.target()}: {what}")  # a line break would end the comment
     return f"-- [{codes}] {text}"
 
 

@@ -19,6 +19,7 @@ from .. import changes as c
 from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import Index, Table
 from . import ddl
+from .verify import CompileError, Expect, checked, statement_kind
 
 ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE = "enum-values", "transactional", "concurrent", "validate"
 PHASES = (ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE)
@@ -28,27 +29,80 @@ def _table_sql(q) -> str:
     return quote_qualified(q.schema, q.name)
 
 
-@singledispatch
 def compile_change(change: c.Change) -> list[tuple[str, str]]:
+    """The (phase, SQL) pairs of an allowed change, each statement checked to be
+    exactly one statement of a kind the change may emit, on the change's own
+    object (``verify.checked``)."""
+    return [(phase, _checked_for(change, sql)) for phase, sql in _compile(change)]
+
+
+# The statement kinds each change may emit (the statement's object is checked too).
+_KINDS: dict[type, tuple[str, ...]] = {
+    c.AddEnumValue: ("AlterEnumStmt",),
+    c.AddColumn: ("AlterTableStmt", "CommentStmt"),
+    c.AlterColumnType: ("AlterTableStmt",),
+    c.AddCheck: ("AlterTableStmt",),
+    c.ReplaceCheck: ("AlterTableStmt",),
+    c.AddForeignKey: ("AlterTableStmt",),
+    c.AddUnique: ("IndexStmt", "AlterTableStmt"),
+    c.ValidateConstraint: ("AlterTableStmt",),
+    c.AddIndex: ("IndexStmt", "CommentStmt"),
+    c.RebuildInvalidIndex: ("DropStmt", "IndexStmt"),
+    c.SetComment: ("CommentStmt",),
+}
+
+
+def _checked_for(change: c.Change, sql: str) -> str:
+    kinds = _KINDS.get(type(change))
+    if kinds is None:  # built by ddl, which checks each statement itself
+        return sql
+    node = statement_kind(sql)
+    what = f"{change.target()}: {change.describe()}"
+    if node not in kinds:
+        raise CompileError(f"a {node} where {' or '.join(kinds)} was built", what)
+    return checked(sql, Expect(node, _expected_target(change, node), what))
+
+
+def _expected_target(change: c.Change, node: str) -> tuple[str, ...]:
+    if isinstance(change, c.AddEnumValue):
+        return (change.enum.schema, change.enum.name)
+    if isinstance(change, c.SetComment):
+        parts = (change.object.schema, change.object.name) + ((change.column,) if change.column is not None else ())
+        return ("OBJECT_" + change.kind.upper(),) + parts
+    table = change.table
+    if node == "AlterTableStmt":
+        return (table.schema, table.name)
+    if node == "CommentStmt" and isinstance(change, c.AddColumn):
+        return ("OBJECT_COLUMN", table.schema, table.name, change.column.name)
+    name = change.unique.name if isinstance(change, c.AddUnique) else change.index.name
+    if node == "IndexStmt":
+        return (table.schema, table.name, name)
+    if node == "CommentStmt":
+        return ("OBJECT_INDEX", table.schema, name)
+    return ("OBJECT_INDEX", table.schema, name)  # DropStmt of the invalid index being rebuilt
+
+
+@singledispatch
+def _compile(change: c.Change) -> list[tuple[str, str]]:
     raise TypeError(f"no SQL for {type(change).__name__}: it is never allowed")
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AddSchema):
     return [(TRANSACTIONAL, ddl.create_schema(change.name).sql)]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AddExtension):
     return [(TRANSACTIONAL, ddl.create_extension(change.extension).sql)]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AddEnum):
     return [(TRANSACTIONAL, ddl.create_enum(change.enum).sql)]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AddEnumValue):
     sql = f"ALTER TYPE {quote_qualified(change.enum.schema, change.enum.name)} ADD VALUE {quote_literal(change.value)}"
     if change.after is not None:
@@ -58,7 +112,7 @@ def _(change: c.AddEnumValue):
     return [(ENUM_VALUES, sql)]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AddColumn):
     node = exp.Alter(this=ddl._table(change.table.schema, change.table.name), kind="TABLE",
                      actions=[ddl.column_def(change.column)])
@@ -72,20 +126,20 @@ def _(change: c.AddColumn):
     return out
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AlterColumnType):  # only varchar widenings are allowed
     return [(TRANSACTIONAL, f"ALTER TABLE {_table_sql(change.table)} ALTER COLUMN {quote_ident(change.column)} "
                             f"TYPE {change.after}")]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AddCheck):
     sql = ddl._sql(exp.Alter(this=ddl._table(change.table.schema, change.table.name), kind="TABLE",
                              actions=[exp.AddConstraint(expressions=[ddl.check_node(change.check)])]))
     return [(TRANSACTIONAL, sql + " NOT VALID"), (VALIDATE, _validate(change.table, change.check.name))]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.ReplaceCheck):  # only superset widenings are allowed
     t = _table_sql(change.table)
     add = ddl._sql(ddl.check_node(change.after))
@@ -93,14 +147,14 @@ def _(change: c.ReplaceCheck):  # only superset widenings are allowed
             (VALIDATE, _validate(change.table, change.after.name))]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AddForeignKey):
     t = Table(change.table.schema, change.table.name, ())
     return [(TRANSACTIONAL, ddl.add_foreign_key(t, change.foreign_key).sql + " NOT VALID"),
             (VALIDATE, _validate(change.table, change.foreign_key.name))]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AddUnique):
     u = change.unique
     cols = ", ".join(quote_ident(col) for col in u.columns)
@@ -113,7 +167,7 @@ def _(change: c.AddUnique):
     return [(CONCURRENT, index), (VALIDATE, attach)]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.ValidateConstraint):
     return [(VALIDATE, _validate(change.table, change.name))]
 
@@ -127,7 +181,7 @@ def concurrent_index(table, ix: Index) -> str:
     return ddl.create_index(t, ix).sql.replace(" INDEX ", " INDEX CONCURRENTLY ", 1)
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.AddIndex):
     out = [(CONCURRENT, concurrent_index(change.table, change.index))]
     if change.index.comment is not None:
@@ -136,20 +190,14 @@ def _(change: c.AddIndex):
     return out
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.RebuildInvalidIndex):
     name = quote_qualified(change.table.schema, change.index.name)
     return [(CONCURRENT, f"DROP INDEX CONCURRENTLY IF EXISTS {name}"),
             (CONCURRENT, concurrent_index(change.table, change.index))]
 
 
-@compile_change.register
+@_compile.register
 def _(change: c.SetComment):
-    text = exp.Null() if change.after is None else exp.Literal.string(change.after)
-    if change.kind == "column":
-        target = exp.Column(this=ddl._ident(change.column), table=ddl._ident(change.object.name),
-                            db=ddl._ident(change.object.schema))
-    else:
-        target = ddl._table(change.object.schema, change.object.name)
-    node = exp.Comment(this=target, kind=change.kind.upper(), expression=text)
-    return [(TRANSACTIONAL, ddl._sql(node))]
+    parts = (change.object.schema, change.object.name) + ((change.column,) if change.kind == "column" else ())
+    return [(TRANSACTIONAL, ddl.comment_sql(change.kind, parts, change.after, f"comment on {change.target()}"))]

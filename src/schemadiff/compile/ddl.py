@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from ..identifiers import quote_ident, quote_literal, quote_qualified
+from ..identifiers import quote_ident, quote_literal, quote_qualified, split_dotted
 from ..model import (
     CheckConstraint,
     Column,
@@ -39,6 +39,7 @@ from ..model import (
     UniqueConstraint,
 )
 from .statements import Statement
+from .verify import Expect, checked
 
 DIALECT = "postgres"
 
@@ -142,24 +143,21 @@ def create_extension(x: Extension) -> Statement:
     sql = f"CREATE EXTENSION IF NOT EXISTS {quote_ident(x.name)}"
     if x.schema:
         sql += f" WITH SCHEMA {quote_ident(x.schema)}"
-    return Statement(sql, "create_extension", f"extension {x.name}")
+    what = f"extension {x.name}"
+    return Statement(checked(sql, Expect("CreateExtensionStmt", (x.name,), what)), "create_extension", what)
 
 
 def create_schema(name: str) -> Statement:
-    return Statement(_sql(exp.Create(this=_ident(name), kind="SCHEMA")), "create_schema", f"schema {name}")
+    what = f"schema {name}"
+    sql = _sql(exp.Create(this=_ident(name), kind="SCHEMA"))
+    return Statement(checked(sql, Expect("CreateSchemaStmt", (name,), what)), "create_schema", what)
 
 
 def create_enum(e: EnumType) -> Statement:
-    node = exp.Create(
-        this=_table(e.schema, e.name), kind="TYPE",
-        expression=exp.DataType(this=exp.DataType.Type.ENUM,
-                                expressions=[exp.Literal.string(v) for v in e.values]),
-    )
-    sql = _sql(node)
-    expected_tail = "AS ENUM (" + ", ".join(quote_literal(v) for v in e.values) + ")"
-    if not sql.endswith(expected_tail):  # never trust a printer with user text
-        sql = f"CREATE TYPE {quote_qualified(e.schema, e.name)} {expected_tail}"
-    return Statement(sql, "create_enum", f"type {e.schema}.{e.name}")
+    # Labels are literals: written by quote_literal, never by a printer's own escaping.
+    sql = f"CREATE TYPE {quote_qualified(e.schema, e.name)} AS ENUM (" + ", ".join(map(quote_literal, e.values)) + ")"
+    what = f"type {e.schema}.{e.name}"
+    return Statement(checked(sql, Expect("CreateEnumStmt", (e.schema, e.name), what)), "create_enum", what)
 
 
 @lru_cache(maxsize=8192)
@@ -181,13 +179,16 @@ def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
     # layout is ours (sqlglot's pretty mode splits column lists over lines).
     head = _sql(exp.Create(this=_table(t.schema, t.name), kind="TABLE"))
     body = ",\n".join("  " + sql for sql in columns + [_sql(e) for e in elements])
-    return Statement(f"{head} (\n{body}\n)", "create_table", f"table {t.schema}.{t.name}")
+    what = f"table {t.schema}.{t.name}"
+    return Statement(checked(f"{head} (\n{body}\n)", Expect("CreateStmt", (t.schema, t.name), what)),
+                     "create_table", what)
 
 
 def add_foreign_key(t: Table, fk: ForeignKey) -> Statement:
     node = exp.Alter(this=_table(t.schema, t.name), kind="TABLE",
                      actions=[exp.AddConstraint(expressions=[foreign_key_node(fk)])])
-    return Statement(_sql(node), "add_foreign_key", f"foreign key {fk.name} on {t.schema}.{t.name}")
+    what = f"foreign key {fk.name} on {t.schema}.{t.name}"
+    return Statement(checked(_sql(node), Expect("AlterTableStmt", (t.schema, t.name), what)), "add_foreign_key", what)
 
 
 def create_index(t: Table, ix: Index) -> Statement:
@@ -196,8 +197,8 @@ def create_index(t: Table, ix: Index) -> Statement:
         key = quote_ident(e.column) if e.column is not None else f"({e.expression})"
         if e.collation:
             key += f" COLLATE {quote_ident(e.collation)}"
-        if e.opclass:
-            key += f" {e.opclass}"
+        if e.opclass:  # a name, [schema.]opclass, checked by the loader
+            key += " " + ".".join(quote_ident(part) for part in split_dotted(e.opclass))
         if e.order is SortOrder.DESC:
             key += " DESC"
         if e.nulls is NullsOrder.FIRST:
@@ -216,17 +217,20 @@ def create_index(t: Table, ix: Index) -> Statement:
         sql += " NULLS NOT DISTINCT"
     if ix.where is not None:
         sql += f" WHERE {ix.where}"
-    return Statement(sql, "create_index", f"index {t.schema}.{ix.name}")
+    what = f"index {t.schema}.{ix.name}"
+    return Statement(checked(sql, Expect("IndexStmt", (t.schema, t.name, ix.name), what)), "create_index", what)
 
 
 def enable_rls(t: Table) -> Statement:
-    return Statement(f"ALTER TABLE {quote_qualified(t.schema, t.name)} ENABLE ROW LEVEL SECURITY",
-                     "enable_rls", f"row level security on {t.schema}.{t.name}")
+    what = f"row level security on {t.schema}.{t.name}"
+    sql = f"ALTER TABLE {quote_qualified(t.schema, t.name)} ENABLE ROW LEVEL SECURITY"
+    return Statement(checked(sql, Expect("AlterTableStmt", (t.schema, t.name), what)), "enable_rls", what)
 
 
 def force_rls(t: Table) -> Statement:
-    return Statement(f"ALTER TABLE {quote_qualified(t.schema, t.name)} FORCE ROW LEVEL SECURITY",
-                     "force_rls", f"forced row level security on {t.schema}.{t.name}")
+    what = f"forced row level security on {t.schema}.{t.name}"
+    sql = f"ALTER TABLE {quote_qualified(t.schema, t.name)} FORCE ROW LEVEL SECURITY"
+    return Statement(checked(sql, Expect("AlterTableStmt", (t.schema, t.name), what)), "force_rls", what)
 
 
 def create_policy(t: Table, p: Policy) -> Statement:
@@ -242,26 +246,35 @@ def create_policy(t: Table, p: Policy) -> Statement:
         sql += f" USING ({p.using})"
     if p.with_check is not None:
         sql += f" WITH CHECK ({p.with_check})"
-    return Statement(sql, "create_policy", f"policy {p.name} on {t.schema}.{t.name}")
+    what = f"policy {p.name} on {t.schema}.{t.name}"
+    return Statement(checked(sql, Expect("CreatePolicyStmt", (t.schema, t.name, p.name), what)), "create_policy", what)
 
 
-def _comment(kind: str, target: exp.Expression, text: str, obj: str) -> Statement:
-    node = exp.Comment(this=target, kind=kind, expression=exp.Literal.string(text))
-    return Statement(_sql(node), "comment", obj)
+def comment_sql(kind: str, parts: tuple[str, ...], text: str | None, what: str) -> str:
+    """``COMMENT ON kind a.b[.c] IS 'text'`` (or ``IS NULL``): the text a literal by
+    ``quote_literal``, the object its quoted name parts; checked like every statement."""
+    target = ".".join(quote_ident(p) for p in parts)
+    literal = "NULL" if text is None else quote_literal(text)
+    objtype = "OBJECT_" + kind.upper()
+    return checked(f"COMMENT ON {kind.upper()} {target} IS {literal}", Expect("CommentStmt", (objtype, *parts), what))
+
+
+def _comment(kind: str, parts: tuple[str, ...], text: str, obj: str) -> Statement:
+    return Statement(comment_sql(kind, parts, text, obj), "comment", obj)
 
 
 def comment_on_table(t: Table) -> Statement:
-    return _comment("TABLE", _table(t.schema, t.name), t.comment or "", f"comment on table {t.schema}.{t.name}")
+    return _comment("table", (t.schema, t.name), t.comment or "", f"comment on table {t.schema}.{t.name}")
 
 
 def comment_on_column(t: Table, c: Column) -> Statement:
-    target = exp.Column(this=_ident(c.name), table=_ident(t.name), db=_ident(t.schema))
-    return _comment("COLUMN", target, c.comment or "", f"comment on column {t.schema}.{t.name}.{c.name}")
+    return _comment("column", (t.schema, t.name, c.name), c.comment or "",
+                    f"comment on column {t.schema}.{t.name}.{c.name}")
 
 
 def comment_on_index(t: Table, ix: Index) -> Statement:
-    return _comment("INDEX", _table(t.schema, ix.name), ix.comment or "", f"comment on index {t.schema}.{ix.name}")
+    return _comment("index", (t.schema, ix.name), ix.comment or "", f"comment on index {t.schema}.{ix.name}")
 
 
 def comment_on_type(e: EnumType) -> Statement:
-    return _comment("TYPE", _table(e.schema, e.name), e.comment or "", f"comment on type {e.schema}.{e.name}")
+    return _comment("type", (e.schema, e.name), e.comment or "", f"comment on type {e.schema}.{e.name}")

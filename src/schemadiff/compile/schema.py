@@ -13,6 +13,7 @@ import heapq
 from ..model import ForeignKey, QualifiedName, Schema, Table
 from . import ddl
 from .statements import Statement
+from .verify import PIN_STRINGS
 
 
 def table_order(tables: tuple[Table, ...]) -> list[Table]:
@@ -107,5 +108,5 @@ def render_script(statements: list[Statement], header: str | None = None) -> str
     parts = []
     if header:
         parts.append("\n".join(f"-- {line}" if line else "--" for line in header.splitlines()))
-    parts += [s.sql + ";" for s in statements]
+    parts += [PIN_STRINGS] + [s.sql + ";" for s in statements]
     return "\n\n".join(parts) + "\n"

@@ -19,6 +19,7 @@ from .. import changes as c
 from ..identifiers import quote_literal, quote_qualified
 from ..model import QualifiedName
 from .rollback import generated_by
+from .verify import PIN_STRINGS
 
 if TYPE_CHECKING:  # plan imports compile: the type only, never at run time
     from ..plan import Plan
@@ -192,6 +193,7 @@ def validation_sql(plan: Plan, stem: str, source: str) -> str:
         generated_by("Validation of migration", stem, source),
         "-- Read-only: raises an error when anything the migration adds is missing or not valid",
         "-- (run it after the migration: psql -v ON_ERROR_STOP=1 -f FILE); it changes nothing.",
+        PIN_STRINGS,
         "BEGIN TRANSACTION READ ONLY;",
         "SET LOCAL search_path = pg_catalog;  -- types print as the spec writes them",
         f"DO {tag}",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..oneline import one_line
+
 
 @dataclass(frozen=True)
 class Mark:
@@ -23,11 +25,12 @@ class SpecIssue:
     hint: str = ""
 
     def render(self) -> str:
-        place = f"{self.mark}: " if self.mark else ""
-        where = f" [{self.where}]" if self.where else ""
-        text = f"{place}error: {self.message}{where}"
+        # Messages quote spec text (names, expressions): each part stays on its line.
+        place = f"{one_line(str(self.mark))}: " if self.mark else ""
+        where = f" [{one_line(self.where)}]" if self.where else ""
+        text = f"{place}error: {one_line(self.message)}{where}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {one_line(self.hint)}"
         return text
 
     def sort_key(self):

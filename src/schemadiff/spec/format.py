@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from .chars import check_expression_chars, check_name_chars, check_opclass, check_text_chars
 
 FORMAT_VERSION = 1
 
-Name = Annotated[StrictStr, Field(min_length=1)]
-Expr = Annotated[StrictStr, Field(min_length=1, description="One SQL expression, written as SQL.")]
+# Every string type says which characters it may hold (spec/chars.py): no spec
+# string carries NUL, terminal escapes or bidirectional overrides into SQL or output.
+Name = Annotated[StrictStr, Field(min_length=1), AfterValidator(check_name_chars)]
+Expr = Annotated[StrictStr, Field(min_length=1, description="One SQL expression, written as SQL."),
+                 AfterValidator(check_expression_chars)]
+Text = Annotated[StrictStr, AfterValidator(check_text_chars)]
+ExprText = Annotated[StrictStr, AfterValidator(check_expression_chars)]
+Opclass = Annotated[StrictStr, Field(min_length=1, description="An operator class: `text_pattern_ops`, or "
+                                                                "`schema.name` for an extension's."),
+                    AfterValidator(check_opclass)]
 Action = Literal["no action", "restrict", "cascade", "set null", "set default"]
 
 
@@ -28,14 +38,14 @@ class ColumnSpec(_Strict):
     type: Name = Field(description="A PostgreSQL type: `text`, `varchar(255)`, `numeric(12,2)`, "
                                    "`timestamptz`, `text[]`, or the name of an enum of the spec.")
     nullable: StrictBool = Field(True, description="false adds NOT NULL.")
-    default: Union[StrictStr, StrictBool, int, float, None] = Field(
+    default: Union[ExprText, StrictBool, int, float, None] = Field(
         None,
         description="A SQL expression: `now()`, `gen_random_uuid()`, `0`, `false`. A text literal "
                     "keeps its SQL quotes: `default: \"'system'\"`.")
     primary_key: StrictBool = Field(False, description="This column alone is the primary key.")
     unique: StrictBool = Field(False, description="A UNIQUE constraint on this column alone.")
     check: Expr | None = Field(None, description="A CHECK constraint on this column (a SQL boolean expression).")
-    references: StrictStr | None = Field(
+    references: ExprText | None = Field(
         None, description="A foreign key: `table(column)` or `schema.table(column)`; `table` alone means its primary key.")
     on_delete: Action | None = None
     on_update: Action | None = None
@@ -43,7 +53,7 @@ class ColumnSpec(_Strict):
         None, description="GENERATED ALWAYS / BY DEFAULT AS IDENTITY.")
     generated: Expr | None = Field(None, description="GENERATED ALWAYS AS (expression) STORED.")
     collation: Name | None = Field(None, description="A collation name, exact: `C`, `en_US`.")
-    comment: StrictStr | None = None
+    comment: Text | None = None
 
 
 class IndexColumnSpec(_Strict):
@@ -53,7 +63,7 @@ class IndexColumnSpec(_Strict):
     expression: Expr | None = None
     order: Literal["asc", "desc"] = "asc"
     nulls: Literal["first", "last"] | None = None
-    opclass: Name | None = None
+    opclass: Opclass | None = None
     collation: Name | None = None
 
 
@@ -69,7 +79,7 @@ class IndexSpec(_Strict):
     where: Expr | None = Field(None, description="The predicate of a partial index.")
     include: list[Name] = Field(default_factory=list, description="Non-key columns (INCLUDE).")
     nulls_not_distinct: StrictBool = False
-    comment: StrictStr | None = None
+    comment: Text | None = None
 
 
 class PrimaryKeySpec(_Strict):
@@ -92,7 +102,7 @@ class CheckSpec(_Strict):
 
 class ForeignKeySpec(_Strict):
     columns: list[Name] = Field(min_length=1)
-    references: StrictStr = Field(description="`table(col, ...)` or `schema.table(col, ...)`.")
+    references: ExprText = Field(description="`table(col, ...)` or `schema.table(col, ...)`.")
     name: Name | None = None
     on_delete: Action | None = None
     on_update: Action | None = None
@@ -121,8 +131,8 @@ class TableSpec(_Strict):
 
     table: Name = Field(description="The table's exact name (`Lead` is the table SQL writes as \"Lead\").")
     schema_: Name | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
-    comment: StrictStr | None = None
-    columns: dict[Name, Union[ColumnSpec, StrictStr]] = Field(
+    comment: Text | None = None
+    columns: dict[Name, Union[ColumnSpec, Name]] = Field(
         min_length=1, description="Columns in order: `name: TYPE` or `name: {type: ..., ...}`.")
     primary_key: Union[list[Name], PrimaryKeySpec, None] = None
     unique: list[Union[list[Name], UniqueSpec]] = Field(default_factory=list)
@@ -133,9 +143,9 @@ class TableSpec(_Strict):
 
 
 class EnumSpec(_Strict):
-    values: list[StrictStr] = Field(min_length=1)
+    values: list[Text] = Field(min_length=1)
     schema_: Name | None = Field(None, alias="schema")
-    comment: StrictStr | None = None
+    comment: Text | None = None
 
 
 class ExtensionSpec(_Strict):
@@ -160,5 +170,5 @@ class RootSpec(_Strict):
     schema_: Name = Field("public", alias="schema", description="The schema of unqualified names.")
     schemas: list[Name] = Field(default_factory=list, description="Schemas the spec creates.")
     extensions: list[Union[Name, ExtensionSpec]] = Field(default_factory=list)
-    enums: dict[Name, Union[list[StrictStr], EnumSpec]] = Field(default_factory=dict)
+    enums: dict[Name, Union[list[Text], EnumSpec]] = Field(default_factory=dict)
     external: ExternalSpec = Field(default_factory=ExternalSpec)

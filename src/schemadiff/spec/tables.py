@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
 from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
@@ -198,7 +199,7 @@ class TableBuilder:
                     self.ctx.issues[-1].mark, self.ctx.issues[-1].message, self.ctx.issues[-1].where,
                     f"a default is a SQL expression; for the text {value!r} write: default: \"'{value}'\"")
             return None
-        from ..expressions import is_null_constant, references
+        from ..expressions import fits_default, is_null_constant, references
         refs = references(parsed)
         if parsed.kind == "ColumnRef" and len(refs.columns) == 1 and len(refs.columns[0]) == 1:
             word = value.strip()
@@ -215,6 +216,10 @@ class TableBuilder:
             return None
         if refs.subqueries:
             self.err(path, "a default cannot hold a subquery", sub=sub)
+            return None
+        if not fits_default(parsed):
+            self.err(path, "default: PostgreSQL's grammar does not take this expression after DEFAULT as it is",
+                     sub=sub, hint=f"wrap it in parentheses: default: \"({value.strip()})\"")
             return None
         return value
 
@@ -366,6 +371,11 @@ class TableBuilder:
                     if not self.btree_columns([k.column], kpath[:-1] if isinstance(key, str) else kpath,
                                               sub, "index"):
                         continue
+                if k.opclass and "." not in k.opclass and k.opclass not in catalog_opclasses():
+                    self.err(kpath + ("opclass",), f"operator class {k.opclass!r} is not one of pg_catalog's",
+                             sub=sub, hint=f"qualify an extension's operator class with the schema it is installed "
+                                           f"in: public.{k.opclass} (migrations run with search_path = pg_catalog)")
+                    continue
                 nulls = NullsOrder(k.nulls) if k.nulls else None
                 order = SortOrder(k.order)
                 # The default NULLS placement for the order is not stored.

@@ -125,6 +125,9 @@ def _locate(root_cls: type[BaseModel], data: Any, loc: tuple) -> _Located:
                     next_candidates.extend(_unwrap(typing.get_args(c)[0]))
             candidates = next_candidates or candidates
             continue
+        if element == "[key]":  # the error is in the key itself (a name): point at the key
+            mark = key_mark or mark
+            continue
         if isinstance(element, str):
             fits = _tag_matches(element, value)
             if fits is not None:
@@ -242,4 +245,6 @@ def _issue(located: _Located, err: dict, file: str) -> SpecIssue:
         return SpecIssue(mark, f"expected {wanted}, found {_kind(located.value)}", where=where, hint=hint)
     if kind in ("too_short",):
         return SpecIssue(mark, "must not be empty", where=where)
+    if kind == "value_error":  # a check of spec/chars.py
+        return SpecIssue(mark, str(err.get("ctx", {}).get("error", err["msg"])), where=where)
     return SpecIssue(mark, err["msg"], where=where)

@@ -2,6 +2,7 @@
 -- schemadiff plan (schemadiff.plan/v1): 18 statement(s) in 1 phase(s)
 -- made against database state sha256:<masked>
 \set ON_ERROR_STOP on
+SET standard_conforming_strings = on;
 
 -- phase 1/1: transactional (one transaction)
 BEGIN;

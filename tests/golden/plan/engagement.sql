@@ -2,6 +2,7 @@
 -- schemadiff plan (schemadiff.plan/v1): 53 statement(s) in 2 phase(s)
 -- made against database state sha256:<masked>
 \set ON_ERROR_STOP on
+SET standard_conforming_strings = on;
 
 -- phase 1/2: transactional (one transaction)
 BEGIN;

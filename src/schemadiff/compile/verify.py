@@ -1,0 +1,214 @@
+"""The compiler checks its own output before anyone sees it.
+
+Every statement the compiler emits — for ``sql``, ``plan --format sql``, migration
+files and ``apply`` alike — passes ``checked``:
+
+1. **Literals mean the same under either ``standard_conforming_strings``.** The
+   statement is read with PostgreSQL's own lexer (pglast, which reads as the
+   server does with the setting on, the meaning we intend). A plain ``'…'``
+   string holding a backslash would mean something else with the setting off
+   (``'x\\'`` would not end there): it is rewritten as ``E'…'`` with the
+   backslashes doubled, as PostgreSQL's ``quote_literal()`` writes it. A
+   ``U&'…'`` string is an error with the setting off: it is rewritten the same way.
+2. **Exactly one statement, of the kind and on the object intended.** The result
+   is parsed again; it must be one statement, of the expected node type, on the
+   expected table (or type, schema, index, policy…), and parse to the same tree
+   as before the rewrite. Anything else is a ``CompileError``, never output.
+
+A spec string that got past the loader and would turn into a second statement,
+another object or a literal that ends early is stopped here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pglast.parser import ParseError, parse_sql_json, scan
+
+from ..identifiers import quote_literal
+
+
+# The first statement of every script we write. The literals already mean the same
+# under either setting (``checked``); this keeps whatever a person adds to the file so.
+PIN_STRINGS = "SET standard_conforming_strings = on;"
+
+
+class CompileError(Exception):
+    """The compiler produced a statement it must not emit (an internal error:
+    report it); ``what`` names the object it was compiling."""
+
+    def __init__(self, message: str, what: str = ""):
+        super().__init__(message + (f" (compiling {what})" if what else ""))
+        self.what = what
+
+
+@dataclass(frozen=True)
+class Expect:
+    node: str  # libpg_query node type: "CreateStmt", "IndexStmt", …
+    target: tuple[str, ...] | None = None  # the object, as its name parts (see _target)
+    what: str = ""  # for messages: "index public.ix_t"
+
+
+def _parse(sql: str) -> list[dict]:
+    try:
+        return json.loads(parse_sql_json(sql)).get("stmts") or []
+    except ParseError as exc:
+        raise CompileError(f"the statement does not parse ({exc})") from None
+
+
+def statement_kind(sql: str) -> str:
+    """The node type of the first statement of ``sql`` ("" when there is none)."""
+    stmts = _parse(pin_literals(sql))
+    return next(iter(stmts[0].get("stmt") or {}), "") if stmts else ""
+
+
+def _string_value(token_text: str) -> str:
+    """The value of one string-constant token, as PostgreSQL reads it."""
+    stmt = _parse(f"SELECT {token_text}")[0]["stmt"]["SelectStmt"]
+    node = stmt["targetList"][0]["ResTarget"]["val"]["A_Const"]
+    return node["sval"]["sval"] if "sval" in node else ""
+
+
+def literal_problem(sql: str) -> str | None:
+    """Why ``sql`` would mean something else with ``standard_conforming_strings``
+    off (a plain string literal holding a backslash, a ``U&`` string), or None."""
+    try:
+        tokens = scan(sql)
+    except ParseError as exc:
+        return f"does not scan ({exc})"
+    for tok in tokens:
+        text = sql[tok.start:tok.end + 1]
+        if tok.name in ("USCONST", "UIDENT"):
+            return f"a Unicode-escape literal ({text[:40]}) is read differently with standard_conforming_strings off"
+        if tok.name == "SCONST" and text[:1] == "'" and "\\" in text:
+            return f"the literal {text[:40]} is read differently with standard_conforming_strings off"
+    return None
+
+
+@lru_cache(maxsize=16384)
+def pin_literals(sql: str) -> str:
+    """``sql`` with every literal written to mean the same under either setting."""
+    if "\\" not in sql and "&" not in sql:  # nothing to rewrite (the common case, no lexing)
+        return sql
+    tokens = scan(sql)
+    out, last = [], 0
+    for tok in tokens:
+        text = sql[tok.start:tok.end + 1]
+        rewrite = (tok.name == "SCONST" and text[:1] == "'" and "\\" in text) or tok.name == "USCONST"
+        if tok.name == "UIDENT":
+            raise CompileError(f"a Unicode-escape identifier ({text[:40]}) in generated SQL")
+        if rewrite:
+            out += [sql[last:tok.start], quote_literal(_string_value(_token_with_uescape(sql, tokens, tok)))]
+            last = _end_with_uescape(sql, tokens, tok)
+    out.append(sql[last:])
+    return "".join(out)
+
+
+def _uescape_tokens(tokens, tok):
+    i = tokens.index(tok)
+    if tok.name == "USCONST" and i + 2 < len(tokens) and tokens[i + 1].name == "UESCAPE":
+        return tokens[i + 2]
+    return None
+
+
+def _token_with_uescape(sql: str, tokens, tok) -> str:
+    end = _uescape_tokens(tokens, tok)
+    return sql[tok.start:(end.end if end else tok.end) + 1]
+
+
+def _end_with_uescape(sql: str, tokens, tok) -> int:
+    end = _uescape_tokens(tokens, tok)
+    return (end.end if end else tok.end) + 1
+
+
+def _names(items) -> tuple[str, ...]:
+    return tuple(i["String"].get("sval", "") for i in items or () if "String" in i)
+
+
+def _relation(rv: dict | None) -> tuple[str, ...]:
+    rv = rv or {}
+    return (rv.get("schemaname", ""), rv.get("relname", ""))
+
+
+def _target(node: str, body: dict) -> tuple[str, ...]:
+    """The object a statement acts on, as name parts, for the kinds we emit."""
+    if node in ("CreateStmt", "AlterTableStmt"):
+        return _relation(body.get("relation"))
+    if node == "IndexStmt":
+        return _relation(body.get("relation")) + (body.get("idxname", ""),)
+    if node == "CreatePolicyStmt":
+        return _relation(body.get("table")) + (body.get("policy_name", ""),)
+    if node in ("CreateEnumStmt", "AlterEnumStmt"):
+        return _names(body.get("typeName"))
+    if node == "CreateSchemaStmt":
+        return (body.get("schemaname", ""),)
+    if node == "CreateExtensionStmt":
+        return (body.get("extname", ""),)
+    if node == "CommentStmt":
+        obj = body.get("object") or {}
+        kind = body.get("objtype", "")
+        if "List" in obj:
+            return (kind,) + _names(obj["List"].get("items"))
+        if "TypeName" in obj:
+            return (kind,) + _names(obj["TypeName"].get("names"))
+        if "String" in obj:
+            return (kind, obj["String"].get("sval", ""))
+        return (kind,)
+    if node == "DropStmt":
+        objects = body.get("objects") or []
+        parts: tuple[str, ...] = (body.get("removeType", ""),)
+        for o in objects:
+            parts += _names(o["List"].get("items")) if "List" in o else _names([o])
+        return parts
+    if node == "VariableSetStmt":
+        return (body.get("name", ""),)
+    return ()
+
+
+# Clauses the compiler never writes, whatever the statement: their presence means
+# a spec string turned into SQL structure.
+_NEVER = {
+    "CreateSchemaStmt": ("schemaElts", "authrole"),
+    "CreateStmt": ("inhRelations", "partbound", "partspec", "ofTypename", "tablespacename", "accessMethod"),
+    "IndexStmt": ("tableSpace",),
+}
+
+
+def checked(sql: str, expect: Expect) -> str:
+    """``sql`` with literals pinned, once verified to be exactly the statement
+    ``expect`` describes; ``CompileError`` otherwise."""
+    pinned = pin_literals(sql)
+    stmts = _parse(pinned)
+    what = expect.what
+    if len(stmts) != 1:
+        raise CompileError(f"{len(stmts)} statements where one was built", what)
+    stmt = stmts[0].get("stmt") or {}
+    node = next(iter(stmt), "")
+    if node != expect.node:
+        raise CompileError(f"a {node or 'empty statement'} where a {expect.node} was built", what)
+    body = stmt[node]
+    if expect.target is not None and _target(node, body) != expect.target:
+        raise CompileError(f"a {node} on {'.'.join(_target(node, body))} where one on "
+                           f"{'.'.join(expect.target)} was built", what)
+    for clause in _NEVER.get(node, ()):
+        if body.get(clause):
+            raise CompileError(f"a {node} with {clause}, which the compiler never writes", what)
+    if node == "CreateExtensionStmt" and any(o.get("DefElem", {}).get("defname") != "schema"
+                                             for o in body.get("options") or ()):
+        raise CompileError("a CREATE EXTENSION with options other than its schema", what)
+    problem = literal_problem(pinned)
+    if problem:
+        raise CompileError(problem, what)
+    if pinned != sql and _strip_locations(_parse(sql)) != _strip_locations(stmts):
+        raise CompileError("rewriting its literals changed the statement", what)
+    return pinned
+
+
+def _strip_locations(value):
+    if isinstance(value, dict):
+        return {k: _strip_locations(v) for k, v in value.items() if k not in ("location", "stmt_len", "stmt_location")}
+    if isinstance(value, list):
+        return [_strip_locations(v) for v in value]
+    return value
