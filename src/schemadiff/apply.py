@@ -372,10 +372,12 @@ class _ProgressWatcher:
     def _run(self) -> None:
         try:
             with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5) as conn:
+                # A session of its own: its search_path too is the database's until pinned.
+                conn.execute("SELECT pg_catalog.set_config('search_path', %s, false)", (SEARCH_PATH,))
                 while not self._stop.wait(self.interval):
                     row = conn.execute(
                         "SELECT phase, blocks_done, blocks_total, tuples_done, tuples_total "
-                        "FROM pg_stat_progress_create_index WHERE pid = %s", (self.pid,)).fetchone()
+                        "FROM pg_catalog.pg_stat_progress_create_index WHERE pid = %s", (self.pid,)).fetchone()
                     if row:
                         phase, bd, bt, td, tt = row
                         pct = f" {100 * bd / bt:.0f}% of blocks" if bt else ""

@@ -188,12 +188,23 @@ def _literals(sql: str) -> None:
 # ----------------------------------------------------------------------------- shapes
 
 _IGNORED = frozenset({"location", "rexpr_list_start", "rexpr_list_end", "arg_location"})
+# Parse-tree keys as SQL says them, for messages (the others are shown as they are).
+_CLAUSES = {
+    "schemaElts": "schema elements", "authrole": "AUTHORIZATION", "inhRelations": "INHERITS or PARTITION OF",
+    "partbound": "PARTITION OF", "partspec": "PARTITION BY", "ofTypename": "OF type", "raw_default": "USING",
+    "oldVal": "RENAME VALUE", "missing_ok": "IF EXISTS", "if_not_exists": "IF NOT EXISTS",
+    "tablespacename": "TABLESPACE", "tableSpace": "TABLESPACE", "indexspace": "USING INDEX TABLESPACE",
+    "accessMethod": "USING (access method)", "excludeOpNames": "EXCLUDE", "skipIfNewValExists": "IF NOT EXISTS",
+    "collClause": "COLLATE", "fdwoptions": "OPTIONS", "storage_name": "STORAGE", "compression": "COMPRESSION",
+    "pct_type": "%TYPE", "setof": "SETOF", "is_no_inherit": "NO INHERIT", "where_clause": "WHERE",
+    "including": "INCLUDE", "exclusions": "EXCLUDE",
+}
 
 
 def _only(node: dict, allowed: frozenset[str] | set[str], what: str) -> None:
     extra = sorted(k for k in node if k not in allowed and k not in _IGNORED)
     if extra:
-        raise _Refused(f"{what} with {extra[0]}: a clause schemadiff never writes")
+        raise _Refused(f"{what} with {_CLAUSES.get(extra[0], extra[0])}: a clause schemadiff never writes")
 
 
 def _strings(items) -> list[str]:
@@ -250,6 +261,10 @@ def _collation(cc: dict, state: _State) -> None:
 
 
 def _walk(tree) -> Iterator[tuple[str, dict]]:
+    """Every node of a JSON parse tree as (node type, body). libpg_query writes a
+    node wrapped in its type name where the field may hold any node, and bare
+    where the field has one type (``TypeCast.typeName``, ``…relation``): those
+    are recognised by their keys."""
     todo = [tree]
     while todo:
         value = todo.pop()
@@ -260,6 +275,12 @@ def _walk(tree) -> Iterator[tuple[str, dict]]:
                 (key, body), = value.items()
                 if key[:1].isupper() and isinstance(body, dict):
                     yield key, body
+                    todo.extend(v for v in body.values() if isinstance(v, (dict, list)))
+                    continue
+            if "relname" in value:
+                yield "RangeVar", value
+            elif "names" in value and "typemod" in value:
+                yield "TypeName", value
             todo.extend(v for v in value.values() if isinstance(v, (dict, list)))
 
 

@@ -146,11 +146,11 @@ def _steps_difference(saved: list[dict], fresh: list[dict]) -> str:
             continue
         parts = [k for k in ("phase", "sql", "object", "change", "rules") if a[k] != b[k]]
         if "sql" in parts or "phase" in parts:
-            return (f"step {n} differs from the plan made now: saved {a['phase']}: {_sql_line(a['sql'])!r}; "
-                    f"now {b['phase']}: {_sql_line(b['sql'])!r}")
+            return (f"step {n} differs from the plan made now: saved ({one_line(a['phase'])[:40]}) "
+                    f"{_sql_line(a['sql'])} — now ({b['phase']}) {_sql_line(b['sql'])}")
         return f"step {n} differs from the plan made now in its {', '.join(parts)}"
     if len(saved) > len(fresh):
         extra = saved[len(fresh)]
         return (f"step {len(fresh) + 1} is not in the plan made now ({len(saved)} saved step(s), {len(fresh)} now): "
-                f"{extra['phase']}: {_sql_line(extra['sql'])!r}")
+                f"({one_line(extra['phase'])[:40]}) {_sql_line(extra['sql'])}")
     return f"step {len(saved) + 1} is missing ({len(saved)} saved step(s), {len(fresh)} now)"
