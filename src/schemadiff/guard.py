@@ -137,6 +137,9 @@ def check_steps(steps: Sequence[tuple[str, str]], catalog: Catalog,
             _judge(sql, phase, state)
         except _Refused as exc:
             problems.append(GuardProblem(i, sql if isinstance(sql, str) else repr(sql), str(exc)))
+        except Exception as exc:  # noqa: BLE001 — a tree this guard cannot read is refused, never waved through
+            problems.append(GuardProblem(i, sql if isinstance(sql, str) else repr(sql),
+                                         f"a statement the guard cannot read ({type(exc).__name__})"))
     return problems
 
 
