@@ -182,12 +182,15 @@ def test_a_batch_the_server_rejects_falls_back_to_one_question_at_a_time(pg, db,
     the other questions are then asked one by one and still converge."""
     assert pg.run_psql(db, sql="CREATE TYPE mood AS ENUM ('happy', 'sad'); "
                               "CREATE TABLE t (n integer, CONSTRAINT t_n_check CHECK (n >= 0 AND n <= 3)); "
-                              "CREATE TABLE u (n integer, CONSTRAINT u_n_check CHECK (n > 1));").returncode == 0
+                              "CREATE TABLE u (n integer); ALTER TABLE u ENABLE ROW LEVEL SECURITY; "
+                              "CREATE POLICY p ON u USING (n > 1);").returncode == 0
     spec = write_spec(tmp_path / "spec", {
         "schemadiff.yaml": "version: 1\nenums:\n  mood: [happy, sad]\n"
                            "external: {roles: [authenticated], functions: [public.no_such_function]}\n",
         "tables/t.yaml": "table: t\ncolumns:\n  n: {type: integer, check: n BETWEEN 0 AND 3}\n",
-        "tables/u.yaml": "table: u\ncolumns:\n  n: {type: integer, check: public.no_such_function(n)}\n"})
+        # A policy may call a declared external function (a CHECK may not: funcpolicy).
+        "tables/u.yaml": "table: u\ncolumns:\n  n: integer\n"
+                         "rls: {policies: {p: {using: public.no_such_function(n)}}}\n"})
     plan = run_cli("plan", str(spec), "--db", pg.dsn(db), "--format", "json")
     doc = json.loads(plan.out)
     changed = {(f["object"], f["change"]) for f in doc["findings"]}

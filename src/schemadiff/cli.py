@@ -13,6 +13,7 @@ from typing import TextIO
 
 from . import __version__
 from .compile import compile_schema, render_script
+from .compile.verify import CompileError
 from .oneline import one_line
 from .spec import SpecError, load_spec
 
@@ -171,6 +172,12 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         count = len(exc.issues)
         where = getattr(args, "spec_dir", None) or getattr(args, "out", "")
         print(f"schemadiff: {count} error{'s' if count != 1 else ''} in {where}; nothing was generated",
+              file=stderr)
+        return EXIT_ERROR
+    except CompileError as exc:  # the compiler's check of its own output: never printed, never run
+        where = getattr(args, "spec_dir", None) or ""
+        print(one_line(f"schemadiff: internal error: the compiler built a statement it must not emit from the "
+                       f"spec {where}: {exc}; nothing was written or run. Please report it with the spec."),
               file=stderr)
         return EXIT_ERROR
 

@@ -86,17 +86,28 @@ def parse_expression(text: str) -> ParsedExpression:
         raise ExpressionError("the expression holds a NUL character")
     tree = _single_target(f"SELECT {text}", text)
     _single_target(f"SELECT ({text})", text)
-    if "&" in text and any(t.name in ("USCONST", "UIDENT") for t in scan(text)):
-        raise ExpressionError("a Unicode-escape literal (U&'…' or U&\"…\") means something else, or is an error, "
-                              "when standard_conforming_strings is off; write the characters themselves")
+    if "&" in text or '"' in text:
+        for tok in scan(text):
+            if tok.name in ("USCONST", "UIDENT"):
+                raise ExpressionError("a Unicode-escape literal (U&'…' or U&\"…\") means something else, or is "
+                                      "an error, when standard_conforming_strings is off; write the characters "
+                                      "themselves")
+            if tok.name == "IDENT" and any(ch in text[tok.start:tok.end + 1] for ch in "\n\r\t"):
+                raise ExpressionError("a quoted name holds a line break or a tab")
     return ParsedExpression(text=text, kind=next(iter(tree)), tree=tree)
 
 
-def _without_locations(value):
+# Where in the text a node stood: fields that differ between two parses of the same tree.
+_POSITIONS = frozenset({"location", "stmt_location", "stmt_len", "list_start", "list_end",
+                        "rexpr_list_start", "rexpr_list_end"})
+
+
+def without_locations(value):
+    """A JSON parse tree without its text positions: equal for equal trees."""
     if isinstance(value, dict):
-        return {k: _without_locations(v) for k, v in value.items() if k != "location"}
+        return {k: without_locations(v) for k, v in value.items() if k not in _POSITIONS}
     if isinstance(value, list):
-        return [_without_locations(v) for v in value]
+        return [without_locations(v) for v in value]
     return value
 
 
@@ -120,7 +131,7 @@ def fits_default(parsed: ParsedExpression) -> bool:
         return False
     con = constraints[0].get("Constraint", {})
     return (con.get("contype") == "CONSTR_DEFAULT"
-            and _without_locations(con.get("raw_expr")) == _without_locations(parsed.tree))
+            and without_locations(con.get("raw_expr")) == without_locations(parsed.tree))
 
 
 def is_null_constant(parsed: ParsedExpression) -> bool:

@@ -36,16 +36,21 @@ def quote_qualified(schema: str | None, name: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}"
 
 
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_NEEDS_E = re.compile(r"[\\\x01-\x1f\x7f]")
+
+
 def quote_literal(text: str) -> str:
     """A SQL string literal that means the same under either setting of
-    ``standard_conforming_strings``, written exactly as PostgreSQL's
-    ``quote_literal()`` writes it: ``'it''s'``, and ``E'a\\\\b'`` (backslashes
-    doubled, ``E`` prefix) whenever the text holds a backslash."""
+    ``standard_conforming_strings`` and stays on one line: ``'it''s'`` as
+    PostgreSQL's ``quote_literal()`` writes it, and whenever the text holds a
+    backslash or a control character an ``E'…'`` literal with the backslashes
+    doubled and the control characters escaped (``E'a\\\\b\\n'``)."""
     if "\x00" in text:
         raise ValueError("a SQL string literal cannot hold a NUL character")
     quoted = text.replace("'", "''")
-    if "\\" in text:
-        return "E'" + quoted.replace("\\", "\\\\") + "'"
+    if _NEEDS_E.search(text):
+        return "E'" + _NEEDS_E.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), quoted) + "'"
     return "'" + quoted + "'"
 
 

@@ -39,7 +39,7 @@ from ..model import (
     UniqueConstraint,
 )
 from .statements import Statement
-from .verify import Expect, checked
+from .verify import Expect, checked, flat
 
 DIALECT = "postgres"
 
@@ -54,8 +54,8 @@ def _table(schema: str, name: str) -> exp.Table:
 
 
 def _raw(text: str) -> exp.Var:
-    """SQL text already checked to be one expression (see ``expressions``)."""
-    return exp.Var(this=text)
+    """SQL text already checked to be one expression (see ``expressions``), on one line."""
+    return exp.Var(this=flat(text))
 
 
 def _type(type_text: str) -> exp.DataType:
@@ -194,7 +194,7 @@ def add_foreign_key(t: Table, fk: ForeignKey) -> Statement:
 def create_index(t: Table, ix: Index) -> Statement:
     keys = []
     for e in ix.elements:
-        key = quote_ident(e.column) if e.column is not None else f"({e.expression})"
+        key = quote_ident(e.column) if e.column is not None else f"({flat(e.expression)})"
         if e.collation:
             key += f" COLLATE {quote_ident(e.collation)}"
         if e.opclass:  # a name, [schema.]opclass, checked by the loader
@@ -216,7 +216,7 @@ def create_index(t: Table, ix: Index) -> Statement:
     if ix.nulls_not_distinct:
         sql += " NULLS NOT DISTINCT"
     if ix.where is not None:
-        sql += f" WHERE {ix.where}"
+        sql += f" WHERE {flat(ix.where)}"
     what = f"index {t.schema}.{ix.name}"
     return Statement(checked(sql, Expect("IndexStmt", (t.schema, t.name, ix.name), what)), "create_index", what)
 
@@ -243,9 +243,9 @@ def create_policy(t: Table, p: Policy) -> Statement:
     if roles != "PUBLIC":
         sql += f" TO {roles}"
     if p.using is not None:
-        sql += f" USING ({p.using})"
+        sql += f" USING ({flat(p.using)})"
     if p.with_check is not None:
-        sql += f" WITH CHECK ({p.with_check})"
+        sql += f" WITH CHECK ({flat(p.with_check)})"
     what = f"policy {p.name} on {t.schema}.{t.name}"
     return Statement(checked(sql, Expect("CreatePolicyStmt", (t.schema, t.name, p.name), what)), "create_policy", what)
 

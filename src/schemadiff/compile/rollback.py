@@ -22,7 +22,7 @@ from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import QualifiedName
 from ..oneline import one_line
 from . import ddl
-from .verify import PIN_STRINGS
+from .verify import PIN_STRINGS, CompileError, Expect, checked, statement_kind
 from .schema import table_extras
 
 if TYPE_CHECKING:  # plan imports compile: the types only, never at run time
@@ -135,11 +135,26 @@ def undo_steps(plan: Plan) -> list[Undo]:
             raise NoRollback(f"no rollback for {type(step.change).__name__} ({step.change.target()}: "
                              f"{step.change.describe()}); refusing to write a migration without one")
         for u in undo(step.change, step):
+            if u.section is not None:
+                u = Undo(u.section, _checked_undo(u.sql, step.change))
             if (u.section, u.sql) not in seen:
                 seen.add((u.section, u.sql))
                 out.append(u)
     order = {None: 0, CONSTRAINTS: 1, INDEXES: 2, OBJECTS: 3}
     return sorted(out, key=lambda u: order[u.section])  # stable: reverse plan order within a section
+
+
+# What a rollback statement may be: a DROP, an ALTER TABLE (drop a column, a
+# constraint, a default; disable RLS), a COMMENT restored.
+_UNDO_KINDS = ("DropStmt", "AlterTableStmt", "CommentStmt")
+
+
+def _checked_undo(sql: str, change: c.Change) -> str:
+    what = f"rollback of {change.target()}: {change.describe()}"
+    node = statement_kind(sql)
+    if node not in _UNDO_KINDS:
+        raise CompileError(f"a {node} in a rollback", what)
+    return checked(sql, Expect(node, None, what))
 
 
 def rollback_sql(plan: Plan, stem: str, source: str, lock_timeout: str, statement_timeout: str) -> str:
@@ -155,7 +170,7 @@ def rollback_sql(plan: Plan, stem: str, source: str, lock_timeout: str, statemen
                  "-- wrap this file in one transaction. Run it as it is: psql -v ON_ERROR_STOP=1 -f FILE"]
     if notes:
         head += ["--", "-- NOT UNDONE (cannot be undone safely):"] + [f"--   {one_line(n)}" for n in notes]
-    out = head + [PIN_STRINGS, ""]
+    out = head + ([PIN_STRINGS] if any(u.section is not None for u in undos) else []) + [""]
     for section in (CONSTRAINTS, INDEXES, OBJECTS):
         stmts = [u.sql for u in undos if u.section == section]
         if not stmts:
@@ -172,7 +187,7 @@ def rollback_sql(plan: Plan, stem: str, source: str, lock_timeout: str, statemen
                 f"SET LOCAL statement_timeout = '{statement_timeout}';"]
         out += [sql + ";" for sql in stmts]
         out += ["COMMIT;", ""]
-    if len(out) == len(head) + 1:
+    if not any(u.section is not None for u in undos):
         out += ["-- Nothing to drop.", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pglast import parse_plpgsql
+from pglast.parser import ParseError
+
 from .. import changes as c
 from ..identifiers import quote_literal, quote_qualified
 from ..model import QualifiedName
 from .rollback import generated_by
-from .verify import PIN_STRINGS
+from .verify import PIN_STRINGS, CompileError, Expect, checked
 
 if TYPE_CHECKING:  # plan imports compile: the type only, never at run time
     from ..plan import Plan
@@ -211,7 +214,18 @@ def validation_sql(plan: Plan, stem: str, source: str) -> str:
         f"{tag};",
         "ROLLBACK;",
     ]
+    _check_block("\n".join(lines[lines.index(f"DO {tag}"):-1]), stem)
     return "\n".join(lines) + "\n"
+
+
+def _check_block(do_sql: str, stem: str) -> None:
+    """The DO block is one DO statement, and its body PL/pgSQL that parses."""
+    checked(do_sql.rstrip(";"), Expect("DoStmt", None, f"validation of {stem}"))
+    try:
+        parse_plpgsql(f"CREATE FUNCTION f() RETURNS void AS {do_sql.removeprefix('DO ').rstrip(';')} "
+                      "LANGUAGE plpgsql")
+    except ParseError as exc:
+        raise CompileError(f"the validation block does not parse as PL/pgSQL ({exc})", f"validation of {stem}") from None
 
 
 __all__ = ["NoValidation", "validation_checks", "validation_sql"]

@@ -22,11 +22,13 @@ another object or a literal that ends early is stopped here.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pglast.parser import ParseError, parse_sql_json, scan
 
+from ..expressions import without_locations
 from ..identifiers import quote_literal
 
 
@@ -87,16 +89,33 @@ def literal_problem(sql: str) -> str | None:
     return None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _rewrite(tok, text: str) -> bool:
+    """Is this string constant to be written again by ``quote_literal``? A plain
+    one with a backslash (its meaning depends on the setting), a ``U&`` one (an
+    error with the setting off), any one holding a line break or another control
+    character (it would span lines of the output: ``E'…\\n…'`` keeps it on one)."""
+    if tok.name == "USCONST":
+        return True
+    if tok.name != "SCONST":
+        return False
+    return (text[:1] == "'" and "\\" in text) or bool(_CONTROL.search(text))
+
+
 @lru_cache(maxsize=16384)
 def pin_literals(sql: str) -> str:
-    """``sql`` with every literal written to mean the same under either setting."""
-    if "\\" not in sql and "&" not in sql:  # nothing to rewrite (the common case, no lexing)
-        return sql
+    """``sql`` with every literal written to mean the same under either setting,
+    on one line."""
+    if "\\" not in sql and "&" not in sql and ("\n" not in sql or "'" not in sql and "$" not in sql) \
+            and not _CONTROL.search(sql.replace("\n", "")):
+        return sql  # nothing a lexer could find to rewrite: no backslash, U&, control character or quote
     tokens = scan(sql)
     out, last = [], 0
     for tok in tokens:
         text = sql[tok.start:tok.end + 1]
-        rewrite = (tok.name == "SCONST" and text[:1] == "'" and "\\" in text) or tok.name == "USCONST"
+        rewrite = _rewrite(tok, text)
         if tok.name == "UIDENT":
             raise CompileError(f"a Unicode-escape identifier ({text[:40]}) in generated SQL")
         if rewrite:
@@ -104,6 +123,24 @@ def pin_literals(sql: str) -> str:
             last = _end_with_uescape(sql, tokens, tok)
     out.append(sql[last:])
     return "".join(out)
+
+
+def flat(expression: str) -> str:
+    """An expression on one line: every run of white space that holds a line
+    break becomes one space, and comments go (``parse_expression`` has proved the
+    text is one expression; its tokens are kept exactly, so is its meaning)."""
+    if not _CONTROL.search(expression) and "/*" not in expression:
+        return expression
+    out, last = [], 0
+    for tok in scan(expression):
+        gap = expression[last:tok.start]
+        out.append(" " if _CONTROL.search(gap) else gap)
+        if tok.name in ("SQL_COMMENT", "C_COMMENT"):
+            out.append(" ")
+        else:
+            out.append(expression[tok.start:tok.end + 1])
+        last = tok.end + 1
+    return "".join(out).strip()
 
 
 def _uescape_tokens(tokens, tok):
@@ -201,14 +238,7 @@ def checked(sql: str, expect: Expect) -> str:
     problem = literal_problem(pinned)
     if problem:
         raise CompileError(problem, what)
-    if pinned != sql and _strip_locations(_parse(sql)) != _strip_locations(stmts):
+    if pinned != sql and without_locations(_parse(sql)) != without_locations(stmts):
         raise CompileError("rewriting its literals changed the statement", what)
     return pinned
 
-
-def _strip_locations(value):
-    if isinstance(value, dict):
-        return {k: _strip_locations(v) for k, v in value.items() if k not in ("location", "stmt_len", "stmt_location")}
-    if isinstance(value, list):
-        return [_strip_locations(v) for v in value]
-    return value

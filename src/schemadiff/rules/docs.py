@@ -69,6 +69,20 @@ So a rule may give a different verdict for the same change in the two modes: a
 table the spec does not describe is unmanaged against a database (SD301), but
 deleting a table file is refused in CI.
 
+## Before the rules: what a spec may say at all
+
+Some things are not changes to judge but specs that never load (exit 1, with
+`file:line:column`; no policy file, severity or waiver reaches them): an expression
+that is not exactly one expression, a spec string holding a NUL, control or
+bidirectional character, a name over 63 bytes, and an expression calling a function
+the function policy does not allow — a side-effect function (`setval`, `lo_unlink`,
+`dblink_exec`, `set_config`, `pg_read_file`…) anywhere, a VOLATILE or STABLE one in
+a CHECK, generated column or index, an undeclared or unqualified non-built-in one.
+See "Which functions an expression may call" and "What reaches SQL, and how" in
+`docs/spec.md`. They are judged there, when the spec is read, because no plan, mode
+or policy makes them safe: a CHECK's function runs once per existing row at
+`VALIDATE`, inside the migration.
+
 ## Exit codes
 
 | code | meaning |

@@ -71,3 +71,11 @@ def check_opclass(text: str) -> str:
         raise ValueError(f"{text!r} is not an operator class name: write `name` or `schema.name` "
                          "(letters, digits, _ and $)")
     return text
+
+
+def check_identifier_text(text: str) -> str:
+    check_name_chars(text)
+    size = len(text.encode("utf-8"))
+    if size > 63:
+        raise ValueError(f"the name is {size} bytes long; PostgreSQL allows 63 and would silently truncate it")
+    return text

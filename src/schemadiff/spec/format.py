@@ -11,13 +11,16 @@ from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from .chars import check_expression_chars, check_name_chars, check_opclass, check_text_chars
+from .chars import check_expression_chars, check_identifier_text, check_name_chars, check_opclass, check_text_chars
 
 FORMAT_VERSION = 1
 
 # Every string type says which characters it may hold (spec/chars.py): no spec
 # string carries NUL, terminal escapes or bidirectional overrides into SQL or output.
 Name = Annotated[StrictStr, Field(min_length=1), AfterValidator(check_name_chars)]
+# One identifier (a table, column, role, constraint…): also at most 63 bytes, which
+# PostgreSQL would otherwise truncate silently.
+Ident = Annotated[StrictStr, Field(min_length=1), AfterValidator(check_identifier_text)]
 Expr = Annotated[StrictStr, Field(min_length=1, description="One SQL expression, written as SQL."),
                  AfterValidator(check_expression_chars)]
 Text = Annotated[StrictStr, AfterValidator(check_text_chars)]
@@ -52,22 +55,22 @@ class ColumnSpec(_Strict):
     identity: Literal["always", "by default"] | None = Field(
         None, description="GENERATED ALWAYS / BY DEFAULT AS IDENTITY.")
     generated: Expr | None = Field(None, description="GENERATED ALWAYS AS (expression) STORED.")
-    collation: Name | None = Field(None, description="A collation name, exact: `C`, `en_US`.")
+    collation: Ident | None = Field(None, description="A collation name, exact: `C`, `en_US`.")
     comment: Text | None = None
 
 
 class IndexColumnSpec(_Strict):
     """One key of an index: `column` or `expression`, with its order."""
 
-    column: Name | None = None
+    column: Ident | None = None
     expression: Expr | None = None
     order: Literal["asc", "desc"] = "asc"
     nulls: Literal["first", "last"] | None = None
     opclass: Opclass | None = None
-    collation: Name | None = None
+    collation: Ident | None = None
 
 
-IndexKey = Union[Name, IndexColumnSpec]
+IndexKey = Union[Ident, IndexColumnSpec]
 
 
 class IndexSpec(_Strict):
@@ -77,19 +80,19 @@ class IndexSpec(_Strict):
     unique: StrictBool = False
     method: Literal["btree", "hash", "gist", "gin", "spgist", "brin"] = "btree"
     where: Expr | None = Field(None, description="The predicate of a partial index.")
-    include: list[Name] = Field(default_factory=list, description="Non-key columns (INCLUDE).")
+    include: list[Ident] = Field(default_factory=list, description="Non-key columns (INCLUDE).")
     nulls_not_distinct: StrictBool = False
     comment: Text | None = None
 
 
 class PrimaryKeySpec(_Strict):
-    columns: list[Name] = Field(min_length=1)
-    name: Name | None = None
+    columns: list[Ident] = Field(min_length=1)
+    name: Ident | None = None
 
 
 class UniqueSpec(_Strict):
-    columns: list[Name] = Field(min_length=1)
-    name: Name | None = None
+    columns: list[Ident] = Field(min_length=1)
+    name: Ident | None = None
     nulls_not_distinct: StrictBool = False
     deferrable: StrictBool = False
     initially_deferred: StrictBool = False
@@ -97,13 +100,13 @@ class UniqueSpec(_Strict):
 
 class CheckSpec(_Strict):
     expression: Expr
-    name: Name | None = None
+    name: Ident | None = None
 
 
 class ForeignKeySpec(_Strict):
-    columns: list[Name] = Field(min_length=1)
+    columns: list[Ident] = Field(min_length=1)
     references: ExprText = Field(description="`table(col, ...)` or `schema.table(col, ...)`.")
-    name: Name | None = None
+    name: Ident | None = None
     on_delete: Action | None = None
     on_update: Action | None = None
     deferrable: StrictBool = False
@@ -114,7 +117,7 @@ class PolicySpec(_Strict):
     """A row-level security policy."""
 
     for_: Literal["all", "select", "insert", "update", "delete"] = Field("all", alias="for")
-    to: list[Name] = Field(default_factory=lambda: ["public"], description="Roles; `public` means everyone.")
+    to: list[Ident] = Field(default_factory=lambda: ["public"], description="Roles; `public` means everyone.")
     as_: Literal["permissive", "restrictive"] = Field("permissive", alias="as")
     using: Expr | None = None
     with_check: Expr | None = None
@@ -123,34 +126,34 @@ class PolicySpec(_Strict):
 class RlsSpec(_Strict):
     enabled: StrictBool = Field(True, description="ALTER TABLE … ENABLE ROW LEVEL SECURITY.")
     forced: StrictBool = Field(False, description="Also apply policies to the table's owner (FORCE).")
-    policies: dict[Name, PolicySpec] = Field(default_factory=dict)
+    policies: dict[Ident, PolicySpec] = Field(default_factory=dict)
 
 
 class TableSpec(_Strict):
     """One table, in a file of its own."""
 
-    table: Name = Field(description="The table's exact name (`Lead` is the table SQL writes as \"Lead\").")
-    schema_: Name | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
+    table: Ident = Field(description="The table's exact name (`Lead` is the table SQL writes as \"Lead\").")
+    schema_: Ident | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
     comment: Text | None = None
-    columns: dict[Name, Union[ColumnSpec, Name]] = Field(
+    columns: dict[Ident, Union[ColumnSpec, Name]] = Field(
         min_length=1, description="Columns in order: `name: TYPE` or `name: {type: ..., ...}`.")
-    primary_key: Union[list[Name], PrimaryKeySpec, None] = None
-    unique: list[Union[list[Name], UniqueSpec]] = Field(default_factory=list)
+    primary_key: Union[list[Ident], PrimaryKeySpec, None] = None
+    unique: list[Union[list[Ident], UniqueSpec]] = Field(default_factory=list)
     checks: list[Union[Expr, CheckSpec]] = Field(default_factory=list)
     foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
-    indexes: dict[Name, Union[list[IndexKey], IndexSpec]] = Field(default_factory=dict)
+    indexes: dict[Ident, Union[list[IndexKey], IndexSpec]] = Field(default_factory=dict)
     rls: RlsSpec | None = None
 
 
 class EnumSpec(_Strict):
     values: list[Text] = Field(min_length=1)
-    schema_: Name | None = Field(None, alias="schema")
+    schema_: Ident | None = Field(None, alias="schema")
     comment: Text | None = None
 
 
 class ExtensionSpec(_Strict):
-    name: Name
-    schema_: Name | None = Field(None, alias="schema")
+    name: Ident
+    schema_: Ident | None = Field(None, alias="schema")
 
 
 class ExternalSpec(_Strict):
@@ -159,16 +162,16 @@ class ExternalSpec(_Strict):
     tables: list[Name] = Field(default_factory=list, description="FK targets: `tenant`, `auth.users`.")
     functions: list[Name] = Field(default_factory=list, description="Functions called by expressions: `auth.uid`.")
     types: list[Name] = Field(default_factory=list, description="Types used by columns: `public.citext`.")
-    roles: list[Name] = Field(default_factory=list, description="Roles named by policies: `authenticated`.")
-    schemas: list[Name] = Field(default_factory=list, description="Schemas that exist already (not created).")
+    roles: list[Ident] = Field(default_factory=list, description="Roles named by policies: `authenticated`.")
+    schemas: list[Ident] = Field(default_factory=list, description="Schemas that exist already (not created).")
 
 
 class RootSpec(_Strict):
     """The spec root, `schemadiff.yaml`."""
 
     version: Literal[1] = Field(description="The spec format version.")
-    schema_: Name = Field("public", alias="schema", description="The schema of unqualified names.")
-    schemas: list[Name] = Field(default_factory=list, description="Schemas the spec creates.")
-    extensions: list[Union[Name, ExtensionSpec]] = Field(default_factory=list)
-    enums: dict[Name, Union[list[Text], EnumSpec]] = Field(default_factory=dict)
+    schema_: Ident = Field("public", alias="schema", description="The schema of unqualified names.")
+    schemas: list[Ident] = Field(default_factory=list, description="Schemas the spec creates.")
+    extensions: list[Union[Ident, ExtensionSpec]] = Field(default_factory=list)
+    enums: dict[Ident, Union[list[Text], EnumSpec]] = Field(default_factory=dict)
     external: ExternalSpec = Field(default_factory=ExternalSpec)
