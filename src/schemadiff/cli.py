@@ -240,6 +240,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     from .introspect.connect import ConnectError, redact, resolve_dsn
     from .planning import plan_against_database
     from .report import render_json, render_sql, render_text
+    from .timeouts import shown  # the parsed integer milliseconds, written back canonically: 5s, 250ms
 
     if args.write_migration and not args.name:
         print("schemadiff: --write-migration needs --name NAME", file=stderr)
@@ -276,7 +277,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         stdout.write(render_text(plan, header, color=hasattr(stdout, "isatty") and stdout.isatty()))
     elif args.format == "sql":
         stdout.write(one_line(f"-- {header}") + "\n"
-                     + render_sql(plan, f"{args.lock_timeout}ms", f"{args.statement_timeout}ms"))
+                     + render_sql(plan, shown(args.lock_timeout), shown(args.statement_timeout)))
     else:
         stdout.write(render_json(plan, **doc_args))
     if args.out:
@@ -290,8 +291,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
 
         try:
             written = write_migration(plan, Path(args.write_migration), args.name, convention=args.convention,
-                                      lock_timeout=f"{args.lock_timeout}ms",
-                                      statement_timeout=f"{args.statement_timeout}ms", source=str(args.spec_dir))
+                                      lock_timeout=shown(args.lock_timeout),
+                                      statement_timeout=shown(args.statement_timeout), source=str(args.spec_dir))
         except MigrationFileError as exc:
             print(f"schemadiff: {exc}", file=stderr)
             return EXIT_ERROR

@@ -4,9 +4,10 @@ milliseconds out, within bounds — or a one-line refusal.
 One function reads every duration schemadiff accepts: a CLI option
 (``--lock-timeout 5s``) and the value of a ``SET lock_timeout`` the final guard
 finds in a plan. What it returns is an integer number of milliseconds, never the
-text it was given, so nothing typed by a user reaches the server as SQL; the
-server is sent ``f"{ms}ms"`` (as a bound parameter, or in a script as that
-canonical string).
+text it was given, so nothing typed by a user reaches the server as SQL: apply
+sends ``f"{ms}ms"`` as a bound parameter, and scripts (``plan --format sql``,
+migration files) carry ``shown(ms)``, the same integer as whole seconds or
+milliseconds (``5s``, ``250ms``).
 
 Accepted: a bare integer (milliseconds, as PostgreSQL reads it) or a decimal
 number with one of the units ``ms``, ``s``, ``min``, ``h``, ``d``: ``250ms``,
@@ -35,11 +36,9 @@ class DurationError(ValueError):
 
 
 def shown(ms: int) -> str:
-    """``ms`` for people: 5s, 2min, 250ms."""
-    for unit in ("d", "h", "min", "s"):
-        if ms and ms % _UNITS_MS[unit] == 0:
-            return f"{ms // _UNITS_MS[unit]}{unit}"
-    return f"{ms}ms"
+    """``ms`` written back canonically: whole seconds in ``s``, else ``ms`` (5s, 60s, 250ms, 1500ms)."""
+    ms = int(ms)
+    return f"{ms // 1000}s" if ms and ms % 1000 == 0 else f"{ms}ms"
 
 
 def parse_ms(text: str | int, *, what: str, maximum: int) -> int:
