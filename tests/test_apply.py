@@ -5,7 +5,9 @@ checked against the real test server:
 - without a terminal (and without --yes / --plan), or without a database, apply
   exits 1 and changes nothing;
 - saved plans apply; a stale one is refused (exit 1) naming what moved; a tampered
-  one is refused whole by the final guard (exit 3) before anything runs;
+  one, or one for a spec that changed since, is refused (exit 1) naming the first
+  step that differs from the plan made now, before anything runs (the guard's own
+  attacks: tests/test_guard_attacks.py; the plan file: tests/test_saved_plan.py);
 - the applying backend killed at every boundary of memory_entities' plan (and once
   in the middle of a concurrent index build) leaves the database at a phase
   boundary, and a re-run converges without redoing what committed;
@@ -220,10 +222,11 @@ def test_stale_saved_plan_is_refused_naming_what_moved(pg, db, tmp_path):
     assert schema_dump(pg, db) == before
 
 
-def test_after_a_saved_plan_apply_claims_a_match_only_when_there_is_one(pg, db, tmp_path):
+def test_a_saved_plan_for_a_spec_that_changed_since_is_refused(pg, db, tmp_path):
     """The spec changed after the plan was saved, in a way that is refused (Lead's
-    jsonb column declared text). The saved plan is still what the database was:
-    it applies. But apply then must not say the database matches the spec."""
+    jsonb column declared text). The saved plan is no longer what the spec and the
+    database give: apply refuses it (exit 1), says the plan made now refuses a
+    change, and applies nothing."""
     load(pg, db)
     path = _save_plan(pg, db, tmp_path)
     spec = tmp_path / "schema"
@@ -232,12 +235,13 @@ def test_after_a_saved_plan_apply_claims_a_match_only_when_there_is_one(pg, db, 
     text = lead.read_text(encoding="utf-8")
     assert "  stateMetadata: jsonb" in text
     lead.write_text(text.replace("  stateMetadata: jsonb", "  stateMetadata: text", 1), encoding="utf-8")
+    before = schema_dump(pg, db)
     result = run_cli("apply", str(spec), "--db", pg.dsn(db), "--plan", str(path))
-    assert result.code == 0, result
-    now = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
-    assert now.code == 3  # SD304: refused
-    assert "The database now matches the spec." not in result.out, (
-        "apply claims a match while plan refuses: " + result.out[-200:] + result.err)
+    assert result.code == 1, result
+    assert "does not match" in result.err and "step 1 is not in the plan made now (50 saved step(s), 0 now)" \
+        in result.err and "the plan made now refuses 1 change(s)" in result.err, result.err
+    assert "nothing was applied" in result.err and "[1/" not in result.out
+    assert schema_dump(pg, db) == before
 
 
 def _drop_table_inserted(doc):
@@ -266,7 +270,7 @@ def _smuggle_second_statement(doc):
 
 def _unknown_phase(doc):
     doc["steps"].append({"phase": "cleanup", "sql": 'DROP TABLE public."Job"', "object": "table public.Job",
-                         "change": "cleanup"})
+                         "change": "cleanup", "rules": []})
 
 
 TAMPERINGS = {
@@ -292,7 +296,10 @@ TAMPERINGS = {
 
 
 @pytest.mark.parametrize("how", list(TAMPERINGS))
-def test_tampered_saved_plan_is_refused_by_the_final_guard(how, pg, db, tmp_path):
+def test_tampered_saved_plan_is_refused_before_anything_runs(how, pg, db, tmp_path):
+    """A saved plan is data: each edit makes it differ from the plan made now, so
+    apply refuses it (exit 1) naming the step, before the final guard, before any
+    statement. (The same statements against the guard itself: test_guard_attacks.py.)"""
     load(pg, db)
     path = _save_plan(pg, db, tmp_path)
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -300,8 +307,9 @@ def test_tampered_saved_plan_is_refused_by_the_final_guard(how, pg, db, tmp_path
     path.write_text(json.dumps(doc), encoding="utf-8")
     before = schema_dump(pg, db)
     result = run_cli("apply", SPEC, "--db", pg.dsn(db), "--plan", str(path))
-    assert result.code == 3, result
-    assert "refused by the final guard" in result.err and "nothing ran" in result.err
+    assert result.code == 1, result
+    assert "does not match" in result.err and "step " in result.err, result.err
+    assert "nothing was applied" in result.err
     assert "[1/" not in result.out  # not one statement ran
     assert schema_dump(pg, db) == before
     assert {"Lead", "Job"} <= tables(pg.dsn(db))

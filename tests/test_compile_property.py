@@ -8,7 +8,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from schemadiff.apply import LiveCatalog
 from schemadiff.compile import compile_schema, render_script
+from schemadiff.guard import check_statements
 from schemadiff.spec import load_spec
 
 from .conftest import write_spec
@@ -159,9 +161,12 @@ def test_generated_specs_compile_to_sql_postgres_runs(pg, db, tmp_path_factory, 
     enums, tables = spec
     spec_dir = _write(tmp_path_factory.mktemp("spec"), enums, tables)
     loaded = load_spec(spec_dir)
-    script = render_script(compile_schema(loaded.schema))
+    statements = compile_schema(loaded.schema)
+    script = render_script(statements)
     with psycopg.connect(pg.dsn(db)) as conn:
         try:
+            # apply's final guard accepts every statement the compiler writes
+            assert check_statements([s.sql for s in statements], LiveCatalog(conn)) == []
             conn.execute(script)
             # Every table, column and index exists under its exact name.
             for t in loaded.schema.tables:

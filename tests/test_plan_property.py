@@ -36,6 +36,7 @@ from pglast import ast, parse_sql
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 
 from schemadiff import changes as c
+from schemadiff.apply import StepView, guard
 from schemadiff.compile import compile_schema, render_script
 from schemadiff.model import QualifiedName
 from schemadiff.planning import plan_against_database
@@ -645,6 +646,7 @@ def _check_additive(sql: str, current) -> None:
 
 def _run_steps(dsn: str, steps) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
+        guard(conn, [StepView(s.phase, s.sql, "") for s in steps])  # apply's final guard accepts every step
         phases = [s.phase for s in steps]
         assert phases == sorted(phases, key=[ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE].index), \
             f"steps out of phase order: {phases}"

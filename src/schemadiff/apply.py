@@ -1,6 +1,8 @@
 """Executing a plan against a live database.
 
-Promises (see docs/apply.md): the final guard runs before anything; one apply at a
+Promises (see docs/apply.md): the session pins its settings (``pin_session``:
+``search_path``, ``standard_conforming_strings``, integer-millisecond timeouts
+within bounds, each read back) and the final guard runs before anything; one apply at a
 time per database (advisory lock, bounded wait); the transactional phases commit
 all or nothing; concurrent index builds run outside transactions; every step has
 ``lock_timeout`` and ``statement_timeout`` set first; a step that hits the lock
@@ -11,29 +13,52 @@ what is there (an INVALID index left by a failed concurrent build is rebuilt).
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import errors
 
 from .compile.changes import CONCURRENT, ENUM_VALUES, TRANSACTIONAL, VALIDATE
-from .guard import GuardProblem, check_statements
+from .guard import Catalog, GuardProblem, check_steps
+from .model import QualifiedName
+from .timeouts import MAX_LOCK_WAIT, MAX_RETRIES, lock_timeout_ms, shown, statement_timeout_ms
 
 # The pg_advisory_lock key of schemadiff apply (any fixed bigint; this one spells nothing).
 ADVISORY_KEY = 0x5C4E_D1FF_A991_7000
 
 
+# The session apply runs in (pin_session). pg_temp last: no temporary object of
+# this session's can take the place of a pg_catalog one (it never makes any).
+SEARCH_PATH = "pg_catalog, pg_temp"
+
+
 @dataclass
 class ApplyOptions:
-    lock_timeout: str = "5s"
-    statement_timeout: str = "60s"
+    """Timeouts are integer milliseconds; text such as ``"5s"`` is read by
+    ``timeouts.parse_ms`` (bounds included). Anything out of bounds: ValueError."""
+
+    lock_timeout: int | str = 5000
+    statement_timeout: int | str = 60000  # of the transactional phases; 0 (none) for builds and validations
     retries: int = 4  # after a lock timeout: this many more tries per step or phase
     backoff: float = 1.0  # seconds before the first retry; doubled each time
     lock_wait: float = 30.0  # seconds to wait for another apply to finish
     progress_interval: float = 2.0  # seconds between progress lines of a concurrent build
+
+    def __post_init__(self):
+        self.lock_timeout = lock_timeout_ms(self.lock_timeout)
+        self.statement_timeout = statement_timeout_ms(self.statement_timeout)
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) \
+                or not 0 <= self.retries <= MAX_RETRIES:
+            raise ValueError(f"retries must be an integer from 0 to {MAX_RETRIES}")
+        for name in ("backoff", "lock_wait", "progress_interval"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or not 0 <= value <= MAX_LOCK_WAIT:
+                raise ValueError(f"{name} must be a number of seconds from 0 to {MAX_LOCK_WAIT:g}")
 
 
 class ApplyError(Exception):
@@ -65,6 +90,47 @@ class ApplyResult:
     events: list[str] = field(default_factory=list)
 
 
+class SettingsError(Exception):
+    pass
+
+
+def _set_settings(conn: psycopg.Connection, values: dict[str, str], local: bool) -> None:
+    """set_config each (name, value) — every value a bound parameter, never SQL
+    text — then read them all back from pg_settings; SettingsError if one differs."""
+    calls = ", ".join("pg_catalog.set_config(%s, %s, %s)" for _ in values)
+    conn.execute(f"SELECT {calls}", [x for name, value in values.items() for x in (name, value, local)])
+    check_settings(conn, values)
+
+
+def check_settings(conn: psycopg.Connection, values: dict[str, str]) -> None:
+    wanted = {name: _base_unit(value) for name, value in values.items()}
+    rows = dict(conn.execute("SELECT name, setting FROM pg_catalog.pg_settings WHERE name = ANY(%s)",
+                             (list(wanted),)).fetchall())
+    wrong = [f"{name} is {rows.get(name)!r}, not {value!r}" for name, value in wanted.items()
+             if rows.get(name) != value]
+    if wrong:
+        raise SettingsError("the session does not hold the settings apply pinned: " + "; ".join(wrong))
+
+
+def _base_unit(value: str) -> str:
+    return value.removesuffix("ms") if value.endswith("ms") and value[:-2].isdigit() else value
+
+
+def pinned(lock_ms: int, statement_ms: int) -> dict[str, str]:
+    return {"search_path": SEARCH_PATH, "standard_conforming_strings": "on",
+            "lock_timeout": f"{int(lock_ms)}ms", "statement_timeout": f"{int(statement_ms)}ms"}
+
+
+def pin_session(conn: psycopg.Connection, options: ApplyOptions) -> None:
+    """Before anything else on a connection to the target: ``search_path``
+    (every name the compiler writes that is not built in is schema-qualified),
+    ``standard_conforming_strings = on`` (what the guard's parser assumes), and
+    the timeouts, as integer milliseconds, for the session — each read back.
+    Every function called here is schema-qualified: until search_path is pinned
+    it is whatever the database's or role's settings make it."""
+    _set_settings(conn, pinned(options.lock_timeout, options.statement_timeout), local=False)
+
+
 def index_is_invalid(conn: psycopg.Connection, schema: str, name: str) -> bool:
     """Does the database hold this index INVALID (a failed concurrent build)?"""
     row = conn.execute(
@@ -74,29 +140,48 @@ def index_is_invalid(conn: psycopg.Connection, schema: str, name: str) -> bool:
     return bool(row and row[0])
 
 
-def guard(conn: psycopg.Connection, steps: list[StepView]) -> None:
-    """Refuse the whole plan unless every statement is an additive kind."""
+class LiveCatalog(Catalog):
+    """The guard's questions, asked of the target database."""
 
-    def invalid_index(schema, name):
-        return index_is_invalid(conn, schema or "public", name)
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+        self._builtins: set[tuple[str, str]] | None = None
 
-    def is_check(schema, table, name):
-        row = conn.execute(
+    def invalid_index(self, schema, name):
+        return index_is_invalid(self.conn, schema, name)
+
+    def is_check(self, schema, table, name):
+        row = self.conn.execute(
             "SELECT con.contype FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
             "WHERE c.relname = %s AND n.nspname = %s AND con.conname = %s",
-            (table, schema or "public", name)).fetchone()
+            (table, schema, name)).fetchone()
         return bool(row and row[0] == "c")
 
-    def column_type(schema, table, column):
-        row = conn.execute(
+    def column_type(self, schema, table, column):
+        row = self.conn.execute(
             "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
             "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
             "WHERE c.relname = %s AND n.nspname = %s AND a.attname = %s AND NOT a.attisdropped",
-            (table, schema or "public", column)).fetchone()
+            (table, schema, column)).fetchone()
         return row[0] if row else None
 
-    problems = check_statements([s.sql for s in steps], invalid_index, is_check, column_type)
+    def builtin(self, kind, name):
+        if self._builtins is None:
+            self._builtins = set(self.conn.execute(
+                "SELECT 'type', typname FROM pg_catalog.pg_type WHERE typnamespace = 'pg_catalog'::pg_catalog.regnamespace "
+                "UNION ALL SELECT 'collation', collname FROM pg_catalog.pg_collation "
+                "WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace "
+                "UNION ALL SELECT 'opclass', opcname FROM pg_catalog.pg_opclass "
+                "WHERE opcnamespace = 'pg_catalog'::pg_catalog.regnamespace").fetchall())
+        return (kind, name) in self._builtins
+
+
+def guard(conn: psycopg.Connection, steps: list[StepView],
+          external: Collection[QualifiedName] | None = None) -> None:
+    """Refuse the whole plan unless every statement is one the compiler writes
+    (guard.py). ``external``: the spec's external functions, when known."""
+    problems = check_steps([(s.phase, s.sql) for s in steps], LiveCatalog(conn), external)
     if problems:
         raise GuardError(problems)
 
@@ -110,12 +195,12 @@ class AdvisoryLock:
     def __enter__(self):
         deadline = time.monotonic() + self.wait
         while True:
-            if self.conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()[0]:
+            if self.conn.execute("SELECT pg_catalog.pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()[0]:
                 return self
             if time.monotonic() >= deadline:
                 holder = self.conn.execute(
                     "SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                    "AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) "
                     "AND classid::text::bigint = %s AND objid::text::bigint = %s LIMIT 1",
                     (ADVISORY_KEY >> 32, ADVISORY_KEY & 0xFFFFFFFF)).fetchone()
                 who = f" (backend pid {holder[0]})" if holder else ""
@@ -124,7 +209,7 @@ class AdvisoryLock:
 
     def __exit__(self, *exc):
         try:
-            self.conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+            self.conn.execute("SELECT pg_catalog.pg_advisory_unlock(%s)", (ADVISORY_KEY,))
         except psycopg.Error:
             pass  # the session is gone; so is its lock
 
@@ -134,14 +219,35 @@ def _is_lock_timeout(exc: Exception) -> bool:
 
 
 class Runner:
+    """Runs a plan's steps: pins the session, guards every statement (GuardError:
+    nothing ran), then the phases. ``external``: the spec's external functions
+    (None: unknown, see guard.AnyExternal)."""
+
     def __init__(self, conn: psycopg.Connection, options: ApplyOptions,
                  say: Callable[[str], None], dsn: str | None = None,
-                 on_boundary: Callable[[int, str], None] | None = None):
+                 on_boundary: Callable[[int, str], None] | None = None,
+                 external: Collection[QualifiedName] | None = None):
         self.conn, self.options, self.say, self.dsn = conn, options, say, dsn
         self.on_boundary = on_boundary or (lambda done, where: None)
+        self.external = external
         self.result = ApplyResult()
 
     def run(self, steps: list[StepView]) -> ApplyResult:
+        try:
+            pin_session(self.conn, self.options)
+        except SettingsError as exc:
+            raise ApplyError(f"{exc}; nothing was applied") from None
+        guard(self.conn, steps, self.external)
+        try:
+            return self._run(steps)
+        finally:
+            if not self.conn.closed and self.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                try:  # builds and validations ran without a statement timeout: the session's own again
+                    pin_session(self.conn, self.options)
+                except (psycopg.Error, SettingsError):
+                    pass
+
+    def _run(self, steps: list[StepView]) -> ApplyResult:
         start = time.monotonic()
         total = len(steps)
         done = 0
@@ -173,7 +279,7 @@ class Runner:
             except psycopg.Error as exc:
                 if _is_lock_timeout(exc) and attempt < self.options.retries:
                     self.result.retries += 1
-                    self.say(f"    lock timeout ({self.options.lock_timeout}) on {what}; retry {attempt + 1}/"
+                    self.say(f"    lock timeout ({shown(self.options.lock_timeout)}) on {what}; retry {attempt + 1}/"
                              f"{self.options.retries} in {delay:g}s")
                     time.sleep(delay)
                     delay *= 2
@@ -182,16 +288,19 @@ class Runner:
                     (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise ApplyError(f"stopped at {what}: {reason}. Nothing of this step is applied; "
                                  f"{done} statement(s) before it are. Run apply again to continue.", done) from None
+            except SettingsError as exc:
+                raise ApplyError(f"stopped at {what}: {exc}. Nothing of this step is applied; "
+                                 f"{done} statement(s) before it are.", done) from None
 
     def _transaction(self, group: list[StepView], done: int, total: int, phase: str) -> None:
-        timeout = self.options.statement_timeout if phase == TRANSACTIONAL else "0"
+        # VALIDATE reads every row and blocks no writes: no statement timeout (0), as for builds.
+        timeout = self.options.statement_timeout if phase in (TRANSACTIONAL, ENUM_VALUES) else 0
         what = f"phase {phase} ({len(group)} statement(s))" if len(group) > 1 else group[0].label
 
         def attempt():
             t0 = time.monotonic()
             with self.conn.transaction():
-                self.conn.execute(f"SET LOCAL lock_timeout = '{self.options.lock_timeout}'")
-                self.conn.execute(f"SET LOCAL statement_timeout = '{timeout}'")
+                _set_settings(self.conn, pinned(self.options.lock_timeout, timeout), local=True)
                 for n, s in enumerate(group, done + 1):
                     t = time.monotonic()
                     self.conn.execute(s.sql)
@@ -205,8 +314,7 @@ class Runner:
     def _concurrent(self, step: StepView, done: int, total: int) -> None:
         def attempt():
             t = time.monotonic()
-            self.conn.execute(f"SET lock_timeout = '{self.options.lock_timeout}'")
-            self.conn.execute("SET statement_timeout = 0")
+            _set_settings(self.conn, pinned(self.options.lock_timeout, 0), local=False)
             watcher = _ProgressWatcher(self.dsn, self.conn.info.backend_pid, self.say, self.options.progress_interval)
             watcher.start()
             try:
@@ -233,9 +341,9 @@ class Runner:
             node = parse_sql(step.sql)[0].stmt
         except Exception:  # noqa: BLE001
             return
-        if not isinstance(node, ast.IndexStmt) or not node.idxname:
+        if not isinstance(node, ast.IndexStmt) or not node.idxname or not node.relation.schemaname:
             return
-        schema = node.relation.schemaname or "public"
+        schema = node.relation.schemaname
         if index_is_invalid(self.conn, schema, node.idxname):
             from .identifiers import quote_qualified
             self.conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote_qualified(schema, node.idxname)}")
@@ -264,10 +372,12 @@ class _ProgressWatcher:
     def _run(self) -> None:
         try:
             with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5) as conn:
+                # A session of its own: its search_path too is the database's until pinned.
+                conn.execute("SELECT pg_catalog.set_config('search_path', %s, false)", (SEARCH_PATH,))
                 while not self._stop.wait(self.interval):
                     row = conn.execute(
                         "SELECT phase, blocks_done, blocks_total, tuples_done, tuples_total "
-                        "FROM pg_stat_progress_create_index WHERE pid = %s", (self.pid,)).fetchone()
+                        "FROM pg_catalog.pg_stat_progress_create_index WHERE pid = %s", (self.pid,)).fetchone()
                     if row:
                         phase, bd, bt, td, tt = row
                         pct = f" {100 * bd / bt:.0f}% of blocks" if bt else ""

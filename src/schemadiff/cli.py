@@ -29,6 +29,46 @@ class _UsageError(Exception):
     pass
 
 
+def _duration(read):
+    """An argparse type: a duration as integer milliseconds (timeouts.parse_ms), or a usage error."""
+    def parse(text: str) -> int:
+        from .timeouts import DurationError
+
+        try:
+            return read(text)
+        except DurationError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = "duration"
+    return parse
+
+
+def _bounded(kind, low, high, what):
+    """An argparse type: an int or a finite float within [low, high], or a usage error."""
+    def parse(text: str):
+        import math
+
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be {'an integer' if kind is int else 'a number'} "
+                                             f"from {low:g} to {high:g}, not {text[:40]!r}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _timeout_options(p, statement_help: str) -> None:
+    from .timeouts import LOCK_TIMEOUT_MAX_MS, STATEMENT_TIMEOUT_MAX_MS, lock_timeout_ms, shown, statement_timeout_ms
+
+    p.add_argument("--lock-timeout", default="5s", type=_duration(lock_timeout_ms), metavar="DURATION",
+                   help="lock_timeout set before every step: 250ms, 5s, 2min… from 1ms to "
+                        f"{shown(LOCK_TIMEOUT_MAX_MS)} (default 5s)")
+    p.add_argument("--statement-timeout", default="60s", type=_duration(statement_timeout_ms), metavar="DURATION",
+                   help=f"{statement_help}; from 1ms to {shown(STATEMENT_TIMEOUT_MAX_MS)} (default 60s)")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse would exit 2, which means "pending" here
         raise _UsageError(f"{self.prog}: error: {message}")
@@ -68,10 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "sql", "json"), default="text")
     p.add_argument("--out", metavar="PLAN.json", help="also write the plan as JSON to this file")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes to apply")
-    p.add_argument("--lock-timeout", default="5s", help="lock_timeout set before every step (default 5s)")
-    p.add_argument("--statement-timeout", default="60s",
-                   help="statement_timeout of transactional steps (default 60s; concurrent builds and "
-                        "validations have none)")
+    _timeout_options(p, "statement_timeout of transactional steps (concurrent builds and validations have none)")
     p.add_argument("--write-migration", metavar="DIR",
                    help="also write the migration into DIR in its own naming convention (116_name.sql, "
                         "timestamps, Prisma, Supabase, golang-migrate), with rollback and validation scripts; "
@@ -110,11 +147,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", metavar="PLAN.json", help="apply this saved plan (from plan --out); refused if the "
                    "database moved since it was made")
     p.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal, unless --plan)")
-    p.add_argument("--lock-timeout", default="5s", help="lock_timeout set before every step (default 5s)")
-    p.add_argument("--statement-timeout", default="60s", help="statement_timeout of transactional steps (default 60s)")
-    p.add_argument("--retries", type=int, default=4, help="retries of a step that hits the lock timeout (default 4)")
-    p.add_argument("--lock-wait", type=float, default=30.0,
-                   help="seconds to wait for another apply on the same database (default 30)")
+    _timeout_options(p, "statement_timeout of transactional steps (concurrent builds and validations have none)")
+    from .timeouts import MAX_LOCK_WAIT, MAX_RETRIES
+
+    p.add_argument("--retries", type=_bounded(int, 0, MAX_RETRIES, "--retries"), default=4,
+                   help=f"retries of a step that hits the lock timeout, 0 to {MAX_RETRIES} (default 4)")
+    p.add_argument("--lock-wait", type=_bounded(float, 0, MAX_LOCK_WAIT, "--lock-wait"), default=30.0,
+                   help=f"seconds to wait for another apply on the same database, 0 to {MAX_LOCK_WAIT:g} "
+                        "(default 30)")
 
     p = sub.add_parser("import", help="write a spec directory describing a live database")
     p.add_argument("--db", metavar="DSN", help="connection string (else DATABASE_URL, else the PG* variables)")
@@ -261,6 +301,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     from .introspect.connect import ConnectError, describe_database_error, redact, resolve_dsn
     from .planning import plan_against_database
     from .report import render_json, render_sql, render_text
+    from .timeouts import shown  # the parsed integer milliseconds, written back canonically: 5s, 250ms
 
     if args.write_migration and not args.name:
         print("schemadiff: --write-migration needs --name NAME", file=stderr)
@@ -300,7 +341,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.format == "text":
         stdout.write(render_text(plan, header, color=hasattr(stdout, "isatty") and stdout.isatty()))
     elif args.format == "sql":
-        stdout.write(one_line(f"-- {header}") + "\n" + render_sql(plan, args.lock_timeout, args.statement_timeout))
+        stdout.write(one_line(f"-- {header}") + "\n"
+                     + render_sql(plan, shown(args.lock_timeout), shown(args.statement_timeout)))
     else:
         stdout.write(render_json(plan, **doc_args))
     if args.out:
@@ -314,8 +356,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
 
         try:
             written = write_migration(plan, Path(args.write_migration), args.name, convention=args.convention,
-                                      lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout,
-                                      source=str(args.spec_dir))
+                                      lock_timeout=shown(args.lock_timeout),
+                                      statement_timeout=shown(args.statement_timeout), source=str(args.spec_dir))
         except MigrationFileError as exc:
             print(f"schemadiff: {exc}", file=stderr)
             return EXIT_ERROR
@@ -333,7 +375,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) -> int:
-    import json
+    import psycopg
 
     from .apply import (
         AdvisoryLock,
@@ -341,13 +383,16 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
         ApplyOptions,
         GuardError,
         Runner,
+        SettingsError,
         StepView,
-        guard,
+        pin_session,
     )
     from .introspect import IntrospectError
     from .introspect.connect import ConnectError, connect, redact, resolve_dsn
+    from .oneline import one_line
     from .planning import plan_with_connection
-    from .report import render_text
+    from .report import plan_document, render_text
+    from .saved_plan import SavedPlanError, first_difference, read_saved_plan
 
     stdin = stdin or sys.stdin
     loaded = load_spec(args.spec_dir)
@@ -361,30 +406,39 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
     saved = None
     if args.plan:
         try:
-            saved = json.loads(Path(args.plan).read_text(encoding="utf-8"))
-            if saved.get("format") != "schemadiff.plan/v1":
-                raise ValueError(f"unknown format {saved.get('format')!r}")
-        except (OSError, ValueError) as exc:
-            print(f"schemadiff: cannot read the plan {args.plan}: {exc}", file=stderr)
+            saved = read_saved_plan(args.plan)
+        except SavedPlanError as exc:
+            print(f"schemadiff: cannot read the plan {args.plan}: {exc}; nothing was applied", file=stderr)
             return EXIT_ERROR
     options = ApplyOptions(lock_timeout=args.lock_timeout, statement_timeout=args.statement_timeout,
                            retries=args.retries, lock_wait=args.lock_wait)
     say = lambda text: (stdout.write(text + "\n"), stdout.flush())  # noqa: E731
     try:
-        with connect(dsn) as conn, AdvisoryLock(conn, options.lock_wait):
-            # Reading the catalogs takes shared locks too: never wait on them unbounded.
-            conn.execute(f"SET lock_timeout = '{options.lock_timeout}'")
-            result = _plan_retrying(loaded.schema, conn, options, say)
-            plan = result.plan
-            where = f"{redact(dsn)} (PostgreSQL {result.server_version}, from {source})"
-            if saved is not None:
-                if saved.get("fingerprint") != plan.fingerprint:
-                    moved = _what_moved(saved.get("state", {}), plan.state)
-                    print(f"schemadiff: the plan {args.plan} is stale: the database moved since it was made "
-                          f"({moved}). Make a new plan; nothing was applied.", file=stderr)
-                    return EXIT_ERROR
-                steps = [StepView(s["phase"], s["sql"], f"{s['object']}: {s['change']}") for s in saved.get("steps", [])]
-            else:
+        with connect(dsn) as conn:
+            # First of all: the session's settings, whatever the database's or role's defaults are
+            # (catalog reads take shared locks too: never wait on them unbounded).
+            pin_session(conn, options)
+            with AdvisoryLock(conn, options.lock_wait):
+                result = _plan_retrying(loaded.schema, conn, options, say)
+                plan = result.plan
+                where = f"{redact(dsn)} (PostgreSQL {result.server_version}, from {source})"
+                if saved is not None:
+                    # A saved plan is data: it runs only if the plan made now says exactly the same.
+                    fresh = plan_document(plan, spec=str(args.spec_dir), database=where,
+                                          server_version=result.server_version)
+                    if saved.state != plan.state:
+                        print(f"schemadiff: the plan {args.plan} is stale: the database moved since it was made "
+                              f"({_what_moved(saved.state, plan.state)}). Make a new plan; nothing was applied.",
+                              file=stderr)
+                        return EXIT_ERROR
+                    difference = first_difference(saved, fresh)
+                    if difference is not None:
+                        refused = (f"; the plan made now refuses {len(plan.refused)} change(s)"
+                                   if plan.refused else "")
+                        print(f"schemadiff: the plan {args.plan} does not match {args.spec_dir} and the database: "
+                              f"{one_line(difference)}{refused}. Make a new plan; nothing was applied.",
+                              file=stderr)
+                        return EXIT_ERROR
                 if plan.refused:
                     stdout.write(render_text(plan, f"schemadiff apply of {args.spec_dir} to {where}"))
                     print(f"schemadiff: refused: {len(plan.refused)} change(s) are not additive; nothing was applied",
@@ -393,35 +447,34 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
                 steps = [StepView(s.phase, s.sql,
                                   f"{s.change.target()}: {('create table: ' + s.detail) if s.detail else s.change.describe()}")
                          for s in plan.steps]
-            if not steps:
-                print(f"schemadiff: nothing to apply: {args.spec_dir} matches {where}.", file=stdout)
-                return EXIT_OK
-            if saved is None:
-                stdout.write(render_text(plan, f"schemadiff apply of {args.spec_dir} to {where}"))
-            else:
-                print(f"schemadiff apply of the saved plan {args.plan} ({len(steps)} statements) to {where}",
-                      file=stdout)
-            if not args.yes and saved is None:
-                if not (hasattr(stdin, "isatty") and stdin.isatty()):
-                    print("schemadiff: not on a terminal: give --yes, or apply a reviewed plan with --plan; "
-                          "nothing was applied", file=stderr)
-                    return EXIT_ERROR
-                stdout.write(f"Apply {len(steps)} statement(s)? [y/N] ")
-                stdout.flush()
-                if stdin.readline().strip().lower() not in ("y", "yes"):
-                    print("schemadiff: not applied.", file=stderr)
-                    return EXIT_ERROR
-            try:
-                guard(conn, steps)
-            except GuardError as exc:
-                for problem in exc.problems:
-                    print(f"refused by the final guard: {problem}", file=stderr)
-                print("schemadiff: the plan holds non-additive statements; it was refused whole and nothing ran",
-                      file=stderr)
-                return EXIT_REFUSED
-            runner = Runner(conn, options, say, dsn=dsn)
-            outcome = runner.run(steps)
-            after = plan_with_connection(loaded.schema, conn).plan
+                if not steps:
+                    print(f"schemadiff: nothing to apply: {args.spec_dir} matches {where}.", file=stdout)
+                    return EXIT_OK
+                if saved is None:
+                    stdout.write(render_text(plan, f"schemadiff apply of {args.spec_dir} to {where}"))
+                else:
+                    print(f"schemadiff apply of the saved plan {args.plan} ({len(steps)} statements) to {where}",
+                          file=stdout)
+                if not args.yes and saved is None:
+                    if not (hasattr(stdin, "isatty") and stdin.isatty()):
+                        print("schemadiff: not on a terminal: give --yes, or apply a reviewed plan with --plan; "
+                              "nothing was applied", file=stderr)
+                        return EXIT_ERROR
+                    stdout.write(f"Apply {len(steps)} statement(s)? [y/N] ")
+                    stdout.flush()
+                    if stdin.readline().strip().lower() not in ("y", "yes"):
+                        print("schemadiff: not applied.", file=stderr)
+                        return EXIT_ERROR
+                runner = Runner(conn, options, say, dsn=dsn, external=loaded.schema.external.functions)
+                try:
+                    outcome = runner.run(steps)  # pins and checks the session, then the final guard
+                except GuardError as exc:
+                    for problem in exc.problems:
+                        print(f"refused by the final guard: {one_line(str(problem))}", file=stderr)
+                    print("schemadiff: the plan holds statements schemadiff does not write; it was refused whole "
+                          "and nothing ran", file=stderr)
+                    return EXIT_REFUSED
+                after = plan_with_connection(loaded.schema, conn).plan
     except ConnectError as exc:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR
@@ -431,6 +484,13 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
         return EXIT_ERROR
     except ApplyError as exc:
         print(f"schemadiff: {exc}", file=stderr)
+        return EXIT_ERROR
+    except SettingsError as exc:
+        print(f"schemadiff: {exc}; nothing was applied", file=stderr)
+        return EXIT_ERROR
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"schemadiff: the database answered with an error: {one_line(first)}", file=stderr)
         return EXIT_ERROR
     say(f"applied {outcome.statements} statement(s) in {outcome.seconds:.2f}s"
         + (f" ({outcome.retries} lock-timeout retries)" if outcome.retries else "") + ".")
@@ -573,6 +633,7 @@ def _plan_retrying(desired, conn, options, say):
 
     from .apply import ApplyError
     from .planning import plan_with_connection
+    from .timeouts import shown
 
     delay = options.backoff
     for attempt in range(options.retries + 1):
@@ -584,8 +645,8 @@ def _plan_retrying(desired, conn, options, say):
             conn.autocommit = True
             if attempt == options.retries:
                 raise ApplyError(f"stopped before any step: reading the catalogs hit the lock timeout "
-                                 f"({options.lock_timeout}) {options.retries + 1} time(s); nothing was applied") from None
-            say(f"    lock timeout ({options.lock_timeout}) while reading the catalogs; retry {attempt + 1}/"
+                                 f"({shown(options.lock_timeout)}) {options.retries + 1} time(s); nothing was applied") from None
+            say(f"    lock timeout ({shown(options.lock_timeout)}) while reading the catalogs; retry {attempt + 1}/"
                 f"{options.retries} in {delay:g}s")
             time.sleep(delay)
             delay *= 2

@@ -1,39 +1,65 @@
 """The final guard: every statement of a plan, parsed again by PostgreSQL's own
-parser (pglast) just before anything runs, must be one of the additive kinds.
+parser (libpg_query, through pglast) just before anything runs, must be a
+statement the compiler writes — its kind, its clauses, its names and the
+functions its expressions call.
 
-This is defense in depth. It does not trust the spec, the plan file, or the
-code upstream: a plan holding anything else — a ``DROP TABLE`` typed into a saved
-plan, a bug that emits ``SET NOT NULL`` — is refused whole, before the first
-statement runs. Two narrow exceptions, each checked exactly:
+This is defense in depth. It trusts neither the spec, nor a plan file, nor the
+code upstream: a plan holding anything else — a ``DROP TABLE`` typed into a
+saved plan, a bug that emits ``SET NOT NULL``, a default that calls
+``set_config`` — is refused whole, before the first statement runs.
 
-- ``ALTER TABLE … DROP CONSTRAINT c, ADD CONSTRAINT c CHECK (…) NOT VALID``: the
-  one legitimate replacement (a CHECK list widened to a superset), allowed only
-  as that pairing, on the same name, in one statement, the new one NOT VALID;
-- ``DROP INDEX CONCURRENTLY IF EXISTS i``: allowed only for an index the caller
-  confirms the database holds INVALID (a failed concurrent build; it serves no
-  query and its definition is rebuilt from the spec).
+What it checks, per step:
+
+- the phase is one of ``compile.changes.PHASES``, in that order; concurrent
+  statements (``CREATE INDEX CONCURRENTLY``, ``DROP INDEX CONCURRENTLY``) run in
+  the concurrent phase and only there, ``ALTER TYPE … ADD VALUE`` in the
+  enum-values phase;
+- the text holds no NUL, no ``U&'…'``/``U&"…"`` token and no plain ``'…'``
+  string with a backslash (their meaning depends on
+  ``standard_conforming_strings``; the compiler writes ``E'…'`` there), and
+  parses as exactly one statement;
+- the statement is one of the kinds the compiler writes, with only the clauses
+  it writes: every key of every DDL node of the parse tree is on an allowlist
+  (so ``CREATE SCHEMA … AUTHORIZATION``, schema elements, ``WITH (…)`` storage
+  options, ``TABLESPACE``, ``IF EXISTS``, ``ONLY``, ``USING`` in ``ALTER COLUMN
+  TYPE``, ``CASCADE``, ``RESET``… are all refused by not being listed);
+- every relation is schema-qualified and not in a ``pg_`` schema; a type,
+  collation or operator class name is schema-qualified or a ``pg_catalog`` one
+  (asked of the server); an index is named by its table in ``CREATE INDEX`` and
+  schema-qualified in ``DROP INDEX`` and ``COMMENT ON INDEX``;
+- every expression (DEFAULT, CHECK, generated column, index expression and
+  predicate, policy USING / WITH CHECK) passes ``funcpolicy.judge_tree`` in its
+  context;
+- on a table this plan does not create: an index is built ``CONCURRENTLY``, a
+  CHECK or FOREIGN KEY is added ``NOT VALID`` (validated by its own step), a
+  UNIQUE or PRIMARY KEY only ``USING INDEX``, a new column has no identity and
+  is not generated (each would take a long ACCESS EXCLUSIVE lock);
+- ``SET`` only of ``lock_timeout`` / ``statement_timeout``, to a value
+  ``timeouts.parse_ms`` accepts (at least 1 ms before rounding, within bounds).
+
+Two narrow exceptions to "nothing is dropped", each checked exactly:
+
+- ``ALTER TABLE s.t DROP CONSTRAINT c, ADD CONSTRAINT c CHECK (…) NOT VALID``:
+  the one legitimate replacement (a CHECK list widened to a superset), allowed
+  only as that pairing, on the same name, the new one NOT VALID, where the
+  database's ``c`` on ``s.t`` is a CHECK;
+- ``DROP INDEX CONCURRENTLY IF EXISTS s.i``: only where the database holds
+  ``s.i`` INVALID (a failed concurrent build; it serves no query and its
+  definition is rebuilt from the spec).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import json
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 
-from pglast import ast, parse_sql
-from pglast.enums import AlterTableType, ConstrType, ObjectType, VariableSetKind
-from pglast.parser import ParseError
+from pglast.parser import ParseError, parse_sql_json, scan
 
-_ALLOWED_ALTER = {
-    AlterTableType.AT_AddColumn,
-    AlterTableType.AT_AddConstraint,
-    AlterTableType.AT_ValidateConstraint,
-    AlterTableType.AT_EnableRowSecurity,
-    AlterTableType.AT_ForceRowSecurity,
-    AlterTableType.AT_AlterColumnType,  # the planner emits it for varchar widenings only
-}
-_SIMPLE = (ast.CreateStmt, ast.IndexStmt, ast.CreateEnumStmt, ast.CreateSchemaStmt, ast.CreateExtensionStmt,
-           ast.CommentStmt, ast.CreatePolicyStmt, ast.VariableSetStmt)
+from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES
+from .funcpolicy import judge_tree
+from .model import QualifiedName
+from .timeouts import DurationError, lock_timeout_ms, statement_timeout_ms
 
 
 @dataclass(frozen=True)
@@ -47,113 +73,533 @@ class GuardProblem:
         return f"statement {self.index + 1}: {self.reason}: {first[:120]}"
 
 
-def check_statements(statements: Iterable[str],
-                     invalid_index: Callable[[str | None, str], bool] = lambda schema, name: False,
-                     is_check: Callable[[str | None, str, str], bool] = lambda schema, table, name: True,
-                     column_type: Callable[[str | None, str, str], str | None] = lambda schema, table, col: None,
-                     ) -> list[GuardProblem]:
-    """Problems of a list of SQL statements (one statement per item).
+class Catalog:
+    """What the guard asks of the database. This base answers as an empty
+    database would, and knows no built-in name (so it refuses every unqualified
+    type): apply uses ``apply.LiveCatalog``."""
 
-    ``invalid_index(schema, index)``: does the database hold that index INVALID?
-    ``is_check(schema, table, constraint)``: is that constraint a CHECK?
-    """
+    def invalid_index(self, schema: str, name: str) -> bool:
+        return False
+
+    def is_check(self, schema: str, table: str, name: str) -> bool:
+        return False
+
+    def column_type(self, schema: str, table: str, column: str) -> str | None:
+        return None
+
+    def builtin(self, kind: str, name: str) -> bool:
+        """Is ``name`` a pg_catalog ``kind`` ("type", "collation", "opclass")?"""
+        return False
+
+
+class AnyExternal(Collection):
+    """The external functions when the spec's list is not known: every
+    schema-qualified function outside pg_catalog. ``judge_tree`` still refuses
+    them in check, generated and index expressions (their volatility is unknown),
+    so they are allowed in defaults and policies only."""
+
+    def __contains__(self, item) -> bool:
+        return isinstance(item, QualifiedName) and item.schema != "pg_catalog"
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+class _Refused(Exception):
+    pass
+
+
+@dataclass
+class _State:
+    catalog: Catalog
+    external: Collection[QualifiedName]
+    created: set[tuple[str, str]] = field(default_factory=set)  # tables this plan creates, so far
+
+
+def check_steps(steps: Sequence[tuple[str, str]], catalog: Catalog,
+                external: Collection[QualifiedName] | None = None) -> list[GuardProblem]:
+    """Problems of a plan's steps, ``(phase, sql)`` in the order they run (one
+    statement per step). ``external``: the spec's declared external functions;
+    None when not known (see ``AnyExternal``)."""
+    state = _State(catalog, AnyExternal() if external is None else external)
     problems: list[GuardProblem] = []
-    for i, sql in enumerate(statements):
-        reason = _judge(sql, invalid_index, is_check, column_type)
-        if reason:
-            problems.append(GuardProblem(i, sql, reason))
+    last = 0
+    for i, (phase, sql) in enumerate(steps):
+        try:
+            if not isinstance(phase, str) or phase not in PHASES:
+                raise _Refused(f"unknown phase {str(phase)[:40]!r} (apply runs only {', '.join(PHASES)})")
+            if PHASES.index(phase) < last:
+                raise _Refused(f"phase {phase} after phase {PHASES[last]}: the steps are out of order")
+            last = PHASES.index(phase)
+            _judge(sql, phase, state)
+        except _Refused as exc:
+            problems.append(GuardProblem(i, sql if isinstance(sql, str) else repr(sql), str(exc)))
+        except Exception as exc:  # noqa: BLE001 — a tree this guard cannot read is refused, never waved through
+            problems.append(GuardProblem(i, sql if isinstance(sql, str) else repr(sql),
+                                         f"a statement the guard cannot read ({type(exc).__name__})"))
     return problems
 
 
-def _judge(sql: str, invalid_index, is_check, column_type=lambda s, t, c: None) -> str | None:
+def check_statements(statements: Sequence[str], catalog: Catalog,
+                     external: Collection[QualifiedName] | None = None, phase: str = "transactional"
+                     ) -> list[GuardProblem]:
+    """``check_steps`` for statements of one phase."""
+    return check_steps([(phase, s) for s in statements], catalog, external)
+
+
+# ----------------------------------------------------------------------------- text
+
+def _judge(sql, phase: str, state: _State) -> None:
+    if not isinstance(sql, str):
+        raise _Refused("not SQL text")
+    if "\x00" in sql:
+        raise _Refused("holds a NUL character")
+    _literals(sql)
     try:
-        stmts = parse_sql(sql)
+        parsed = json.loads(parse_sql_json(sql))
     except ParseError as exc:
-        return f"does not parse ({exc})"
+        raise _Refused(f"does not parse ({exc})") from None
+    stmts = parsed.get("stmts", [])
     if len(stmts) != 1:
-        return f"holds {len(stmts)} statements; one is allowed"
-    node = stmts[0].stmt
-    if isinstance(node, ast.VariableSetStmt):
-        if node.name == "lock_timeout":
-            return _positive_lock_timeout(node)
-        if node.name == "statement_timeout":
-            return None
-        return f"SET {node.name} is not allowed"
-    if isinstance(node, ast.IndexStmt):
-        return None
-    if isinstance(node, ast.AlterEnumStmt):
-        if node.oldVal:  # RENAME VALUE
-            return "renaming an enum value is not additive"
-        return None
-    if isinstance(node, _SIMPLE):
-        if isinstance(node, ast.CreateStmt) and (node.inhRelations or node.partbound or node.partspec):
-            return "CREATE TABLE with inheritance or partitions is not planned by schemadiff"
-        return None
-    if isinstance(node, ast.AlterTableStmt):
-        if node.objtype != ObjectType.OBJECT_TABLE:
-            return "only ALTER TABLE is allowed"
-        return _alter_table(node, is_check, column_type)
-    if isinstance(node, ast.DropStmt):
-        if (node.removeType == ObjectType.OBJECT_INDEX and node.concurrent and node.missing_ok
-                and len(node.objects) == 1):
-            names = [n.sval for n in node.objects[0]]
-            schema, name = (names[0], names[1]) if len(names) == 2 else (None, names[-1])
-            if invalid_index(schema, name):
-                return None
-            return f"DROP INDEX of {'.'.join(names)}, which the database does not hold INVALID"
-        return "DROP is destructive"
-    return f"{type(node).__name__} is not an additive statement"
+        raise _Refused(f"holds {len(stmts)} statements; one is allowed")
+    ((kind, node),) = stmts[0]["stmt"].items()
+    handler = _STATEMENTS.get(kind)
+    if handler is None:
+        raise _Refused(f"{kind} is not a statement schemadiff writes")
+    handler(node, phase, state)
 
 
-def _positive_lock_timeout(node: ast.VariableSetStmt) -> str | None:
-    """A lock wait must stay bounded: lock_timeout 0 (or its default, 0) waits forever."""
-    value = None
-    if node.kind == VariableSetKind.VAR_SET_VALUE and node.args and len(node.args) == 1:
-        const = node.args[0].val
-        value = str(const.ival) if hasattr(const, "ival") else getattr(const, "sval", None)
-    if value is None or re.fullmatch(r"\s*0*(\.0*)?\s*(us|ms|s|min|h|d)?\s*", value):
-        return "SET lock_timeout must be a positive duration: 0 or its default waits for locks forever"
-    return None
+def _literals(sql: str) -> None:
+    """No token whose meaning depends on ``standard_conforming_strings``."""
+    try:
+        tokens = scan(sql)
+    except ParseError as exc:
+        raise _Refused(f"does not parse ({exc})") from None
+    for tok in tokens:
+        if tok.name in ("USCONST", "UIDENT"):
+            raise _Refused("a U&'…' escape is not what schemadiff writes")
+        if tok.name == "SCONST":
+            text = sql[tok.start:tok.end + 1]
+            if "\\" in text and text[:1] not in ("E", "e", "$"):
+                raise _Refused("a '…' string holding a backslash means different things under "
+                               "standard_conforming_strings on and off; schemadiff writes E'…' there")
 
 
-def _alter_table(node: ast.AlterTableStmt, is_check, column_type) -> str | None:
-    cmds = list(node.cmds or ())
-    kinds = [c.subtype for c in cmds]
-    if kinds == [AlterTableType.AT_DropConstraint, AlterTableType.AT_AddConstraint]:
-        drop, add = cmds
-        con = add.def_
-        if (isinstance(con, ast.Constraint) and con.contype == ConstrType.CONSTR_CHECK and con.skip_validation
-                and con.conname == drop.name and not drop.missing_ok and drop.behavior.name == "DROP_RESTRICT"):
-            rel = node.relation
-            if is_check(rel.schemaname, rel.relname, drop.name):
-                return None
-            return f"DROP CONSTRAINT {drop.name}: the database's constraint of that name is not a CHECK"
-        return "DROP CONSTRAINT is allowed only as a CHECK replaced by a NOT VALID CHECK of the same name"
+# ----------------------------------------------------------------------------- shapes
+
+_IGNORED = frozenset({"location", "rexpr_list_start", "rexpr_list_end", "arg_location"})
+# Parse-tree keys as SQL says them, for messages (the others are shown as they are).
+_CLAUSES = {
+    "schemaElts": "schema elements", "authrole": "AUTHORIZATION", "inhRelations": "INHERITS or PARTITION OF",
+    "partbound": "PARTITION OF", "partspec": "PARTITION BY", "ofTypename": "OF type", "raw_default": "USING",
+    "oldVal": "RENAME VALUE", "missing_ok": "IF EXISTS", "if_not_exists": "IF NOT EXISTS",
+    "tablespacename": "TABLESPACE", "tableSpace": "TABLESPACE", "indexspace": "USING INDEX TABLESPACE",
+    "accessMethod": "USING (access method)", "excludeOpNames": "EXCLUDE", "skipIfNewValExists": "IF NOT EXISTS",
+    "collClause": "COLLATE", "fdwoptions": "OPTIONS", "storage_name": "STORAGE", "compression": "COMPRESSION",
+    "pct_type": "%TYPE", "setof": "SETOF", "is_no_inherit": "NO INHERIT", "where_clause": "WHERE",
+    "including": "INCLUDE", "exclusions": "EXCLUDE",
+}
+
+
+def _only(node: dict, allowed: frozenset[str] | set[str], what: str) -> None:
+    extra = sorted(k for k in node if k not in allowed and k not in _IGNORED)
+    if extra:
+        raise _Refused(f"{what} with {_CLAUSES.get(extra[0], extra[0])}: a clause schemadiff never writes")
+
+
+def _strings(items) -> list[str]:
+    out = []
+    for item in items or ():
+        if not isinstance(item, dict) or set(item) != {"String"}:
+            raise _Refused("a name that is not a plain identifier")
+        out.append(item["String"].get("sval", ""))
+    return out
+
+
+def _schema(name: str) -> str:
+    if not name or name.startswith("pg_"):
+        raise _Refused(f"schema {name!r} is reserved for the system; schemadiff never writes to it")
+    return name
+
+
+def _relation(rv: dict, what: str, *, alias_ok: bool = False) -> tuple[str, str]:
+    _only(rv, {"schemaname", "relname", "inh", "relpersistence"} | ({"alias"} if alias_ok else set()), what)
+    if not rv.get("schemaname"):
+        raise _Refused(f"{what} {rv.get('relname', '?')} is not schema-qualified (its meaning would depend on "
+                       "search_path)")
+    if not rv.get("inh") or rv.get("relpersistence") != "p":
+        raise _Refused(f"{what} {rv['schemaname']}.{rv.get('relname', '?')}: ONLY, TEMP or UNLOGGED is not "
+                       "what schemadiff writes")
+    return _schema(rv["schemaname"]), rv["relname"]
+
+
+def _qualified(names: list[str], what: str, kind: str | None, state: _State) -> None:
+    """A type, collation or opclass name: schema-qualified, or a pg_catalog one."""
+    if len(names) == 2:
+        if names[0] != "pg_catalog":
+            _schema(names[0])
+        return
+    if len(names) == 1 and kind is not None and state.catalog.builtin(kind, names[0]):
+        return
+    raise _Refused(f"{what} {'.'.join(names)} is not schema-qualified and not a pg_catalog {kind or 'name'}")
+
+
+def _type_name(tn: dict, state: _State, what: str = "type") -> None:
+    _only(tn, {"names", "typmods", "typemod", "arrayBounds"}, what)
+    if tn.get("typemod", -1) != -1:
+        raise _Refused(f"{what} with an internal type modifier")
+    _qualified(_strings(tn.get("names")), what, "type", state)
+    for mod in tn.get("typmods") or ():
+        const = mod.get("A_Const") if isinstance(mod, dict) else None
+        if not const or "ival" not in const:
+            raise _Refused(f"{what} modifier that is not an integer")
+
+
+def _collation(cc: dict, state: _State) -> None:
+    _only(cc, {"collname"}, "COLLATE")
+    _qualified(_strings(cc.get("collname")), "collation", "collation", state)
+
+
+def _walk(tree) -> Iterator[tuple[str, dict]]:
+    """Every node of a JSON parse tree as (node type, body). libpg_query writes a
+    node wrapped in its type name where the field may hold any node, and bare
+    where the field has one type (``TypeCast.typeName``, ``…relation``): those
+    are recognised by their keys."""
+    todo = [tree]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, list):
+            todo.extend(value)
+        elif isinstance(value, dict):
+            if len(value) == 1:
+                (key, body), = value.items()
+                if key[:1].isupper() and isinstance(body, dict):
+                    yield key, body
+                    todo.extend(v for v in body.values() if isinstance(v, (dict, list)))
+                    continue
+            if "relname" in value:
+                yield "RangeVar", value
+            elif "names" in value and "typemod" in value:
+                yield "TypeName", value
+            todo.extend(v for v in value.values() if isinstance(v, (dict, list)))
+
+
+def _expression(tree, context: str, state: _State) -> None:
+    """Names in an expression as anywhere else; its calls under the function policy."""
+    for kind, body in _walk(tree):
+        if kind == "RangeVar":
+            _relation(body, "relation", alias_ok=True)
+        elif kind == "TypeName":
+            _type_name(body, state)
+        elif kind == "CollateClause":
+            _qualified(_strings(body.get("collname")), "collation", "collation", state)
+    problem = judge_tree(tree, context, state.external)
+    if problem is not None:
+        raise _Refused(f"the {context} expression {problem}")
+
+
+# ----------------------------------------------------------------------------- statements
+
+def _create_table(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"relation", "tableElts", "oncommit"}, "CREATE TABLE")
+    if node.get("oncommit", "ONCOMMIT_NOOP") != "ONCOMMIT_NOOP":
+        raise _Refused("CREATE TABLE … ON COMMIT is not what schemadiff writes")
+    table = _relation(node["relation"], "table")
+    for element in node.get("tableElts") or ():
+        ((kind, body),) = element.items()
+        if kind == "ColumnDef":
+            _column(body, state, adding=False)
+        elif kind == "Constraint":
+            _constraint(body, state, table, new_table=True, in_alter=False)
+        else:
+            raise _Refused(f"CREATE TABLE with {kind}: a clause schemadiff never writes")
+    state.created.add(table)
+
+
+_COLUMN_CONSTRAINTS = {
+    "CONSTR_NOTNULL": frozenset({"contype", "is_enforced", "initially_valid"}),
+    "CONSTR_DEFAULT": frozenset({"contype", "raw_expr"}),
+    "CONSTR_IDENTITY": frozenset({"contype", "generated_when"}),
+    "CONSTR_GENERATED": frozenset({"contype", "raw_expr", "generated_when", "generated_kind"}),
+}
+
+
+def _column(cd: dict, state: _State, *, adding: bool) -> None:
+    name = cd.get("colname", "?")
+    _only(cd, {"colname", "typeName", "is_local", "constraints", "collClause"}, f"column {name}")
+    _type_name(cd.get("typeName") or {}, state, f"the type of column {name}")
+    if "collClause" in cd:
+        _collation(cd["collClause"], state)
+    for item in cd.get("constraints") or ():
+        con = item.get("Constraint") if isinstance(item, dict) else None
+        contype = (con or {}).get("contype")
+        if contype not in _COLUMN_CONSTRAINTS:
+            raise _Refused(f"column {name} with {str(contype).removeprefix('CONSTR_')}: a clause schemadiff "
+                           "never writes inline")
+        _only(con, _COLUMN_CONSTRAINTS[contype], f"column {name}'s {contype.removeprefix('CONSTR_')}")
+        if adding and contype in ("CONSTR_IDENTITY", "CONSTR_GENERATED"):
+            raise _Refused(f"a new {'identity' if contype == 'CONSTR_IDENTITY' else 'generated'} column {name} "
+                           "on an existing table rewrites every row")
+        if contype == "CONSTR_GENERATED" and con.get("generated_kind") != "s":
+            raise _Refused(f"column {name}: only STORED generated columns are what schemadiff writes")
+        if "raw_expr" in con:
+            _expression(con["raw_expr"], "default" if contype == "CONSTR_DEFAULT" else "generated", state)
+
+
+_TABLE_CONSTRAINTS = {
+    "CONSTR_CHECK": frozenset({"contype", "conname", "is_enforced", "initially_valid", "skip_validation",
+                               "raw_expr"}),
+    "CONSTR_PRIMARY": frozenset({"contype", "conname", "keys", "indexname", "deferrable", "initdeferred"}),
+    "CONSTR_UNIQUE": frozenset({"contype", "conname", "keys", "indexname", "deferrable", "initdeferred",
+                                "nulls_not_distinct"}),
+    "CONSTR_FOREIGN": frozenset({"contype", "conname", "is_enforced", "initially_valid", "skip_validation",
+                                 "pktable", "fk_attrs", "pk_attrs", "fk_matchtype", "fk_upd_action",
+                                 "fk_del_action", "deferrable", "initdeferred"}),
+}
+
+
+def _constraint(con: dict, state: _State, table: tuple[str, str], *, new_table: bool, in_alter: bool) -> None:
+    contype = con.get("contype")
+    if contype not in _TABLE_CONSTRAINTS:
+        raise _Refused(f"a {str(contype).removeprefix('CONSTR_')} constraint is not what schemadiff writes")
+    name = con.get("conname")
+    what = f"constraint {name}"
+    _only(con, _TABLE_CONSTRAINTS[contype], what)
+    if not name:
+        raise _Refused(f"an unnamed {contype.removeprefix('CONSTR_')} constraint is not what schemadiff writes")
+    if contype == "CONSTR_CHECK":
+        _expression(con.get("raw_expr"), "check", state)
+    if contype == "CONSTR_FOREIGN":
+        _relation(con.get("pktable") or {}, f"{what}'s referenced table")
+        if con.get("fk_matchtype", "s") != "s":
+            raise _Refused(f"{what}: MATCH FULL/PARTIAL is not what schemadiff writes")
+    if contype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE"):
+        if "indexname" in con and (con.get("keys") or not in_alter):
+            raise _Refused(f"{what}: USING INDEX goes only in ALTER TABLE, without columns")
+        if "indexname" not in con and not con.get("keys"):
+            raise _Refused(f"{what} without columns")
+    if in_alter and not new_table:
+        if contype in ("CONSTR_CHECK", "CONSTR_FOREIGN") and not con.get("skip_validation"):
+            raise _Refused(f"{what} on an existing table must be added NOT VALID (and validated in its own "
+                           "step): validating it here holds a lock that blocks writes while every row is read")
+        if contype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE") and "indexname" not in con:
+            raise _Refused(f"{what} on an existing table must be attached USING INDEX (built concurrently); "
+                           "building it here blocks writes")
+    elif con.get("skip_validation"):
+        raise _Refused(f"{what}: NOT VALID on a new table is not what schemadiff writes")
+
+
+def _index(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"idxname", "relation", "accessMethod", "indexParams", "indexIncludingParams", "whereClause",
+                 "unique", "nulls_not_distinct", "concurrent"}, "CREATE INDEX")
+    if not node.get("idxname"):
+        raise _Refused("an unnamed index is not what schemadiff writes")
+    table = _relation(node["relation"], f"index {node['idxname']}'s table")
+    concurrent = bool(node.get("concurrent"))
+    if concurrent != (phase == CONCURRENT):
+        raise _Refused("CREATE INDEX CONCURRENTLY runs in the concurrent phase, and only it"
+                       if concurrent else "CREATE INDEX in the concurrent phase must be CONCURRENTLY")
+    if not concurrent and table not in state.created:
+        raise _Refused(f"CREATE INDEX without CONCURRENTLY on {table[0]}.{table[1]}, a table this plan does not "
+                       "create, blocks writes for the whole build")
+    for item in node.get("indexParams") or ():
+        elem = item.get("IndexElem") or {}
+        _only(elem, {"name", "expr", "collation", "opclass", "ordering", "nulls_ordering"}, "index key")
+        if ("name" in elem) == ("expr" in elem):
+            raise _Refused("an index key is a column or an expression")
+        if "expr" in elem:
+            _expression(elem["expr"], "index", state)
+        if elem.get("collation"):
+            _qualified(_strings(elem["collation"]), "collation", "collation", state)
+        if elem.get("opclass"):
+            _qualified(_strings(elem["opclass"]), "operator class", "opclass", state)
+    for item in node.get("indexIncludingParams") or ():
+        elem = item.get("IndexElem") or {}
+        _only(elem, {"name"}, "INCLUDE column")
+        if "name" not in elem:
+            raise _Refused("an INCLUDE key that is not a column")
+    if "whereClause" in node:
+        _expression(node["whereClause"], "index", state)
+
+
+_ALTER_SUBCOMMANDS = {
+    "AT_AddColumn": frozenset({"subtype", "def", "behavior"}),
+    "AT_AddConstraint": frozenset({"subtype", "def", "behavior"}),
+    "AT_ValidateConstraint": frozenset({"subtype", "name", "behavior"}),
+    "AT_EnableRowSecurity": frozenset({"subtype", "behavior"}),
+    "AT_ForceRowSecurity": frozenset({"subtype", "behavior"}),
+    "AT_AlterColumnType": frozenset({"subtype", "name", "def", "behavior"}),
+}
+
+
+def _alter_table(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"relation", "cmds", "objtype"}, "ALTER TABLE")
+    if node.get("objtype") != "OBJECT_TABLE":
+        raise _Refused(f"ALTER {str(node.get('objtype')).removeprefix('OBJECT_')} is not what schemadiff writes")
+    schema, table = _relation(node["relation"], "table")
+    new_table = (schema, table) in state.created
+    cmds = [c.get("AlterTableCmd") or {} for c in node.get("cmds") or ()]
     for cmd in cmds:
-        if cmd.subtype not in _ALLOWED_ALTER:
-            return f"ALTER TABLE … {cmd.subtype.name.removeprefix('AT_')} is not additive"
-        if cmd.subtype == AlterTableType.AT_AlterColumnType:
-            type_name = cmd.def_.typeName
-            names = [n.sval for n in type_name.names]
-            if names[-1] not in ("varchar", "text"):
-                return "ALTER COLUMN TYPE is allowed only to widen to varchar or text"
-            if cmd.def_.raw_default is not None or getattr(cmd.def_, "cooked_default", None) is not None:
-                return "ALTER COLUMN TYPE … USING is not allowed"
-            from pglast.stream import RawStream
+        if cmd.get("behavior", "DROP_RESTRICT") != "DROP_RESTRICT":
+            raise _Refused("CASCADE is not what schemadiff writes")
+    subtypes = [c.get("subtype") for c in cmds]
+    if subtypes == ["AT_DropConstraint", "AT_AddConstraint"]:
+        drop, add = cmds
+        _only(drop, {"subtype", "name", "behavior"}, "DROP CONSTRAINT")
+        _only(add, _ALTER_SUBCOMMANDS["AT_AddConstraint"], "ADD CONSTRAINT")
+        con = (add.get("def") or {}).get("Constraint") or {}
+        if not (con.get("contype") == "CONSTR_CHECK" and con.get("skip_validation") and con.get("conname")
+                and con["conname"] == drop.get("name")):
+            raise _Refused("DROP CONSTRAINT is allowed only as a CHECK replaced by a NOT VALID CHECK of the "
+                           "same name")
+        _constraint(con, state, (schema, table), new_table=new_table, in_alter=True)
+        if not state.catalog.is_check(schema, table, drop["name"]):
+            raise _Refused(f"DROP CONSTRAINT {drop['name']}: the database's constraint of that name on "
+                           f"{schema}.{table} is not a CHECK")
+        return
+    if len(cmds) != 1:
+        raise _Refused(f"ALTER TABLE with {len(cmds)} subcommands; schemadiff writes one")
+    cmd = cmds[0]
+    subtype = cmd.get("subtype")
+    if subtype not in _ALTER_SUBCOMMANDS:
+        raise _Refused(f"ALTER TABLE … {str(subtype).removeprefix('AT_')} is not additive")
+    _only(cmd, _ALTER_SUBCOMMANDS[subtype], f"ALTER TABLE … {subtype.removeprefix('AT_')}")
+    definition = cmd.get("def") or {}
+    if subtype == "AT_AddColumn":
+        _column(definition.get("ColumnDef") or {}, state, adding=not new_table)
+    elif subtype == "AT_AddConstraint":
+        if "Constraint" not in definition:
+            raise _Refused("ADD CONSTRAINT without a constraint")
+        _constraint(definition["Constraint"], state, (schema, table), new_table=new_table, in_alter=True)
+    elif subtype == "AT_AlterColumnType":
+        _widening(schema, table, cmd.get("name", ""), definition.get("ColumnDef") or {}, state)
 
-            from .normalize import canonical_builtin_type
-            from .rules.facts import is_varchar_widening
-            try:
-                after, _ = canonical_builtin_type(RawStream()(type_name))
-            except Exception:  # noqa: BLE001
-                after = None
-            rel = node.relation
-            before = column_type(rel.schemaname, rel.relname, cmd.name)
-            if after is None or before is None or not is_varchar_widening(before, after):
-                return f"ALTER COLUMN {cmd.name} TYPE: only a varchar widening is allowed (from {before} to {after})"
-        if cmd.subtype == AlterTableType.AT_AddColumn:
-            col = cmd.def_
-            for c in col.constraints or ():
-                if c.contype in (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE):
-                    return "ADD COLUMN with an inline key is not planned by schemadiff"
-    return None
+
+def _widening(schema: str, table: str, column: str, cd: dict, state: _State) -> None:
+    from .rules.facts import is_varchar_widening
+
+    _only(cd, {"typeName"}, f"ALTER COLUMN {column} TYPE")
+    type_name = cd.get("typeName") or {}
+    _type_name(type_name, state)
+    names = _strings(type_name.get("names"))
+    mods = [(m["A_Const"]["ival"] or {}).get("ival", 0) for m in type_name.get("typmods") or ()]
+    if type_name.get("arrayBounds") or names[0] not in ("pg_catalog", names[-1]) or len(mods) > 1:
+        after = None
+    elif names[-1] == "text" and not mods:
+        after = "text"
+    elif names[-1] == "varchar":
+        after = f"character varying({mods[0]})" if mods else "character varying"
+    else:
+        after = None
+    before = state.catalog.column_type(schema, table, column)
+    if after is None or before is None or not is_varchar_widening(before, after):
+        raise _Refused(f"ALTER COLUMN {column} TYPE: only a varchar widening is allowed (from {before} to "
+                       f"{after or '.'.join(names)})")
+
+
+_COMMENT_TARGETS = {"OBJECT_TABLE": 2, "OBJECT_COLUMN": 3, "OBJECT_INDEX": 2, "OBJECT_TYPE": None}
+
+
+def _comment(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"objtype", "object", "comment"}, "COMMENT")
+    objtype = node.get("objtype")
+    if objtype not in _COMMENT_TARGETS:
+        raise _Refused(f"COMMENT ON {str(objtype).removeprefix('OBJECT_')} is not what schemadiff writes")
+    target = node.get("object") or {}
+    if objtype == "OBJECT_TYPE":
+        names = _strings((target.get("TypeName") or {}).get("names"))
+        _only(target.get("TypeName") or {}, {"names", "typemod"}, "COMMENT ON TYPE")
+    else:
+        names = _strings((target.get("List") or {}).get("items"))
+    if len(names) != (_COMMENT_TARGETS[objtype] or 2):
+        raise _Refused(f"COMMENT ON {objtype.removeprefix('OBJECT_')} {'.'.join(names)} is not schema-qualified")
+    _schema(names[0])
+
+
+def _create_schema(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"schemaname"}, "CREATE SCHEMA")
+    _schema(node.get("schemaname", ""))
+
+
+def _create_extension(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"extname", "if_not_exists", "options"}, "CREATE EXTENSION")
+    if not node.get("if_not_exists"):
+        raise _Refused("CREATE EXTENSION without IF NOT EXISTS is not what schemadiff writes")
+    for item in node.get("options") or ():
+        opt = item.get("DefElem") or {}
+        _only(opt, {"defname", "arg", "defaction"}, "CREATE EXTENSION option")
+        if opt.get("defname") != "schema" or opt.get("defaction", "DEFELEM_UNSPEC") != "DEFELEM_UNSPEC":
+            raise _Refused(f"CREATE EXTENSION … {str(opt.get('defname')).upper()} is not what schemadiff writes")
+        _schema(_strings([opt.get("arg")])[0])
+
+
+def _create_enum(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"typeName", "vals"}, "CREATE TYPE")
+    names = _strings(node.get("typeName"))
+    if len(names) != 2:
+        raise _Refused(f"type {'.'.join(names)} is not schema-qualified")
+    _schema(names[0])
+
+
+def _alter_enum(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"typeName", "newVal", "newValNeighbor", "newValIsAfter"}, "ALTER TYPE")
+    if "newVal" not in node:
+        raise _Refused("ALTER TYPE other than ADD VALUE is not additive")
+    if phase != ENUM_VALUES:
+        raise _Refused("ALTER TYPE … ADD VALUE runs in the enum-values phase, and only it")
+    names = _strings(node.get("typeName"))
+    if len(names) != 2:
+        raise _Refused(f"type {'.'.join(names)} is not schema-qualified")
+    _schema(names[0])
+
+
+def _create_policy(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"policy_name", "table", "cmd_name", "permissive", "roles", "qual", "with_check"}, "CREATE POLICY")
+    _relation(node.get("table") or {}, f"policy {node.get('policy_name')}'s table")
+    for part in ("qual", "with_check"):
+        if part in node:
+            _expression(node[part], "policy", state)
+
+
+_TIMEOUTS = {"lock_timeout": lock_timeout_ms, "statement_timeout": statement_timeout_ms}
+
+
+def _set(node: dict, phase: str, state: _State) -> None:
+    name = node.get("name")
+    if name not in _TIMEOUTS:
+        raise _Refused(f"SET {name} is not allowed (only lock_timeout and statement_timeout)")
+    _only(node, {"kind", "name", "args", "is_local"}, f"SET {name}")
+    args = node.get("args") or []
+    const = (args[0].get("A_Const") if len(args) == 1 and isinstance(args[0], dict) else None) or {}
+    if node.get("kind") != "VAR_SET_VALUE" or not const or set(const) - {"ival", "sval", "location"}:
+        raise _Refused(f"SET {name} must be one duration: 0, DEFAULT or RESET would wait forever")
+    value = const["ival"].get("ival", 0) if "ival" in const else const["sval"].get("sval", "")
+    try:
+        _TIMEOUTS[name](value)
+    except DurationError as exc:
+        raise _Refused(f"SET {exc}") from None
+
+
+def _drop(node: dict, phase: str, state: _State) -> None:
+    if node.get("removeType") != "OBJECT_INDEX":
+        raise _Refused("DROP is destructive")
+    _only(node, {"objects", "removeType", "behavior", "missing_ok", "concurrent"}, "DROP INDEX")
+    objects = node.get("objects") or []
+    if not (node.get("concurrent") and node.get("missing_ok") and node.get("behavior") == "DROP_RESTRICT"
+            and len(objects) == 1 and phase == CONCURRENT):
+        raise _Refused("DROP INDEX is allowed only as one DROP INDEX CONCURRENTLY IF EXISTS in the concurrent phase")
+    names = _strings((objects[0].get("List") or {}).get("items"))
+    if len(names) != 2:
+        raise _Refused(f"DROP INDEX of {'.'.join(names)}, which is not schema-qualified")
+    if not state.catalog.invalid_index(_schema(names[0]), names[1]):
+        raise _Refused(f"DROP INDEX of {'.'.join(names)}, which the database does not hold INVALID")
+
+
+_STATEMENTS = {
+    "CreateStmt": _create_table, "IndexStmt": _index, "AlterTableStmt": _alter_table, "CommentStmt": _comment,
+    "CreateSchemaStmt": _create_schema, "CreateExtensionStmt": _create_extension, "CreateEnumStmt": _create_enum,
+    "AlterEnumStmt": _alter_enum, "CreatePolicyStmt": _create_policy, "VariableSetStmt": _set, "DropStmt": _drop,
+}

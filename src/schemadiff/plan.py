@@ -46,8 +46,11 @@ class Plan:
     changes: list[c.Change]
     findings: dict[int, list[Finding]]  # index in changes -> findings
     steps: list[Step] = field(default_factory=list)
+    # What a saved plan is checked against before it runs (database mode): a hash of
+    # the database state it was made against and of its steps (``plan_fingerprint``).
     fingerprint: str = ""
     state: dict[str, str] = field(default_factory=dict)  # object -> hash, for "what moved"
+    database_fingerprint: str = ""  # the database state alone (``fingerprint(current)``)
 
     def verdict(self, i: int) -> Verdict:
         return verdict_of(self.findings[i])
@@ -121,6 +124,11 @@ def fingerprint_and_state(schema: Schema) -> tuple[str, dict[str, str]]:
     return _hash(whole), state
 
 
+def plan_fingerprint(database_fingerprint: str, steps: list[Step]) -> str:
+    """The fingerprint of a plan: the database state and every step, in order."""
+    return _hash({"database": database_fingerprint, "steps": [[s.phase, s.sql] for s in steps]})
+
+
 def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile) -> Context:
     ctx = Context(mode=mode, current=current, desired=desired, is_volatile=is_volatile)
     for ch in changes:
@@ -141,7 +149,8 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     ctx = make_context(current, desired, changes, mode, is_volatile)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
     if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
-        plan.fingerprint, plan.state = fingerprint_and_state(current)
+        plan.database_fingerprint, plan.state = fingerprint_and_state(current)
+        plan.fingerprint = plan_fingerprint(plan.database_fingerprint, [])
     if plan.refused and not steps_when_refused:
         return plan  # nothing of a refused plan is executable
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
@@ -186,6 +195,8 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)
     plan.steps = [s for phase in PHASES for s in by_phase[phase]]
+    if mode == "database":
+        plan.fingerprint = plan_fingerprint(plan.database_fingerprint, plan.steps)
     return plan
 
 
