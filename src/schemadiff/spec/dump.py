@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..identifiers import choose_name, column_names_part
 from ..model import (
-    Column, FkAction, ForeignKey, Index, NullsOrder, Policy, PolicyCommand, QualifiedName, Schema,
+    SERIAL_TYPES, Column, FkAction, ForeignKey, Index, NullsOrder, Policy, PolicyCommand, QualifiedName, Schema,
     SortOrder, Table,
 )
 from .yamlwrite import block
@@ -85,14 +85,14 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
 
     columns: dict = {}
     for c in t.columns:
-        spec: dict = {"type": _type_text(c.type, enums, default_schema)}
+        spec: dict = {"type": SERIAL_TYPES[c.type] if c.serial else _type_text(c.type, enums, default_schema)}
         if pk_inline and c.name == t.primary_key.columns[0]:
             spec["primary_key"] = True
-        elif not c.nullable and c.identity is None:
+        elif not c.nullable and c.identity is None and not c.serial:
             spec["nullable"] = False
         if c.identity is not None:
             spec["identity"] = c.identity.value
-        if c.default is not None:
+        if c.default is not None and not c.serial:
             spec["default"] = _default(c.default)
         if c.generated is not None:
             spec["generated"] = c.generated

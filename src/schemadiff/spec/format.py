@@ -39,7 +39,9 @@ class ColumnSpec(_Strict):
     """A column. The shorthand `name: TYPE` means `{type: TYPE}` (nullable, no default)."""
 
     type: Name = Field(description="A PostgreSQL type: `text`, `varchar(255)`, `numeric(12,2)`, "
-                                   "`timestamptz`, `text[]`, or the name of an enum of the spec.")
+                                   "`timestamptz`, `text[]`, the name of an enum of the spec, or `serial`, "
+                                   "`bigserial`, `smallserial` (an integer column, NOT NULL, defaulting to the next "
+                                   "value of the sequence `<table>_<column>_seq` it owns).")
     nullable: StrictBool = Field(True, description="false adds NOT NULL.")
     default: Union[ExprText, StrictBool, int, float, None] = Field(
         None,

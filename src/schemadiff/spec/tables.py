@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
+from ..normalize import serial_base, serial_default, serial_sequence
 from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
     Policy, PolicyCommand, PrimaryKey, QualifiedName, SortOrder, Table, UniqueConstraint,
@@ -115,15 +116,29 @@ class TableBuilder:
             path = ("columns", name)
             sub = f"column {name}"
             col = raw if isinstance(raw, f.ColumnSpec) else f.ColumnSpec(type=raw)
-            type_text = self.resolve(path + ("type",) if not isinstance(raw, str) else path, sub,
-                                     self.resolver.type_text, col.type)
+            type_path = path + ("type",) if not isinstance(raw, str) else path
+            serial = serial_base(col.type)
+            if serial is not None:
+                type_text = serial
+            else:
+                type_text = self.resolve(type_path, sub, self.resolver.type_text, col.type)
             nullable = col.nullable
             explicit_nullable = "nullable" in col.model_fields_set
             default = None
             if col.default is not None:
                 default = self.default_expression(col.default, path + ("default",), sub)
+            if serial is not None:
+                for key, given in (("default", col.default is not None), ("identity", col.identity is not None),
+                                   ("generated", col.generated is not None)):
+                    if given:
+                        self.err(path + (key,), f"a {col.type.strip()} column has its own default (the next value "
+                                 f"of its sequence); it cannot also have `{key}`", sub=sub)
+                if explicit_nullable and nullable:
+                    self.err(path + ("nullable",), f"a {col.type.strip()} column is always NOT NULL", sub=sub)
+                nullable = False
+                default = serial_default(self.qualified.schema, table, name)
             identity = Identity(col.identity) if col.identity else None
-            if identity:
+            if identity and serial is None:
                 if type_text is not None and type_text not in _INTEGER_TYPES:
                     self.err(path + ("identity",), f"an identity column must be smallint, integer or bigint, not {type_text}", sub=sub)
                 if col.default is not None:
@@ -132,7 +147,7 @@ class TableBuilder:
                     self.err(path + ("nullable",), "an identity column is always NOT NULL", sub=sub)
                 nullable = False
             generated = None
-            if col.generated is not None:
+            if col.generated is not None and serial is None:
                 if col.default is not None or identity:
                     self.err(path + ("generated",), "a generated column cannot have a default or identity", sub=sub)
                 parsed = self.resolve(path + ("generated",), sub, self.resolver.expression, col.generated,
@@ -177,7 +192,8 @@ class TableBuilder:
                 self.err(path + ("comment",), "an empty comment; leave the key out instead", sub=sub)
             self.columns.append(Column(
                 name=name, type=type_text or col.type, nullable=nullable, default=default,
-                identity=identity, generated=generated, collation=col.collation, comment=col.comment))
+                identity=None if serial else identity, generated=generated, collation=col.collation,
+                comment=col.comment, serial=serial is not None))
         if pk_columns and spec.primary_key is not None:
             self.err(("primary_key",), "the primary key is declared both on a column and on the table", key=True)
         if len(pk_columns) > 1:
