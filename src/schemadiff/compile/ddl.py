@@ -184,7 +184,8 @@ def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
     head = _sql(exp.Create(this=_table(t.schema, t.name), kind="TABLE"))
     body = ",\n".join("  " + sql for sql in columns + [_sql(e) for e in elements])
     what = f"table {t.schema}.{t.name}"
-    return Statement(checked(f"{head} (\n{body}\n)", Expect("CreateStmt", (t.schema, t.name), what)),
+    text = f"{head} (\n{body}\n)" if body else f"{head} ()"  # a table may have no columns
+    return Statement(checked(text, Expect("CreateStmt", (t.schema, t.name), what)),
                      "create_table", what)
 
 

@@ -138,7 +138,8 @@ class TableSpec(_Strict):
     schema_: Ident | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
     comment: Text | None = None
     columns: dict[Ident, Union[ColumnSpec, Name]] = Field(
-        min_length=1, description="Columns in order: `name: TYPE` or `name: {type: ..., ...}`.")
+        default_factory=dict, description="Columns in order: `name: TYPE` or `name: {type: ..., ...}`. "
+                                          "A table may have none (`CREATE TABLE t ()`): leave the key out.")
     primary_key: Union[list[Ident], PrimaryKeySpec, None] = None
     unique: list[Union[list[Ident], UniqueSpec]] = Field(default_factory=list)
     checks: list[Union[Expr, CheckSpec]] = Field(default_factory=list)

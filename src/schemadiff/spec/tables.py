@@ -32,6 +32,17 @@ def sql_literal_default(value) -> str:
     return repr(value)
 
 
+def _null_cast_type(tree: dict) -> tuple[str, bool] | None:
+    """For ``NULL::T`` (the outermost cast of a NULL): T as a spec type name and
+    whether it has a modifier (``varchar(10)``); None for a bare NULL."""
+    if "TypeCast" not in tree:
+        return None
+    type_name = tree["TypeCast"].get("typeName") or {}
+    names = [n["String"].get("sval", "") for n in type_name.get("names") or () if "String" in n]
+    text = ".".join(names) + "[]" * len(type_name.get("arrayBounds") or ())
+    return text, bool(type_name.get("typmods"))
+
+
 class TableBuilder:
     """Builds a table in two passes: ``declare`` (names only, so that foreign
     keys can point at any table) and ``build`` (everything else)."""
@@ -126,7 +137,7 @@ class TableBuilder:
             explicit_nullable = "nullable" in col.model_fields_set
             default = None
             if col.default is not None:
-                default = self.default_expression(col.default, path + ("default",), sub)
+                default = self.default_expression(col.default, path + ("default",), sub, type_text)
             if serial is not None:
                 for key, given in (("default", col.default is not None), ("identity", col.identity is not None),
                                    ("generated", col.generated is not None)):
@@ -204,7 +215,7 @@ class TableBuilder:
             self.pk = PrimaryKey(choose_name(table, None, "pkey", taken), (pk_columns[0],))
             taken.add(self.pk.name)
 
-    def default_expression(self, value, path: tuple, sub: str) -> str | None:
+    def default_expression(self, value, path: tuple, sub: str, type_text: str | None = None) -> str | None:
         if not isinstance(value, str):
             return sql_literal_default(value)
         parsed = self.resolve(path, sub, self.resolver.expression, value, what="default",
@@ -223,9 +234,22 @@ class TableBuilder:
                      hint=f"a default is a SQL expression; for the text write: default: \"'{word}'\"")
             return None
         if is_null_constant(parsed):
-            self.err(path, "default NULL is no default (PostgreSQL does not store it)", sub=sub,
-                     hint="leave `default:` out")
-            return None
+            cast = _null_cast_type(parsed.tree)
+            if cast is None:
+                self.err(path, "default NULL is no default (PostgreSQL does not store it)", sub=sub,
+                         hint="leave `default:` out")
+                return None
+            # A NULL cast to another type (NULL::character varying on a text column, or to a
+            # length: NULL::varchar(10)) is stored as written; one of the column's own type is not.
+            names, modified = cast
+            try:
+                same = not modified and type_text is not None and self.resolver.type_text(names) == type_text
+            except ResolveError:
+                same = False
+            if same:
+                self.err(path, f"default {value.strip()} is no default (PostgreSQL does not store a NULL of the "
+                         "column's own type)", sub=sub, hint="leave `default:` out")
+                return None
         if refs.columns:
             self.err(path, "a default cannot refer to columns", sub=sub,
                      hint="use a generated column to compute a value from other columns")
@@ -342,12 +366,15 @@ class TableBuilder:
             if len(ref_columns) != len(columns):
                 self.err(ref_path, f"{len(columns)} column(s) reference {len(ref_columns)} column(s)", sub=sub)
                 continue
-            if on_delete in ("set null",) or on_update in ("set null",):
-                for cname in columns:
+            for event, action in (("DELETE", on_delete), ("UPDATE", on_update)):
+                if action != "set null":
+                    continue
+                for cname in columns:  # legal (PostgreSQL takes it, and databases hold it), but suspicious
                     col = next(c for c in self.columns if c.name == cname)
                     if not col.nullable:
-                        self.err(path, f"ON {'DELETE' if on_delete == 'set null' else 'UPDATE'} SET NULL on "
-                                 f"NOT NULL column {cname!r}: every such delete would fail", sub=sub)
+                        self.ctx.warn(path, f"ON {event} SET NULL on NOT NULL column {cname!r}: every {event.lower()} "
+                                      "of a referenced row fails instead", self.where + f", {sub}",
+                                      hint="make the column nullable, or use another action (cascade, restrict)")
             if initially_deferred and not deferrable:
                 self.err(path, "initially_deferred needs deferrable: true", sub=sub)
             fk_name = name or choose_name(table, column_names_part(columns), "fkey", taken)
