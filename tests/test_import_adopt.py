@@ -90,3 +90,21 @@ def test_an_enum_with_an_empty_label_names_the_users_files_never_a_temporary_one
     assert "/tmp/tmp" not in result.err.replace(str(tmp_path), "")
     assert "nothing was written" in result.err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_required_column_left_out_of_the_spec_is_refused_not_drift(pg, db, tmp_path):
+    _psql(pg, db, "CREATE TABLE t (id integer PRIMARY KEY, code text NOT NULL, note text NOT NULL DEFAULT '', "
+                  "extra text)")
+    spec = write_spec(tmp_path / "s", {"schemadiff.yaml": "version: 1\n",
+                                       "tables/t.yaml": "table: t\ncolumns:\n  id: {type: integer, primary_key: true}\n"})
+    result = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert result.code == 3, result
+    assert "SD410" in result.out and "column code is NOT NULL without a default" in result.out
+    assert "! column code: in the database, not in the spec (never dropped)" in result.out
+    assert "column note" not in result.out.split("SD410", 1)[1].split("\n", 1)[0]  # a default: only drift
+    with_code = write_spec(tmp_path / "s2", {"schemadiff.yaml": "version: 1\n", "tables/t.yaml":
+                                             "table: t\ncolumns:\n  id: {type: integer, primary_key: true}\n"
+                                             "  code: {type: text, nullable: false}\n"})
+    kept = run_cli("plan", str(with_code), "--db", pg.dsn(db))
+    assert kept.code == 0, kept  # note and extra are drift, kept
+    assert "SD410" not in kept.out and "SD302" in kept.out
