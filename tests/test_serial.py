@@ -233,11 +233,13 @@ def test_a_prisma_database_imports_plans_to_nothing_and_takes_additive_changes(p
         "  body: {type: text, nullable: false}\n")
     planned = _plan(out, pg, db, "--format", "sql")
     assert planned.code == 0, planned
-    statements = [s for s in planned.out.split(";") if s.strip() and not s.strip().startswith("--")]
-    assert 'ALTER TABLE public."User" ADD COLUMN nickname text' in planned.out
-    assert 'CREATE TABLE public."Comment"' in planned.out and "id serial NOT NULL" in planned.out
+    assert "2 statement(s) in 1 phase(s)" in planned.out
+    assert ('CREATE TABLE public."Comment" (\n  id serial NOT NULL,\n  "postId" integer NOT NULL,\n'
+            '  body text NOT NULL,\n  CONSTRAINT "Comment_pkey" PRIMARY KEY (id),\n'
+            '  CONSTRAINT "Comment_postId_fkey" FOREIGN KEY ("postId") REFERENCES public."Post" (id) ON DELETE CASCADE\n'
+            ');\n') in planned.out
+    assert 'ALTER TABLE public."User" ADD COLUMN nickname text;\n' in planned.out
     assert "DROP" not in planned.out and "nextval" not in planned.out
-    assert statements
     applied = run_cli("apply", str(out), "--db", pg.dsn(db), "--yes")
     assert applied.code == 0, applied
     assert _serial_sequences(pg, db)[("Comment", "id")] == 'public."Comment_id_seq"'
