@@ -150,6 +150,7 @@ def _print_warnings(loaded, stderr: TextIO) -> None:
 def _validate(args, stdout: TextIO, stderr: TextIO) -> int:
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
+    compile_schema(loaded.schema)  # a spec that validates compiles: every statement checked (CompileError)
     s = loaded.schema
     n_idx = sum(len(t.indexes) for t in s.tables)
     n_pol = sum(len(t.policies) for t in s.tables)

@@ -182,11 +182,17 @@ def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
     # One element per line: each element is printed by sqlglot; only the
     # layout is ours (sqlglot's pretty mode splits column lists over lines).
     head = _sql(exp.Create(this=_table(t.schema, t.name), kind="TABLE"))
-    body = ",\n".join("  " + sql for sql in columns + [_sql(e) for e in elements])
+    pieces = columns + [_sql(e) for e in elements]
     what = f"table {t.schema}.{t.name}"
-    text = f"{head} (\n{body}\n)" if body else f"{head} ()"  # a table may have no columns
-    return Statement(checked(text, Expect("CreateStmt", (t.schema, t.name), what)),
-                     "create_table", what)
+    # Checked on one line, with one table element per piece (so no separator stands
+    # inside a literal); printed with a line per element when nothing was rewritten.
+    # The pieces hold no line break (expressions are flattened), so the two
+    # spellings are the same tokens. A table may have no columns: ``CREATE TABLE t ()``.
+    one_line = f"{head} ({', '.join(pieces)})"
+    sql = checked(one_line, Expect("CreateStmt", (t.schema, t.name), what, elements=len(pieces)))
+    if sql == one_line and pieces and not any("\n" in p for p in pieces):
+        sql = f"{head} (\n" + ",\n".join("  " + p for p in pieces) + "\n)"
+    return Statement(sql, "create_table", what)
 
 
 def add_foreign_key(t: Table, fk: ForeignKey) -> Statement:

@@ -51,6 +51,7 @@ class Expect:
     node: str  # libpg_query node type: "CreateStmt", "IndexStmt", …
     target: tuple[str, ...] | None = None  # the object, as its name parts (see _target)
     what: str = ""  # for messages: "index public.ix_t"
+    elements: int | None = None  # CREATE TABLE: how many columns and constraints were built
 
 
 def _parse(sql: str) -> list[dict]:
@@ -104,13 +105,23 @@ def _rewrite(tok, text: str) -> bool:
     return (text[:1] == "'" and "\\" in text) or bool(_CONTROL.search(text))
 
 
+def _may_hold_a_rewrite(sql: str) -> bool:
+    """False when no string constant of ``sql`` can need rewriting, decided without
+    the lexer: no backslash, no ``&`` (of ``U&``), no ``$`` (of a dollar quote), no
+    control character, and no line break that a quote could stand before."""
+    if "\\" in sql or "&" in sql or "$" in sql:
+        return True
+    if "\n" in sql:
+        return "'" in sql or bool(_CONTROL.search(sql.replace("\n", "")))
+    return bool(_CONTROL.search(sql))
+
+
 @lru_cache(maxsize=16384)
 def pin_literals(sql: str) -> str:
     """``sql`` with every literal written to mean the same under either setting,
     on one line."""
-    if "\\" not in sql and "&" not in sql and ("\n" not in sql or "'" not in sql and "$" not in sql) \
-            and not _CONTROL.search(sql.replace("\n", "")):
-        return sql  # nothing a lexer could find to rewrite: no backslash, U&, control character or quote
+    if not _may_hold_a_rewrite(sql):
+        return sql
     tokens = scan(sql)
     out, last = [], 0
     for tok in tokens:
@@ -229,16 +240,20 @@ def checked(sql: str, expect: Expect) -> str:
     if expect.target is not None and _target(node, body) != expect.target:
         raise CompileError(f"a {node} on {'.'.join(_target(node, body))} where one on "
                            f"{'.'.join(expect.target)} was built", what)
+    if expect.elements is not None and len(body.get("tableElts") or ()) != expect.elements:
+        raise CompileError(f"{len(body.get('tableElts') or ())} table elements where {expect.elements} were built",
+                           what)
     for clause in _NEVER.get(node, ()):
         if body.get(clause):
             raise CompileError(f"a {node} with {clause}, which the compiler never writes", what)
     if node == "CreateExtensionStmt" and any(o.get("DefElem", {}).get("defname") != "schema"
                                              for o in body.get("options") or ()):
         raise CompileError("a CREATE EXTENSION with options other than its schema", what)
-    problem = literal_problem(pinned)
-    if problem:
-        raise CompileError(problem, what)
-    if pinned != sql and without_locations(_parse(sql)) != without_locations(stmts):
-        raise CompileError("rewriting its literals changed the statement", what)
+    if pinned != sql:  # rewritten: prove the result reads the same and needs nothing more
+        problem = literal_problem(pinned)
+        if problem:
+            raise CompileError(problem, what)
+        if without_locations(_parse(sql)) != without_locations(stmts):
+            raise CompileError("rewriting its literals changed the statement", what)
     return pinned
 
