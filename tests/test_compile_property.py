@@ -86,7 +86,9 @@ def specs(draw):
     for t_index, table_name in enumerate(_unique(draw, names, n_tables, taken_relations)):
         taken_cols: set[str] = {"id"}
         col_names = _unique(draw, names, draw(st.integers(1, 6)), taken_cols)
-        columns = {"id": {"type": "bigint", "primary_key": True, "identity": draw(st.sampled_from(["always", "by default"]))}}
+        id_kind = draw(st.sampled_from(["always", "by default", "bigserial"]))
+        columns = {"id": {"type": "bigserial", "primary_key": True} if id_kind == "bigserial" else
+                   {"type": "bigint", "primary_key": True, "identity": id_kind}}
         col_types = {}
         for col in col_names:
             spelling = draw(st.sampled_from(sorted(TYPES) + ["Mood"]))

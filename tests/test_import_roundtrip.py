@@ -172,7 +172,8 @@ def test_import_lists_out_of_scope_objects_and_writes_the_rest(pg, db, tmp_path)
      "column public.t.n has the domain type public.positive"),
     ("CREATE TYPE pair AS (a integer, b integer); CREATE TABLE t (p pair)",
      "column public.t.p has the composite type public.pair"),
-    ("CREATE TABLE t (id serial PRIMARY KEY)", "column public.t.id is a serial column"),
+    ("CREATE TABLE t (id serial PRIMARY KEY); ALTER SEQUENCE t_id_seq INCREMENT BY 5",
+     "column public.t.id owns the sequence public.t_id_seq, whose options are not serial's"),
 ])
 def test_import_refuses_columns_it_cannot_express(pg, db, tmp_path, ddl, message):
     assert pg.run_psql(db, sql=ddl).returncode == 0

@@ -51,10 +51,16 @@ def test_every_example_file_names_its_schema_for_editors():
 
 @pytest.mark.parametrize("doc", [
     {"table": "t", "columns": {"a": {"type": "text", "nulable": False}}},
-    {"table": "t", "columns": {}},
+    {"table": "t", "columns": ["a"]},
     {"table": "t", "columns": {"a": "text"}, "indexes": {"i": {"columns": ["a"], "method": "bogus"}}},
     {"table": "t", "columns": {"a": {"type": "uuid", "on_delete": "cascad"}}},
     {"columns": {"a": "text"}},
 ])
 def test_schema_rejects_what_the_loader_rejects(doc):
     assert list(_validator(SCHEMA_FILES[1]).iter_errors(doc)) != []
+
+
+@pytest.mark.parametrize("doc", [{"table": "t"}, {"table": "t", "columns": {}},
+                                 {"table": "t", "columns": {"id": {"type": "bigserial", "primary_key": True}}}])
+def test_schema_accepts_what_the_loader_accepts(doc):
+    assert list(_validator(SCHEMA_FILES[1]).iter_errors(doc)) == []

@@ -74,7 +74,7 @@ def test_batch_2_not_null_after_backfill_is_refused(pg, db, tmp_path):
     if new == text:
         new = text.replace("\n  customer_id: text", "\n  customer_id: {type: text, nullable: false}", 1)
     assert new != text, "could not find Lead.customer_id in the example"
-    # Batch 2 also has to give up ON DELETE SET NULL (the loader refuses SET NULL on NOT NULL)
+    # Batch 2 also gives up ON DELETE SET NULL (the loader warns about SET NULL on NOT NULL)
     new = new.replace("on_delete: set null", "on_delete: restrict")
     lead.write_text(new, encoding="utf-8")
     result = run_cli("plan", str(spec), "--db", pg.dsn(db))

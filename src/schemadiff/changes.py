@@ -218,11 +218,11 @@ class ChangeDefault(Change):
 
 @dataclass(frozen=True)
 class AlterColumnKind(Change):
-    """Identity, generated expression or collation changed."""
+    """Identity, generated expression, collation or serial-ness changed."""
 
     table: QualifiedName
     column: str
-    aspect: str  # "identity" | "generated" | "collation"
+    aspect: str  # "identity" | "generated" | "collation" | "serial" (before/after: the types, serial or not)
     before: str | None
     after: str | None
 

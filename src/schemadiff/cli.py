@@ -699,7 +699,13 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; nothing was written",
               file=stderr)
         return EXIT_ERROR
-    files = dump_spec(readable_schema(result.schema), default_schema)
+    try:
+        files = dump_spec(readable_schema(result.schema), default_schema, display=str(out))
+    except SpecError as exc:  # named as the files would be in --out; none is written
+        print(exc.render(), file=stderr)
+        print(f"schemadiff: the spec import would write to {out} does not load ({len(exc.issues)} error(s)); "
+              "nothing was written", file=stderr)
+        return EXIT_ERROR
     for rel, text in files.items():
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import changes as c
-from .model import EnumType, Index, Schema, Table
+from .model import SERIAL_TYPES, EnumType, Index, Schema, Table
 
 
 def diff(current: Schema, desired: Schema) -> list[c.Change]:
@@ -97,8 +97,12 @@ def diff_table(cur: Table, des: Table) -> list[c.Change]:
                 out.append(c.SetDefault(q, col.name, col.default))
             else:
                 out.append(c.ChangeDefault(q, col.name, old.default, col.default))
-        for aspect in ("identity", "generated", "collation"):
+        for aspect in ("identity", "generated", "collation", "serial"):
             before, after = getattr(old, aspect), getattr(col, aspect)
+            if aspect == "serial":  # shown as the type each side spells: serial -> integer
+                before, after = (SERIAL_TYPES.get(x.type, x.type) if x.serial else x.type for x in (old, col))
+                if old.serial == col.serial:
+                    continue
             if before != after:
                 show = lambda v: v.value if hasattr(v, "value") else v  # noqa: E731
                 out.append(c.AlterColumnKind(q, col.name, aspect, show(before), show(after)))

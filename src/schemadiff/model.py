@@ -73,6 +73,13 @@ class Column:
     generated: str | None = None  # expression of a STORED generated column
     collation: str | None = None  # exact collation name, e.g. "C" or "en_US"
     comment: str | None = None
+    # A serial column, exactly as ``CREATE TABLE … serial`` makes it: ``type`` is
+    # smallint/integer/bigint, NOT NULL, ``default`` is ``nextval('<schema>.<seq>'::regclass)``
+    # of the sequence ``<table>_<column>_seq`` the column owns, with the default options.
+    serial: bool = False
+
+
+SERIAL_TYPES = {"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pglast import parse_sql
 from pglast.parser import ParseError
 
-from .identifiers import quote_ident
+from .identifiers import make_object_name, quote_ident, quote_literal, quote_qualified
 
 
 class TypeError_(ValueError):
@@ -128,12 +128,8 @@ def _builtin(parsed: ParsedType, text: str) -> str | None:
             raise TypeError_(f"{text!r}: type {display} takes no modifier")
         return display
 
-    if internal in _SERIALS:
-        base = _SERIALS[internal]
-        raise TypeError_(
-            f"{text!r}: serial types create a hidden sequence; write "
-            f"`{{type: {base}, identity: by default}}` (an identity column) instead"
-        )
+    if internal in _SERIALS:  # the plain name is read by serial_base; here with [] or a modifier
+        raise TypeError_(f"{text!r}: a serial type takes no modifier and has no array form")
     if internal in _BUILTIN_INTERNAL:
         return no_mods(_BUILTIN_INTERNAL[internal])
     if internal in ("varchar", "bpchar"):
@@ -234,3 +230,28 @@ def _closing_paren(text: str) -> int:
                 return i
         i += 1
     return -1
+
+
+def serial_base(text: str) -> str | None:
+    """The integer type of a serial type name (``serial`` -> ``integer``,
+    ``bigserial``/``serial8`` -> ``bigint``, ``smallserial``/``serial2`` ->
+    ``smallint``), or None: anything else, including ``serial[]``."""
+    try:
+        parsed = parse_type(text)
+    except TypeError_:
+        return None
+    if len(parsed.names) == 1 and not parsed.array and not parsed.typmods:
+        return _SERIALS.get(parsed.names[0])
+    return None
+
+
+def serial_sequence(table: str, column: str) -> str:
+    """The sequence ``CREATE TABLE … serial`` names for a column when the name is
+    free: PostgreSQL's ``ChooseRelationName(table, column, "seq")``."""
+    return make_object_name(table, column, "seq")
+
+
+def serial_default(schema: str, table: str, column: str) -> str:
+    """A serial column's default as the server prints it with ``search_path =
+    pg_catalog``: ``nextval('public."User_id_seq"'::regclass)``."""
+    return f"nextval({quote_literal(quote_qualified(schema, serial_sequence(table, column)))}::regclass)"

@@ -63,7 +63,10 @@ def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False) -
         if f.verdict is Verdict.DRIFT:
             out.append(f"  {mark} {one_line(change.target())}: {one_line(f.reason)}  [{f.code}]")
             continue
-        what = f"{change.target()}: {change.describe()}" if show_target else change.describe()
+        describe = change.describe()
+        if any(g.verdict is Verdict.DRIFT for g in plan.findings[i]):  # kept, never dropped: say so
+            describe = f"{describe.removeprefix('drop ')}: in the database, not in the spec (never dropped)"
+        what = f"{change.target()}: {describe}" if show_target else describe
         line = f"  {mark} {one_line(what)}  [{f.code} {f.name}]"
         if f.verdict in (Verdict.REFUSE, Verdict.WIDEN):
             line += f"\n      {one_line(f.reason)}"

@@ -34,6 +34,7 @@ from ..model import (
     Policy,
     PolicyCommand,
     PrimaryKey,
+    SERIAL_TYPES,
     SortOrder,
     Table,
     UniqueConstraint,
@@ -79,11 +80,14 @@ def column_def(col: Column) -> exp.ColumnDef:
     if col.generated is not None:
         constraints.append(exp.ColumnConstraint(kind=exp.ComputedColumnConstraint(
             this=exp.Paren(this=_raw(col.generated)), persisted=True)))
-    if col.default is not None:
+    if col.default is not None and not col.serial:
         constraints.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=_raw(col.default))))
     if not col.nullable:
         constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
-    return exp.ColumnDef(this=_ident(col.name), kind=_type(col.type), constraints=constraints)
+    # A serial column is written as PostgreSQL's own shorthand, which creates the
+    # sequence <table>_<column>_seq, the nextval() default and OWNED BY in one go.
+    type_text = SERIAL_TYPES[col.type] if col.serial else col.type
+    return exp.ColumnDef(this=_ident(col.name), kind=_type(type_text), constraints=constraints)
 
 
 def _columns(names) -> list[exp.Identifier]:
@@ -183,10 +187,10 @@ def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
     # Checked on one line, with one table element per piece (so no separator stands
     # inside a literal); printed with a line per element when nothing was rewritten.
     # The pieces hold no line break (expressions are flattened), so the two
-    # spellings are the same tokens.
+    # spellings are the same tokens. A table may have no columns: ``CREATE TABLE t ()``.
     one_line = f"{head} ({', '.join(pieces)})"
     sql = checked(one_line, Expect("CreateStmt", (t.schema, t.name), what, elements=len(pieces)))
-    if sql == one_line and not any("\n" in p for p in pieces):
+    if sql == one_line and pieces and not any("\n" in p for p in pieces):
         sql = f"{head} (\n" + ",\n".join("  " + p for p in pieces) + "\n)"
     return Statement(sql, "create_table", what)
 

@@ -15,7 +15,7 @@ class AddColumnRule(Rule):
 
     def check(self, change, ctx):
         col = change.column
-        if col.generated is not None or col.identity is not None:
+        if col.generated is not None or col.identity is not None or col.serial:
             return None
         if col.default is not None and ctx.is_volatile(col.default):
             return None

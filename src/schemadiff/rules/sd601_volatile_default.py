@@ -8,7 +8,10 @@ class VolatileDefault(Rule):
     ``clock_timestamp()``) added to an existing table rewrites every row under an
     ACCESS EXCLUSIVE lock. Stable defaults such as ``now()`` do not.
 
-    Bad: ``token: {type: uuid, default: gen_random_uuid()}`` on a big existing table.
+    A new ``serial`` column is one: every existing row gets ``nextval()``.
+
+    Bad: ``token: {type: uuid, default: gen_random_uuid()}`` on a big existing table;
+    ``seq: bigserial`` added to an existing table.
     Good: a nullable column, filled in batches by the application.
     """
 
@@ -16,6 +19,10 @@ class VolatileDefault(Rule):
 
     def check(self, change, ctx):
         col = change.column
+        if col.serial:  # nextval() of its new sequence, once per existing row
+            return self.finding(change, Verdict.REFUSE,
+                                f"serial column {col.name} fills every existing row with the next value of its "
+                                "sequence: a rewrite of the table under an exclusive lock")
         if col.default is None or not ctx.is_volatile(col.default):
             return None
         return self.finding(change, Verdict.REFUSE,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..identifiers import choose_name, column_names_part
 from ..model import (
-    Column, FkAction, ForeignKey, Index, NullsOrder, Policy, PolicyCommand, QualifiedName, Schema,
+    SERIAL_TYPES, Column, FkAction, ForeignKey, Index, NullsOrder, Policy, PolicyCommand, QualifiedName, Schema,
     SortOrder, Table,
 )
 from .yamlwrite import block
@@ -85,14 +85,14 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
 
     columns: dict = {}
     for c in t.columns:
-        spec: dict = {"type": _type_text(c.type, enums, default_schema)}
+        spec: dict = {"type": SERIAL_TYPES[c.type] if c.serial else _type_text(c.type, enums, default_schema)}
         if pk_inline and c.name == t.primary_key.columns[0]:
             spec["primary_key"] = True
-        elif not c.nullable and c.identity is None:
+        elif not c.nullable and c.identity is None and not c.serial:
             spec["nullable"] = False
         if c.identity is not None:
             spec["identity"] = c.identity.value
-        if c.default is not None:
+        if c.default is not None and not c.serial:
             spec["default"] = _default(c.default)
         if c.generated is not None:
             spec["generated"] = c.generated
@@ -112,7 +112,8 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
         if c.comment is not None:
             spec["comment"] = c.comment
         columns[c.name] = spec["type"] if list(spec) == ["type"] else spec
-    doc["columns"] = columns
+    if columns:  # a table without columns has no `columns:` key
+        doc["columns"] = columns
 
     if t.primary_key is not None and not pk_inline:
         pk_cols = list(t.primary_key.columns)
@@ -339,9 +340,11 @@ def _constraint_names(t: Table) -> dict[tuple, str]:
     return out
 
 
-def dump_spec(schema: Schema, default_schema: str = "public") -> dict[str, str]:
+def dump_spec(schema: Schema, default_schema: str = "public", display: str | None = None) -> dict[str, str]:
     """Render ``schema`` as spec files, writing a constraint name only where
-    the loader would not generate the same one. Loads the result to check."""
+    the loader would not generate the same one. Loads the result to check;
+    ``display`` names the directory the files are for in the loader's errors
+    (never the temporary directory they are checked in)."""
     from .load import load_spec
 
     explicit: set[tuple[str, str, str]] = set()
@@ -353,7 +356,7 @@ def dump_spec(schema: Schema, default_schema: str = "public") -> dict[str, str]:
                 path = Path(tmp) / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
-            loaded = load_spec(tmp).schema
+            loaded = load_spec(tmp, display=display).schema
         added: set[tuple[str, str, str]] = set()
         kept: list[tuple[str, str]] = []  # (schema, name) of the generated names that matched
         loaded_tables = {t.qualified: t for t in loaded.tables}

@@ -39,7 +39,9 @@ class ColumnSpec(_Strict):
     """A column. The shorthand `name: TYPE` means `{type: TYPE}` (nullable, no default)."""
 
     type: Name = Field(description="A PostgreSQL type: `text`, `varchar(255)`, `numeric(12,2)`, "
-                                   "`timestamptz`, `text[]`, or the name of an enum of the spec.")
+                                   "`timestamptz`, `text[]`, the name of an enum of the spec, or `serial`, "
+                                   "`bigserial`, `smallserial` (an integer column, NOT NULL, defaulting to the next "
+                                   "value of the sequence `<table>_<column>_seq` it owns).")
     nullable: StrictBool = Field(True, description="false adds NOT NULL.")
     default: Union[ExprText, StrictBool, int, float, None] = Field(
         None,
@@ -136,7 +138,8 @@ class TableSpec(_Strict):
     schema_: Ident | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
     comment: Text | None = None
     columns: dict[Ident, Union[ColumnSpec, Name]] = Field(
-        min_length=1, description="Columns in order: `name: TYPE` or `name: {type: ..., ...}`.")
+        default_factory=dict, description="Columns in order: `name: TYPE` or `name: {type: ..., ...}`. "
+                                          "A table may have none (`CREATE TABLE t ()`): leave the key out.")
     primary_key: Union[list[Ident], PrimaryKeySpec, None] = None
     unique: list[Union[list[Ident], UniqueSpec]] = Field(default_factory=list)
     checks: list[Union[Expr, CheckSpec]] = Field(default_factory=list)

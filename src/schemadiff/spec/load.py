@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..gcpause import paused_gc
 from ..identifiers import NameSyntaxError
+from ..normalize import serial_sequence
 from ..model import EnumType, Extension, External, QualifiedName, Schema
 from . import format as f
 from .context import FileContext
@@ -263,8 +264,8 @@ def _extensions(root: f.RootSpec, ctx: FileContext) -> list[Extension]:
 
 
 def _check_relation_names(tables, builders) -> None:
-    """Tables, indexes and the indexes behind primary keys and unique
-    constraints share one namespace per schema; check and foreign-key names
+    """Tables, indexes, the indexes behind primary keys and unique constraints
+    and the sequences of serial columns share one namespace per schema; check and foreign-key names
     must differ within their table."""
     seen: dict[tuple[str, str], str] = {}
     for t in tables:
@@ -274,6 +275,8 @@ def _check_relation_names(tables, builders) -> None:
         if t.primary_key:
             entries.append((t.primary_key.name, "primary key", ("primary_key",)))
         entries += [(u.name, f"unique {u.name}", ("unique",)) for u in t.uniques]
+        entries += [(serial_sequence(t.name, c.name), f"the sequence of serial column {c.name}", ("columns", c.name))
+                    for c in t.columns if c.serial]
         for name, what, path in entries:
             key = (t.schema, name)
             if key in seen:

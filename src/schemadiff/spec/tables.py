@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
+from ..normalize import serial_base, serial_default, serial_sequence
 from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
     Policy, PolicyCommand, PrimaryKey, QualifiedName, SortOrder, Table, UniqueConstraint,
@@ -29,6 +30,17 @@ def sql_literal_default(value) -> str:
     if isinstance(value, int):
         return str(value)
     return repr(value)
+
+
+def _null_cast_type(tree: dict) -> tuple[str, bool] | None:
+    """For ``NULL::T`` (the outermost cast of a NULL): T as a spec type name and
+    whether it has a modifier (``varchar(10)``); None for a bare NULL."""
+    if "TypeCast" not in tree:
+        return None
+    type_name = tree["TypeCast"].get("typeName") or {}
+    names = [n["String"].get("sval", "") for n in type_name.get("names") or () if "String" in n]
+    text = ".".join(names) + "[]" * len(type_name.get("arrayBounds") or ())
+    return text, bool(type_name.get("typmods"))
 
 
 class TableBuilder:
@@ -115,15 +127,29 @@ class TableBuilder:
             path = ("columns", name)
             sub = f"column {name}"
             col = raw if isinstance(raw, f.ColumnSpec) else f.ColumnSpec(type=raw)
-            type_text = self.resolve(path + ("type",) if not isinstance(raw, str) else path, sub,
-                                     self.resolver.type_text, col.type)
+            type_path = path + ("type",) if not isinstance(raw, str) else path
+            serial = serial_base(col.type)
+            if serial is not None:
+                type_text = serial
+            else:
+                type_text = self.resolve(type_path, sub, self.resolver.type_text, col.type)
             nullable = col.nullable
             explicit_nullable = "nullable" in col.model_fields_set
             default = None
             if col.default is not None:
-                default = self.default_expression(col.default, path + ("default",), sub)
+                default = self.default_expression(col.default, path + ("default",), sub, type_text)
+            if serial is not None:
+                for key, given in (("default", col.default is not None), ("identity", col.identity is not None),
+                                   ("generated", col.generated is not None)):
+                    if given:
+                        self.err(path + (key,), f"a {col.type.strip()} column has its own default (the next value "
+                                 f"of its sequence); it cannot also have `{key}`", sub=sub)
+                if explicit_nullable and nullable:
+                    self.err(path + ("nullable",), f"a {col.type.strip()} column is always NOT NULL", sub=sub)
+                nullable = False
+                default = serial_default(self.qualified.schema, table, name)
             identity = Identity(col.identity) if col.identity else None
-            if identity:
+            if identity and serial is None:
                 if type_text is not None and type_text not in _INTEGER_TYPES:
                     self.err(path + ("identity",), f"an identity column must be smallint, integer or bigint, not {type_text}", sub=sub)
                 if col.default is not None:
@@ -132,7 +158,7 @@ class TableBuilder:
                     self.err(path + ("nullable",), "an identity column is always NOT NULL", sub=sub)
                 nullable = False
             generated = None
-            if col.generated is not None:
+            if col.generated is not None and serial is None:
                 if col.default is not None or identity:
                     self.err(path + ("generated",), "a generated column cannot have a default or identity", sub=sub)
                 parsed = self.resolve(path + ("generated",), sub, self.resolver.expression, col.generated,
@@ -177,7 +203,8 @@ class TableBuilder:
                 self.err(path + ("comment",), "an empty comment; leave the key out instead", sub=sub)
             self.columns.append(Column(
                 name=name, type=type_text or col.type, nullable=nullable, default=default,
-                identity=identity, generated=generated, collation=col.collation, comment=col.comment))
+                identity=None if serial else identity, generated=generated, collation=col.collation,
+                comment=col.comment, serial=serial is not None))
         if pk_columns and spec.primary_key is not None:
             self.err(("primary_key",), "the primary key is declared both on a column and on the table", key=True)
         if len(pk_columns) > 1:
@@ -188,7 +215,7 @@ class TableBuilder:
             self.pk = PrimaryKey(choose_name(table, None, "pkey", taken), (pk_columns[0],))
             taken.add(self.pk.name)
 
-    def default_expression(self, value, path: tuple, sub: str) -> str | None:
+    def default_expression(self, value, path: tuple, sub: str, type_text: str | None = None) -> str | None:
         if not isinstance(value, str):
             return sql_literal_default(value)
         parsed = self.resolve(path, sub, self.resolver.expression, value, what="default",
@@ -207,9 +234,22 @@ class TableBuilder:
                      hint=f"a default is a SQL expression; for the text write: default: \"'{word}'\"")
             return None
         if is_null_constant(parsed):
-            self.err(path, "default NULL is no default (PostgreSQL does not store it)", sub=sub,
-                     hint="leave `default:` out")
-            return None
+            cast = _null_cast_type(parsed.tree)
+            if cast is None:
+                self.err(path, "default NULL is no default (PostgreSQL does not store it)", sub=sub,
+                         hint="leave `default:` out")
+                return None
+            # A NULL cast to another type (NULL::character varying on a text column, or to a
+            # length: NULL::varchar(10)) is stored as written; one of the column's own type is not.
+            names, modified = cast
+            try:
+                same = not modified and type_text is not None and self.resolver.type_text(names) == type_text
+            except ResolveError:
+                same = False
+            if same:
+                self.err(path, f"default {value.strip()} is no default (PostgreSQL does not store a NULL of the "
+                         "column's own type)", sub=sub, hint="leave `default:` out")
+                return None
         if refs.columns:
             self.err(path, "a default cannot refer to columns", sub=sub,
                      hint="use a generated column to compute a value from other columns")
@@ -326,12 +366,15 @@ class TableBuilder:
             if len(ref_columns) != len(columns):
                 self.err(ref_path, f"{len(columns)} column(s) reference {len(ref_columns)} column(s)", sub=sub)
                 continue
-            if on_delete in ("set null",) or on_update in ("set null",):
-                for cname in columns:
+            for event, action in (("DELETE", on_delete), ("UPDATE", on_update)):
+                if action != "set null":
+                    continue
+                for cname in columns:  # legal (PostgreSQL takes it, and databases hold it), but suspicious
                     col = next(c for c in self.columns if c.name == cname)
                     if not col.nullable:
-                        self.err(path, f"ON {'DELETE' if on_delete == 'set null' else 'UPDATE'} SET NULL on "
-                                 f"NOT NULL column {cname!r}: every such delete would fail", sub=sub)
+                        self.ctx.warn(path, f"ON {event} SET NULL on NOT NULL column {cname!r}: every {event.lower()} "
+                                      "of a referenced row fails instead", self.where + f", {sub}",
+                                      hint="make the column nullable, or use another action (cascade, restrict)")
             if initially_deferred and not deferrable:
                 self.err(path, "initially_deferred needs deferrable: true", sub=sub)
             fk_name = name or choose_name(table, column_names_part(columns), "fkey", taken)

@@ -17,9 +17,19 @@ SELECT n.nspname AS schema,
        bt.typtype AS base_typtype,
        bt.typname AS base_typname,
        bn.nspname AS base_typschema,
-       (SELECT s.relname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid
+       -- the sequences the column owns (a serial column's, or one set OWNED BY it),
+       -- with what tells a serial's from any other: name, type and options
+       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'schema', sn.nspname, 'name', s.relname, 'type', pg_catalog.format_type(sq.seqtypid, NULL),
+                 'start', sq.seqstart::text, 'increment', sq.seqincrement::text, 'min', sq.seqmin::text,
+                 'max', sq.seqmax::text, 'cache', sq.seqcache::text, 'cycle', sq.seqcycle)
+                 ORDER BY s.relname)
+        FROM pg_catalog.pg_depend d
+        JOIN pg_catalog.pg_class s ON s.oid = d.objid
+        JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+        JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
         WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum
-          AND d.classid = 'pg_catalog.pg_class'::regclass AND s.relkind = 'S' AND d.deptype = 'a') AS owned_sequence
+          AND d.classid = 'pg_catalog.pg_class'::regclass AND s.relkind = 'S' AND d.deptype = 'a') AS owned_sequences
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

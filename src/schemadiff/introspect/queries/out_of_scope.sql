@@ -20,10 +20,23 @@ SELECT kind, schema, name FROM (
     AND (c.relkind IN ('v', 'm', 'f', 'p')
          OR (c.relkind = 'r' AND (c.relispartition OR c.reloftype <> 0
                                   OR EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid)))
-         -- sequences, except those an identity column owns (deptype i)
+         -- sequences, except those an identity column owns (deptype i), and those a
+         -- column of an imported table owns (deptype a): such a column is imported as
+         -- serial, or import stops on it
          OR (c.relkind = 'S' AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
                                              WHERE d.classid = 'pg_catalog.pg_class'::regclass
-                                               AND d.objid = c.oid AND d.deptype = 'i')))
+                                               AND d.objid = c.oid AND d.deptype = 'i')
+                             AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                                             JOIN pg_catalog.pg_class t ON t.oid = d.refobjid
+                                             JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+                                             WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                                               AND d.objid = c.oid AND d.deptype = 'a'
+                                               AND d.refclassid = 'pg_catalog.pg_class'::regclass
+                                               AND d.refobjsubid > 0
+                                               AND t.relkind = 'r' AND NOT t.relispartition AND t.reloftype = 0
+                                               AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i
+                                                               WHERE i.inhrelid = t.oid)
+                                               AND tn.nspname IN (SELECT nspname FROM wanted))))
     AND (c.oid NOT IN (SELECT objid FROM ext_members WHERE classid = 'pg_catalog.pg_class'::regclass))
   UNION ALL
   SELECT CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'

@@ -1,0 +1,27 @@
+from ..changes import DropColumn
+from .base import Rule, Verdict, register
+
+
+@register
+class RequiredColumnNotInSpec(Rule):
+    """A column the database holds NOT NULL without a default (not identity, not
+    generated), in a table the spec manages, that the spec does not list: every
+    writer that follows the spec leaves it out, and every such INSERT fails. Drift
+    that breaks writers is not drift.
+
+    Bad: a spec without ``legacy_code`` while the table has ``legacy_code text NOT NULL``.
+    Good: keep the column in the spec until the database no longer requires it: give it a
+    default or drop its NOT NULL first (a reviewed migration), deploy, then remove it from the spec.
+    """
+
+    code, name, category, changes = "SD410", "required-column-not-in-spec", "breaking", (DropColumn,)
+
+    def check(self, change, ctx):
+        col = change.column
+        if not ctx.from_database or col.nullable or col.default is not None or col.identity is not None \
+                or col.generated is not None:
+            return None
+        return self.finding(change, Verdict.REFUSE,
+                            f"column {col.name} is NOT NULL without a default in the database but not in the spec: "
+                            "every insert that follows the spec fails; keep it in the spec, give it a default or "
+                            "drop its NOT NULL first (a reviewed migration), deploy, then remove it from the spec")
