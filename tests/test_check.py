@@ -17,7 +17,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import jsonschema
-import psycopg
 import pytest
 import yaml
 

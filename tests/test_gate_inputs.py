@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import run_cli, write_spec
-from .test_check import LEAD, _care_spec, _git
+from .test_check import _care_spec, _git
 
 EXTRA = "table: extra\ncolumns:\n  id: {type: bigint, primary_key: true}\n"
 

@@ -11,7 +11,7 @@ import pytest
 from schemadiff.introspect import introspect
 from schemadiff.spec import load_spec
 
-from .conftest import EXAMPLES, ROOT, run_cli
+from .conftest import EXAMPLES, run_cli
 from .pg import EMPTY_PUBLIC
 
 NAMES = sorted(p.parent.parent.name for p in EXAMPLES.glob("*/schema/schemadiff.yaml"))

@@ -372,3 +372,67 @@ def test_warnings_and_errors_cannot_start_a_workflow_command(tmp_path):
     r = run_cli("validate", str(spec))
     assert r.code == 0 and "repeats the index" in r.err, r
     assert all(line.startswith(("/", "    hint:", str(tmp_path))) for line in r.err.splitlines()), r.err
+
+
+# -- plan reads the database: its probes and catalog reads under hostile settings ------
+
+# One expression as PostgreSQL reads it with the setting on ('a\' is a string holding a
+# backslash, then a second string); with it off, the first string ends where the second
+# began, the probe statement ends at `;`, and the second string's text runs as SQL.
+def _splitting(close: str) -> str:
+    return "c <> 'a\\' || '" + close + "; DELETE FROM public.canary; COMMIT; --'"
+
+
+@pytest.mark.parametrize("what", ["check", "default", "where", "using"])
+def test_plan_probes_on_a_database_with_standard_conforming_strings_off(pg, db, tmp_path, what):
+    """`plan` asks the server whether a changed expression is the same as the stored one
+    (convergence): the spec's text goes into probe statements on the user's database.
+    They are written like the compiler's, on a session pinned to the standard setting."""
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        conn.execute(CANARY)
+        conn.execute("CREATE TABLE public.t (c text DEFAULT 'x', CONSTRAINT t_c_check CHECK (c <> 'x'))")
+        conn.execute("CREATE INDEX t_c_idx ON public.t (c) WHERE c <> 'x'")
+        conn.execute("ALTER TABLE public.t ENABLE ROW LEVEL SECURITY")
+        conn.execute("CREATE POLICY p ON public.t USING (c <> 'x')")
+        conn.execute(psql_sql.SQL("ALTER DATABASE {} SET standard_conforming_strings = off").format(
+            psql_sql.Identifier(db)))
+    expr = {"check": _splitting(")"), "default": "'a\\' || '; DELETE FROM public.canary; COMMIT; --'",
+            "where": _splitting(""), "using": _splitting(")")}[what]
+    col = {"type": "text", "default": expr if what == "default" else "'x'",
+           "check": expr if what == "check" else "c <> 'x'"}
+    table = {"table": "t", "columns": {"c": col},
+             "indexes": {"t_c_idx": {"columns": ["c"], "where": expr if what == "where" else "c <> 'x'"}},
+             "rls": {"policies": {"p": {"using": expr if what == "using" else "c <> 'x'"}}}}
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": "version: 1\n", "tables/t.yaml": json.dumps(table)})
+    r = run_cli("plan", str(spec), "--db", pg.dsn(db), "--format", "json")
+    assert r.code in (0, 3), r
+    rows, victim, _ = _state(pg, db)
+    assert rows == 5 and victim, r
+
+
+def test_plan_and_import_never_call_a_look_alike_function_first_on_search_path(pg, db, tmp_path):
+    """A database whose search_path puts another schema before pg_catalog: every name
+    schemadiff uses resolves in pg_catalog all the same (the session is pinned with
+    schema-qualified calls before anything else)."""
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        conn.execute(CANARY)
+        conn.execute("CREATE SCHEMA evil; CREATE TABLE public.t (c text CHECK (c <> 'x')); "
+                     "CREATE SEQUENCE public.calls")  # nextval is never rolled back: it counts the calls
+        for fn, args, returns in [("set_config", "text, text, boolean", "text"), ("pg_get_expr", "pg_node_tree, oid",
+                                                                                  "text"),
+                                  ("format_type", "oid, integer", "text"), ("quote_ident", "text", "text")]:
+            conn.execute(f"CREATE FUNCTION evil.{fn}({args}) RETURNS {returns} LANGUAGE plpgsql AS "
+                         "$$ BEGIN PERFORM pg_catalog.nextval('public.calls'); DELETE FROM public.canary; "
+                         "RETURN NULL; END $$")
+        conn.execute(psql_sql.SQL("ALTER DATABASE {} SET search_path = evil, pg_catalog, public").format(
+            psql_sql.Identifier(db)))
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": "version: 1\n",
+                                          "tables/t.yaml": "table: t\ncolumns:\n  c: {type: text, check: \"c <> 'y'\"}\n"})
+    r = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert r.code in (0, 3) and "Traceback" not in r.err, r
+    r = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "imported"))
+    assert r.code == 0, r
+    rows, victim, _ = _state(pg, db)
+    assert rows == 5 and victim
+    with psycopg.connect(pg.dsn(db)) as conn:
+        assert conn.execute("SELECT is_called FROM public.calls").fetchone()[0] is False, "a look-alike ran"

@@ -24,6 +24,7 @@ from psycopg import errors
 
 from .compile.changes import CONCURRENT, ENUM_VALUES, TRANSACTIONAL, VALIDATE
 from .guard import Catalog, GuardProblem, check_steps
+from .introspect.connect import SEARCH_PATH, SettingsError, check_settings, set_settings  # noqa: F401 (re-exported)
 from .model import QualifiedName
 from .timeouts import MAX_LOCK_WAIT, MAX_RETRIES, lock_timeout_ms, shown, statement_timeout_ms
 
@@ -31,9 +32,6 @@ from .timeouts import MAX_LOCK_WAIT, MAX_RETRIES, lock_timeout_ms, shown, statem
 ADVISORY_KEY = 0x5C4E_D1FF_A991_7000
 
 
-# The session apply runs in (pin_session). pg_temp last: no temporary object of
-# this session's can take the place of a pg_catalog one (it never makes any).
-SEARCH_PATH = "pg_catalog, pg_temp"
 
 
 @dataclass
@@ -90,32 +88,6 @@ class ApplyResult:
     events: list[str] = field(default_factory=list)
 
 
-class SettingsError(Exception):
-    pass
-
-
-def _set_settings(conn: psycopg.Connection, values: dict[str, str], local: bool) -> None:
-    """set_config each (name, value) — every value a bound parameter, never SQL
-    text — then read them all back from pg_settings; SettingsError if one differs."""
-    calls = ", ".join("pg_catalog.set_config(%s, %s, %s)" for _ in values)
-    conn.execute(f"SELECT {calls}", [x for name, value in values.items() for x in (name, value, local)])
-    check_settings(conn, values)
-
-
-def check_settings(conn: psycopg.Connection, values: dict[str, str]) -> None:
-    wanted = {name: _base_unit(value) for name, value in values.items()}
-    rows = dict(conn.execute("SELECT name, setting FROM pg_catalog.pg_settings WHERE name = ANY(%s)",
-                             (list(wanted),)).fetchall())
-    wrong = [f"{name} is {rows.get(name)!r}, not {value!r}" for name, value in wanted.items()
-             if rows.get(name) != value]
-    if wrong:
-        raise SettingsError("the session does not hold the settings apply pinned: " + "; ".join(wrong))
-
-
-def _base_unit(value: str) -> str:
-    return value.removesuffix("ms") if value.endswith("ms") and value[:-2].isdigit() else value
-
-
 def pinned(lock_ms: int, statement_ms: int) -> dict[str, str]:
     return {"search_path": SEARCH_PATH, "standard_conforming_strings": "on",
             "lock_timeout": f"{int(lock_ms)}ms", "statement_timeout": f"{int(statement_ms)}ms"}
@@ -128,7 +100,7 @@ def pin_session(conn: psycopg.Connection, options: ApplyOptions) -> None:
     the timeouts, as integer milliseconds, for the session — each read back.
     Every function called here is schema-qualified: until search_path is pinned
     it is whatever the database's or role's settings make it."""
-    _set_settings(conn, pinned(options.lock_timeout, options.statement_timeout), local=False)
+    set_settings(conn, pinned(options.lock_timeout, options.statement_timeout), local=False)
 
 
 def index_is_invalid(conn: psycopg.Connection, schema: str, name: str) -> bool:
@@ -300,7 +272,7 @@ class Runner:
         def attempt():
             t0 = time.monotonic()
             with self.conn.transaction():
-                _set_settings(self.conn, pinned(self.options.lock_timeout, timeout), local=True)
+                set_settings(self.conn, pinned(self.options.lock_timeout, timeout), local=True)
                 for n, s in enumerate(group, done + 1):
                     t = time.monotonic()
                     self.conn.execute(s.sql)
@@ -314,7 +286,7 @@ class Runner:
     def _concurrent(self, step: StepView, done: int, total: int) -> None:
         def attempt():
             t = time.monotonic()
-            _set_settings(self.conn, pinned(self.options.lock_timeout, 0), local=False)
+            set_settings(self.conn, pinned(self.options.lock_timeout, 0), local=False)
             watcher = _ProgressWatcher(self.dsn, self.conn.info.backend_pid, self.say, self.options.progress_interval)
             watcher.start()
             try:

@@ -22,14 +22,15 @@ another object or a literal that ends early is stopped here.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from pglast.parser import ParseError, parse_sql_json, scan
+from pglast.parser import ParseError, parse_sql_json
 
 from ..expressions import without_locations
-from ..identifiers import quote_literal
+from ..sqltext import SqlTextError, flat, literal_problem, pin_literals
+
+__all__ = ["PIN_STRINGS", "CompileError", "Expect", "checked", "flat", "literal_problem", "pin_literals",
+           "statement_kind"]
 
 
 # The first statement of every script we write. The literals already mean the same
@@ -63,112 +64,11 @@ def _parse(sql: str) -> list[dict]:
 
 def statement_kind(sql: str) -> str:
     """The node type of the first statement of ``sql`` ("" when there is none)."""
-    stmts = _parse(pin_literals(sql))
-    return next(iter(stmts[0].get("stmt") or {}), "") if stmts else ""
-
-
-def _string_value(token_text: str) -> str:
-    """The value of one string-constant token, as PostgreSQL reads it."""
-    stmt = _parse(f"SELECT {token_text}")[0]["stmt"]["SelectStmt"]
-    node = stmt["targetList"][0]["ResTarget"]["val"]["A_Const"]
-    return node["sval"]["sval"] if "sval" in node else ""
-
-
-def literal_problem(sql: str) -> str | None:
-    """Why ``sql`` would mean something else with ``standard_conforming_strings``
-    off (a plain string literal holding a backslash, a ``U&`` string), or None."""
     try:
-        tokens = scan(sql)
-    except ParseError as exc:
-        return f"does not scan ({exc})"
-    for tok in tokens:
-        text = sql[tok.start:tok.end + 1]
-        if tok.name in ("USCONST", "UIDENT"):
-            return f"a Unicode-escape literal ({text[:40]}) is read differently with standard_conforming_strings off"
-        if tok.name == "SCONST" and text[:1] == "'" and "\\" in text:
-            return f"the literal {text[:40]} is read differently with standard_conforming_strings off"
-    return None
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _rewrite(tok, text: str) -> bool:
-    """Is this string constant to be written again by ``quote_literal``? A plain
-    one with a backslash (its meaning depends on the setting), a ``U&`` one (an
-    error with the setting off), any one holding a line break or another control
-    character (it would span lines of the output: ``E'…\\n…'`` keeps it on one)."""
-    if tok.name == "USCONST":
-        return True
-    if tok.name != "SCONST":
-        return False
-    return (text[:1] == "'" and "\\" in text) or bool(_CONTROL.search(text))
-
-
-def _may_hold_a_rewrite(sql: str) -> bool:
-    """False when no string constant of ``sql`` can need rewriting, decided without
-    the lexer: no backslash, no ``&`` (of ``U&``), no ``$`` (of a dollar quote), no
-    control character, and no line break that a quote could stand before."""
-    if "\\" in sql or "&" in sql or "$" in sql:
-        return True
-    if "\n" in sql:
-        return "'" in sql or bool(_CONTROL.search(sql.replace("\n", "")))
-    return bool(_CONTROL.search(sql))
-
-
-@lru_cache(maxsize=16384)
-def pin_literals(sql: str) -> str:
-    """``sql`` with every literal written to mean the same under either setting,
-    on one line."""
-    if not _may_hold_a_rewrite(sql):
-        return sql
-    tokens = scan(sql)
-    out, last = [], 0
-    for tok in tokens:
-        text = sql[tok.start:tok.end + 1]
-        rewrite = _rewrite(tok, text)
-        if tok.name == "UIDENT":
-            raise CompileError(f"a Unicode-escape identifier ({text[:40]}) in generated SQL")
-        if rewrite:
-            out += [sql[last:tok.start], quote_literal(_string_value(_token_with_uescape(sql, tokens, tok)))]
-            last = _end_with_uescape(sql, tokens, tok)
-    out.append(sql[last:])
-    return "".join(out)
-
-
-def flat(expression: str) -> str:
-    """An expression on one line: every run of white space that holds a line
-    break becomes one space, and comments go (``parse_expression`` has proved the
-    text is one expression; its tokens are kept exactly, so is its meaning)."""
-    if not _CONTROL.search(expression) and "/*" not in expression:
-        return expression
-    out, last = [], 0
-    for tok in scan(expression):
-        gap = expression[last:tok.start]
-        out.append(" " if _CONTROL.search(gap) else gap)
-        if tok.name in ("SQL_COMMENT", "C_COMMENT"):
-            out.append(" ")
-        else:
-            out.append(expression[tok.start:tok.end + 1])
-        last = tok.end + 1
-    return "".join(out).strip()
-
-
-def _uescape_tokens(tokens, tok):
-    i = tokens.index(tok)
-    if tok.name == "USCONST" and i + 2 < len(tokens) and tokens[i + 1].name == "UESCAPE":
-        return tokens[i + 2]
-    return None
-
-
-def _token_with_uescape(sql: str, tokens, tok) -> str:
-    end = _uescape_tokens(tokens, tok)
-    return sql[tok.start:(end.end if end else tok.end) + 1]
-
-
-def _end_with_uescape(sql: str, tokens, tok) -> int:
-    end = _uescape_tokens(tokens, tok)
-    return (end.end if end else tok.end) + 1
+        stmts = _parse(pin_literals(sql))
+    except SqlTextError as exc:
+        raise CompileError(str(exc)) from None
+    return next(iter(stmts[0].get("stmt") or {}), "") if stmts else ""
 
 
 def _names(items) -> tuple[str, ...]:
@@ -227,9 +127,12 @@ _NEVER = {
 def checked(sql: str, expect: Expect) -> str:
     """``sql`` with literals pinned, once verified to be exactly the statement
     ``expect`` describes; ``CompileError`` otherwise."""
-    pinned = pin_literals(sql)
-    stmts = _parse(pinned)
     what = expect.what
+    try:
+        pinned = pin_literals(sql)
+    except SqlTextError as exc:
+        raise CompileError(str(exc), what) from None
+    stmts = _parse(pinned)
     if len(stmts) != 1:
         raise CompileError(f"{len(stmts)} statements where one was built", what)
     stmt = stmts[0].get("stmt") or {}

@@ -261,12 +261,56 @@ def error_message(exc: BaseException, dsn: str) -> str:
     return scrub(first, dsn)
 
 
+# Every session schemadiff opens on a target: names resolve in pg_catalog (and pg_temp
+# last: no temporary object takes the place of a pg_catalog one), string constants
+# are read as standard SQL. The database's or role's own settings (`ALTER DATABASE …
+# SET search_path = evil, pg_catalog`, `standard_conforming_strings = off`) are
+# hostile input: until this is pinned, no unqualified name is used.
+SEARCH_PATH = "pg_catalog, pg_temp"
+BASE_SETTINGS = {"search_path": SEARCH_PATH, "standard_conforming_strings": "on"}
+
+
+class SettingsError(Exception):
+    pass
+
+
+def set_settings(conn: psycopg.Connection, values: dict[str, str], local: bool) -> None:
+    """set_config each (name, value) — every value a bound parameter, never SQL
+    text — then read them all back from pg_settings; SettingsError if one differs."""
+    calls = ", ".join("pg_catalog.set_config(%s, %s, %s)" for _ in values)
+    conn.execute(f"SELECT {calls}", [x for name, value in values.items() for x in (name, value, local)])
+    check_settings(conn, values)
+
+
+def check_settings(conn: psycopg.Connection, values: dict[str, str]) -> None:
+    wanted = {name: _base_unit(value) for name, value in values.items()}
+    rows = dict(conn.execute("SELECT name, setting FROM pg_catalog.pg_settings WHERE name = ANY(%s)",
+                             (list(wanted),)).fetchall())
+    wrong = [f"{name} is {rows.get(name)!r}, not {value!r}" for name, value in wanted.items()
+             if rows.get(name) != value]
+    if wrong:
+        raise SettingsError("the session does not hold the settings schemadiff pinned: " + "; ".join(wrong))
+
+
+def _base_unit(value: str) -> str:
+    return value.removesuffix("ms") if value.endswith("ms") and value[:-2].isdigit() else value
+
+
 def connect(dsn: str, *, application_name: str = "schemadiff") -> psycopg.Connection:
+    """A connection to the target with ``BASE_SETTINGS`` pinned for the session
+    before anything else runs on it."""
     check_dsn(dsn)
     try:
-        return psycopg.connect(dsn, autocommit=True, application_name=application_name, connect_timeout=10)
+        conn = psycopg.connect(dsn, autocommit=True, application_name=application_name, connect_timeout=10)
     except psycopg.Error as exc:
         raise ConnectError(f"cannot connect to {redact(dsn)}: {error_message(exc, dsn)}") from None
+    try:
+        set_settings(conn, BASE_SETTINGS, local=False)
+    except (psycopg.Error, SettingsError) as exc:
+        conn.close()
+        raise ConnectError(f"cannot pin the session's settings on {redact(dsn)}: "
+                           f"{error_message(exc, dsn) if isinstance(exc, psycopg.Error) else exc}") from None
+    return conn
 
 
 _TIMEOUTS = (("statement timeout", "statement_timeout"), ("lock timeout", "lock_timeout"),

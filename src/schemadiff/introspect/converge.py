@@ -34,6 +34,7 @@ from ..identifiers import quote_ident
 from ..model import Column, Schema, Table
 from ..normalize import strip_outer_parens
 from ..readable import comparable
+from ..sqltext import flat, pin_literals
 
 
 def _same_cheap(a: str | None, b: str | None, types: dict[str, str]) -> bool:
@@ -42,6 +43,13 @@ def _same_cheap(a: str | None, b: str | None, types: dict[str, str]) -> bool:
     if a is None or b is None:
         return False
     return comparable(a, types) == comparable(b, types)
+
+
+def _sql(expression: str) -> str:
+    """A spec expression as it goes into a probe statement: on one line, its string
+    constants meaning the same whatever the session's standard_conforming_strings
+    (the loader has proved it one expression; the compiler writes it the same way)."""
+    return pin_literals(flat(expression))
 
 
 class _ServerProbe:
@@ -81,7 +89,7 @@ class _ServerProbe:
         t = self._temp_table(table)
         if t is None:
             return None
-        text = self._probe([f"ALTER TABLE {t} ADD CONSTRAINT probe CHECK ({expression})"],
+        text = self._probe([f"ALTER TABLE {t} ADD CONSTRAINT probe CHECK ({_sql(expression)})"],
                            "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint "
                            "WHERE conrelid = %s::regclass AND conname = 'probe'", (t,))
         self._probe([f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS probe"], "SELECT 1")
@@ -91,7 +99,7 @@ class _ServerProbe:
         t = self._temp_table(table)
         if t is None:
             return None
-        return self._probe([f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {expression}"],
+        return self._probe([f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {_sql(expression)}"],
                            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
                            "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = %s::regclass "
                            "AND a.attname = %s", (t, column))
@@ -101,7 +109,7 @@ class _ServerProbe:
         if t is None:
             return None
         first = quote_ident(table.columns[0].name)
-        text = self._probe([f"CREATE INDEX probe_ix ON {t} ({first}) WHERE {expression}"],
+        text = self._probe([f"CREATE INDEX probe_ix ON {t} ({first}) WHERE {_sql(expression)}"],
                            "SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'probe_ix'::regclass")
         self._probe(["DROP INDEX IF EXISTS probe_ix"], "SELECT 1")
         return None if text is None else strip_outer_parens(text)
@@ -110,7 +118,7 @@ class _ServerProbe:
         t = self._temp_table(table)
         if t is None:
             return None
-        text = self._probe([f"CREATE POLICY probe ON {t} USING ({expression})"],
+        text = self._probe([f"CREATE POLICY probe ON {t} USING ({_sql(expression)})"],
                            "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polrelid = %s::regclass "
                            "AND polname = 'probe'", (t,))
         self._probe([f"DROP POLICY IF EXISTS probe ON {t}"], "SELECT 1")
@@ -193,17 +201,17 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
         t = temp[table.qualified]
         key = (kind, table.qualified, column, expression)
         if kind == "check":
-            statements.append(f"ALTER TABLE {t} ADD CONSTRAINT probe_{n} CHECK ({expression})")
+            statements.append(f"ALTER TABLE {t} ADD CONSTRAINT probe_{n} CHECK ({_sql(expression)})")
             keys[("c", f"probe_{n}")] = key
         elif kind == "default":
-            statements.append(f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {expression}")
+            statements.append(f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {_sql(expression)}")
             keys[("d", f"{t}.{column}")] = key
         elif kind == "predicate":
             first = quote_ident(table.columns[0].name)
-            statements.append(f"CREATE INDEX probe_ix_{n} ON {t} ({first}) WHERE {expression}")
+            statements.append(f"CREATE INDEX probe_ix_{n} ON {t} ({first}) WHERE {_sql(expression)}")
             keys[("i", f"probe_ix_{n}")] = key
         else:
-            statements.append(f"CREATE POLICY probe_{n} ON {t} USING ({expression})")
+            statements.append(f"CREATE POLICY probe_{n} ON {t} USING ({_sql(expression)})")
             keys[("p", f"probe_{n}")] = key
     rows: list = []
     try:
@@ -227,7 +235,10 @@ def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None =
     probe = None
     if conn is not None:
         conn.autocommit = False
-        conn.execute("SELECT set_config('search_path', 'pg_catalog', true)")
+        # Local to the transaction that is always rolled back; schema-qualified, so a
+        # hostile search_path cannot stand in for set_config (connect pins it too).
+        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
+                     "pg_catalog.set_config('standard_conforming_strings', 'on', true)")
         probe = _ServerProbe(conn)
     try:
         pairs = [(t, current.table(t.qualified)) for t in desired.tables]

@@ -100,8 +100,8 @@ def _introspect(conn: psycopg.Connection, schemas: list[str], default_schema: st
     conn.autocommit = False
     try:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        conn.execute("SELECT set_config('search_path', 'pg_catalog', true), "
-                     "set_config('schemadiff.schemas', %s, true)", (json.dumps(list(schemas)),))
+        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog', true), "
+                     "pg_catalog.set_config('schemadiff.schemas', %s, true)", (json.dumps(list(schemas)),))
         existing = {r[0] for r in conn.execute(
             "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(%s)", (list(schemas),)).fetchall()}
         rows, count = _fetch(conn, QUERY_NAMES)

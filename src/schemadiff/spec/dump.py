@@ -13,9 +13,9 @@ import re
 import tempfile
 from pathlib import Path
 
-from ..identifiers import choose_name, column_names_part
+from ..identifiers import choose_name
 from ..model import (
-    SERIAL_TYPES, Column, FkAction, ForeignKey, Index, NullsOrder, Policy, PolicyCommand, QualifiedName, Schema,
+    SERIAL_TYPES, FkAction, ForeignKey, Index, Policy, PolicyCommand, QualifiedName, Schema,
     SortOrder, Table,
 )
 from .yamlwrite import block

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
-from ..normalize import serial_base, serial_default, serial_sequence
+from ..normalize import serial_base, serial_default
 from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
     Policy, PolicyCommand, PrimaryKey, QualifiedName, SortOrder, Table, UniqueConstraint,
