@@ -54,11 +54,12 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from pglast.parser import ParseError, parse_sql_json, scan
+from pglast.parser import ParseError, parse_sql_json
 
 from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES
 from .funcpolicy import judge_tree
 from .model import QualifiedName
+from .sqltext import literal_problem
 from .timeouts import DurationError, lock_timeout_ms, statement_timeout_ms
 
 
@@ -173,19 +174,11 @@ def _judge(sql, phase: str, state: _State) -> None:
 
 
 def _literals(sql: str) -> None:
-    """No token whose meaning depends on ``standard_conforming_strings``."""
-    try:
-        tokens = scan(sql)
-    except ParseError as exc:
-        raise _Refused(f"does not parse ({exc})") from None
-    for tok in tokens:
-        if tok.name in ("USCONST", "UIDENT"):
-            raise _Refused("a U&'…' escape is not what schemadiff writes")
-        if tok.name == "SCONST":
-            text = sql[tok.start:tok.end + 1]
-            if "\\" in text and text[:1] not in ("E", "e", "$"):
-                raise _Refused("a '…' string holding a backslash means different things under "
-                               "standard_conforming_strings on and off; schemadiff writes E'…' there")
+    """No token whose meaning depends on ``standard_conforming_strings`` (the
+    compiler's own rule, ``sqltext.literal_problem``: it writes ``E'…'`` there)."""
+    problem = literal_problem(sql)
+    if problem:
+        raise _Refused(f"{problem}; schemadiff writes E'…' there")
 
 
 # ----------------------------------------------------------------------------- shapes

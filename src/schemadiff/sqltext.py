@@ -54,7 +54,8 @@ def literal_problem(sql: str) -> str | None:
         if tok.name in ("USCONST", "UIDENT"):
             return f"a Unicode-escape literal ({text[:40]}) is read differently with standard_conforming_strings off"
         if tok.name == "SCONST" and text[:1] == "'" and "\\" in text:
-            return f"the literal {text[:40]} is read differently with standard_conforming_strings off"
+            return (f"the literal {text[:40]} holds a backslash: it is read differently with "
+                    "standard_conforming_strings off")
     return None
 
 
