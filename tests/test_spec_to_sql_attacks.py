@@ -436,3 +436,26 @@ def test_plan_and_import_never_call_a_look_alike_function_first_on_search_path(p
     assert rows == 5 and victim
     with psycopg.connect(pg.dsn(db)) as conn:
         assert conn.execute("SELECT is_called FROM public.calls").fetchone()[0] is False, "a look-alike ran"
+
+
+@pytest.mark.parametrize("payload", [RUN_PAYLOADS[1], RUN_PAYLOADS[4], RUN_PAYLOADS[7]], ids=["p1", "p4", "p7"])
+def test_check_prove_runs_hostile_text_as_data(tmp_path, payload):
+    """`check --prove` builds the base, runs the approved migration and compares it with
+    the head built fresh: a payload in a new table's names, comments and literals is
+    created exactly as written, and the proof holds."""
+    base = write_spec(tmp_path / "base", spec_files())
+    files = spec_files()
+    table = json.loads(files["tables/t.yaml"])
+    table["table"] = "t2"
+    table["comment"] = payload
+    table["columns"]["c"]["comment"] = payload
+    table["columns"]["c"]["default"] = "'" + payload.replace("'", "''") + "'"
+    table["foreign_keys"][0]["references"] = "app.t2(id)"
+    table["unique"][0]["name"] = "t2_n_key"
+    table["checks"][0]["name"] = payload[:60]
+    table["indexes"] = {payload[:60]: table["indexes"]["t_c_idx"]}
+    table["rls"]["policies"] = {payload[:60]: table["rls"]["policies"]["p_read"]}
+    head = write_spec(tmp_path / "head", {**files, "tables/t2.yaml": json.dumps(table) + "\n"})
+    r = run_cli("check", str(head), "--base-dir", str(base), "--prove")
+    assert r.code == 0, r
+    assert "schemadiff: proved" in r.err, r.err
