@@ -32,7 +32,7 @@ from ..model import (
     Table,
     UniqueConstraint,
 )
-from ..normalize import serial_default, serial_sequence, strip_outer_parens
+from ..normalize import TypeError_, parse_type, qualified_type_text, serial_default, serial_sequence, strip_outer_parens
 
 QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope")
 
@@ -152,6 +152,21 @@ def _expr(text: str | None) -> str | None:
     return None if text is None else strip_outer_parens(text)
 
 
+def _external_type_problem(type_text: str, qualified: QualifiedName) -> str | None:
+    """Why a spec could not write an external type's ``format_type`` text back
+    exactly (a modifier its typmodout prints as other than integers, such as
+    PostGIS's ``geometry(Point,4326)``), or None."""
+    try:
+        parsed = parse_type(type_text)
+    except TypeError_:
+        parsed = None
+    if parsed is None or qualified_type_text(qualified.schema, qualified.name, parsed.array,
+                                             parsed.typmods) != type_text:
+        return ("whose modifier the spec language writes only as integers in parentheses, "
+                "as format_type prints them for types like pgvector's vector(384)")
+    return None
+
+
 def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: str) -> Introspection:
     problems: list[str] = []
     notes: list[str] = []
@@ -196,6 +211,10 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if r["base_typschema"] not in _SYSTEM_SCHEMAS:
             qualified = QualifiedName(r["base_typschema"], r["base_typname"])
             if qualified not in enum_names:
+                problem = _external_type_problem(r["type"], qualified)
+                if problem:
+                    problems.append(f"{where} has the type {r['type']}, {problem}")
+                    continue
                 ext_types.add(qualified)
         identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r["identity"] or "")
         t["columns"].append(Column(
