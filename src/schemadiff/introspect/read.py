@@ -84,6 +84,12 @@ def _fetch(conn: psycopg.Connection, names: tuple[str, ...]) -> tuple[dict[str, 
     return out, count
 
 
+def user_schemas(conn: psycopg.Connection) -> list[str]:
+    """Every schema of the database that is neither the system's nor an
+    extension's (``queries/user_schemas.sql``), sorted by name."""
+    return [r[0] for r in conn.execute(load_query("user_schemas")).fetchall()]
+
+
 def introspect(conn: psycopg.Connection, schemas: list[str], default_schema: str = "public",
                *, missing_ok: bool = False) -> Introspection:
     """Read ``schemas`` of the database behind ``conn``; the connection is left
