@@ -255,6 +255,10 @@ NEVER_WRITTEN = {
         [(T, "CREATE INDEX t_ix ON public.canary (note)")], "without CONCURRENTLY"),
     "an identity column added to an existing table": (
         [(T, "ALTER TABLE public.canary ADD COLUMN z integer GENERATED ALWAYS AS IDENTITY")], "rewrites every row"),
+    "a serial column added to an existing table": (
+        [(T, "ALTER TABLE public.canary ADD COLUMN z bigserial")], "new serial column z on an existing table"),
+    "a serial shorthand with an array bound": (
+        [(T, "CREATE TABLE public.n (z serial[])")], "the type of column z serial"),
     "DROP INDEX … CASCADE": ([(C, "DROP INDEX CONCURRENTLY IF EXISTS public.ix CASCADE")],
                              "DROP INDEX is allowed only"),
     "DROP INDEX in a transaction": ([(T, "DROP INDEX CONCURRENTLY IF EXISTS public.ix")],

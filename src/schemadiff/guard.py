@@ -320,10 +320,20 @@ _COLUMN_CONSTRAINTS = {
 }
 
 
+_SERIAL_SHORTHANDS = (["serial"], ["bigserial"], ["smallserial"])  # model.SERIAL_TYPES' values
+
+
 def _column(cd: dict, state: _State, *, adding: bool) -> None:
     name = cd.get("colname", "?")
     _only(cd, {"colname", "typeName", "is_local", "constraints", "collClause"}, f"column {name}")
-    _type_name(cd.get("typeName") or {}, state, f"the type of column {name}")
+    type_name = cd.get("typeName") or {}
+    if (set(type_name) - _IGNORED == {"names", "typemod"} and type_name["typemod"] == -1
+            and _strings(type_name["names"]) in _SERIAL_SHORTHANDS):
+        # the compiler writes a serial column as PostgreSQL's shorthand (no pg_type of that name)
+        if adding:
+            raise _Refused(f"a new serial column {name} on an existing table rewrites every row")
+    else:
+        _type_name(type_name, state, f"the type of column {name}")
     if "collClause" in cd:
         _collation(cd["collClause"], state)
     for item in cd.get("constraints") or ():
