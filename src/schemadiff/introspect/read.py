@@ -34,7 +34,8 @@ from ..model import (
 )
 from ..normalize import TypeError_, parse_type, qualified_type_text, serial_default, serial_sequence, strip_outer_parens
 
-QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope")
+QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope",
+               "relation_names")
 
 _ACTIONS = {"a": FkAction.NO_ACTION, "r": FkAction.RESTRICT, "c": FkAction.CASCADE,
             "n": FkAction.SET_NULL, "d": FkAction.SET_DEFAULT}
@@ -67,6 +68,9 @@ class Introspection:
     out_of_scope: list[OutOfScope] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # faithful but worth saying (NOT VALID, INVALID)
     queries: int = 0
+    # Every name taken in the relation namespace (and by a type) of the schemas read,
+    # whoever owns it: (schema, name) -> what holds it, e.g. 'index public.x on public.t'.
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def load_query(name: str) -> str:
@@ -82,6 +86,12 @@ def _fetch(conn: psycopg.Connection, names: tuple[str, ...]) -> tuple[dict[str, 
             out[name] = cur.fetchall()
             count += 1
     return out, count
+
+
+def _holder(r: dict) -> str:
+    """What holds a name, for a message: 'index public.x on public.t'."""
+    what = f"{r['kind']} {r['schema']}.{r['name']}"
+    return what + (f" on {r['on_schema']}.{r['on_table']}" if r["on_table"] else "")
 
 
 def user_schemas(conn: psycopg.Connection) -> list[str]:
@@ -120,6 +130,7 @@ def _introspect(conn: psycopg.Connection, schemas: list[str], default_schema: st
         raise IntrospectError([f"schema {s!r} does not exist in the database" for s in missing])
     result = _assemble(rows, [s for s in schemas if s in existing], default_schema)
     result.queries = count
+    result.names = {(r["schema"], r["name"]): _holder(r) for r in rows["relation_names"]}
     return result
 
 
