@@ -157,7 +157,7 @@ NEVER_WRITTEN = {
              "set_config('standard_conforming_strings','off',false)")], "calls set_config()"),
     "comment literal that ends early with standard_conforming_strings off": (
         [(T, "COMMENT ON TABLE public.canary IS 'x\\''; DROP TABLE public.victim; --'")], "backslash"),
-    "a serial column added to an existing table": (
+    "a serial column (serial) added to an existing table": (
         [(T, "ALTER TABLE public.canary ADD COLUMN z serial")], "a new serial column z on an existing table"),
     "a serial type with a modifier is no serial": (
         [(T, "CREATE TABLE public.s (id serial(3))")], "the type of column id serial"),
@@ -259,6 +259,10 @@ NEVER_WRITTEN = {
         [(T, "CREATE INDEX t_ix ON public.canary (note)")], "without CONCURRENTLY"),
     "an identity column added to an existing table": (
         [(T, "ALTER TABLE public.canary ADD COLUMN z integer GENERATED ALWAYS AS IDENTITY")], "rewrites every row"),
+    "a serial column added to an existing table": (
+        [(T, "ALTER TABLE public.canary ADD COLUMN z bigserial")], "new serial column z on an existing table"),
+    "a serial shorthand with an array bound": (
+        [(T, "CREATE TABLE public.n (z serial[])")], "the type of column z serial"),
     "DROP INDEX … CASCADE": ([(C, "DROP INDEX CONCURRENTLY IF EXISTS public.ix CASCADE")],
                              "DROP INDEX is allowed only"),
     "DROP INDEX in a transaction": ([(T, "DROP INDEX CONCURRENTLY IF EXISTS public.ix")],

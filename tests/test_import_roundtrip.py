@@ -125,7 +125,7 @@ def test_query_count_does_not_grow_with_tables(pg, tmp_path):
             counts[n] = result.queries
         finally:
             pg.drop_database(db)
-    assert counts[10] == counts[300] == 10
+    assert counts[10] == counts[300] == 11
 
 
 def test_import_lists_out_of_scope_objects_and_writes_the_rest(pg, db, tmp_path):

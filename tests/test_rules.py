@@ -44,7 +44,7 @@ from .conftest import ROOT, write_spec
 
 CASES_DIR = Path(__file__).resolve().parent / "rule_cases"
 DOCS = ROOT / "docs" / "rules.md"
-CATEGORIES = {"additive", "widening", "destructive", "breaking", "tightening", "rewrite", "authorization"}
+CATEGORIES = {"additive", "widening", "destructive", "breaking", "tightening", "rewrite", "authorization", "conflict"}
 VERDICTS = {v.name.lower(): v for v in Verdict}
 EXIT_OK, EXIT_REFUSED = 0, 3
 

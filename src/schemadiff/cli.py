@@ -158,8 +158,13 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="write a spec directory describing a live database")
     p.add_argument("--db", metavar="DSN", help="connection string (else DATABASE_URL, else the PG* variables)")
-    p.add_argument("--schema", dest="schemas", action="append", metavar="NAME",
-                   help="a schema to import (repeatable; default: public)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--schema", dest="schemas", action="append", metavar="NAME",
+                       help="a schema to import (repeatable; default: public only); the first is the spec's "
+                            "default schema")
+    which.add_argument("--all-schemas", action="store_true",
+                       help="import every schema except pg_*, information_schema and those an extension "
+                            "created; the default schema is public if it is one of them")
     p.add_argument("--out", required=True, metavar="DIR", help="the spec directory to write (must be empty or absent)")
 
     p = sub.add_parser("json-schema", help="print (or write) the JSON Schema of spec files")
@@ -666,7 +671,7 @@ def _what_moved(before: dict, now: dict) -> str:
 def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     import psycopg
 
-    from .introspect import IntrospectError, introspect
+    from .introspect import IntrospectError, introspect, user_schemas
     from .introspect.connect import ConnectError, connect, describe_database_error, redact, resolve_dsn
     from .readable import readable_schema
     from .spec.dump import dump_spec
@@ -682,10 +687,16 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_ERROR
     dsn, source = resolved
     schemas = args.schemas or ["public"]
-    default_schema = schemas[0]
     try:
         with connect(dsn) as conn:
-            result = introspect(conn, schemas, default_schema=default_schema)
+            if args.all_schemas:
+                found = user_schemas(conn)
+                if not found:
+                    print("schemadiff: the database has no schema to import (--all-schemas skips pg_*, "
+                          "information_schema and extensions' schemas); nothing was written", file=stderr)
+                    return EXIT_ERROR
+                schemas = (["public"] if "public" in found else []) + [s for s in found if s != "public"]
+            result = introspect(conn, schemas, default_schema=schemas[0])
     except ConnectError as exc:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR
@@ -700,7 +711,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
               file=stderr)
         return EXIT_ERROR
     try:
-        files = dump_spec(readable_schema(result.schema), default_schema, display=str(out))
+        files = dump_spec(readable_schema(result.schema), schemas[0], display=str(out))
     except SpecError as exc:  # named as the files would be in --out; none is written
         print(exc.render(), file=stderr)
         print(f"schemadiff: the spec import would write to {out} does not load ({len(exc.issues)} error(s)); "

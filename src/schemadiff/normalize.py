@@ -192,9 +192,10 @@ def canonical_builtin_type(text: str) -> tuple[str | None, ParsedType]:
     return base, parsed
 
 
-def qualified_type_text(schema: str, name: str, array: bool = False) -> str:
-    """How format_type() prints a type outside ``search_path``."""
-    return f"{quote_ident(schema)}.{quote_ident(name)}" + ("[]" if array else "")
+def qualified_type_text(schema: str, name: str, array: bool = False, typmods: tuple[int, ...] = ()) -> str:
+    """How format_type() prints a type outside ``search_path``: the modifiers
+    (integers, as the grammar read them) follow the name, ``[]`` follows them."""
+    return f"{quote_ident(schema)}.{quote_ident(name)}" + _mods(typmods) + ("[]" if array else "")
 
 
 def strip_outer_parens(text: str) -> str:

@@ -28,6 +28,7 @@ from .compile.schema import table_extras, table_order
 from .diff import diff
 from .model import QualifiedName, Schema
 from .rules import Context, Finding, Verdict, evaluate, verdict_of
+from .rules.names import names_taken
 
 PLAN_FORMAT = "schemadiff.plan/v1"
 
@@ -129,8 +130,10 @@ def plan_fingerprint(database_fingerprint: str, steps: list[Step]) -> str:
     return _hash({"database": database_fingerprint, "steps": [[s.phase, s.sql] for s in steps]})
 
 
-def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile) -> Context:
-    ctx = Context(mode=mode, current=current, desired=desired, is_volatile=is_volatile)
+def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile,
+                 taken: dict[tuple[str, str], str] | None = None) -> Context:
+    ctx = Context(mode=mode, current=current, desired=desired, is_volatile=is_volatile,
+                  taken={**names_taken(current), **(taken or {})})
     for ch in changes:
         if isinstance(ch, c.AddTable):
             ctx.new_tables.add(ch.table.qualified)
@@ -140,13 +143,15 @@ def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode
 
 
 def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False,
-               steps_when_refused: bool = False) -> Plan:
+               steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None) -> Plan:
     """Judge the changes and, unless one is refused, order the statements of the
     allowed ones. ``steps_when_refused`` orders them even then — for ``check``,
     whose policy may waive a refusal and which still inspects the statements; such
-    a plan is never executable (``refused`` stays non-empty)."""
+    a plan is never executable (``refused`` stays non-empty). ``taken``: the names
+    the live catalog holds in the relation namespace of the plan's schemas
+    (``Introspection.names``); those of ``current`` are always known."""
     changes = diff(current, desired)
-    ctx = make_context(current, desired, changes, mode, is_volatile)
+    ctx = make_context(current, desired, changes, mode, is_volatile, taken)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
     if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
         plan.database_fingerprint, plan.state = fingerprint_and_state(current)

@@ -33,13 +33,14 @@ def plan_against_database(desired: Schema, dsn: str) -> PlanResult:
 def plan_with_connection(desired: Schema, conn) -> PlanResult:
     """Plan on an open autocommit connection (left idle, autocommit, as found)."""
     version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
-    current = introspect(conn, managed_schemas(desired), missing_ok=True).schema
-    current = _within_scope(current, desired)
+    read = introspect(conn, managed_schemas(desired), missing_ok=True)
+    current = _within_scope(read.schema, desired)
     desired = converge(desired, current, conn)
     defaults = [ch.column.default for ch in diff(current, desired)
                 if isinstance(ch, c.AddColumn) and ch.column.default is not None]
     volatile = volatility(conn, defaults) if defaults else {}
-    plan = build_plan(current, desired, mode="database", is_volatile=lambda e: volatile.get(e, False))
+    plan = build_plan(current, desired, mode="database", is_volatile=lambda e: volatile.get(e, False),
+                      taken=read.names)
     return PlanResult(plan=plan, current=current, server_version=version)
 
 

@@ -7,6 +7,6 @@ set of queries in ``queries/*.sql``: their number does not grow with the number
 of tables. Types and expressions are the server's own text.
 """
 
-from .read import IntrospectError, Introspection, OutOfScope, introspect
+from .read import IntrospectError, Introspection, OutOfScope, introspect, user_schemas
 
-__all__ = ["IntrospectError", "Introspection", "OutOfScope", "introspect"]
+__all__ = ["IntrospectError", "Introspection", "OutOfScope", "introspect", "user_schemas"]

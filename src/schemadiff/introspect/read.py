@@ -32,9 +32,10 @@ from ..model import (
     Table,
     UniqueConstraint,
 )
-from ..normalize import serial_default, serial_sequence, strip_outer_parens
+from ..normalize import TypeError_, parse_type, qualified_type_text, serial_default, serial_sequence, strip_outer_parens
 
-QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope")
+QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope",
+               "relation_names")
 
 _ACTIONS = {"a": FkAction.NO_ACTION, "r": FkAction.RESTRICT, "c": FkAction.CASCADE,
             "n": FkAction.SET_NULL, "d": FkAction.SET_DEFAULT}
@@ -67,6 +68,9 @@ class Introspection:
     out_of_scope: list[OutOfScope] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # faithful but worth saying (NOT VALID, INVALID)
     queries: int = 0
+    # Every name taken in the relation namespace (and by a type) of the schemas read,
+    # whoever owns it: (schema, name) -> what holds it, e.g. 'index public.x on public.t'.
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def load_query(name: str) -> str:
@@ -82,6 +86,18 @@ def _fetch(conn: psycopg.Connection, names: tuple[str, ...]) -> tuple[dict[str, 
             out[name] = cur.fetchall()
             count += 1
     return out, count
+
+
+def _holder(r: dict) -> str:
+    """What holds a name, for a message: 'index public.x on public.t'."""
+    what = f"{r['kind']} {r['schema']}.{r['name']}"
+    return what + (f" on {r['on_schema']}.{r['on_table']}" if r["on_table"] else "")
+
+
+def user_schemas(conn: psycopg.Connection) -> list[str]:
+    """Every schema of the database that is neither the system's nor an
+    extension's (``queries/user_schemas.sql``), sorted by name."""
+    return [r[0] for r in conn.execute(load_query("user_schemas")).fetchall()]
 
 
 def introspect(conn: psycopg.Connection, schemas: list[str], default_schema: str = "public",
@@ -114,6 +130,7 @@ def _introspect(conn: psycopg.Connection, schemas: list[str], default_schema: st
         raise IntrospectError([f"schema {s!r} does not exist in the database" for s in missing])
     result = _assemble(rows, [s for s in schemas if s in existing], default_schema)
     result.queries = count
+    result.names = {(r["schema"], r["name"]): _holder(r) for r in rows["relation_names"]}
     return result
 
 
@@ -150,6 +167,21 @@ def _not_serial(r: dict) -> str | None:
 
 def _expr(text: str | None) -> str | None:
     return None if text is None else strip_outer_parens(text)
+
+
+def _external_type_problem(type_text: str, qualified: QualifiedName) -> str | None:
+    """Why a spec could not write an external type's ``format_type`` text back
+    exactly (a modifier its typmodout prints as other than integers, such as
+    PostGIS's ``geometry(Point,4326)``), or None."""
+    try:
+        parsed = parse_type(type_text)
+    except TypeError_:
+        parsed = None
+    if parsed is None or qualified_type_text(qualified.schema, qualified.name, parsed.array,
+                                             parsed.typmods) != type_text:
+        return ("whose modifier the spec language writes only as integers in parentheses, "
+                "as format_type prints them for types like pgvector's vector(384)")
+    return None
 
 
 def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: str) -> Introspection:
@@ -196,6 +228,10 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if r["base_typschema"] not in _SYSTEM_SCHEMAS:
             qualified = QualifiedName(r["base_typschema"], r["base_typname"])
             if qualified not in enum_names:
+                problem = _external_type_problem(r["type"], qualified)
+                if problem:
+                    problems.append(f"{where} has the type {r['type']}, {problem}")
+                    continue
                 ext_types.add(qualified)
         identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r["identity"] or "")
         t["columns"].append(Column(

@@ -52,6 +52,9 @@ class Context:
     new_tables: set[QualifiedName] = field(default_factory=set)
     new_columns: set[tuple[QualifiedName, str]] = field(default_factory=set)
     is_volatile: Callable[[str], bool] = lambda expression: False
+    # (schema, name) -> what holds the name in the relation namespace (and among types):
+    # the current model's objects, and in database mode everything the live catalog holds there.
+    taken: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def from_database(self) -> bool:
@@ -64,7 +67,7 @@ class Rule:
 
     code: str = ""
     name: str = ""
-    category: str = ""  # additive | widening | destructive | breaking | tightening | rewrite | authorization
+    category: str = ""  # additive | widening | destructive | breaking | tightening | rewrite | authorization | conflict
     changes: tuple[type, ...] = ()
 
     def check(self, change: Change, ctx: Context) -> Finding | None:

@@ -47,7 +47,7 @@ judges the typed change. A change no rule judges is refused as `SD000`
 |---|---|---|
 | `+` | add | additive: allowed, and planned |
 | `~` | widen | a lossless widening: allowed, planned, and reported as such |
-| `!` | refuse | destructive, breaking, tightening, a table rewrite or an authorization change: refused, with a reason |
+| `!` | refuse | destructive, breaking, tightening, a table rewrite, an authorization change, or a statement the server would refuse (a name already taken): refused, with a reason |
 | `?` | drift | in the database but not in the spec, inside a table the spec manages: reported, never dropped |
 | `-` | unmanaged | in the database but not in the spec, and not a table, type or extension the spec manages: never touched |
 
@@ -155,7 +155,7 @@ def render_rules_markdown() -> str:
     severity = ", then ".join(dict(_VERDICTS)[v] for v in sorted(SEVERITY, key=SEVERITY.__getitem__, reverse=True))
     out = [_INTRO.format(regenerate=REGENERATE, severity=severity), "## Rules", "",
            "Codes by hundreds: 1xx additive, 2xx widening, 3xx destructive, 4xx breaking, "
-           "5xx tightening, 6xx rewrite, 7xx authorization.", "",
+           "5xx tightening, 6xx rewrite, 7xx authorization, 9xx conflict (the server would refuse the statement).", "",
            "| code | name | category | verdict |", "|---|---|---|---|"]
     for rule in rules:
         verdicts = ", ".join(_verdict_text(v) for v in verdicts_of(rule)) or "—"

@@ -1,5 +1,6 @@
 from ..changes import AddEnum
 from .base import Rule, Verdict, register
+from .names import clashes
 
 
 @register
@@ -13,4 +14,6 @@ class CreateEnum(Rule):
     code, name, category, changes = "SD103", "create-enum", "additive", (AddEnum,)
 
     def check(self, change, ctx):
+        if clashes(change, ctx):
+            return None  # a name already taken: SD901
         return self.finding(change, Verdict.ADD, "a new type is used by nothing yet")

@@ -1,5 +1,6 @@
 from ..changes import AddTable
 from .base import Rule, Verdict, register
+from .names import clashes
 
 
 @register
@@ -14,4 +15,6 @@ class CreateTable(Rule):
     code, name, category, changes = "SD105", "create-table", "additive", (AddTable,)
 
     def check(self, change, ctx):
+        if clashes(change, ctx):
+            return None  # a name already taken: SD901
         return self.finding(change, Verdict.ADD, "a new table holds no rows and no client depends on it")

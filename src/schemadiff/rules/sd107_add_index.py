@@ -1,5 +1,6 @@
 from ..changes import AddIndex
 from .base import Rule, Verdict, register
+from .names import clashes
 from .facts import new_null_columns
 
 
@@ -15,6 +16,8 @@ class AddIndexRule(Rule):
     code, name, category, changes = "SD107", "add-index", "additive", (AddIndex,)
 
     def check(self, change, ctx):
+        if clashes(change, ctx):
+            return None  # a name already taken: SD901
         if change.index.unique:
             columns = [e.column for e in change.index.elements]
             if not (all(columns) and new_null_columns(change.table, columns, ctx)):

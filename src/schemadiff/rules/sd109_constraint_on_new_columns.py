@@ -1,5 +1,6 @@
 from ..changes import AddCheck, AddForeignKey, AddUnique
 from .base import Rule, Verdict, register
+from .names import clashes
 from .facts import new_null_columns
 
 
@@ -20,6 +21,8 @@ class ConstraintOnNewColumns(Rule):
     code, name, category, changes = "SD109", "constraint-on-new-columns", "additive", (AddCheck, AddForeignKey, AddUnique)
 
     def check(self, change, ctx):
+        if clashes(change, ctx):
+            return None  # a name already taken: SD901
         columns = _columns(change, ctx)
         if columns is None or not all((change.table, c) in ctx.new_columns for c in columns):
             return None

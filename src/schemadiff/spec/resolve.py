@@ -74,8 +74,15 @@ class Resolver:
             candidate = QualifiedName(self.default_schema, names[0])
         elif len(names) == 2:
             candidate = QualifiedName(names[0], names[1])
-        if candidate is not None and (candidate in self.enums or candidate in self.external_types):
+        if candidate is not None and candidate in self.enums:
+            if parsed.typmods:
+                raise ResolveError(f"{text!r}: the enum {candidate} takes no modifier")
             return qualified_type_text(candidate.schema, candidate.name, parsed.array)
+        if candidate is not None and candidate in self.external_types:
+            # ``extensions.vector(384)``: the modifier is kept as format_type() prints
+            # it for a type whose typmodout writes ``(n[,m])`` (pgvector, PostGIS's
+            # numeric forms); the server itself checks that the type takes one.
+            return qualified_type_text(candidate.schema, candidate.name, parsed.array, parsed.typmods)
         known = [n.name for n in self.enums] + [n.name for n in self.external_types]
         close = difflib.get_close_matches(base, known, n=1, cutoff=0.6)
         hint = (f"did you mean {close[0]!r}?" if close else

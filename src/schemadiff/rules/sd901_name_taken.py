@@ -1,0 +1,30 @@
+from ..changes import AddColumn, AddEnum, AddIndex, AddPrimaryKey, AddTable, AddUnique
+from .base import Rule, Verdict, register
+from .names import clashes
+
+
+@register
+class NameTaken(Rule):
+    """A name the plan would create — a table (and its row type), an enum, an index,
+    the index of a primary key or unique constraint, the sequence of a serial
+    column — is already taken in its schema by another object: a table, index,
+    sequence, view or type, managed by the spec or not. PostgreSQL refuses the
+    statement (``relation … already exists``) halfway through the apply, or, for a
+    serial's sequence, silently picks another name the spec does not say.
+
+    Bad: a spec creates ``account`` with index ``user_email_idx`` while the database
+    still holds that index on ``legacy_user`` (a table renamed without its indexes).
+    Good: name the new index differently, or rename the old one first (a reviewed
+    migration: ``ALTER INDEX user_email_idx RENAME TO legacy_user_email_idx``).
+    """
+
+    code, name, category = "SD901", "name-taken", "conflict"
+    changes = (AddTable, AddEnum, AddIndex, AddPrimaryKey, AddUnique, AddColumn)
+
+    def check(self, change, ctx):
+        found = clashes(change, ctx)
+        if not found:
+            return None
+        return self.finding(change, Verdict.REFUSE,
+                            "; ".join(found) + ": PostgreSQL refuses a second object of that name in the schema; "
+                            "choose another name, or rename the existing object first (a reviewed migration)")
