@@ -294,6 +294,13 @@ def _json_schema(args, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_OK
 
 
+def _locator(loaded):
+    """The spec line of a change (``locate.locate``, as check finds it), for plan's refusals."""
+    from .locate import locate
+
+    return lambda change: locate(change, loaded)
+
+
 def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     import psycopg
 
@@ -339,7 +346,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     header = f"schemadiff plan of {args.spec_dir} against {where}"
     doc_args = dict(spec=str(args.spec_dir), database=where, server_version=result.server_version)
     if args.format == "text":
-        stdout.write(render_text(plan, header, color=hasattr(stdout, "isatty") and stdout.isatty()))
+        stdout.write(render_text(plan, header, color=hasattr(stdout, "isatty") and stdout.isatty(),
+                                 where=_locator(loaded)))
     elif args.format == "sql":
         stdout.write(one_line(f"-- {header}") + "\n"
                      + render_sql(plan, shown(args.lock_timeout), shown(args.statement_timeout)))
@@ -440,7 +448,8 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
                               file=stderr)
                         return EXIT_ERROR
                 if plan.refused:
-                    stdout.write(render_text(plan, f"schemadiff apply of {args.spec_dir} to {where}"))
+                    stdout.write(render_text(plan, f"schemadiff apply of {args.spec_dir} to {where}",
+                                             where=_locator(loaded)))
                     print(f"schemadiff: refused: {len(plan.refused)} change(s) are not additive; nothing was applied",
                           file=stderr)
                     return EXIT_REFUSED

@@ -7,7 +7,7 @@ import json
 from .compile.verify import PIN_STRINGS
 from .oneline import one_line
 from .plan import PHASES, PLAN_FORMAT, Plan
-from .rules import Verdict
+from .rules import Verdict, teaching_lines
 
 _PHASE_TITLES = {
     "enum-values": "new enum values, committed before anything uses them",
@@ -19,7 +19,9 @@ _COLORS = {Verdict.ADD: "\033[32m", Verdict.WIDEN: "\033[36m", Verdict.REFUSE: "
 _RESET = "\033[0m"
 
 
-def render_text(plan: Plan, header: str, color: bool = False) -> str:
+def render_text(plan: Plan, header: str, color: bool = False, where=None) -> str:
+    """``where(change)``, when given, is the spec line a change comes from (a
+    ``Mark`` or None); it is printed under each refusal, with the rule's safe path."""
     lines = [header, ""]
     groups: dict[str, list[int]] = {}
     drift: list[int] = []
@@ -34,7 +36,7 @@ def render_text(plan: Plan, header: str, color: bool = False) -> str:
     for target in sorted(groups):
         lines.append(one_line(target))
         for i in groups[target]:
-            lines += _finding_lines(plan, i, color)
+            lines += _finding_lines(plan, i, color, where=where)
     if drift:
         lines += ["", "drift (in the database, not in the spec; never dropped):"]
         for i in drift:
@@ -53,7 +55,7 @@ def render_text(plan: Plan, header: str, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False) -> list[str]:
+def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False, where=None) -> list[str]:
     change = plan.changes[i]
     out = []
     for f in plan.findings[i]:
@@ -71,6 +73,11 @@ def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False) -
         if f.verdict in (Verdict.REFUSE, Verdict.WIDEN):
             line += f"\n      {one_line(f.reason)}"
         out.append(line)
+        if f.verdict is Verdict.REFUSE:
+            spot = where(change) if where is not None else None
+            if spot is not None:
+                out.append(f"      at {one_line(f'{spot.file}:{spot.line}')}")
+            out += teaching_lines(f.code, f.name)
     return out
 
 

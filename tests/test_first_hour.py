@@ -1,0 +1,107 @@
+"""The first hour (issue 16): refusals that teach the safe path, in plan and check;
+and the small things a new user meets first (mistyped flags and commands, a
+missing spec directory, colour)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from schemadiff.rules import Verdict, all_rules, doc_link
+from schemadiff.rules.docs import anchor, verdicts_of
+
+from .conftest import ROOT, run_cli, write_spec
+
+GOLDEN = ROOT / "tests" / "golden" / "refusal"
+UPDATE = os.environ.get("SCHEMADIFF_UPDATE_GOLDEN") == "1"
+
+ROOT_FILE = "version: 1\nschema: public\n"
+BASE_TABLE = "table: account\ncolumns:\n  id: {type: bigint, primary_key: true}\n  name: text\n"
+NOT_NULL_TABLE = BASE_TABLE + "  region: {type: text, nullable: false}\n"
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden {path}; run with SCHEMADIFF_UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda r: r.code)
+def test_every_rule_that_refuses_has_a_safe_path(rule):
+    if Verdict.REFUSE in verdicts_of(rule):
+        assert rule.safe_path and all(step.strip() for step in rule.safe_path), rule.code
+    assert doc_link(rule.code, rule.name) == f"docs/rules.md#{anchor(rule)}"
+
+
+def test_rules_doc_shows_the_safe_path():
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    section = text.split("## SD503 not-null-without-default", 1)[1].split("\n## ", 1)[0]
+    assert "**Safe path:**" in section
+    assert "1. add the column nullable" in section and "NOT VALID" in section and "VALIDATE" in section
+
+
+def _not_null_on_existing(pg, db, tmp_path):
+    assert pg.run_psql(db, sql="CREATE TABLE public.account (id bigint PRIMARY KEY, name text);").returncode == 0
+    return write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT_FILE, "tables/account.yaml": NOT_NULL_TABLE})
+
+
+def test_plan_refusal_teaches_the_safe_path_at_its_spec_line(pg, db, tmp_path, monkeypatch):
+    spec = _not_null_on_existing(pg, db, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    r = run_cli("plan", "spec", "--db", pg.dsn(db))
+    assert r.code == 3, r
+    lines = r.out.splitlines()
+    lines[0] = "schemadiff plan of spec against <database>"
+    _golden("sd503_plan.txt", "\n".join(lines) + "\n")
+    assert "      at spec/tables/account.yaml:5" in r.out  # the `region:` line
+    assert "see docs/rules.md#sd503-not-null-without-default" in r.out
+    assert spec.exists()
+
+
+def test_apply_refusal_teaches_too(pg, db, tmp_path):
+    spec = _not_null_on_existing(pg, db, tmp_path)
+    r = run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes")
+    assert r.code == 3, r
+    assert "safe path:" in r.out and "VALIDATE CONSTRAINT" in r.out
+
+
+def _check_pair(tmp_path: Path):
+    base = write_spec(tmp_path / "base", {"schemadiff.yaml": ROOT_FILE, "tables/account.yaml": BASE_TABLE})
+    head = write_spec(tmp_path / "head", {"schemadiff.yaml": ROOT_FILE, "tables/account.yaml": NOT_NULL_TABLE})
+    return base, head
+
+
+def test_check_text_teaches_the_safe_path(tmp_path):
+    base, head = _check_pair(tmp_path)
+    r = run_cli("check", str(head), "--base", str(base))
+    assert r.code == 3, r
+    block = r.out.split("[SD503 not-null-without-default]", 1)[1]
+    assert "safe path:" in block and "  1. add the column nullable" in block
+    assert "see docs/rules.md#sd503-not-null-without-default" in block
+
+
+def test_check_github_annotation_carries_the_safe_path_on_one_line(tmp_path):
+    base, head = _check_pair(tmp_path)
+    r = run_cli("check", str(head), "--base", str(base), "--format", "github")
+    assert r.code == 3, r
+    [error] = [line for line in r.out.splitlines() if line.startswith("::error ")]
+    assert "Safe path: 1. add the column nullable" in error and "VALIDATE CONSTRAINT" in error
+    assert "docs/rules.md#sd503-not-null-without-default" in error
+
+
+def test_check_sarif_carries_the_safe_path(tmp_path):
+    base, head = _check_pair(tmp_path)
+    r = run_cli("check", str(head), "--base", str(base), "--format", "sarif")
+    assert r.code == 3, r
+    doc = json.loads(r.out)
+    [result] = [x for x in doc["runs"][0]["results"] if x["ruleId"] == "SD503"]
+    assert result["properties"]["safePath"][0].startswith("add the column nullable")
+    assert "Safe path: 1. add the column nullable" in result["message"]["text"]
+    rule = next(x for x in doc["runs"][0]["tool"]["driver"]["rules"] if x["id"] == "SD503")
+    assert "Safe path:" in rule["help"]["text"] and "1. add the column nullable" in rule["help"]["markdown"]
