@@ -105,3 +105,33 @@ def test_check_sarif_carries_the_safe_path(tmp_path):
     assert "Safe path: 1. add the column nullable" in result["message"]["text"]
     rule = next(x for x in doc["runs"][0]["tool"]["driver"]["rules"] if x["id"] == "SD503")
     assert "Safe path:" in rule["help"]["text"] and "1. add the column nullable" in rule["help"]["markdown"]
+
+
+def test_text_plan_shows_each_step_with_its_phase_lock_and_cost(pg, db, tmp_path):
+    """Every phase at once: an enum value, a new column with a CHECK (NOT VALID, then
+    VALIDATE), an index and a UNIQUE on an existing table (CONCURRENTLY, then USING INDEX)."""
+    assert pg.run_psql(db, sql="CREATE TYPE public.mood AS ENUM ('low', 'high');"
+                               "CREATE TABLE public.account (id bigint PRIMARY KEY, name text, code text);").returncode == 0
+    table = (BASE_TABLE + "  code: text\n  score: {type: integer, check: score >= 0}\n"
+             "unique:\n  - [code]\nindexes:\n  account_name_idx: [name]\n")
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT_FILE + "enums:\n  mood: [low, medium, high]\n",
+                                          "tables/account.yaml": table})
+    r = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert r.code == 3, r  # the UNIQUE on an existing column is refused (SD505): no steps are shown
+    assert "Steps, in the order" not in r.out
+    (spec / "tables" / "account.yaml").write_text(table.replace("unique:\n  - [code]\n", ""), encoding="utf-8")
+    r = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert r.code == 0, r
+    steps = r.out.split("Steps, in the order apply runs them", 1)[1]
+    phases = [line for line in steps.splitlines() if line.startswith("phase ")]
+    assert [p.split(":")[0] for p in phases] == ["phase 1/4", "phase 2/4", "phase 3/4", "phase 4/4"], phases
+    assert "enum-values (committed first" in phases[0] and "transactional (one transaction" in phases[1]
+    assert "concurrent (CONCURRENTLY" in phases[2] and "validate (VALIDATE later" in phases[3]
+    assert "ALTER TYPE … ADD VALUE: no table lock" in steps
+    assert "ALTER TABLE … ADD COLUMN: ACCESS EXCLUSIVE, brief; no rewrite, no scan" in steps
+    assert "ALTER TABLE … ADD CONSTRAINT … CHECK NOT VALID: ACCESS EXCLUSIVE, brief" in steps
+    assert "CREATE INDEX CONCURRENTLY: SHARE UPDATE EXCLUSIVE (reads and writes go on); scans the table twice" in steps
+    assert "ALTER TABLE … VALIDATE CONSTRAINT: SHARE UPDATE EXCLUSIVE (reads and writes go on); scans the table once" \
+        in steps
+    sql = run_cli("plan", str(spec), "--db", pg.dsn(db), "--format", "sql")
+    assert "Steps, in the order" not in sql.out and "SHARE UPDATE EXCLUSIVE (reads" not in sql.out
