@@ -135,3 +135,102 @@ def test_text_plan_shows_each_step_with_its_phase_lock_and_cost(pg, db, tmp_path
         in steps
     sql = run_cli("plan", str(spec), "--db", pg.dsn(db), "--format", "sql")
     assert "Steps, in the order" not in sql.out and "SHARE UPDATE EXCLUSIVE (reads" not in sql.out
+
+
+# -- the small things ------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, message, hint", [
+    (["plna", "spec"], "invalid choice: 'plna'", "did you mean 'plan'?"),
+    (["chek", "spec"], "invalid choice: 'chek'", "did you mean 'check'?"),
+    (["plan", "spec", "--fromat", "text"], "unrecognized arguments: --fromat text", "did you mean --format?"),
+    (["plan", "spec", "--fromat=sql", "--dbb", "x"], "unrecognized arguments", "--format (for --fromat), --db (for --dbb)"),
+    (["check", "spec", "--bsae", "main"], "unrecognized arguments: --bsae main", "did you mean --base?"),
+    (["plan", "spec", "--format", "txt"], "invalid choice: 'txt'", "did you mean 'text'?"),
+])
+def test_a_mistyped_command_or_flag_suggests_the_closest(argv, message, hint):
+    r = run_cli(*argv)
+    assert r.code == 1, r
+    first = r.err.splitlines()[0]
+    assert message in first and hint in first, r.err
+    if argv[0] in ("plan", "check") and "invalid choice: 'txt'" not in message:
+        assert f"usage: schemadiff {argv[0]} " in r.err  # the command's own usage, not the top one
+
+
+def test_a_flag_with_nothing_close_gets_no_guess():
+    r = run_cli("plan", "spec", "--zzzzzz")
+    assert r.code == 1 and "unrecognized arguments: --zzzzzz" in r.err and "did you mean" not in r.err, r
+
+
+def test_an_unknown_argument_holding_a_password_is_not_printed():
+    r = run_cli("plan", "spec", "--dbb", "postgresql://bob:hunter2-secret@db/x")
+    assert r.code == 1 and "hunter2-secret" not in r.err and "did you mean --db?" in r.err, r
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate"], ["sql"], ["plan", "--db", "postgresql://x@127.0.0.1:1/x"], ["apply", "--yes", "--db", "postgresql://x@127.0.0.1:1/x"],
+    ["check", "--base", "."], ["check", "--base-dir", "."],
+])
+def test_every_command_given_a_missing_spec_directory_says_so(argv, tmp_path):
+    missing = tmp_path / "nonexistent"
+    r = run_cli(argv[0], str(missing), *argv[1:])
+    assert r.code == 1, r
+    assert r.err == f"schemadiff: no such directory: {missing}\n", r
+    assert r.out == ""
+
+
+class _Terminal:
+    """A text stream that says it is a terminal (what --color=auto looks at)."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _plan_on_terminal(pg, db, spec, *extra) -> str:
+    from schemadiff.cli import main
+
+    out = _Terminal()
+    code = main(["plan", str(spec), "--db", pg.dsn(db), *extra], out, _Terminal())
+    assert code == 3
+    return "".join(out.parts)
+
+
+def test_color_auto_always_never_and_no_color(pg, db, tmp_path, monkeypatch):
+    spec = _not_null_on_existing(pg, db, tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    red = "\033[31m!\033[0m"
+    assert red in _plan_on_terminal(pg, db, spec)  # auto, on a terminal
+    assert red not in _plan_on_terminal(pg, db, spec, "--color", "never")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert red not in _plan_on_terminal(pg, db, spec)
+    assert red in _plan_on_terminal(pg, db, spec, "--color", "always")  # an explicit choice wins
+    monkeypatch.setenv("NO_COLOR", "")  # set but empty: no effect (no-color.org)
+    assert red in _plan_on_terminal(pg, db, spec)
+    monkeypatch.delenv("NO_COLOR")
+    r = run_cli("plan", str(spec), "--db", pg.dsn(db), "--color", "always")  # not a terminal
+    assert r.code == 3 and red in r.out
+    r = run_cli("plan", str(spec), "--db", pg.dsn(db))  # auto, not a terminal
+    assert "\033[" not in r.out
+
+
+def test_a_waived_refusal_keeps_its_refusal_mark(tmp_path):
+    base, head = _check_pair(tmp_path)
+    (head / "schemadiff-policy.yaml").write_text(
+        "version: 1\nwaivers:\n  - rule: SD503\n    object: account.region\n    reason: table is empty, OPS-7\n"
+        "    expires: \"2999-12-31\"\n", encoding="utf-8")
+    r = run_cli("check", str(head), "--base", str(base))
+    assert r.code == 0, r
+    [line] = [line for line in r.out.splitlines() if "[SD503 not-null-without-default]" in line]
+    assert line.startswith("  ! add column region") and line.endswith(" waived"), line
+    assert "waived until 2999-12-31: table is empty, OPS-7" in r.out
+    assert "safe path:" in r.out  # the waiver does not hide the safe path

@@ -70,7 +70,8 @@ def render_text(result: CheckResult) -> str:
         lines.append(one_line(target))
         for item in by_target[target]:
             level = item.level if item.waiver is None else "waived"
-            lines.append(f"  {_MARK[item.level]} {one_line(item.change)}  [{item.code} {item.rule}] {level}")
+            mark = _MARK[item.waived_level or item.level]  # a waived refusal is still a refusal: `!`
+            lines.append(f"  {mark} {one_line(item.change)}  [{item.code} {item.rule}] {level}")
             if item.level != "note" or item.waiver is not None:
                 lines.append(f"      {one_line(item.message)}")
             if item.level != "note" and item.location:
