@@ -73,7 +73,14 @@ def _timeout_options(p, statement_help: str) -> None:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse would exit 2, which means "pending" here
-        raise _UsageError(f"{self.prog}: error: {message}{_did_you_mean_choice(message)}", self.format_usage())
+        raise _UsageError(f"{self.prog}: error: {message}{_did_you_mean_choice(message)}", _usage(self))
+
+
+def _usage(parser) -> str:
+    """The top usage line, or for a command a pointer to its own help (its usage runs to many lines)."""
+    if parser.prog == "schemadiff":
+        return parser.format_usage()
+    return f"see `{parser.prog} --help` for its options"
 
 
 def _closest(word: str, candidates) -> str | None:
@@ -218,8 +225,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         args, extras = parser.parse_known_args(argv)
         if extras:
             command = parser.commands.get(args.command)
-            raise _UsageError(_unknown_options(parser, args, extras),
-                              (command or parser).format_usage())
+            raise _UsageError(_unknown_options(parser, args, extras), _usage(command or parser))
     except _UsageError as exc:
         from .introspect.connect import scrub
 
