@@ -157,6 +157,10 @@ NEVER_WRITTEN = {
              "set_config('standard_conforming_strings','off',false)")], "calls set_config()"),
     "comment literal that ends early with standard_conforming_strings off": (
         [(T, "COMMENT ON TABLE public.canary IS 'x\\''; DROP TABLE public.victim; --'")], "backslash"),
+    "a serial column added to an existing table": (
+        [(T, "ALTER TABLE public.canary ADD COLUMN z serial")], "a new serial column z on an existing table"),
+    "a serial type with a modifier is no serial": (
+        [(T, "CREATE TABLE public.s (id serial(3))")], "the type of column id serial"),
     "default calls setval": ([(T, "ALTER TABLE public.canary ADD COLUMN z bigint DEFAULT setval('public.s1', 1)")],
                              "calls setval()"),
     "default calls pg_catalog.setval": (

@@ -688,6 +688,12 @@ def _still_there(dsn: str, missing) -> None:
                     f"{obj} was dropped"
 
 
+def _required(col) -> bool:
+    """A column every INSERT must give a value (SD410 when the spec leaves it out)."""
+    return (not col.nullable and col.default is None and col.identity is None and col.generated is None
+            and not col.serial)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(cases())
@@ -703,13 +709,20 @@ def test_plan_is_additive_or_refused(pg, db, tmp_path_factory, case):
     try:
         result = plan_against_database(desired, dsn)
         plan = result.plan
-        # Left out of the spec is never dropped and never refused, in any plan.
+        # Left out of the spec is never dropped and never refused, in any plan — except a
+        # column every insert must fill (NOT NULL, no default): SD410, writers would break.
+        required_drops = False
         for i, ch in enumerate(plan.changes):
+            if isinstance(ch, c.DropColumn) and _required(ch.column):
+                assert plan.verdict(i) is Verdict.REFUSE, (ch, plan.findings[i])
+                assert "SD410" in {f.code for f in plan.findings[i]}, (ch, plan.findings[i])
+                required_drops = True
+                continue
             if isinstance(ch, _DROPS) or (isinstance(ch, c.ChangeDefault) and ch.after is None) or \
                     (isinstance(ch, c.ForceRls) and not ch.forced) or \
                     (isinstance(ch, c.SetComment) and ch.after is None):
                 assert plan.verdict(i) in (Verdict.DRIFT, Verdict.UNMANAGED), (ch, plan.findings[i])
-        expected = {code for kind, _, code in log if kind == REFUSE}
+        expected = {code for kind, _, code in log if kind == REFUSE} | ({"SD410"} if required_drops else set())
         for kind, what, _ in log:
             event(f"{kind}: {what.split(':')[0]}")
         event("refused" if expected else f"accepted, {'with' if plan.steps else 'no'} steps")

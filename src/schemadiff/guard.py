@@ -251,6 +251,17 @@ def _type_name(tn: dict, state: _State, what: str = "type") -> None:
             raise _Refused(f"{what} modifier that is not an integer")
 
 
+_SERIALS = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
+
+
+def _is_serial(tn: dict) -> bool:
+    """The type of a column PostgreSQL's grammar reads as serial: one bare name, no
+    modifier, no array (anything else is a type of that name, and judged as one)."""
+    names = _strings(tn.get("names"))
+    return (len(names) == 1 and names[0] in _SERIALS and not tn.get("typmods") and not tn.get("arrayBounds")
+            and tn.get("typemod", -1) == -1)
+
+
 def _collation(cc: dict, state: _State) -> None:
     _only(cc, {"collname"}, "COLLATE")
     _qualified(_strings(cc.get("collname")), "collation", "collation", state)
@@ -323,7 +334,13 @@ _COLUMN_CONSTRAINTS = {
 def _column(cd: dict, state: _State, *, adding: bool) -> None:
     name = cd.get("colname", "?")
     _only(cd, {"colname", "typeName", "is_local", "constraints", "collClause"}, f"column {name}")
-    _type_name(cd.get("typeName") or {}, state, f"the type of column {name}")
+    type_name = cd.get("typeName") or {}
+    if _is_serial(type_name):  # CREATE TABLE's shorthand: a sequence owned by the column, its nextval default
+        if adding:
+            raise _Refused(f"a new serial column {name} on an existing table rewrites every row")
+        _only(type_name, {"names", "typemod"}, f"the type of column {name}")
+    else:
+        _type_name(type_name, state, f"the type of column {name}")
     if "collClause" in cd:
         _collation(cd["collClause"], state)
     for item in cd.get("constraints") or ():

@@ -232,10 +232,14 @@ def _closing_paren(text: str) -> int:
     return -1
 
 
+@lru_cache(maxsize=16384)
 def serial_base(text: str) -> str | None:
     """The integer type of a serial type name (``serial`` -> ``integer``,
     ``bigserial``/``serial8`` -> ``bigint``, ``smallserial``/``serial2`` ->
-    ``smallint``), or None: anything else, including ``serial[]``."""
+    ``smallint``), or None: anything else, including ``serial[]``. Cached, and
+    only a text that can spell one is parsed (every column's type is asked)."""
+    if "serial" not in text.lower():
+        return None
     try:
         parsed = parse_type(text)
     except TypeError_:

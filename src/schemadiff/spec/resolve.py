@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from ..funcpolicy import judge_tree
 from ..expressions import ExpressionError, ParsedExpression, parse_expression, references
+from ..funcpolicy import FunctionProblem, judge_tree
 from ..identifiers import MAX_IDENTIFIER_BYTES, NameSyntaxError, identifier_bytes
 from ..model import QualifiedName
 from ..normalize import TypeError_, canonical_builtin_type, qualified_type_text
@@ -15,6 +16,13 @@ from .names import qualify
 
 # Roles a policy may name without declaring them.
 BUILTIN_ROLES = frozenset({"public"})
+
+
+@lru_cache(maxsize=65536)
+def _judged(parsed: ParsedExpression, context: str, external: frozenset) -> FunctionProblem | None:
+    """The function policy's verdict, once per expression, context and externals (the
+    same default or check recurs in table after table)."""
+    return judge_tree(parsed.tree, context, external)
 
 
 class ResolveError(ValueError):
@@ -87,7 +95,7 @@ class Resolver:
             if text.rstrip().endswith(("--",)) or "--" in text:
                 hint = "remove the SQL comment: a spec expression holds exactly one expression"
             raise ResolveError(f"{what}: {message}", hint) from None
-        problem = judge_tree(parsed.tree, context, self.external_functions)
+        problem = _judged(parsed, context, frozenset(self.external_functions))
         if problem is not None:
             raise ResolveError(f"{what}: {problem}",
                                hint="see \"Which functions an expression may call\" in docs/spec.md")
