@@ -234,3 +234,16 @@ def test_a_waived_refusal_keeps_its_refusal_mark(tmp_path):
     assert line.startswith("  ! add column region") and line.endswith(" waived"), line
     assert "waived until 2999-12-31: table is empty, OPS-7" in r.out
     assert "safe path:" in r.out  # the waiver does not hide the safe path
+
+
+def test_the_step_list_never_fails_on_a_statement_it_cannot_read():
+    """The text plan reads each statement to say what it locks; a statement it cannot
+    parse (the final guard refuses those) is said so, never a traceback."""
+    from schemadiff.locks import UNREAD, effect, referenced_tables, statement_kind
+
+    for sql in ("COMMENT ON ROLE CURRENT_USER IS 'x'", "SELECT 1; SELECT 2", "not sql at all"):
+        assert effect(sql) == UNREAD and statement_kind(sql) == "unread" and referenced_tables(sql) == []
+    assert statement_kind("CREATE INDEX CONCURRENTLY i ON public.t (c)") == "CREATE INDEX CONCURRENTLY"
+    assert effect("ALTER TABLE public.t ADD CONSTRAINT f FOREIGN KEY (c) REFERENCES public.u (id) NOT VALID") \
+        .startswith("SHARE ROW EXCLUSIVE on both tables")
+    assert referenced_tables("CREATE TABLE public.t (c int REFERENCES s.u (id))") == [("s", "u")]

@@ -41,9 +41,22 @@ def _alter_table(node: ast.AlterTableStmt) -> str:
     return "; ".join(dict.fromkeys(effects)) or _BRIEF
 
 
+UNREAD = "not one statement schemadiff can read: the final guard judges it before anything runs"
+
+
+def _statement(sql: str):
+    """The parse tree of a single statement, or None. The text shown is never what decides
+    what runs (the final guard does): a statement this cannot read is said so, not raised."""
+    try:
+        parsed = parse_sql(sql)
+    except Exception:  # noqa: BLE001 — pglast's ParseError and anything else: unread, never a crash
+        return None
+    return parsed[0].stmt if len(parsed) == 1 else None
+
+
 def referenced_tables(sql: str) -> list[tuple[str, str]]:
     """(schema, table) of every table a statement's foreign keys reference."""
-    node = parse_sql(sql)[0].stmt
+    node = _statement(sql)
     found = []
     if isinstance(node, ast.CreateStmt):
         constraints = [c for e in node.tableElts or () for c in (
@@ -62,7 +75,9 @@ def effect(sql: str, *, new_table: bool = False) -> str:
     """The lock a statement takes on its table and what it costs, in a few words."""
     if new_table:
         return NEW_TABLE
-    node = parse_sql(sql)[0].stmt
+    node = _statement(sql)
+    if node is None:
+        return UNREAD
     if isinstance(node, ast.IndexStmt):
         if node.concurrent:
             return "SHARE UPDATE EXCLUSIVE (reads and writes go on); scans the table twice, outside a transaction"
@@ -91,7 +106,9 @@ _SUBCOMMANDS = {
 def statement_kind(sql: str) -> str:
     """What kind of statement this is, in a few SQL words: ``ALTER TABLE … ADD COLUMN``,
     ``CREATE INDEX CONCURRENTLY``, ``COMMENT ON COLUMN``."""
-    node = parse_sql(sql)[0].stmt
+    node = _statement(sql)
+    if node is None:
+        return "unread"
     if isinstance(node, ast.AlterTableStmt):
         parts = []
         for cmd in node.cmds or ():
