@@ -56,6 +56,7 @@ class Item:
     policy_level: bool = False  # the level comes from the policy file's severity
     parts: tuple[str, ...] = ()  # ``object`` as identifier parts, for matching waivers
     table: tuple[str, ...] | None = None  # the table the change is on, as parts
+    waived_level: str | None = None  # the level a waiver turned into a note (its mark is kept)
 
 
 @dataclass
@@ -173,7 +174,7 @@ def _apply_waivers(items: list[Item], policy: Policy, default_schema: str, today
                 n, waiver = matching[0]
                 used.add(n)
         if waiver is not None and not waiver.expired(today):
-            item = replace(item, level="note", waiver=waiver,
+            item = replace(item, level="note", waiver=waiver, waived_level=item.level,
                            message=f"{item.message} — waived until {waiver.expires.isoformat()}: {waiver.reason}")
         out.append(item)
     for n, w in enumerate(policy.waivers):

@@ -13,9 +13,10 @@ from xml.etree import ElementTree as ET
 from . import __version__
 from .check import CheckResult, Item
 from .oneline import one_line
-from .rules import all_rules
+from .rules import all_rules, doc_link, safe_path, teaching_lines
 from .rules.docs import anchor, split_docstring
 from .rules.policies import POLICIES
+from .rules.teach import safe_path_text
 
 CHECK_FORMAT = "schemadiff.check/v1"
 RULES_DOC = "docs/rules.md"
@@ -69,11 +70,14 @@ def render_text(result: CheckResult) -> str:
         lines.append(one_line(target))
         for item in by_target[target]:
             level = item.level if item.waiver is None else "waived"
-            lines.append(f"  {_MARK[item.level]} {one_line(item.change)}  [{item.code} {item.rule}] {level}")
+            mark = _MARK[item.waived_level or item.level]  # a waived refusal is still a refusal: `!`
+            lines.append(f"  {mark} {one_line(item.change)}  [{item.code} {item.rule}] {level}")
             if item.level != "note" or item.waiver is not None:
                 lines.append(f"      {one_line(item.message)}")
             if item.level != "note" and item.location:
                 lines.append(f"      at {_where(item)}")
+            if item.verdict == "refuse" and (item.level != "note" or item.waiver is not None):
+                lines += teaching_lines(item.code, item.rule)
     if loose:
         lines += ["", "policy file:"]
         for item in loose:
@@ -121,6 +125,12 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _teach(item: Item) -> str:
+    """`` Safe path: 1. …; 2. … See docs/rules.md#…`` for a refusal, on one line; else ""."""
+    steps = safe_path_text(item.code) if item.verdict == "refuse" else ""
+    return f" Safe path: {steps}. See {doc_link(item.code, item.rule)}" if steps else ""
+
+
 def render_github(result: CheckResult) -> str:
     """GitHub Actions workflow commands: an annotation per error and warning
     (and a notice per waived finding) on the spec file line, then the summary."""
@@ -135,7 +145,7 @@ def render_github(result: CheckResult) -> str:
                       f"col={item.location.column}"]
         props.append(f"title={_escape_property(f'{item.code} {item.rule}')}")
         what = f"{item.target}: {item.change}" if item.change else item.target
-        out.append(f"::{command} {','.join(props)}::{_escape_data(f'{what}: {item.message}')}")
+        out.append(f"::{command} {','.join(props)}::{_escape_data(f'{what}: {item.message}{_teach(item)}')}")
     out.append(_summary(result) + (" Passed." if result.passed else " Failed."))
     return "\n".join(out) + "\n"
 
@@ -146,13 +156,18 @@ def _rule_catalog() -> list[dict]:
     for rule in all_rules():
         text, bad, good = split_docstring(rule)
         first = text.split("\n\n", 1)[0]
+        steps = [f"{n}. {step}" for n, step in enumerate(rule.safe_path, 1)]
+        path_text = "".join(f"\n{s}" for s in steps)
+        path_markdown = "".join(f"\n{s}" for s in steps)
         out.append({
             "id": rule.code, "name": rule.name,
             "shortDescription": {"text": first},
             "fullDescription": {"text": text},
-            "help": {"text": f"{text}\nBad: {bad}\nGood: {good}\nSee {RULES_DOC}#{anchor(rule)}",
+            "help": {"text": f"{text}\nBad: {bad}\nGood: {good}" + (f"\nSafe path:{path_text}" if steps else "")
+                             + f"\nSee {RULES_DOC}#{anchor(rule)}",
                      "markdown": f"{text}\n\n- **Bad:** {bad}\n- **Good:** {good}\n\n"
-                                 f"[{rule.code} {rule.name}]({RULES_DOC}#{anchor(rule)})"},
+                                 + (f"**Safe path:**\n{path_markdown}\n\n" if steps else "")
+                                 + f"[{rule.code} {rule.name}]({RULES_DOC}#{anchor(rule)})"},
             "properties": {"category": rule.category, "tags": [rule.category]},
         })
     for p in POLICIES:
@@ -177,10 +192,12 @@ def render_sarif(result: CheckResult) -> str:
             "ruleId": item.code, "ruleIndex": index[item.code],
             "kind": "pass" if allowed else "fail",
             "level": "none" if allowed else ("note" if item.waiver is not None else item.level),
-            "message": {"text": f"{item.target}: {item.change}: {item.message}" if item.change
-                        else f"{item.target}: {item.message}"},
+            "message": {"text": (f"{item.target}: {item.change}: {item.message}" if item.change
+                                 else f"{item.target}: {item.message}") + _teach(item)},
             "properties": {"object": item.object, "verdict": item.verdict},
         }
+        if item.verdict == "refuse" and safe_path(item.code):
+            entry["properties"]["safePath"] = list(safe_path(item.code))
         if item.location:
             entry["locations"] = [{"physicalLocation": {
                 "artifactLocation": {"uri": quote(repo_path(item.location.file), safe="/"),

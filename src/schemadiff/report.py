@@ -7,7 +7,7 @@ import json
 from .compile.verify import PIN_STRINGS
 from .oneline import one_line
 from .plan import PHASES, PLAN_FORMAT, Plan
-from .rules import Verdict
+from .rules import Verdict, teaching_lines
 
 _PHASE_TITLES = {
     "enum-values": "new enum values, committed before anything uses them",
@@ -15,11 +15,20 @@ _PHASE_TITLES = {
     "concurrent": "concurrent index builds, outside any transaction",
     "validate": "validation, one transaction each",
 }
+# How each phase runs, for a person reviewing the text plan.
+_PHASE_HOW = {
+    "enum-values": "committed first, before anything uses the new values",
+    "transactional": "one transaction: all or nothing",
+    "concurrent": "CONCURRENTLY, one statement at a time, outside any transaction",
+    "validate": "VALIDATE later, one transaction each; reads and writes go on",
+}
 _COLORS = {Verdict.ADD: "\033[32m", Verdict.WIDEN: "\033[36m", Verdict.REFUSE: "\033[31m", Verdict.DRIFT: "\033[33m"}
 _RESET = "\033[0m"
 
 
-def render_text(plan: Plan, header: str, color: bool = False) -> str:
+def render_text(plan: Plan, header: str, color: bool = False, where=None) -> str:
+    """``where(change)``, when given, is the spec line a change comes from (a
+    ``Mark`` or None); it is printed under each refusal, with the rule's safe path."""
     lines = [header, ""]
     groups: dict[str, list[int]] = {}
     drift: list[int] = []
@@ -34,7 +43,7 @@ def render_text(plan: Plan, header: str, color: bool = False) -> str:
     for target in sorted(groups):
         lines.append(one_line(target))
         for i in groups[target]:
-            lines += _finding_lines(plan, i, color)
+            lines += _finding_lines(plan, i, color, where=where)
     if drift:
         lines += ["", "drift (in the database, not in the spec; never dropped):"]
         for i in drift:
@@ -43,6 +52,8 @@ def render_text(plan: Plan, header: str, color: bool = False) -> str:
     if unmanaged:
         lines += ["", f"{len(unmanaged)} object(s) in the database are not described by the spec: "
                       "not schemadiff's, left alone."]
+    if plan.steps and not plan.refused:
+        lines += _step_lines(plan)
     s = plan.summary()
     if not groups and not drift:
         lines.append("No changes: the database matches the spec.")
@@ -53,7 +64,7 @@ def render_text(plan: Plan, header: str, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False) -> list[str]:
+def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False, where=None) -> list[str]:
     change = plan.changes[i]
     out = []
     for f in plan.findings[i]:
@@ -71,7 +82,66 @@ def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False) -
         if f.verdict in (Verdict.REFUSE, Verdict.WIDEN):
             line += f"\n      {one_line(f.reason)}"
         out.append(line)
+        if f.verdict is Verdict.REFUSE:
+            spot = where(change) if where is not None else None
+            if spot is not None:
+                out.append(f"      at {one_line(f'{spot.file}:{spot.line}')}")
+            out += teaching_lines(f.code, f.name)
     return out
+
+
+def _step_lines(plan: Plan) -> list[str]:
+    """The statements as apply runs them: by phase, each with the lock it takes and
+    whether it rewrites or scans the table. A new table's statements (its indexes,
+    policies, comments…) are one entry: nobody else sees the table yet."""
+    from . import changes as c
+    from .locks import NEW_TABLE, effect, referenced_tables, statement_kind
+
+    new = {(ch.table.schema, ch.table.name) for ch in plan.changes if isinstance(ch, c.AddTable)}
+    phases = [p for p in PHASES if any(s.phase == p for s in plan.steps)]
+    out = ["", f"Steps, in the order apply runs them ({len(plan.steps)} statement(s) in {len(phases)} phase(s)):"]
+    n = 0
+    for k, phase in enumerate(phases, 1):
+        out += ["", f"phase {k}/{len(phases)}: {phase} ({_PHASE_HOW[phase]})"]
+        steps = [s for s in plan.steps if s.phase == phase]
+        tables: dict[int, list] = {}  # a new table's statements, under its first
+        for step in steps:
+            if isinstance(step.change, c.AddTable):
+                tables.setdefault(id(step.change), []).append(step)
+        for step in steps:
+            if isinstance(step.change, c.AddTable):
+                group = tables.get(id(step.change))
+                if group is None or group[0] is not step:
+                    continue
+                n += 1
+                extras = _kinds(s.detail for s in group[1:] if s.detail)
+                what = step.change.describe() + (f"; then {extras}" if extras else "")
+                locks = sorted({ref for s in group for ref in referenced_tables(s.sql)} - new)
+                shown = NEW_TABLE + "".join(f"; SHARE ROW EXCLUSIVE on {schema}.{name} (referenced), brief"
+                                            for schema, name in locks)
+                count = f"{len(group)} statements; " if len(group) > 1 else ""
+                out += [f"  {n:>3}. {one_line(f'{step.change.target()}: {what}')}",
+                        f"       {count}{one_line(shown)}"]
+                continue
+            n += 1
+            what = step.change.describe()
+            out += [f"  {n:>3}. {one_line(f'{step.change.target()}: {what}')}",
+                    f"       {statement_kind(step.sql)}: {effect(step.sql)}"]
+    return out
+
+
+def _kinds(details) -> str:
+    """``3 indexes, 1 policy, 2 comments`` from a new table's step details."""
+    words = {"index": ("index", "indexes"), "policy": ("policy", "policies"), "comment": ("comment", "comments"),
+             "foreign": ("foreign key", "foreign keys"), "row": ("row level security", "row level security")}
+    counts: dict[str, int] = {}
+    for detail in details:
+        first = detail.split(" ", 1)[0]
+        counts[first] = counts.get(first, 0) + 1
+    return ", ".join(f"{k} {words[w][k != 1]}" if w != "row" else words[w][0]
+                     for w, k in counts.items() if w in words) + (
+        "" if all(w in words for w in counts) else (", " if any(w in words for w in counts) else "")
+        + ", ".join(f"{k} {w}" for w, k in counts.items() if w not in words))
 
 
 def render_sql(plan: Plan, lock_timeout: str, statement_timeout: str, psql: bool = True) -> str:

@@ -9,10 +9,13 @@ them all; registering a code or name twice fails at import.
 from importlib import import_module
 from pkgutil import iter_modules
 
-from .base import UNJUDGED, Context, Finding, Rule, Verdict, all_rules, evaluate, verdict_of
+from .base import (
+    RULES_DOC, UNJUDGED, Context, Finding, Rule, Verdict, all_rules, doc_link, evaluate, safe_path, verdict_of,
+)
+from .teach import teaching_lines
 
 for _module in iter_modules(__path__):
     if _module.name.startswith("sd"):
         import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["UNJUDGED", "Context", "Finding", "Rule", "Verdict", "all_rules", "evaluate", "verdict_of"]
+__all__ = ["RULES_DOC", "UNJUDGED", "doc_link", "safe_path", "teaching_lines", "Context", "Finding", "Rule", "Verdict", "all_rules", "evaluate", "verdict_of"]

@@ -69,6 +69,9 @@ class Rule:
     name: str = ""
     category: str = ""  # additive | widening | destructive | breaking | tightening | rewrite | authorization | conflict
     changes: tuple[type, ...] = ()
+    # What to do instead, step by step, when this rule refuses: printed under the
+    # refusal (plan, check) and in docs/rules.md. Every rule that can refuse has one.
+    safe_path: tuple[str, ...] = ()
 
     def check(self, change: Change, ctx: Context) -> Finding | None:
         raise NotImplementedError
@@ -100,6 +103,18 @@ def all_rules() -> list[Rule]:
 
 
 UNJUDGED = "SD000"
+RULES_DOC = "docs/rules.md"
+
+
+def doc_link(code: str, name: str) -> str:
+    """Where a rule is explained: ``docs/rules.md#sd503-not-null-without-default``."""
+    return f"{RULES_DOC}#{f'{code} {name}'.lower().replace(' ', '-')}"
+
+
+def safe_path(code: str) -> tuple[str, ...]:
+    """The safe path of the rule with this code; () for a code no rule has (a policy, SD000)."""
+    rule = _REGISTRY.get(code)
+    return rule.safe_path if rule is not None else ()
 
 
 def evaluate(change: Change, ctx: Context) -> list[Finding]:

@@ -2,7 +2,8 @@
 
 Everything the page says about a rule comes from the rule itself: its code,
 name and category, the verdicts its ``check`` can return, and its docstring
-(an explanation, then a ``Bad:`` and a ``Good:`` example). Regenerate with::
+(an explanation, then a ``Bad:`` and a ``Good:`` example), and its
+``safe_path`` (the steps to take instead, as plan and check print them). Regenerate with::
 
     .venv/bin/python -m schemadiff.rules.docs > docs/rules.md
 """
@@ -168,6 +169,8 @@ def render_rules_markdown() -> str:
                 text, "",
                 f"- **Bad:** {bad}",
                 f"- **Good:** {good}"]
+        if rule.safe_path:
+            out += ["", "**Safe path:**", ""] + [f"{n}. {_markdown(step)}" for n, step in enumerate(rule.safe_path, 1)]
     out += ["", "## Repository policies (check only)", "",
             "`schemadiff check` (the pre-merge gate) also applies what a repository's policy file forbids "
             "beyond \"additive\" (see [ci.md](ci.md)). They are reported like rules:", "",

@@ -12,6 +12,11 @@ class DropTableRule(Rule):
     """
 
     code, name, category, changes = "SD301", "drop-table", "destructive", (DropTable,)
+    safe_path = (
+        "keep the table's file in the spec; a spec change never drops a table",
+        "stop every reader and writer of the table in the application, and deploy that",
+        "drop it, if it must go, in a reviewed manual migration after a backup — then remove its file",
+    )
 
     def check(self, change, ctx):
         if ctx.from_database:

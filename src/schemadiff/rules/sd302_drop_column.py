@@ -11,6 +11,12 @@ class DropColumnRule(Rule):
     """
 
     code, name, category, changes = "SD302", "drop-column", "destructive", (DropColumn,)
+    safe_path = (
+        "keep the column in the spec (expand/contract: stop using it before it goes)",
+        "stop reading and writing it in the application, and deploy that",
+        "if writers must be able to leave it out: give it a default or drop its NOT NULL in a reviewed migration",
+        "drop it, if it must go, in a reviewed manual migration — then remove it from the spec",
+    )
 
     def check(self, change, ctx):
         if ctx.from_database:

@@ -12,6 +12,11 @@ class RemoveEnumValueRule(Rule):
     """
 
     code, name, category, changes = "SD303", "remove-enum-value", "destructive", (RemoveEnumValue,)
+    safe_path = (
+        "keep the value in the spec",
+        "stop writing it in the application; update the rows that hold it in batches",
+        "if it must go, rebuild the type in a reviewed manual migration",
+    )
 
     def check(self, change, ctx):
         if ctx.from_database:

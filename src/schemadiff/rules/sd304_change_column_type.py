@@ -13,6 +13,12 @@ class ChangeColumnType(Rule):
     """
 
     code, name, category, changes = "SD304", "change-column-type", "destructive", (AlterColumnType,)
+    safe_path = (
+        "add a new column of the new type (nullable), beside the old one",
+        "write both columns in the application; backfill the new one in batches",
+        "switch readers to the new column, then stop writing the old one",
+        "leave the old column in the spec until a reviewed migration drops it",
+    )
 
     def check(self, change, ctx):
         if is_varchar_widening(change.before, change.after):

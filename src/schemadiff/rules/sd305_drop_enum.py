@@ -11,6 +11,10 @@ class DropEnumRule(Rule):
     """
 
     code, name, category, changes = "SD305", "drop-enum", "destructive", (DropEnum,)
+    safe_path = (
+        "keep the type in the spec",
+        "stop using it in every column and function; drop it in a reviewed manual migration",
+    )
 
     def check(self, change, ctx):
         if ctx.from_database:

@@ -11,6 +11,10 @@ class DropExtensionRule(Rule):
     """
 
     code, name, category, changes = "SD306", "drop-extension", "destructive", (DropExtension,)
+    safe_path = (
+        "keep the extension in the spec",
+        "stop using its types and functions; drop it in a reviewed manual migration",
+    )
 
     def check(self, change, ctx):
         if ctx.from_database:

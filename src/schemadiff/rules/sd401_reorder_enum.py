@@ -12,6 +12,10 @@ class ReorderEnum(Rule):
     """
 
     code, name, category, changes = "SD401", "reorder-enum-values", "breaking", (ReorderEnumValues,)
+    safe_path = (
+        "keep the existing order in the spec",
+        "add each new value where it belongs (ALTER TYPE … ADD VALUE … BEFORE / AFTER): list it in that position",
+    )
 
     def check(self, change, ctx):
         return self.finding(change, Verdict.REFUSE, "enum order is sort order; reordering changes query results")

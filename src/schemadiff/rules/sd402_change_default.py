@@ -12,6 +12,11 @@ class ChangeDefaultRule(Rule):
     """
 
     code, name, category, changes = "SD402", "change-default", "breaking", (ChangeDefault,)
+    safe_path = (
+        "keep the existing default",
+        "give the new behaviour a new column with its own default (expand), or have writers send the value",
+        "switch readers to the new column; retire the old one later (contract)",
+    )
 
     def check(self, change, ctx):
         if change.after is None and ctx.from_database:

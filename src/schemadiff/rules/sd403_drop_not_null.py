@@ -11,6 +11,11 @@ class DropNotNullRule(Rule):
     """
 
     code, name, category, changes = "SD403", "drop-not-null", "breaking", (DropNotNull,)
+    safe_path = (
+        "keep NOT NULL on the column",
+        "add a new nullable column for the optional data (expand); backfill it; switch readers",
+        "retire the old column later, in a reviewed migration (contract)",
+    )
 
     def check(self, change, ctx):
         return self.finding(change, Verdict.REFUSE, f"readers of {change.column} were promised no NULLs")

@@ -12,6 +12,11 @@ class ChangeIndexRule(Rule):
     """
 
     code, name, category, changes = "SD404", "change-index", "breaking", (DropIndex, ReplaceIndex)
+    safe_path = (
+        "keep the index as it is in the spec",
+        "add the new index under a new name (built CONCURRENTLY by plan)",
+        "drop the old one in a reviewed manual migration (DROP INDEX CONCURRENTLY), then remove it from the spec",
+    )
 
     def check(self, change, ctx):
         if isinstance(change, DropIndex):

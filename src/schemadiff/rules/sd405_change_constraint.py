@@ -17,6 +17,11 @@ class ChangeConstraintRule(Rule):
 
     code, name, category, changes = "SD405", "change-constraint", "breaking", (
         DropCheck, DropForeignKey, DropPrimaryKey, DropUnique, ReplaceCheck, ReplaceForeignKey, ReplaceUnique)
+    safe_path = (
+        "keep the constraint as it is; a CHECK list may grow to a superset (SD202)",
+        "for a new rule: add a new constraint under a new name (NOT VALID, then VALIDATE)",
+        "drop the old one in a reviewed manual migration, then remove it from the spec",
+    )
 
     def check(self, change, ctx):
         if isinstance(change, ReplaceCheck):

@@ -11,6 +11,10 @@ class ChangePolicyRule(Rule):
     """
 
     code, name, category, changes = "SD406", "change-policy", "breaking", (DropPolicy, ReplacePolicy)
+    safe_path = (
+        "keep the policy as it is in the spec",
+        "review the new policy by hand and roll it out in a manual migration, tested against every role",
+    )
 
     def check(self, change, ctx):
         if isinstance(change, DropPolicy):

@@ -11,6 +11,10 @@ class DisableRlsRule(Rule):
     """
 
     code, name, category, changes = "SD407", "disable-rls", "breaking", (DisableRls,)
+    safe_path = (
+        "keep row level security enabled",
+        "grant access with a new policy instead, in a reviewed migration",
+    )
 
     def check(self, change, ctx):
         if ctx.from_database:

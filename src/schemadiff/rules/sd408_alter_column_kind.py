@@ -16,6 +16,11 @@ class AlterColumnKindRule(Rule):
     """
 
     code, name, category, changes = "SD408", "alter-column-kind", "breaking", (AlterColumnKind,)
+    safe_path = (
+        "add a new column with the new definition, beside the old one (expand)",
+        "write both in the application; backfill the new one in batches; switch readers",
+        "retire the old column in a reviewed migration (contract)",
+    )
 
     def check(self, change, ctx):
         if change.aspect == "serial":

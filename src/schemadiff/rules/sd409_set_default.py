@@ -12,6 +12,10 @@ class SetDefaultRule(Rule):
     """
 
     code, name, category, changes = "SD409", "set-default", "breaking", (SetDefault,)
+    safe_path = (
+        "leave the existing column without a default",
+        "have writers send the value, or add a new column with its default (SD106)",
+    )
 
     def check(self, change, ctx):
         return self.finding(change, Verdict.REFUSE, f"existing writers that omit {change.column} would store {change.default} instead of NULL")

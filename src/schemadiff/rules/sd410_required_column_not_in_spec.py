@@ -15,6 +15,11 @@ class RequiredColumnNotInSpec(Rule):
     """
 
     code, name, category, changes = "SD410", "required-column-not-in-spec", "breaking", (DropColumn,)
+    safe_path = (
+        "keep the column in the spec for now",
+        "in a reviewed migration, give it a default or DROP NOT NULL; deploy",
+        "then remove it from the spec (it becomes drift, kept)",
+    )
 
     def check(self, change, ctx):
         col = change.column

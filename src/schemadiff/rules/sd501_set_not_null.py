@@ -13,6 +13,13 @@ class SetNotNullRule(Rule):
     """
 
     code, name, category, changes = "SD501", "set-not-null", "tightening", (SetNotNull,)
+    safe_path = (
+        "keep the column nullable in the spec; backfill the NULLs in batches",
+        "in a reviewed migration: ADD CONSTRAINT c_not_null CHECK (column IS NOT NULL) NOT VALID",
+        "in its own transaction: VALIDATE CONSTRAINT c_not_null (SHARE UPDATE EXCLUSIVE: writes go on)",
+        "SET NOT NULL (PostgreSQL 12+ uses the valid CHECK and skips the scan), then drop the CHECK",
+        "then mark the column nullable: false in the spec",
+    )
 
     def check(self, change, ctx):
         return self.finding(change, Verdict.REFUSE,

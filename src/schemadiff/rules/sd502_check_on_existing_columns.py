@@ -13,6 +13,12 @@ class CheckOnExistingColumns(Rule):
     """
 
     code, name, category, changes = "SD502", "check-on-existing-columns", "tightening", (AddCheck,)
+    safe_path = (
+        "fix or backfill the rows the check would reject, in batches",
+        "in a reviewed migration: ADD CONSTRAINT … CHECK (…) NOT VALID (new writes are checked at once)",
+        "in its own transaction: VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE: writes go on)",
+        "then add the check to the spec",
+    )
 
     def check(self, change, ctx):
         used = {r[-1] for r in references(parse_expression(change.check.expression)).columns}

@@ -13,6 +13,12 @@ class ForeignKeyOnExistingColumns(Rule):
     """
 
     code, name, category, changes = "SD504", "foreign-key-on-existing-columns", "tightening", (AddForeignKey,)
+    safe_path = (
+        "fix the rows that reference nothing, in batches",
+        "in a reviewed migration: ADD CONSTRAINT … FOREIGN KEY … NOT VALID (SHARE ROW EXCLUSIVE, brief)",
+        "in its own transaction: VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE: writes go on)",
+        "then add the foreign key to the spec",
+    )
 
     def check(self, change, ctx):
         cols = change.foreign_key.columns

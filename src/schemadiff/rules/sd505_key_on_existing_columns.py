@@ -15,6 +15,12 @@ class KeyOnExistingColumns(Rule):
     """
 
     code, name, category, changes = "SD505", "key-on-existing-columns", "tightening", (AddPrimaryKey, AddUnique, AddIndex)
+    safe_path = (
+        "remove the duplicates, in batches",
+        "CREATE UNIQUE INDEX CONCURRENTLY on the columns (writes go on), outside a transaction",
+        "ALTER TABLE … ADD CONSTRAINT … UNIQUE / PRIMARY KEY USING INDEX (brief lock)",
+        "then add the key to the spec",
+    )
 
     def check(self, change, ctx):
         if isinstance(change, AddIndex):

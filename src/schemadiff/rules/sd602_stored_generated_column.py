@@ -12,6 +12,10 @@ class StoredGeneratedColumn(Rule):
     """
 
     code, name, category, changes = "SD602", "stored-generated-column", "rewrite", (AddColumn,)
+    safe_path = (
+        "compute the value in a view or the application, or",
+        "add a nullable plain column and fill it in batches; keep it current with the application",
+    )
 
     def check(self, change, ctx):
         col = change.column

@@ -12,6 +12,10 @@ class EnableRlsRule(Rule):
     """
 
     code, name, category, changes = "SD701", "enable-rls-existing-table", "authorization", (EnableRls,)
+    safe_path = (
+        "create the policies every existing client needs first, in a reviewed migration",
+        "test each role against them, then ENABLE ROW LEVEL SECURITY in a reviewed rollout",
+    )
 
     def check(self, change, ctx):
         return self.finding(change, Verdict.REFUSE, "existing clients without a matching policy would read no rows")

@@ -11,6 +11,10 @@ class AddPolicyRule(Rule):
     """
 
     code, name, category, changes = "SD702", "add-policy-existing-table", "authorization", (AddPolicy,)
+    safe_path = (
+        "review the policy by hand and test it against every role",
+        "roll it out in a reviewed manual migration",
+    )
 
     def check(self, change, ctx):
         return self.finding(change, Verdict.REFUSE, f"policy {change.policy.name} changes who can see rows of an existing table")

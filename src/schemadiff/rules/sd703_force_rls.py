@@ -12,6 +12,10 @@ class ForceRlsRule(Rule):
     """
 
     code, name, category, changes = "SD703", "force-rls-existing-table", "authorization", (ForceRls,)
+    safe_path = (
+        "decide FORCE when a table is created",
+        "on an existing table: check what the owner role runs, then a reviewed manual migration",
+    )
 
     def check(self, change, ctx):
         if not change.forced and ctx.from_database:
