@@ -20,6 +20,13 @@ class NameTaken(Rule):
 
     code, name, category = "SD901", "name-taken", "conflict"
     changes = (AddTable, AddEnum, AddIndex, AddPrimaryKey, AddUnique, AddColumn)
+    safe_path = (
+        "find the object that holds the name (the refusal names it): often an index or sequence a renamed "
+        "table left behind",
+        "choose another name in the spec (name: on the index or constraint), or rename the existing object in "
+        "a reviewed migration of its own (ALTER INDEX … RENAME TO …)",
+        "plan again: the name is free and the new object is added",
+    )
 
     def check(self, change, ctx):
         found = clashes(change, ctx)
