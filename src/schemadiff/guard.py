@@ -218,12 +218,12 @@ def _schema(name: str) -> str:
     return name
 
 
-def _relation(rv: dict, what: str, *, alias_ok: bool = False) -> tuple[str, str]:
+def _relation(rv: dict, what: str, *, alias_ok: bool = False, unlogged_ok: bool = False) -> tuple[str, str]:
     _only(rv, {"schemaname", "relname", "inh", "relpersistence"} | ({"alias"} if alias_ok else set()), what)
     if not rv.get("schemaname"):
         raise _Refused(f"{what} {rv.get('relname', '?')} is not schema-qualified (its meaning would depend on "
                        "search_path)")
-    if not rv.get("inh") or rv.get("relpersistence") != "p":
+    if not rv.get("inh") or rv.get("relpersistence") not in (("p", "u") if unlogged_ok else ("p",)):
         raise _Refused(f"{what} {rv['schemaname']}.{rv.get('relname', '?')}: ONLY, TEMP or UNLOGGED is not "
                        "what schemadiff writes")
     return _schema(rv["schemaname"]), rv["relname"]
@@ -307,11 +307,51 @@ def _expression(tree, context: str, state: _State) -> None:
 
 # ----------------------------------------------------------------------------- statements
 
+def _storage_options(items, kind: str | None, what: str) -> None:
+    """``WITH (…)`` / ``SET (…)``: keys from the storage allowlist (of the index method,
+    or of any index method when ``kind`` is None: ALTER INDEX does not say its
+    method), each set to one number, true/false or an enum's word, in range."""
+    from . import storage as st
+
+    if not items:
+        raise _Refused(f"{what} with an empty option list")
+    for item in items:
+        opt = item.get("DefElem") if isinstance(item, dict) else None
+        if opt is None:
+            raise _Refused(f"{what}: an option that is not name = value")
+        _only(opt, {"defname", "defnamespace", "arg", "defaction"}, f"{what} option")
+        if opt.get("defaction", "DEFELEM_UNSPEC") != "DEFELEM_UNSPEC":
+            raise _Refused(f"{what}: an option action schemadiff never writes")
+        namespace = opt.get("defnamespace")
+        key = (f"{namespace}." if namespace else "") + str(opt.get("defname", ""))
+        kinds = [kind] if kind is not None else list(st.INDEX_METHODS)
+        params = [p for k in kinds for p in [st.param(k, key)] if p is not None]
+        if not params or (namespace and (namespace != "toast" or kind != st.HEAP)):
+            raise _Refused(f"{what}: {key!r} is not a storage parameter schemadiff writes")
+        arg = opt.get("arg") or {}
+        if set(arg) == {"Integer"}:
+            text = str(arg["Integer"].get("ival", 0))
+        elif set(arg) == {"Float"}:
+            text = str(arg["Float"].get("fval", ""))
+        elif set(arg) == {"String"} and params[0].type in ("bool", "enum"):
+            text = str(arg["String"].get("sval", ""))
+            if text not in ("true", "false") + params[0].values:
+                raise _Refused(f"{what}: {key} = {text!r} is not a value schemadiff writes")
+        else:
+            raise _Refused(f"{what}: {key} is not set to a number, true/false or one of its words")
+        try:
+            st.parse_catalog_value(params[0], text)
+        except st.StorageError as exc:
+            raise _Refused(f"{what}: {exc}") from None
+
+
 def _create_table(node: dict, phase: str, state: _State) -> None:
-    _only(node, {"relation", "tableElts", "oncommit"}, "CREATE TABLE")
+    _only(node, {"relation", "tableElts", "oncommit", "options"}, "CREATE TABLE")
     if node.get("oncommit", "ONCOMMIT_NOOP") != "ONCOMMIT_NOOP":
         raise _Refused("CREATE TABLE … ON COMMIT is not what schemadiff writes")
-    table = _relation(node["relation"], "table")
+    table = _relation(node["relation"], "table", unlogged_ok=True)
+    if "options" in node:
+        _storage_options(node["options"], "heap", "CREATE TABLE … WITH")
     for element in node.get("tableElts") or ():
         ((kind, body),) = element.items()
         if kind == "ColumnDef":
@@ -404,9 +444,11 @@ def _constraint(con: dict, state: _State, table: tuple[str, str], *, new_table: 
 
 def _index(node: dict, phase: str, state: _State) -> None:
     _only(node, {"idxname", "relation", "accessMethod", "indexParams", "indexIncludingParams", "whereClause",
-                 "unique", "nulls_not_distinct", "concurrent"}, "CREATE INDEX")
+                 "unique", "nulls_not_distinct", "concurrent", "options"}, "CREATE INDEX")
     if not node.get("idxname"):
         raise _Refused("an unnamed index is not what schemadiff writes")
+    if "options" in node:
+        _storage_options(node["options"], node.get("accessMethod", "btree"), "CREATE INDEX … WITH")
     table = _relation(node["relation"], f"index {node['idxname']}'s table")
     concurrent = bool(node.get("concurrent"))
     if concurrent != (phase == CONCURRENT):
@@ -445,8 +487,26 @@ _ALTER_SUBCOMMANDS = {
 }
 
 
+def _set_storage(node: dict, phase: str, state: _State) -> None:
+    """``ALTER TABLE|INDEX … SET (storage parameters)``: one subcommand, allowlisted keys."""
+    objtype = node.get("objtype")
+    what = f"ALTER {'TABLE' if objtype == 'OBJECT_TABLE' else 'INDEX'} … SET"
+    _relation(node["relation"], "table" if objtype == "OBJECT_TABLE" else "index")
+    cmds = [c.get("AlterTableCmd") or {} for c in node.get("cmds") or ()]
+    if len(cmds) != 1:
+        raise _Refused(f"{what} with {len(cmds)} subcommands; schemadiff writes one")
+    _only(cmds[0], {"subtype", "def", "behavior"}, what)
+    if cmds[0].get("behavior", "DROP_RESTRICT") != "DROP_RESTRICT":
+        raise _Refused("CASCADE is not what schemadiff writes")
+    items = ((cmds[0].get("def") or {}).get("List") or {}).get("items")
+    _storage_options(items, "heap" if objtype == "OBJECT_TABLE" else None, what)
+
+
 def _alter_table(node: dict, phase: str, state: _State) -> None:
     _only(node, {"relation", "cmds", "objtype"}, "ALTER TABLE")
+    subtypes = [(c.get("AlterTableCmd") or {}).get("subtype") for c in node.get("cmds") or ()]
+    if node.get("objtype") in ("OBJECT_TABLE", "OBJECT_INDEX") and subtypes == ["AT_SetRelOptions"]:
+        return _set_storage(node, phase, state)
     if node.get("objtype") != "OBJECT_TABLE":
         raise _Refused(f"ALTER {str(node.get('objtype')).removeprefix('OBJECT_')} is not what schemadiff writes")
     schema, table = _relation(node["relation"], "table")

@@ -141,6 +141,9 @@ class Index:
     nulls_not_distinct: bool = False
     comment: str | None = None
     valid: bool = True  # False: a failed CREATE INDEX CONCURRENTLY left it INVALID
+    # Storage parameters (WITH (fillfactor = 70)): sorted (key, value) pairs, values
+    # typed (int, float, bool, or an enum's lower-case word); see ``storage``.
+    storage: tuple[tuple[str, int | float | bool | str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,9 @@ class Table:
     rls_forced: bool = False
     policies: tuple[Policy, ...] = ()
     comment: str | None = None
+    unlogged: bool = False  # CREATE UNLOGGED TABLE
+    # Storage parameters as for Index; a TOAST table's as ``toast.<name>``.
+    storage: tuple[tuple[str, int | float | bool | str], ...] = ()
 
     @property
     def qualified(self) -> QualifiedName:

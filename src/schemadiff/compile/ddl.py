@@ -40,6 +40,7 @@ from ..model import (
     UniqueConstraint,
 )
 from .statements import Statement
+from .storage import with_clause
 from .verify import Expect, checked, flat
 
 DIALECT = "postgres"
@@ -182,16 +183,19 @@ def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
     # One element per line: each element is printed by sqlglot; only the
     # layout is ours (sqlglot's pretty mode splits column lists over lines).
     head = _sql(exp.Create(this=_table(t.schema, t.name), kind="TABLE"))
+    if t.unlogged:
+        head = head.replace("CREATE TABLE ", "CREATE UNLOGGED TABLE ", 1)
     pieces = columns + [_sql(e) for e in elements]
     what = f"table {t.schema}.{t.name}"
+    options = with_clause("heap", t.storage, what)
     # Checked on one line, with one table element per piece (so no separator stands
     # inside a literal); printed with a line per element when nothing was rewritten.
     # The pieces hold no line break (expressions are flattened), so the two
     # spellings are the same tokens. A table may have no columns: ``CREATE TABLE t ()``.
-    one_line = f"{head} ({', '.join(pieces)})"
+    one_line = f"{head} ({', '.join(pieces)}){options}"
     sql = checked(one_line, Expect("CreateStmt", (t.schema, t.name), what, elements=len(pieces)))
     if sql == one_line and pieces and not any("\n" in p for p in pieces):
-        sql = f"{head} (\n" + ",\n".join("  " + p for p in pieces) + "\n)"
+        sql = f"{head} (\n" + ",\n".join("  " + p for p in pieces) + f"\n){options}"
     return Statement(sql, "create_table", what)
 
 
@@ -226,9 +230,10 @@ def create_index(t: Table, ix: Index) -> Statement:
         sql += " INCLUDE (" + ", ".join(quote_ident(c) for c in ix.include) + ")"
     if ix.nulls_not_distinct:
         sql += " NULLS NOT DISTINCT"
+    what = f"index {t.schema}.{ix.name}"
+    sql += with_clause(ix.method, ix.storage, what)
     if ix.where is not None:
         sql += f" WHERE {flat(ix.where)}"
-    what = f"index {t.schema}.{ix.name}"
     return Statement(checked(sql, Expect("IndexStmt", (t.schema, t.name, ix.name), what)), "create_index", what)
 
 

@@ -10,6 +10,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from ..expressions import ExpressionError, parse_expression, references
+from .. import storage as st
 from ..gcpause import paused_gc
 from ..model import (
     CheckConstraint,
@@ -205,14 +206,6 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if t is None:
             continue  # a partition or other out-of-scope relation
         where = f"column {r['schema']}.{r['table_name']}.{r['name']}"
-        if r["base_typtype"] == "d":
-            problems.append(f"{where} has the domain type {r['base_typschema']}.{r['base_typname']}, "
-                            "which the spec language does not support yet")
-            continue
-        if r["base_typtype"] == "c":
-            problems.append(f"{where} has the composite type {r['base_typschema']}.{r['base_typname']}, "
-                            "which the spec language does not support yet")
-            continue
         serial = False
         if r["owned_sequences"]:
             problem = _not_serial(r)
@@ -245,6 +238,11 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             continue
         where = f"constraint {r['name']} on {r['schema']}.{r['table_name']}"
         columns = tuple(r["columns"] or ())
+        if r["type"] in ("p", "u") and r["index_options"]:
+            problems.append(f"{where} has storage parameters on its index ({', '.join(r['index_options'])}), "
+                            "which the spec language holds only for indexes, not for primary keys and unique "
+                            "constraints, yet")
+            continue
         if r["type"] == "p":
             t["pk"] = PrimaryKey(r["name"], columns)
         elif r["type"] == "u":
@@ -287,8 +285,11 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if not r["valid"]:
             notes.append(f"index {r['schema']}.{r['name']} is INVALID (a failed concurrent build); "
                          "it does not serve queries")
+        storage, unread = st.parse_reloptions(r["method"], r["options"])
+        problems += [f"index {r['schema']}.{r['name']}: {p}" for p in unread]
         t["indexes"].append(Index(r["name"], tuple(elements), r["is_unique"], r["method"], _expr(r["predicate"]),
-                                  tuple(r["include"] or ()), r["nulls_not_distinct"], r["comment"], r["valid"]))
+                                  tuple(r["include"] or ()), r["nulls_not_distinct"], r["comment"], r["valid"],
+                                  storage))
 
     for r in rows["policies"]:
         t = tables.get((r["schema"], r["table_name"]))
@@ -303,6 +304,9 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
     built: list[Table] = []
     for (schema_name, table_name), t in sorted(tables.items()):
         r = t["row"]
+        storage, unread = st.parse_reloptions(st.HEAP, r["options"])
+        toast, toast_unread = st.parse_reloptions(st.HEAP, r["toast_options"], prefix=st.TOAST_PREFIX)
+        problems += [f"table {schema_name}.{table_name}: {p}" for p in unread + toast_unread]
         table = Table(
             schema=schema_name, name=table_name, columns=tuple(t["columns"]), primary_key=t["pk"],
             uniques=tuple(sorted(t["uniques"], key=lambda u: u.name)),
@@ -310,7 +314,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             foreign_keys=tuple(sorted(t["fks"], key=lambda k: k.name)),
             indexes=tuple(sorted(t["indexes"], key=lambda i: i.name)),
             rls_enabled=r["rls_enabled"], rls_forced=r["rls_forced"],
-            policies=tuple(sorted(t["policies"], key=lambda p: p.name)), comment=r["comment"])
+            policies=tuple(sorted(t["policies"], key=lambda p: p.name)), comment=r["comment"],
+            unlogged=r["unlogged"], storage=tuple(sorted(storage + toast)))
         built.append(table)
         ext_functions.update(_qualified_functions(table))
 

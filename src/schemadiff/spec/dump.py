@@ -64,6 +64,10 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
         doc["schema"] = t.schema
     if t.comment is not None:
         doc["comment"] = t.comment
+    if t.unlogged:
+        doc["unlogged"] = True
+    if t.storage:
+        doc["storage"] = dict(t.storage)
 
     pk_inline = (t.primary_key is not None and len(t.primary_key.columns) == 1
                  and not names.needed(t, t.primary_key.name))
@@ -228,6 +232,8 @@ def _index(ix: Index):
         spec["nulls_not_distinct"] = True
     if ix.comment is not None:
         spec["comment"] = ix.comment
+    if ix.storage:
+        spec["storage"] = dict(ix.storage)
     return keys if list(spec) == ["columns"] else spec
 
 

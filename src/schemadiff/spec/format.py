@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
+
+from .. import storage as st
 
 from .chars import check_expression_chars, check_identifier_text, check_name_chars, check_opclass, check_text_chars
 
@@ -61,6 +63,53 @@ class ColumnSpec(_Strict):
     comment: Text | None = None
 
 
+def _storage_field(p: st.Param, key: str):
+    what = {"int": "a whole number", "real": "a number", "bool": "true or false",
+            "enum": " | ".join(p.values)}[p.type]
+    bounds = f" ({p.low:g} to {p.high:g})" if p.low is not None else ""
+    since = f"; PostgreSQL {p.since}+" if p.since else ""
+    lock = "" if p.online else "; changed on an existing object only by a reviewed migration (ACCESS EXCLUSIVE)"
+    description = f"{what}{bounds}{since}{lock}"
+    if p.type == "int":
+        return Annotated[StrictInt, Field(ge=p.low, le=p.high)], Field(None, alias=key, description=description)
+    if p.type == "real":
+        return Annotated[Union[StrictInt, StrictFloat], Field(ge=p.low, le=p.high)], Field(None, alias=key, description=description)
+    if p.type == "bool":
+        return StrictBool, Field(None, alias=key, description=description)
+    return Union[Literal[p.values], StrictBool], Field(None, alias=key, description=description)  # type: ignore[valid-type]
+
+
+def _storage_model(name: str, doc: str, keys, kind_of) -> type[BaseModel]:
+    fields = {}
+    for key in keys:
+        type_, info = _storage_field(kind_of(key), key)
+        fields[key.replace(".", "__")] = (type_ | None, info)
+    model = create_model(name, __config__=ConfigDict(extra="forbid", frozen=True), __doc__=doc, **fields)
+    return model
+
+
+def _index_param(key: str) -> st.Param:
+    return next(p for m in st.INDEX_METHODS for p in [st.param(m, key)] if p is not None)
+
+
+TableStorageSpec = _storage_model(
+    "TableStorageSpec", "Storage parameters: CREATE TABLE … WITH (…). A TOAST table's as `toast.<name>`.",
+    st.TABLE_KEYS, lambda key: st.param(st.HEAP, key))
+IndexStorageSpec = _storage_model(
+    "IndexStorageSpec", "Storage parameters: CREATE INDEX … WITH (…); each applies to the methods PostgreSQL "
+    "gives it (fillfactor: btree, hash, gist, spgist; deduplicate_items: btree; fastupdate, "
+    "gin_pending_list_limit: gin; buffering: gist; pages_per_range, autosummarize: brin).",
+    st.INDEX_KEYS, _index_param)
+
+
+def storage_pairs(spec: BaseModel | None) -> list[tuple[str, object]]:
+    """The parameters a storage spec sets, as (key, value) in the order written."""
+    if spec is None:
+        return []
+    return [(type(spec).model_fields[name].alias or name, getattr(spec, name))
+            for name in spec.model_fields_set if getattr(spec, name) is not None]
+
+
 class IndexColumnSpec(_Strict):
     """One key of an index: `column` or `expression`, with its order."""
 
@@ -85,6 +134,7 @@ class IndexSpec(_Strict):
     include: list[Ident] = Field(default_factory=list, description="Non-key columns (INCLUDE).")
     nulls_not_distinct: StrictBool = False
     comment: Text | None = None
+    storage: IndexStorageSpec | None = Field(None, description="Storage parameters: `{fillfactor: 70}`.")
 
 
 class PrimaryKeySpec(_Strict):
@@ -146,6 +196,10 @@ class TableSpec(_Strict):
     foreign_keys: list[ForeignKeySpec] = Field(default_factory=list)
     indexes: dict[Ident, Union[list[IndexKey], IndexSpec]] = Field(default_factory=dict)
     rls: RlsSpec | None = None
+    unlogged: StrictBool = Field(False, description="CREATE UNLOGGED TABLE: not written to the WAL, emptied "
+                                                    "after a crash, not replicated.")
+    storage: TableStorageSpec | None = Field(None, description="Storage parameters: `{fillfactor: 80, "
+                                                               "autovacuum_vacuum_scale_factor: 0.05}`.")
 
 
 class EnumSpec(_Strict):

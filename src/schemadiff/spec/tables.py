@@ -9,6 +9,7 @@ from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
     Policy, PolicyCommand, PrimaryKey, QualifiedName, SortOrder, Table, UniqueConstraint,
 )
+from .. import storage as st
 from . import format as f
 from .context import FileContext
 from .names import parse_reference
@@ -439,7 +440,25 @@ class TableBuilder:
             if ix.method != "btree" and any(e.order is SortOrder.DESC or e.nulls for e in elements):
                 self.err(path, f"a {ix.method} index has no sort order", sub=sub)
             self.indexes.append(Index(name, tuple(elements), ix.unique, ix.method, where, tuple(ix.include),
-                                      ix.nulls_not_distinct, ix.comment))
+                                      ix.nulls_not_distinct, ix.comment,
+                                      storage=self.storage(ix.storage, ix.method, path + ("storage",), sub)))
+
+    def storage(self, spec, kind: str, path: tuple, sub: str = "") -> tuple:
+        """Storage parameters as the model holds them: keys PostgreSQL gives this kind of
+        relation (a table's, or an index method's), values typed and in range."""
+        pairs = []
+        for key, value in f.storage_pairs(spec):
+            p = st.param(kind, key)
+            if p is None:
+                methods = [m for m in st.INDEX_METHODS if st.param(m, key) is not None]
+                self.err(path + (key,), f"a {kind} index has no storage parameter {key!r}", sub=sub, key=True,
+                         hint=f"{key} applies to {', '.join(methods)} indexes" if methods else "")
+                continue
+            try:
+                pairs.append((key, st.check_value(p, value)))
+            except st.StorageError as exc:
+                self.err(path + (key,), str(exc), sub=sub)
+        return tuple(sorted(pairs))
 
     def build_rls(self) -> None:
         rls = self.spec.rls
@@ -487,4 +506,6 @@ class TableBuilder:
             rls_forced=bool(spec.rls and spec.rls.forced),
             policies=tuple(sorted(self.policies, key=lambda p: p.name)),
             comment=spec.comment,
+            unlogged=spec.unlogged,
+            storage=self.storage(spec.storage, st.HEAP, ("storage",)),
         )

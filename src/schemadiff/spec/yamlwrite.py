@@ -8,6 +8,7 @@ double-quoted style accepts unchanged.
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import lru_cache
 
@@ -52,6 +53,9 @@ def scalar(value) -> str:
         return "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float) and math.isfinite(value):  # read back as the same float
+        mantissa, e, exponent = repr(value).partition("e")
+        return mantissa + ("" if "." in mantissa else ".0") + e + exponent
     if isinstance(value, str):
         return _string(value)
     raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar")

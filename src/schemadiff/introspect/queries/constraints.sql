@@ -23,6 +23,7 @@ SELECT n.nspname AS schema,
        con.confupdtype AS on_update,
        con.confmatchtype AS match_type,
        COALESCE(ix.indnullsnotdistinct, false) AS nulls_not_distinct,
+       (SELECT ic.reloptions FROM pg_catalog.pg_class ic WHERE ic.oid = ix.indexrelid) AS index_options,
        con.coninhcount AS inherited
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid

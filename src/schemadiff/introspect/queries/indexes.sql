@@ -10,6 +10,7 @@ SELECT n.nspname AS schema,
        COALESCE(ix.indnullsnotdistinct, false) AS nulls_not_distinct,
        pg_catalog.pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
        pg_catalog.obj_description(i.oid, 'pg_class') AS comment,
+       i.reloptions AS options,
        (SELECT jsonb_agg(jsonb_build_object(
                   'column', CASE WHEN k.attnum <> 0 THEN ta.attname END,
                   'expression', CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) END,

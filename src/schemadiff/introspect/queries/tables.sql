@@ -4,9 +4,13 @@ SELECT n.nspname AS schema,
        c.relname AS name,
        c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment
+       pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       c.relpersistence = 'u' AS unlogged,
+       c.reloptions AS options,
+       tc.reloptions AS toast_options
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
 WHERE c.relkind = 'r'
   AND NOT c.relispartition
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid)
