@@ -228,9 +228,33 @@ NEVER_WRITTEN = {
     "CREATE EXTENSION … CASCADE": ([(T, "CREATE EXTENSION IF NOT EXISTS pgcrypto CASCADE")],
                                    "CASCADE"),
     "CREATE EXTENSION … VERSION": ([(T, "CREATE EXTENSION IF NOT EXISTS pgcrypto VERSION '1.0'")], "VERSION"),
-    "CREATE UNLOGGED TABLE": ([(T, "CREATE UNLOGGED TABLE public.t (a integer)")], "UNLOGGED"),
-    "CREATE TABLE … WITH (options)": ([(T, "CREATE TABLE public.t (a integer) WITH (autovacuum_enabled = false)")],
-                                      "CREATE TABLE with options"),
+    "CREATE TEMP TABLE": ([(T, "CREATE TEMP TABLE t (a integer)")], "not schema-qualified"),
+    "CREATE TABLE … WITH an option that is no storage parameter": (
+        [(T, "CREATE TABLE public.t (a integer) WITH (oids = false)")], "'oids' is not a storage parameter"),
+    "CREATE TABLE … WITH a value out of range": (
+        [(T, "CREATE TABLE public.t (a integer) WITH (fillfactor = 5)")], "fillfactor is between 10 and 100"),
+    "CREATE TABLE … WITH a string where a number goes": (
+        [(T, "CREATE TABLE public.t (a integer) WITH (fillfactor = 'x''; DROP TABLE public.victim; --')")],
+        "fillfactor is not set to a number"),
+    "CREATE TABLE … WITH a word an enum does not have": (
+        [(T, "CREATE TABLE public.t (a integer) WITH (vacuum_index_cleanup = 'x')")], "is not a value schemadiff"),
+    "CREATE TABLE … WITH a namespace other than toast": (
+        [(T, "CREATE TABLE public.t (a integer) WITH (pg_catalog.fillfactor = 50)")], "is not a storage parameter"),
+    "CREATE TABLE … WITH RESET-style option": (
+        [(T, "CREATE TABLE public.t (a integer) WITH (fillfactor)")], "fillfactor is not set to a number"),
+    "CREATE INDEX … WITH another method's option": (
+        [(C, "CREATE INDEX CONCURRENTLY t_ix ON public.canary (note) WITH (fastupdate = off)")],
+        "'fastupdate' is not a storage parameter"),
+    "ALTER TABLE … RESET": ([(T, "ALTER TABLE public.canary RESET (fillfactor)")], "ResetRelOptions is not additive"),
+    "ALTER TABLE … SET UNLOGGED": ([(T, "ALTER TABLE public.canary SET UNLOGGED")], "SetUnLogged is not additive"),
+    "ALTER TABLE … SET with a second subcommand": (
+        [(T, "ALTER TABLE public.canary SET (fillfactor = 50), DROP COLUMN note")], "2 subcommands"),
+    "ALTER TABLE … SET an ACCESS EXCLUSIVE parameter": (
+        [(T, "ALTER TABLE public.canary SET (user_catalog_table = true)")], "takes ACCESS EXCLUSIVE"),
+    "ALTER INDEX … SET on an unqualified index": (
+        [(T, "ALTER INDEX canary_pkey SET (fillfactor = 50)")], "not schema-qualified"),
+    "ALTER INDEX … SET a table's parameter": (
+        [(T, "ALTER INDEX public.canary_pkey SET (autovacuum_enabled = false)")], "is not a storage parameter"),
     "CREATE TABLE … INHERITS": ([(T, "CREATE TABLE public.t (a integer) INHERITS (public.canary)")],
                                 "CREATE TABLE with INHERITS"),
     "CREATE TABLE … PARTITION OF": (

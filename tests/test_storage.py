@@ -66,3 +66,107 @@ def test_storage_parameters_and_unlogged_import_exactly_and_replan_to_nothing(pg
         assert _import(pg, db2, tmp_path, "second").joinpath("tables", "t.yaml").read_text() == text
     finally:
         pg.drop_database(db2)
+
+
+TABLE = """table: t
+columns:
+  id: {type: integer, primary_key: true}
+  body: text
+  tags: text[]
+"""
+
+
+def test_a_parameter_set_on_an_existing_table_and_index_is_applied_online_and_replans_to_nothing(pg, db, tmp_path):
+    first = _spec(tmp_path, "a", TABLE + "indexes:\n  t_body: [body]\n")
+    assert run_cli("apply", str(first), "--db", pg.dsn(db), "--yes").code == 0
+    second = _spec(tmp_path, "b", TABLE + "storage: {fillfactor: 80, autovacuum_vacuum_scale_factor: 0.02, "
+                                          "toast.autovacuum_enabled: false}\n"
+                                          "indexes:\n  t_body: {columns: [body], storage: {fillfactor: 70}}\n")
+    planned = run_cli("plan", str(second), "--db", pg.dsn(db), "--format", "sql")
+    assert planned.code == 0, planned
+    assert "ALTER TABLE public.t SET (fillfactor = 80);" in planned.out
+    assert "ALTER TABLE public.t SET (toast.autovacuum_enabled = false);" in planned.out
+    assert "ALTER INDEX public.t_body SET (fillfactor = 70);" in planned.out
+    text = run_cli("plan", str(second), "--db", pg.dsn(db))
+    assert "SD112" in text.out and "SHARE UPDATE EXCLUSIVE" in text.out, text.out
+    applied = run_cli("apply", str(second), "--db", pg.dsn(db), "--yes")
+    assert applied.code == 0, applied
+    rows = pg.run_psql(db, sql="SELECT c.relname, c.reloptions, t.reloptions FROM pg_class c "
+                               "LEFT JOIN pg_class t ON t.oid = c.reltoastrelid "
+                               "WHERE c.relname IN ('t', 't_body') ORDER BY 1").stdout
+    assert "{autovacuum_vacuum_scale_factor=0.02,fillfactor=80}" in rows and "{autovacuum_enabled=false}" in rows
+    assert "{fillfactor=70}" in rows
+    assert run_cli("plan", str(second), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+    # removed from the spec: drift, never RESET
+    dropped = run_cli("plan", str(first), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert dropped.code == 0, dropped
+    assert "SD307" in dropped.out and "RESET" not in run_cli("plan", str(first), "--db", pg.dsn(db),
+                                                             "--format", "sql").out
+
+
+@pytest.mark.parametrize("before,after,code", [
+    ("", "unlogged: true\n", "SD604"),
+    ("unlogged: true\n", "", "SD604"),
+    ("indexes:\n  t_tags: {columns: [tags], method: gin}\n",
+     "indexes:\n  t_tags: {columns: [tags], method: gin, storage: {fastupdate: false}}\n", "SD603"),
+    ("indexes:\n  t_b: {columns: [body], method: brin, storage: {pages_per_range: 64}}\n",
+     "indexes:\n  t_b: {columns: [body], method: brin, storage: {pages_per_range: 16}}\n", "SD603"),
+])
+def test_a_change_that_locks_or_rewrites_is_refused_with_its_rule(pg, db, tmp_path, before, after, code):
+    first = _spec(tmp_path, "a", TABLE + before)
+    assert run_cli("apply", str(first), "--db", pg.dsn(db), "--yes").code == 0
+    refused = run_cli("plan", str(_spec(tmp_path, "b", TABLE + after)), "--db", pg.dsn(db))
+    assert refused.code == 3, refused
+    assert code in refused.out and "safe path:" in refused.out, refused.out
+
+
+@pytest.mark.parametrize("storage,message", [
+    ("{fillfactor: 5}", "greater than or equal to 10 [storage, fillfactor]"),
+    ("{fillfactor: 80.5}", "expected a whole number, found a number [storage, fillfactor]"),
+    ("{autovacuum_enabled: 'off'}", "expected true or false, found text [storage, autovacuum_enabled]"),
+    ("{vacuum_index_cleanup: sometimes}", "'sometimes' is not one of: auto, on, off [storage, vacuum_index_cleanup]"),
+    ("{autovacuum_vacuum_scale_factor: .nan}", "'.nan' is not a value a spec accepts"),
+    ("{autovacuum_vacuum_scale_factor: 100.5}", "less than or equal to 100 [storage, autovacuum_vacuum_scale_factor]"),
+    ("{oids: true}", "unknown key 'oids' [storage]"),
+    ("{toast.fillfactor: 50}", "unknown key 'toast.fillfactor' [storage]"),
+])
+def test_a_bad_table_parameter_is_an_error_at_its_line(tmp_path, storage, message):
+    spec = _spec(tmp_path, "s", TABLE + f"storage: {storage}\n")
+    result = run_cli("validate", str(spec))
+    assert result.code == 1, result
+    assert "tables/t.yaml:6" in result.err and message in result.err, result.err
+
+
+def test_an_index_parameter_of_another_method_is_an_error_naming_the_methods(tmp_path):
+    spec = _spec(tmp_path, "s", TABLE + "indexes:\n  t_body:\n    columns: [body]\n    storage: {fastupdate: false}\n")
+    result = run_cli("validate", str(spec))
+    assert result.code == 1, result
+    assert "tables/t.yaml:9" in result.err and "a btree index has no storage parameter 'fastupdate'" in result.err
+    assert "fastupdate applies to gin indexes" in result.err
+
+
+HOSTILE = [
+    ('{"fillfactor = 10); DROP TABLE public.canary; --": 10}', "storage"),
+    ('{fillfactor: "10); DROP TABLE public.canary; --"}', "storage.fillfactor"),
+    ('{vacuum_index_cleanup: "auto\'); DROP TABLE public.canary; --"}', "storage.vacuum_index_cleanup"),
+    ('{vacuum_index_cleanup: "auto\\\\\'); DROP TABLE public.canary; --"}', "storage.vacuum_index_cleanup"),
+    ('{"toast.autovacuum_enabled = false) ; DROP TABLE public.canary; --": true}', "storage"),
+]
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+@pytest.mark.parametrize("storage,where", HOSTILE)
+def test_hostile_keys_and_values_never_reach_sql(pg, db, tmp_path, storage, where, scs):
+    _psql(pg, db, "CREATE TABLE public.canary (id integer PRIMARY KEY); INSERT INTO public.canary VALUES (1), (2);"
+                  f"ALTER DATABASE \"{db}\" SET standard_conforming_strings = {scs}")
+    for placed in (TABLE + f"storage: {storage}\n",
+                   TABLE + f"indexes:\n  t_body: {{columns: [body], storage: {storage}}}\n"):
+        spec = write_spec(tmp_path / "s", {"schemadiff.yaml": "version: 1\nexternal: {tables: [canary]}\n",
+                                           "tables/t.yaml": placed})
+        for argv in (("plan", str(spec), "--db", pg.dsn(db)), ("apply", str(spec), "--db", pg.dsn(db), "--yes")):
+            result = run_cli(*argv)
+            assert result.code == 1, result
+            assert "tables/t.yaml:" in result.err and "Traceback" not in result.err, result.err
+    rows = pg.run_psql(db, sql="SELECT count(*) FROM public.canary").stdout
+    assert "2" in rows
+    assert "public.t" not in pg.run_psql(db, sql="SELECT 'public.' || relname FROM pg_class WHERE relname = 't'").stdout

@@ -467,3 +467,41 @@ class SetComment(Change):
     def describe(self):
         what = f"column {self.column}" if self.kind == "column" else self.kind
         return f"{'set' if self.before is None else 'change'} comment on {what}"
+
+
+# -- storage ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SetStorageParameter(Change):
+    """One storage parameter of an existing table (``index`` None) or index: set,
+    changed, or (``after`` None) removed from the spec."""
+
+    table: QualifiedName
+    index: str | None
+    kind: str  # "heap" for the table, else the index's method (see ``storage``)
+    key: str
+    before: int | float | bool | str | None
+    after: int | float | bool | str | None
+
+    def target(self):
+        return _t(self.table) if self.index is None else f"index {self.table.schema}.{self.index}"
+
+    def describe(self):
+        def show(v):
+            return ("true" if v else "false") if isinstance(v, bool) else str(v)
+        if self.after is None:
+            return f"reset storage parameter {self.key} (now {show(self.before)})"
+        if self.before is None:
+            return f"set storage parameter {self.key} = {show(self.after)}"
+        return f"change storage parameter {self.key} from {show(self.before)} to {show(self.after)}"
+
+
+@dataclass(frozen=True)
+class SetLogged(Change):
+    """ALTER TABLE … SET UNLOGGED (``unlogged`` True) or SET LOGGED."""
+
+    table: QualifiedName
+    unlogged: bool
+
+    def target(self): return _t(self.table)
+    def describe(self): return "make the table " + ("UNLOGGED" if self.unlogged else "LOGGED")

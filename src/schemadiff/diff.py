@@ -135,6 +135,12 @@ def diff_table(cur: Table, des: Table) -> list[c.Change]:
             out.append(c.RebuildInvalidIndex(q, ix))
         out += _comment("index", type(q)(q.schema, name), None, old.comment, ix.comment)
     out += [c.DropIndex(q, cur_ix[n]) for n in sorted(cur_ix) if n not in des_ix]
+    out += _storage(q, None, "heap", cur.storage, des.storage)
+    for name in sorted(set(des_ix) & set(cur_ix)):
+        if _index_shape(cur_ix[name]) == _index_shape(des_ix[name]):  # else replaced as a whole
+            out += _storage(q, name, des_ix[name].method, cur_ix[name].storage, des_ix[name].storage)
+    if cur.unlogged != des.unlogged:
+        out.append(c.SetLogged(q, des.unlogged))
 
     if des.rls_enabled and not cur.rls_enabled:
         out.append(c.EnableRls(q))
@@ -159,7 +165,14 @@ def diff_table(cur: Table, des: Table) -> list[c.Change]:
 
 
 def _index_shape(ix: Index) -> Index:
-    return replace(ix, comment=None, valid=True)
+    return replace(ix, comment=None, valid=True, storage=())
+
+
+def _storage(q, index, kind, current, desired) -> list[c.Change]:
+    """One change per storage parameter set, changed or removed, by key."""
+    cur, des = dict(current), dict(desired)
+    return [c.SetStorageParameter(q, index, kind, key, cur.get(key), des.get(key))
+            for key in sorted(set(cur) | set(des)) if cur.get(key) != des.get(key)]
 
 
 def _named(q, current, desired, add, drop, replace_, validate=False) -> list[c.Change]:

@@ -307,7 +307,7 @@ def _expression(tree, context: str, state: _State) -> None:
 
 # ----------------------------------------------------------------------------- statements
 
-def _storage_options(items, kind: str | None, what: str) -> None:
+def _storage_options(items, kind: str | None, what: str, *, online_only: bool = False) -> None:
     """``WITH (…)`` / ``SET (…)``: keys from the storage allowlist (of the index method,
     or of any index method when ``kind`` is None: ALTER INDEX does not say its
     method), each set to one number, true/false or an enum's word, in range."""
@@ -343,6 +343,8 @@ def _storage_options(items, kind: str | None, what: str) -> None:
             st.parse_catalog_value(params[0], text)
         except st.StorageError as exc:
             raise _Refused(f"{what}: {exc}") from None
+        if online_only and not all(p.online for p in params):
+            raise _Refused(f"{what}: {key} takes ACCESS EXCLUSIVE on an existing relation (SD603)")
 
 
 def _create_table(node: dict, phase: str, state: _State) -> None:
@@ -499,7 +501,7 @@ def _set_storage(node: dict, phase: str, state: _State) -> None:
     if cmds[0].get("behavior", "DROP_RESTRICT") != "DROP_RESTRICT":
         raise _Refused("CASCADE is not what schemadiff writes")
     items = ((cmds[0].get("def") or {}).get("List") or {}).get("items")
-    _storage_options(items, "heap" if objtype == "OBJECT_TABLE" else None, what)
+    _storage_options(items, "heap" if objtype == "OBJECT_TABLE" else None, what, online_only=True)
 
 
 def _alter_table(node: dict, phase: str, state: _State) -> None:

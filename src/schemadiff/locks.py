@@ -24,7 +24,9 @@ def _alter_table(node: ast.AlterTableStmt) -> str:
     for cmd in node.cmds or ():
         kind = cmd.subtype
         constraint = cmd.def_ if isinstance(cmd.def_, ast.Constraint) else None
-        if kind == AlterTableType.AT_ValidateConstraint:
+        if kind == AlterTableType.AT_SetRelOptions:  # schemadiff sets only SHARE UPDATE EXCLUSIVE ones (SD112)
+            effects.append("SHARE UPDATE EXCLUSIVE, brief (catalog only; applies to later writes)")
+        elif kind == AlterTableType.AT_ValidateConstraint:
             effects.append(_VALIDATE)
         elif constraint is not None and constraint.contype == ConstrType.CONSTR_FOREIGN:
             effects.append("SHARE ROW EXCLUSIVE on both tables, brief (NOT VALID: no scan)"
@@ -100,6 +102,7 @@ _SUBCOMMANDS = {
     AlterTableType.AT_DropConstraint: "DROP CONSTRAINT",
     AlterTableType.AT_EnableRowSecurity: "ENABLE ROW LEVEL SECURITY",
     AlterTableType.AT_ForceRowSecurity: "FORCE ROW LEVEL SECURITY",
+    AlterTableType.AT_SetRelOptions: "SET (storage parameters)",
 }
 
 
@@ -120,7 +123,7 @@ def statement_kind(sql: str) -> str:
                              + (" USING INDEX" if c.indexname else " NOT VALID" if c.skip_validation else ""))
             else:
                 parts.append(_SUBCOMMANDS.get(cmd.subtype, cmd.subtype.name.removeprefix("AT_")))
-        return "ALTER TABLE … " + ", ".join(parts)
+        return f"ALTER {'INDEX' if node.objtype.name == 'OBJECT_INDEX' else 'TABLE'} … " + ", ".join(parts)
     if isinstance(node, ast.IndexStmt):
         return f"CREATE {'UNIQUE ' if node.unique else ''}INDEX{' CONCURRENTLY' if node.concurrent else ''}"
     if isinstance(node, ast.DropStmt):

@@ -19,6 +19,7 @@ from .. import changes as c
 from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import Index, Table
 from . import ddl
+from .storage import options_sql
 from .verify import CompileError, Expect, checked, statement_kind
 
 ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE = "enum-values", "transactional", "concurrent", "validate"
@@ -49,6 +50,7 @@ _KINDS: dict[type, tuple[str, ...]] = {
     c.AddIndex: ("IndexStmt", "CommentStmt"),
     c.RebuildInvalidIndex: ("DropStmt", "IndexStmt"),
     c.SetComment: ("CommentStmt",),
+    c.SetStorageParameter: ("AlterTableStmt",),
 }
 
 
@@ -70,6 +72,8 @@ def _expected_target(change: c.Change, node: str) -> tuple[str, ...]:
         parts = (change.object.schema, change.object.name) + ((change.column,) if change.column is not None else ())
         return ("OBJECT_" + change.kind.upper(),) + parts
     table = change.table
+    if isinstance(change, c.SetStorageParameter) and change.index is not None:
+        return (table.schema, change.index)  # ALTER INDEX schema.index SET (…)
     if node == "AlterTableStmt":
         return (table.schema, table.name)
     if node == "CommentStmt" and isinstance(change, c.AddColumn):
@@ -201,3 +205,12 @@ def _(change: c.RebuildInvalidIndex):
 def _(change: c.SetComment):
     parts = (change.object.schema, change.object.name) + ((change.column,) if change.kind == "column" else ())
     return [(TRANSACTIONAL, ddl.comment_sql(change.kind, parts, change.after, f"comment on {change.target()}"))]
+
+
+@_compile.register
+def _(change: c.SetStorageParameter):  # only set or changed, never RESET (SD307)
+    what = f"{change.target()}: {change.describe()}"
+    options = options_sql(change.kind, [(change.key, change.after)], what)
+    if change.index is None:
+        return [(TRANSACTIONAL, f"ALTER TABLE {_table_sql(change.table)} SET ({options})")]
+    return [(TRANSACTIONAL, f"ALTER INDEX {quote_qualified(change.table.schema, change.index)} SET ({options})")]
