@@ -803,11 +803,14 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
           f"{len(s.enums)} enums, {len(s.extensions)} extensions", file=stdout)
     for note in result.notes:
         print(f"note: {note}", file=stdout)
-    if result.out_of_scope:
+    if result.out_of_scope:  # on stderr, never a failure: what the spec does not hold, by name
+        from .scope import summary
+
+        print(summary(obj.kind for obj in result.out_of_scope), file=stderr)
         print(f"left out ({len(result.out_of_scope)} objects the spec language does not cover yet; "
-              "schemadiff never changes them):", file=stdout)
+              "schemadiff never changes them):", file=stderr)
         for obj in result.out_of_scope:
-            print(f"  {obj.kind}: {obj.schema}.{obj.name}", file=stdout)
+            print(f"  {obj.kind}: {obj.schema}.{obj.name}", file=stderr)
     return EXIT_OK
 
 

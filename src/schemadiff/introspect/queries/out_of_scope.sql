@@ -77,6 +77,29 @@ SELECT kind, schema, name FROM (
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE con.contype IN ('x', 't') AND n.nspname IN (SELECT nspname FROM wanted)
   UNION ALL
+  -- privileges granted on a relation to another role than its owner (GRANT … ON TABLE/SEQUENCE/VIEW)
+  SELECT 'grant', n.nspname,
+         c.relname || ' (' || string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) || ') to '
+           || CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+  WHERE c.relacl IS NOT NULL AND a.grantee <> c.relowner
+    AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+    AND n.nspname IN (SELECT nspname FROM wanted)
+    AND c.oid NOT IN (SELECT objid FROM ext_members WHERE classid = 'pg_catalog.pg_class'::regclass)
+  GROUP BY n.nspname, c.relname, a.grantee, r.rolname
+  UNION ALL
+  SELECT 'default privileges', n.nspname,
+         CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions'
+                              WHEN 'T' THEN 'types' WHEN 'n' THEN 'schemas' ELSE d.defaclobjtype::text END
+           || ' created by ' || pg_catalog.quote_ident(r.rolname)
+  FROM pg_catalog.pg_default_acl d
+  JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+  JOIN pg_catalog.pg_roles r ON r.oid = d.defaclrole
+  WHERE n.nspname IN (SELECT nspname FROM wanted)
+  UNION ALL
   SELECT 'statistics object', n.nspname, s.stxname
   FROM pg_catalog.pg_statistic_ext s
   JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
