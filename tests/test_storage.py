@@ -170,3 +170,18 @@ def test_hostile_keys_and_values_never_reach_sql(pg, db, tmp_path, storage, wher
     rows = pg.run_psql(db, sql="SELECT count(*) FROM public.canary").stdout
     assert "2" in rows
     assert "public.t" not in pg.run_psql(db, sql="SELECT 'public.' || relname FROM pg_class WHERE relname = 't'").stdout
+
+
+def test_a_toast_parameter_on_a_table_without_toast_is_an_error_not_a_plan_that_never_converges(pg, db, tmp_path):
+    # PostgreSQL takes it and keeps nothing: a table of fixed-length columns has no TOAST table
+    _psql(pg, db, "CREATE TABLE probe (a integer) WITH (toast.autovacuum_enabled = false)")
+    assert "{" not in pg.run_psql(db, sql="SELECT reltoastrelid, reloptions FROM pg_class "
+                                          "WHERE relname = 'probe'").stdout
+    spec = _spec(tmp_path, "s", "table: t\ncolumns:\n  id: integer\n  at: timestamptz(3)\n"
+                                "storage: {toast.autovacuum_enabled: false}\n")
+    result = run_cli("validate", str(spec))
+    assert result.code == 1 and "tables/t.yaml:5" in result.err and "has no TOAST table" in result.err, result
+    fine = _spec(tmp_path, "f", "table: t\ncolumns:\n  id: integer\n  body: text\n"
+                                "storage: {toast.autovacuum_enabled: false}\n")
+    assert run_cli("apply", str(fine), "--db", pg.dsn(db), "--yes").code == 0
+    assert run_cli("plan", str(fine), "--db", pg.dsn(db), "--detailed-exitcode").code == 0

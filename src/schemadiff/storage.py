@@ -85,6 +85,21 @@ PARAMS: tuple[Param, ...] = (
 
 TOAST_PREFIX = "toast."
 
+# Built-in types stored inline at a fixed length (typstorage 'p'): a table of only
+# these has no TOAST table, and PostgreSQL discards its toast.* parameters.
+FIXED_LENGTH_TYPES = frozenset({
+    "smallint", "integer", "bigint", "boolean", "real", "double precision", "date", "uuid", "oid", "money",
+    "time without time zone", "time with time zone", "timestamp without time zone", "timestamp with time zone",
+    "interval", "macaddr", "macaddr8", "pg_lsn", "point", "line", "lseg", "box", "circle",
+})
+
+
+def fixed_length(type_text: str) -> bool:
+    """A column of this (canonical) type never needs TOAST: ``timestamp(3) with time zone`` too."""
+    import re
+
+    return re.sub(r"\(\d+\)", "", type_text) in FIXED_LENGTH_TYPES
+
 
 def _index(params) -> dict[tuple[str, str], Param]:
     out: dict[tuple[str, str], Param] = {}

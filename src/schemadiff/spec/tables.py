@@ -454,6 +454,11 @@ class TableBuilder:
                 self.err(path + (key,), f"a {kind} index has no storage parameter {key!r}", sub=sub, key=True,
                          hint=f"{key} applies to {', '.join(methods)} indexes" if methods else "")
                 continue
+            if key.startswith(st.TOAST_PREFIX) and all(st.fixed_length(c.type) for c in self.columns):
+                self.err(path + (key,), f"{key}: this table has no TOAST table (no column of a variable-length "
+                         "type), so PostgreSQL would discard the parameter", sub=sub, key=True,
+                         hint="leave it out until the table has a text, varchar, numeric, jsonb or array column")
+                continue
             try:
                 pairs.append((key, st.check_value(p, value)))
             except st.StorageError as exc:
