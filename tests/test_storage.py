@@ -34,7 +34,7 @@ CREATE UNLOGGED TABLE t (
   at timestamptz
 ) WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05, autovacuum_enabled = off,
         vacuum_index_cleanup = true, log_autovacuum_min_duration = -1, toast.autovacuum_enabled = false,
-        toast_tuple_target = 0x100);
+        toast_tuple_target = '0x100');
 CREATE INDEX t_body ON t (body) WITH (fillfactor = 70, deduplicate_items = off);
 CREATE INDEX t_tags ON t USING gin (tags) WITH (fastupdate = off, gin_pending_list_limit = 128);
 CREATE INDEX t_at ON t USING brin (at) WITH (pages_per_range = 32, autosummarize = on);
