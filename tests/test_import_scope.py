@@ -108,3 +108,29 @@ def test_a_spec_column_of_an_external_domain_type_compiles_and_applies(pg, db, t
     assert run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
     bad = pg.run_psql(db, sql="INSERT INTO t VALUES (-1)")
     assert "violates check constraint" in bad.stderr
+
+
+def test_properties_the_spec_does_not_hold_are_listed_never_dropped_quietly(pg, db, tmp_path):
+    ddl = """
+    CREATE TABLE t (id integer PRIMARY KEY, body text, n integer, j jsonb);
+    CREATE INDEX t_n ON t (n);
+    ALTER TABLE t ALTER COLUMN body SET STORAGE EXTERNAL;
+    ALTER TABLE t ALTER COLUMN body SET COMPRESSION pglz;
+    ALTER TABLE t ALTER COLUMN n SET STATISTICS 500;
+    ALTER TABLE t ALTER COLUMN n SET (n_distinct = -0.5);
+    ALTER TABLE t CLUSTER ON t_n;
+    ALTER TABLE t REPLICA IDENTITY FULL;
+    CREATE TABLE plain (id integer PRIMARY KEY, body text);
+    """
+    assert pg.run_psql(db, sql=ddl).returncode == 0
+    out = tmp_path / "spec"
+    result = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+    assert result.code == 0, result
+    listed = [line.strip() for line in result.err.splitlines() if line.startswith("  ")]
+    assert listed == sorted([
+        "column public.t.body: SET STORAGE EXTERNAL", "column public.t.body: SET COMPRESSION pglz",
+        "column public.t.n: SET STATISTICS 500", "column public.t.n: SET (n_distinct=-0.5)",
+        "table public.t: REPLICA IDENTITY FULL", "table public.t: CLUSTER ON t_n"]), result.err
+    assert "6 properties the spec language does not hold" in result.err
+    assert "plain" not in result.err
+    assert run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode").code == 0

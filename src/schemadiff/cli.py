@@ -803,6 +803,11 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
           f"{len(s.enums)} enums, {len(s.extensions)} extensions", file=stdout)
     for note in result.notes:
         print(f"note: {note}", file=stdout)
+    if result.unheld:  # on stderr, never a failure: properties of imported objects the spec does not hold
+        print(f"not imported ({len(result.unheld)} properties the spec language does not hold; the database "
+              "keeps them and plan never changes them — see docs/import.md#out-of-scope):", file=stderr)
+        for what in result.unheld:
+            print(f"  {what}", file=stderr)
     if result.out_of_scope:  # on stderr, never a failure: what the spec does not hold, by name
         from .scope import summary
 

@@ -68,6 +68,9 @@ class Introspection:
     schema: Schema
     out_of_scope: list[OutOfScope] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # faithful but worth saying (NOT VALID, INVALID)
+    # Properties the spec language does not hold (SET STATISTICS, CLUSTER ON, a tablespace…):
+    # kept by the database, never changed by plan, listed by import so none is dropped quietly.
+    unheld: list[str] = field(default_factory=list)
     queries: int = 0
     # Every name taken in the relation namespace (and by a type) of the schemas read,
     # whoever owns it: (schema, name) -> what holds it, e.g. 'index public.x on public.t'.
@@ -188,6 +191,7 @@ def _external_type_problem(type_text: str, qualified: QualifiedName) -> str | No
 def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: str) -> Introspection:
     problems: list[str] = []
     notes: list[str] = []
+    unheld: list[str] = []
     ext_tables: set[QualifiedName] = set()
     ext_types: set[QualifiedName] = set()
     ext_roles: set[str] = set()
@@ -206,6 +210,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if t is None:
             continue  # a partition or other out-of-scope relation
         where = f"column {r['schema']}.{r['table_name']}.{r['name']}"
+        unheld += [f"{where}: {what}" for what in r["unheld"] or ()]
         serial = False
         if r["owned_sequences"]:
             problem = _not_serial(r)
@@ -285,6 +290,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if not r["valid"]:
             notes.append(f"index {r['schema']}.{r['name']} is INVALID (a failed concurrent build); "
                          "it does not serve queries")
+        if r["tablespace"]:
+            unheld.append(f"index {r['schema']}.{r['name']}: {r['tablespace']}")
         storage, unread = st.parse_reloptions(r["method"], r["options"])
         problems += [f"index {r['schema']}.{r['name']}: {p}" for p in unread]
         t["indexes"].append(Index(r["name"], tuple(elements), r["is_unique"], r["method"], _expr(r["predicate"]),
@@ -304,6 +311,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
     built: list[Table] = []
     for (schema_name, table_name), t in sorted(tables.items()):
         r = t["row"]
+        unheld += [f"table {schema_name}.{table_name}: {what}" for what in r["unheld"] or ()]
         storage, unread = st.parse_reloptions(st.HEAP, r["options"])
         toast, toast_unread = st.parse_reloptions(st.HEAP, r["toast_options"], prefix=st.TOAST_PREFIX)
         problems += [f"table {schema_name}.{table_name}: {p}" for p in unread + toast_unread]
@@ -333,7 +341,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                           types=tuple(sorted(ext_types)), roles=tuple(sorted(ext_roles))),
     )
     out = [OutOfScope(r["kind"], r["schema"], r["name"]) for r in rows["out_of_scope"]]
-    return Introspection(schema=schema, out_of_scope=out, notes=notes)
+    return Introspection(schema=schema, out_of_scope=out, notes=notes, unheld=sorted(unheld))
 
 
 def _qualified_functions(table: Table) -> set[QualifiedName]:

@@ -17,6 +17,16 @@ SELECT n.nspname AS schema,
        bt.typtype AS base_typtype,
        bt.typname AS base_typname,
        bn.nspname AS base_typschema,
+       -- what the spec language does not hold: listed by import, never dropped quietly
+       pg_catalog.array_remove(ARRAY[
+         CASE WHEN a.attstorage <> t.typstorage
+              THEN 'SET STORAGE ' || CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL'
+                                                       WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END,
+         CASE WHEN a.attcompression IN ('p', 'l')
+              THEN 'SET COMPRESSION ' || CASE a.attcompression WHEN 'p' THEN 'pglz' ELSE 'lz4' END END,
+         CASE WHEN COALESCE(a.attstattarget::int, -1) >= 0 THEN 'SET STATISTICS ' || a.attstattarget::text END,
+         CASE WHEN a.attoptions IS NOT NULL THEN 'SET (' || pg_catalog.array_to_string(a.attoptions, ', ') || ')' END
+       ], NULL) AS unheld,
        -- the sequences the column owns (a serial column's, or one set OWNED BY it),
        -- with what tells a serial's from any other: name, type and options
        (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(

@@ -11,6 +11,8 @@ SELECT n.nspname AS schema,
        pg_catalog.pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
        pg_catalog.obj_description(i.oid, 'pg_class') AS comment,
        i.reloptions AS options,
+       (SELECT 'TABLESPACE ' || pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts
+        WHERE ts.oid = i.reltablespace) AS tablespace,
        (SELECT jsonb_agg(jsonb_build_object(
                   'column', CASE WHEN k.attnum <> 0 THEN ta.attname END,
                   'expression', CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) END,
