@@ -245,6 +245,9 @@ NEVER_WRITTEN = {
     "CREATE INDEX … WITH another method's option": (
         [(C, "CREATE INDEX CONCURRENTLY t_ix ON public.canary (note) WITH (fastupdate = off)")],
         "'fastupdate' is not a storage parameter"),
+    "a key … WITH an option that is no storage parameter": (
+        [(T, "CREATE TABLE public.t (a integer, CONSTRAINT t_pkey PRIMARY KEY (a) WITH (autovacuum_enabled = off))")],
+        "'autovacuum_enabled' is not a storage parameter"),
     "ALTER TABLE … RESET": ([(T, "ALTER TABLE public.canary RESET (fillfactor)")], "ResetRelOptions is not additive"),
     "ALTER TABLE … SET UNLOGGED": ([(T, "ALTER TABLE public.canary SET UNLOGGED")], "SetUnLogged is not additive"),
     "ALTER TABLE … SET with a second subcommand": (

@@ -168,10 +168,6 @@ def test_import_lists_out_of_scope_objects_and_writes_the_rest(pg, db, tmp_path)
 
 
 @pytest.mark.parametrize("ddl,message", [
-    ("CREATE TABLE t (id integer PRIMARY KEY WITH (fillfactor = 70))",
-     "constraint t_pkey on public.t has storage parameters on its index (fillfactor=70)"),
-    ("CREATE TABLE t (id integer, UNIQUE (id) WITH (fillfactor = 60))",
-     "constraint t_id_key on public.t has storage parameters on its index (fillfactor=60)"),
     ("CREATE TABLE t (id serial PRIMARY KEY); ALTER SEQUENCE t_id_seq INCREMENT BY 5",
      "column public.t.id owns the sequence public.t_id_seq, whose options are not serial's"),
 ])

@@ -4,7 +4,7 @@ loads with no error and plans to nothing against the database it came from.
 The databases are written as people write DDL (not by our compiler): random
 tables with varchar(n), numeric(p,s), arrays, timestamptz(3), enums, defaults
 (``NULL::varchar`` included), NOT NULL, zero columns, UNLOGGED, storage
-parameters on tables (their TOAST tables too) and indexes, primary keys, unique
+parameters on tables (their TOAST tables too), indexes and keys, primary keys, unique
 and check constraints, one- and two-column foreign keys with every ON DELETE
 action (``SET NULL`` on a NOT NULL column included), partial, expression,
 descending, INCLUDE and gin/brin indexes, comments, domain-typed columns.
@@ -126,12 +126,13 @@ def databases(draw) -> str:
         pk = None
         if keyable and draw(s.booleans()):
             pk = draw(s.lists(s.sampled_from(keyable), min_size=1, max_size=2, unique=True))
-            elements.append(f"PRIMARY KEY ({', '.join(map(quote_ident, pk))})")
+            elements.append(f"PRIMARY KEY ({', '.join(map(quote_ident, pk))})"
+                            + draw(_options(INDEX_STORAGE["btree"])))
         if keyable and draw(s.booleans()):
             u = draw(s.lists(s.sampled_from(keyable), min_size=1, max_size=2, unique=True))
             if u != pk:
                 elements.append(f"UNIQUE{draw(s.sampled_from(['', ' NULLS NOT DISTINCT']))} "
-                                f"({', '.join(map(quote_ident, u))})"
+                                f"({', '.join(map(quote_ident, u))})" + draw(_options(INDEX_STORAGE["btree"]))
                                 + draw(s.sampled_from(["", " DEFERRABLE", " DEFERRABLE INITIALLY DEFERRED"])))
         ints = [c for c, t in cols if t in ("integer", "bigint", "smallint", "numeric(12,2)")]
         texts = [c for c, t in cols if t in ("text", "varchar(20)", "character varying(255)")]

@@ -160,7 +160,8 @@ def test_hostile_keys_and_values_never_reach_sql(pg, db, tmp_path, storage, wher
     _psql(pg, db, "CREATE TABLE public.canary (id integer PRIMARY KEY); INSERT INTO public.canary VALUES (1), (2);"
                   f"ALTER DATABASE \"{db}\" SET standard_conforming_strings = {scs}")
     for placed in (TABLE + f"storage: {storage}\n",
-                   TABLE + f"indexes:\n  t_body: {{columns: [body], storage: {storage}}}\n"):
+                   TABLE + f"indexes:\n  t_body: {{columns: [body], storage: {storage}}}\n",
+                   TABLE + f"unique:\n  - {{columns: [body], storage: {storage}}}\n"):
         spec = write_spec(tmp_path / "s", {"schemadiff.yaml": "version: 1\nexternal: {tables: [canary]}\n",
                                            "tables/t.yaml": placed})
         for argv in (("plan", str(spec), "--db", pg.dsn(db)), ("apply", str(spec), "--db", pg.dsn(db), "--yes")):
@@ -185,3 +186,47 @@ def test_a_toast_parameter_on_a_table_without_toast_is_an_error_not_a_plan_that_
                                 "storage: {toast.autovacuum_enabled: false}\n")
     assert run_cli("apply", str(fine), "--db", pg.dsn(db), "--yes").code == 0
     assert run_cli("plan", str(fine), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+
+
+KEYS = """
+CREATE TABLE k (
+  id integer PRIMARY KEY WITH (fillfactor = 70),
+  a integer, b integer,
+  UNIQUE (a) WITH (fillfactor = 60, deduplicate_items = off),
+  UNIQUE (a, b) WITH (fillfactor = 90) DEFERRABLE
+);
+"""
+
+
+def test_storage_parameters_of_keys_import_exactly_and_change_online(pg, db, tmp_path):
+    _psql(pg, db, KEYS)
+    out = _import(pg, db, tmp_path)
+    text = (out / "tables" / "k.yaml").read_text()
+    assert "primary_key: {columns: [id], storage: {fillfactor: 70}}" in text, text
+    assert "{columns: [a], storage: {deduplicate_items: false, fillfactor: 60}}" in text, text
+    assert "{columns: [a, b], deferrable: true, storage: {fillfactor: 90}}" in text, text
+    assert run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+    db2 = pg.create_database()
+    try:  # the same keys from the spec
+        assert run_cli("apply", str(out), "--db", pg.dsn(db2), "--yes").code == 0
+        assert _import(pg, db2, tmp_path, "second").joinpath("tables", "k.yaml").read_text() == text
+    finally:
+        pg.drop_database(db2)
+    # a key's fillfactor changed: ALTER INDEX … SET, never a replaced key
+    (out / "tables" / "k.yaml").write_text(text.replace("fillfactor: 70", "fillfactor: 75"))
+    planned = run_cli("plan", str(out), "--db", pg.dsn(db), "--format", "sql")
+    assert planned.code == 0, planned
+    assert "ALTER INDEX public.k_pkey SET (fillfactor = 75);" in planned.out
+    assert run_cli("apply", str(out), "--db", pg.dsn(db), "--yes").code == 0
+    assert run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+
+
+def test_a_new_unique_key_on_an_existing_table_is_built_concurrently_with_its_parameters(pg, db, tmp_path):
+    first = _spec(tmp_path, "a", TABLE)
+    assert run_cli("apply", str(first), "--db", pg.dsn(db), "--yes").code == 0
+    second = _spec(tmp_path, "b", TABLE + "  code: text\nunique:\n  - {columns: [code], storage: {fillfactor: 50}}\n")
+    planned = run_cli("plan", str(second), "--db", pg.dsn(db), "--format", "sql")
+    assert "CREATE UNIQUE INDEX CONCURRENTLY t_code_key ON public.t (code) WITH (fillfactor = 50);" in planned.out, \
+        planned
+    assert run_cli("apply", str(second), "--db", pg.dsn(db), "--yes").code == 0
+    assert run_cli("plan", str(second), "--db", pg.dsn(db), "--detailed-exitcode").code == 0

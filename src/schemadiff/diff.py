@@ -108,15 +108,32 @@ def diff_table(cur: Table, des: Table) -> list[c.Change]:
                 out.append(c.AlterColumnKind(q, col.name, aspect, show(before), show(after)))
     out += [c.DropColumn(q, col) for col in cur.columns if col.name not in des_cols]
 
-    if des.primary_key != cur.primary_key:
+    cur_pk, des_pk = _keyless(cur.primary_key), _keyless(des.primary_key)
+    if des_pk != cur_pk:
         if cur.primary_key is None:
             out.append(c.AddPrimaryKey(q, des.primary_key))
         elif des.primary_key is None:
             out.append(c.DropPrimaryKey(q, cur.primary_key))
         else:
             out.append(c.ReplaceUnique(q, cur.primary_key, des.primary_key))
+    elif des.primary_key is not None:  # the same key: its index's storage parameters, one by one
+        out += _storage(q, des.primary_key.name, "btree", cur.primary_key.storage, des.primary_key.storage)
 
-    out += _named(q, cur.uniques, des.uniques, c.AddUnique, c.DropUnique, c.ReplaceUnique)
+    cur_u = {u.name: u for u in cur.uniques}
+    des_u = {u.name: u for u in des.uniques}
+    for change in _named(q, [_keyless(u) for u in cur.uniques], [_keyless(u) for u in des.uniques], c.AddUnique,
+                         c.DropUnique, c.ReplaceUnique):
+        if isinstance(change, c.AddUnique):  # carried whole: its index is built with its parameters
+            change = replace(change, unique=des_u[change.unique.name])
+        elif isinstance(change, c.DropUnique):
+            change = replace(change, unique=cur_u[change.unique.name])
+        else:
+            change = replace(change, before=cur_u[change.before.name], after=des_u[change.after.name])
+        out.append(change)
+    for u in des.uniques:
+        if u.name in cur_u and _keyless(cur_u[u.name]) == _keyless(u):
+            out += _storage(q, u.name, "btree", cur_u[u.name].storage, u.storage)
+
     out += _named(q, cur.checks, des.checks, c.AddCheck, c.DropCheck, c.ReplaceCheck, validate=True)
     out += _named(q, cur.foreign_keys, des.foreign_keys, c.AddForeignKey, c.DropForeignKey, c.ReplaceForeignKey,
                   validate=True)
@@ -175,6 +192,12 @@ def _storage(q, index, kind, current, desired) -> list[c.Change]:
             for key in sorted(set(cur) | set(des)) if cur.get(key) != des.get(key)]
 
 
+def _keyless(key):
+    """A primary key or unique constraint without its index's storage parameters
+    (those change one by one, never by replacing the key)."""
+    return replace(key, storage=()) if key is not None else None
+
+
 def _named(q, current, desired, add, drop, replace_, validate=False) -> list[c.Change]:
     out: list[c.Change] = []
     cur = {x.name: x for x in current}
@@ -193,3 +216,4 @@ def _named(q, current, desired, add, drop, replace_, validate=False) -> list[c.C
             out.append(replace_(q, old, new))
     out += [drop(q, cur[n]) for n in sorted(cur) if n not in des]
     return out
+

@@ -404,9 +404,10 @@ def _column(cd: dict, state: _State, *, adding: bool) -> None:
 _TABLE_CONSTRAINTS = {
     "CONSTR_CHECK": frozenset({"contype", "conname", "is_enforced", "initially_valid", "skip_validation",
                                "raw_expr"}),
-    "CONSTR_PRIMARY": frozenset({"contype", "conname", "keys", "indexname", "deferrable", "initdeferred"}),
+    "CONSTR_PRIMARY": frozenset({"contype", "conname", "keys", "indexname", "deferrable", "initdeferred",
+                                 "options"}),
     "CONSTR_UNIQUE": frozenset({"contype", "conname", "keys", "indexname", "deferrable", "initdeferred",
-                                "nulls_not_distinct"}),
+                                "nulls_not_distinct", "options"}),
     "CONSTR_FOREIGN": frozenset({"contype", "conname", "is_enforced", "initially_valid", "skip_validation",
                                  "pktable", "fk_attrs", "pk_attrs", "fk_matchtype", "fk_upd_action",
                                  "fk_del_action", "deferrable", "initdeferred"}),
@@ -429,6 +430,8 @@ def _constraint(con: dict, state: _State, table: tuple[str, str], *, new_table: 
         if con.get("fk_matchtype", "s") != "s":
             raise _Refused(f"{what}: MATCH FULL/PARTIAL is not what schemadiff writes")
     if contype in ("CONSTR_PRIMARY", "CONSTR_UNIQUE"):
+        if "options" in con:
+            _storage_options(con["options"], "btree", f"{what} … WITH")
         if "indexname" in con and (con.get("keys") or not in_alter):
             raise _Refused(f"{what}: USING INDEX goes only in ALTER TABLE, without columns")
         if "indexname" not in con and not con.get("keys"):

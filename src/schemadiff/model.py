@@ -86,6 +86,7 @@ SERIAL_TYPES = {"smallint": "smallserial", "integer": "serial", "bigint": "bigse
 class PrimaryKey:
     name: str
     columns: tuple[str, ...]
+    storage: tuple[tuple[str, int | float | bool | str], ...] = ()  # of its (btree) index, as Index.storage
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class UniqueConstraint:
     nulls_not_distinct: bool = False
     deferrable: bool = False
     initially_deferred: bool = False
+    storage: tuple[tuple[str, int | float | bool | str], ...] = ()  # of its (btree) index, as Index.storage
 
 
 @dataclass(frozen=True)

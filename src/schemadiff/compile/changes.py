@@ -19,7 +19,7 @@ from .. import changes as c
 from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import Index, Table
 from . import ddl
-from .storage import options_sql
+from .storage import options_sql, with_clause
 from .verify import CompileError, Expect, checked, statement_kind
 
 ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE = "enum-values", "transactional", "concurrent", "validate"
@@ -165,6 +165,7 @@ def _(change: c.AddUnique):
     index = f"CREATE UNIQUE INDEX CONCURRENTLY {quote_ident(u.name)} ON {_table_sql(change.table)} ({cols})"
     if u.nulls_not_distinct:
         index += " NULLS NOT DISTINCT"
+    index += with_clause("btree", u.storage, f"{change.target()}: {change.describe()}")
     attach = f"ALTER TABLE {_table_sql(change.table)} ADD CONSTRAINT {quote_ident(u.name)} UNIQUE USING INDEX {quote_ident(u.name)}"
     if u.deferrable:
         attach += " DEFERRABLE" + (" INITIALLY DEFERRED" if u.initially_deferred else "")

@@ -180,13 +180,17 @@ def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
     elements += [unique_node(u) for u in t.uniques]
     elements += [check_node(c) for c in t.checks]
     elements += [foreign_key_node(k) for k in inline_fks]
+    what = f"table {t.schema}.{t.name}"
+    # A key's storage parameters go right after its column list (before DEFERRABLE): a
+    # clause of its own, the allowlist's text (compile.storage), never sqlglot's.
+    keyed = ([t.primary_key] if t.primary_key else []) + list(t.uniques)
     # One element per line: each element is printed by sqlglot; only the
     # layout is ours (sqlglot's pretty mode splits column lists over lines).
     head = _sql(exp.Create(this=_table(t.schema, t.name), kind="TABLE"))
     if t.unlogged:
         head = head.replace("CREATE TABLE ", "CREATE UNLOGGED TABLE ", 1)
-    pieces = columns + [_sql(e) for e in elements]
-    what = f"table {t.schema}.{t.name}"
+    pieces = columns + [_keyed_sql(e, keyed[i].storage if i < len(keyed) else (), what)
+                        for i, e in enumerate(elements)]
     options = with_clause("heap", t.storage, what)
     # Checked on one line, with one table element per piece (so no separator stands
     # inside a literal); printed with a line per element when nothing was rewritten.
@@ -197,6 +201,15 @@ def create_table(t: Table, inline_fks: list[ForeignKey]) -> Statement:
     if sql == one_line and pieces and not any("\n" in p for p in pieces):
         sql = f"{head} (\n" + ",\n".join("  " + p for p in pieces) + f"\n){options}"
     return Statement(sql, "create_table", what)
+
+
+def _keyed_sql(node: exp.Expression, storage, what: str) -> str:
+    text = _sql(node)
+    if not storage:
+        return text
+    clause = with_clause("btree", storage, what)
+    cut = text.index(")", text.index("(")) + 1  # the end of the key's column list
+    return text[:cut] + clause + text[cut:]
 
 
 def add_foreign_key(t: Table, fk: ForeignKey) -> Statement:

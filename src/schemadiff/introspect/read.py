@@ -243,16 +243,15 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             continue
         where = f"constraint {r['name']} on {r['schema']}.{r['table_name']}"
         columns = tuple(r["columns"] or ())
-        if r["type"] in ("p", "u") and r["index_options"]:
-            problems.append(f"{where} has storage parameters on its index ({', '.join(r['index_options'])}), "
-                            "which the spec language holds only for indexes, not for primary keys and unique "
-                            "constraints, yet")
-            continue
+        key_storage: tuple = ()
+        if r["type"] in ("p", "u"):
+            key_storage, unread = st.parse_reloptions("btree", r["index_options"])
+            problems += [f"{where}: {p}" for p in unread]
         if r["type"] == "p":
-            t["pk"] = PrimaryKey(r["name"], columns)
+            t["pk"] = PrimaryKey(r["name"], columns, key_storage)
         elif r["type"] == "u":
             t["uniques"].append(UniqueConstraint(r["name"], columns, r["nulls_not_distinct"], r["deferrable"],
-                                                 r["initially_deferred"]))
+                                                 r["initially_deferred"], key_storage))
         elif r["type"] == "c":
             t["checks"].append(CheckConstraint(r["name"], _expr(r["expression"]), r["no_inherit"], r["validated"]))
             if not r["validated"]:

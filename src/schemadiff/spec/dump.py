@@ -70,10 +70,11 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
         doc["storage"] = dict(t.storage)
 
     pk_inline = (t.primary_key is not None and len(t.primary_key.columns) == 1
-                 and not names.needed(t, t.primary_key.name))
+                 and not names.needed(t, t.primary_key.name) and not t.primary_key.storage)
     inline_unique: dict[str, object] = {}
     for u in t.uniques:
-        if (len(u.columns) == 1 and not (u.nulls_not_distinct or u.deferrable) and not names.needed(t, u.name)
+        if (len(u.columns) == 1 and not (u.nulls_not_distinct or u.deferrable or u.storage)
+                and not names.needed(t, u.name)
                 and u.columns[0] not in inline_unique):
             inline_unique[u.columns[0]] = u
     inline_check: dict[str, object] = {}
@@ -121,8 +122,12 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
 
     if t.primary_key is not None and not pk_inline:
         pk_cols = list(t.primary_key.columns)
-        doc["primary_key"] = ({"columns": pk_cols, "name": t.primary_key.name}
-                              if names.needed(t, t.primary_key.name) else pk_cols)
+        pk_doc: dict = {"columns": pk_cols}
+        if names.needed(t, t.primary_key.name):
+            pk_doc["name"] = t.primary_key.name
+        if t.primary_key.storage:
+            pk_doc["storage"] = dict(t.primary_key.storage)
+        doc["primary_key"] = pk_doc if len(pk_doc) > 1 else pk_cols
     uniques = []
     for u in t.uniques:
         if inline_unique.get(u.columns[0]) is u:
@@ -136,6 +141,8 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
             entry["deferrable"] = True
         if u.initially_deferred:
             entry["initially_deferred"] = True
+        if u.storage:
+            entry["storage"] = dict(u.storage)
         uniques.append(entry["columns"] if list(entry) == ["columns"] else entry)
     if uniques:
         doc["unique"] = uniques

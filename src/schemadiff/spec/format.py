@@ -140,6 +140,7 @@ class IndexSpec(_Strict):
 class PrimaryKeySpec(_Strict):
     columns: list[Ident] = Field(min_length=1)
     name: Ident | None = None
+    storage: IndexStorageSpec | None = Field(None, description="Storage parameters of its index: `{fillfactor: 70}`.")
 
 
 class UniqueSpec(_Strict):
@@ -148,6 +149,7 @@ class UniqueSpec(_Strict):
     nulls_not_distinct: StrictBool = False
     deferrable: StrictBool = False
     initially_deferred: StrictBool = False
+    storage: IndexStorageSpec | None = Field(None, description="Storage parameters of its index: `{fillfactor: 70}`.")
 
 
 class CheckSpec(_Strict):

@@ -273,7 +273,8 @@ class TableBuilder:
                     and self.btree_columns(pk.columns, path, "primary key", "primary key")):
                 name = pk.name or choose_name(table, None, "pkey", taken)
                 taken.add(name)
-                self.pk = PrimaryKey(name, tuple(pk.columns))
+                self.pk = PrimaryKey(name, tuple(pk.columns),
+                                     self.storage(pk.storage, "btree", ("primary_key", "storage"), "primary key"))
                 self.columns = [
                     c if c.name not in pk.columns else Column(**{**c.__dict__, "nullable": False})
                     for c in self.columns
@@ -295,7 +296,8 @@ class TableBuilder:
             if u.initially_deferred and not u.deferrable:
                 self.err(("unique", i, "initially_deferred"), "initially_deferred needs deferrable: true", sub="unique")
             self.uniques.append(UniqueConstraint(name, tuple(u.columns), u.nulls_not_distinct, u.deferrable,
-                                                 u.initially_deferred))
+                                                 u.initially_deferred,
+                                                 self.storage(u.storage, "btree", ("unique", i, "storage"), "unique")))
             self.paths[name] = ("unique", i)
         for i, raw in enumerate(spec.checks):
             c = raw if isinstance(raw, f.CheckSpec) else f.CheckSpec(expression=raw)
