@@ -230,3 +230,23 @@ def test_a_new_unique_key_on_an_existing_table_is_built_concurrently_with_its_pa
         planned
     assert run_cli("apply", str(second), "--db", pg.dsn(db), "--yes").code == 0
     assert run_cli("plan", str(second), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+
+
+def test_a_storage_change_as_migration_files_validates_and_rolls_back_exactly(pg, db, tmp_path):
+    from .test_migration_files import roundtrip
+    from schemadiff.introspect.connect import connect
+    from schemadiff.planning import plan_with_connection
+
+    _psql(pg, db, "CREATE TABLE public.t (id integer PRIMARY KEY, body text) WITH (fillfactor = 90);"
+                  "CREATE INDEX t_body ON public.t (body)")
+    desired = load_spec(_spec(tmp_path, "s", "table: t\ncolumns:\n  id: {type: integer, primary_key: true}\n"
+                                             "  body: text\nstorage: {fillfactor: 70, toast.autovacuum_enabled: "
+                                             "false, vacuum_index_cleanup: auto}\n"
+                                             "indexes:\n  t_body: {columns: [body], storage: {fillfactor: 60}}\n"
+                              )).schema
+    with connect(pg.dsn(db)) as conn:
+        plan = plan_with_connection(desired, conn).plan
+    assert not plan.refused and len(plan.steps) == 4
+    w = roundtrip(pg, db, plan, desired, tmp_path / "migrations")
+    assert "ALTER TABLE public.t RESET (toast.autovacuum_enabled);" in w.rollback.read_text()
+    assert "ALTER TABLE public.t SET (fillfactor = 90);" in w.rollback.read_text()

@@ -82,6 +82,18 @@ def _undo_add_table(ch: c.AddTable, step: Step) -> list[Undo]:
     raise NoRollback(f"no rollback for a step of {ch.target()} ({step.detail}): {step.sql[:80]}")
 
 
+def _undo_storage(ch: c.SetStorageParameter, step: Step) -> list[Undo]:
+    """The parameter as it was: set back to its old value, or RESET when it had none."""
+    from .storage import options_sql
+
+    target = (f"TABLE {_q(ch.table)}" if ch.index is None
+              else f"INDEX {quote_qualified(ch.table.schema, ch.index)}")
+    if ch.before is None:
+        key = ".".join(quote_ident(part) for part in ch.key.split(".", 1))
+        return [Undo(OBJECTS, f"ALTER {target} RESET ({key})")]
+    return [Undo(OBJECTS, f"ALTER {target} SET ({options_sql(ch.kind, [(ch.key, ch.before)], ch.target())})")]
+
+
 def _not_undone(why: str) -> Callable[[c.Change, Step], list[Undo]]:
     return lambda ch, step: [Undo(None, f"{ch.target()}: {ch.describe()}: not undone: {why}")]
 
@@ -113,6 +125,7 @@ _UNDO: dict[type, Callable[[c.Change, Step], list[Undo]]] = {
                                    "narrowing rewrites or scans the table under an exclusive lock"),
     c.ReplaceCheck: _not_undone("left widened: rows written since may hold values the narrower check rejects"),
     c.ValidateConstraint: _not_undone("a validated constraint only proved existing rows valid; nothing to undo"),
+    c.SetStorageParameter: _undo_storage,
     c.RebuildInvalidIndex: _not_undone("the index existed before, INVALID; the rebuilt, valid index is kept"),
 }
 
@@ -121,7 +134,7 @@ NEVER_PLANNED = frozenset({
     c.DropExtension, c.DropEnum, c.RemoveEnumValue, c.ReorderEnumValues, c.DropTable, c.DropColumn,
     c.SetNotNull, c.DropNotNull, c.ChangeDefault, c.AlterColumnKind, c.DropPrimaryKey, c.DropUnique, c.DropCheck,
     c.DropForeignKey, c.ReplaceForeignKey, c.ReplaceUnique, c.DropIndex, c.ReplaceIndex, c.DisableRls,
-    c.DropPolicy, c.ReplacePolicy,
+    c.DropPolicy, c.ReplacePolicy, c.SetLogged,
 })
 
 

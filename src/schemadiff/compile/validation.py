@@ -136,6 +136,22 @@ def _index_checks(ch: c.AddIndex) -> list[tuple[str, str]]:
     return out
 
 
+def _storage_checks(ch: c.SetStorageParameter) -> list[tuple[str, str]]:
+    """The parameter as the migration set it, in pg_class.reloptions (its TOAST table's for toast.*)."""
+    from .. import storage as st
+
+    p = st.param(ch.kind, ch.key)
+    if p is None:
+        raise NoValidation(f"{ch.key} is not a storage parameter of a {ch.kind} relation")
+    rel = _rel(ch.table if ch.index is None else QualifiedName(ch.table.schema, ch.index))
+    key = ch.key
+    if key.startswith(st.TOAST_PREFIX):
+        rel, key = f"(SELECT reltoastrelid FROM pg_class WHERE oid = {rel})", key[len(st.TOAST_PREFIX):]
+    text = f"{key}={st.render_value(p, st.check_value(p, ch.after))}"
+    return [(f"storage parameter {ch.key} of {ch.target()}",
+             _exists(f"pg_class WHERE oid = {rel} AND {quote_literal(text)} = ANY(reloptions)"))]
+
+
 _CHECKS: dict[type, Callable[[c.Change], list[tuple[str, str]]]] = {
     c.AddSchema: lambda ch: [(f"schema {ch.name}", _exists(f"pg_namespace WHERE nspname = {quote_literal(ch.name)}"))],
     c.AddExtension: lambda ch: [(f"extension {ch.extension.name}",
@@ -162,6 +178,7 @@ _CHECKS: dict[type, Callable[[c.Change], list[tuple[str, str]]]] = {
                                _exists(f"pg_attribute WHERE attrelid = {_rel(ch.table)} "
                                        f"AND attname = {quote_literal(ch.column)} AND atthasdef"))],
     c.SetComment: lambda ch: [_comment_check(ch.kind, ch.object, ch.column, ch.after)],
+    c.SetStorageParameter: _storage_checks,
 }
 
 
