@@ -24,6 +24,10 @@ SELECT n.nspname AS schema,
        con.confmatchtype AS match_type,
        COALESCE(ix.indnullsnotdistinct, false) AS nulls_not_distinct,
        (SELECT ic.reloptions FROM pg_catalog.pg_class ic WHERE ic.oid = ix.indexrelid) AS index_options,
+       -- PostgreSQL 18's NOT ENFORCED and WITHOUT OVERLAPS / PERIOD (read through to_jsonb so that
+       -- the query runs unchanged where the columns do not exist: NULL there)
+       (pg_catalog.to_jsonb(con) ->> 'conenforced')::boolean IS FALSE AS not_enforced,
+       COALESCE((pg_catalog.to_jsonb(con) ->> 'conperiod')::boolean, false) AS temporal,
        con.coninhcount AS inherited
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
