@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..identifiers import choose_name
 from ..model import (
-    SERIAL_TYPES, FkAction, ForeignKey, Index, Policy, PolicyCommand, QualifiedName, Schema,
-    SortOrder, Table,
+    SERIAL_TYPES, FkAction, ForeignKey, Index, Policy, PolicyCommand, QualifiedName, Schema, Sequence,
+    SortOrder, Table, sequence_defaults,
 )
 from .yamlwrite import block
 
@@ -246,6 +246,33 @@ def _policy(p: Policy) -> dict:
     return spec
 
 
+def sequence_entry(s: Sequence, default_schema: str) -> dict:
+    """A sequence's options, leaving out each one ``CREATE SEQUENCE`` would choose."""
+    entry: dict = {}
+    if s.schema != default_schema:
+        entry["schema"] = s.schema
+    if s.type != "bigint":
+        entry["type"] = s.type
+    if s.increment != 1:
+        entry["increment"] = s.increment
+    dmin, dmax = sequence_defaults(s.type, s.increment)
+    if s.minvalue != dmin:
+        entry["minvalue"] = s.minvalue
+    if s.maxvalue != dmax:
+        entry["maxvalue"] = s.maxvalue
+    if s.start != (s.minvalue if s.increment > 0 else s.maxvalue):
+        entry["start"] = s.start
+    if s.cache != 1:
+        entry["cache"] = s.cache
+    if s.cycle:
+        entry["cycle"] = True
+    if s.owned_by is not None:
+        entry["owned_by"] = f"{_spec_name(s.owned_by[0])}.{_spec_name(s.owned_by[1])}"
+    if s.comment is not None:
+        entry["comment"] = s.comment
+    return entry
+
+
 def root_document(schema: Schema, default_schema: str) -> dict:
     doc: dict = {"version": 1}
     if default_schema != "public":
@@ -268,6 +295,8 @@ def root_document(schema: Schema, default_schema: str) -> dict:
                     entry["comment"] = e.comment
                 enums[e.name] = entry
         doc["enums"] = enums
+    if schema.sequences:
+        doc["sequences"] = {q.name: sequence_entry(q, default_schema) for q in schema.sequences}
     ext = schema.external
     external: dict = {}
     if ext.tables:

@@ -1,0 +1,103 @@
+"""The root's `sequences:` section -> ``model.Sequence`` objects.
+
+Sequences live in ``schemadiff.yaml`` beside the enums: like an enum, a sequence
+is a small named object of a schema with a handful of options, and one line per
+sequence reads better than a file each. Every option left out becomes the value
+``CREATE SEQUENCE`` would choose, so the model always holds concrete values and
+compares equal to what introspection reads.
+"""
+
+from __future__ import annotations
+
+from ..identifiers import NameSyntaxError, split_dotted
+from ..model import SEQUENCE_BOUNDS, QualifiedName, Sequence, Table, sequence_defaults
+from . import format as f
+from .context import FileContext
+from .resolve import ResolveError, check_identifier
+
+
+def build_sequences(root: f.RootSpec, ctx: FileContext) -> list[Sequence]:
+    out: list[Sequence] = []
+    for name, s in root.sequences.items():
+        path = ("sequences", name)
+        q = QualifiedName(s.schema_ or root.schema_, name)
+        where = f"sequence {q}"
+        try:
+            check_identifier(name, "sequence name")
+        except ResolveError as exc:
+            ctx.error(path, str(exc), hint=exc.hint, key=True)
+        if s.increment == 0:
+            ctx.error(path + ("increment",), "INCREMENT must not be zero", where)
+            continue
+        low, high = SEQUENCE_BOUNDS[s.type]
+        dmin, dmax = sequence_defaults(s.type, s.increment)
+        minvalue = dmin if s.minvalue is None else s.minvalue
+        maxvalue = dmax if s.maxvalue is None else s.maxvalue
+        bad = False
+        for key, value in (("minvalue", minvalue), ("maxvalue", maxvalue)):
+            if not low <= value <= high:
+                ctx.error(path + (key,), f"{key} {value} is out of range for type {s.type} ({low} to {high})", where)
+                bad = True
+        if not bad and minvalue >= maxvalue:
+            ctx.error(path + ("minvalue",), f"minvalue ({minvalue}) must be less than maxvalue ({maxvalue})", where)
+            bad = True
+        start = (minvalue if s.increment > 0 else maxvalue) if s.start is None else s.start
+        if not bad and not minvalue <= start <= maxvalue:
+            ctx.error(path + ("start",), f"start {start} is not between minvalue {minvalue} and maxvalue {maxvalue}",
+                      where)
+        if abs(s.increment) > high:
+            ctx.error(path + ("increment",), f"increment {s.increment} is out of range for type {s.type}", where)
+        if s.cache < 1 or s.cache > 2**63 - 1:
+            ctx.error(path + ("cache",), f"cache {s.cache} must be at least 1", where)
+        owned_by = None
+        if s.owned_by is not None:
+            try:
+                parts = split_dotted(s.owned_by)
+            except NameSyntaxError as exc:
+                parts = []
+                ctx.error(path + ("owned_by",), str(exc), where)
+            else:
+                if len(parts) != 2:
+                    ctx.error(path + ("owned_by",), f"{s.owned_by!r} is not `table.column`", where,
+                              hint="the table is in the sequence's own schema (PostgreSQL allows no other)")
+                else:
+                    owned_by = (parts[0], parts[1])
+        out.append(Sequence(q.schema, q.name, s.type, start, s.increment, minvalue, maxvalue, s.cache, s.cycle,
+                            owned_by, s.comment))
+    return out
+
+
+def check_sequences(sequences: list[Sequence], tables: list[Table], ctx: FileContext) -> None:
+    """Owners exist and hold an integer-like column; names are free in the relation namespace."""
+    by_name = {t.qualified: t for t in tables}
+    taken: dict[tuple[str, str], str] = {}
+    from ..normalize import serial_sequence
+    for t in tables:
+        taken[(t.schema, t.name)] = f"table {t.qualified}"
+        for ix in t.indexes:
+            taken[(t.schema, ix.name)] = f"index {ix.name} of table {t.qualified}"
+        if t.primary_key:
+            taken[(t.schema, t.primary_key.name)] = f"primary key {t.primary_key.name} of table {t.qualified}"
+        for u in t.uniques:
+            taken[(t.schema, u.name)] = f"unique {u.name} of table {t.qualified}"
+        for c in t.columns:
+            if c.serial:
+                taken[(t.schema, serial_sequence(t.name, c.name))] = \
+                    f"the sequence of serial column {c.name} of table {t.qualified}"
+    for s in sequences:
+        path = ("sequences", s.name)
+        where = f"sequence {s.qualified}"
+        if (s.schema, s.name) in taken:
+            ctx.error(path, f"the name {s.name!r} is already used by {taken[(s.schema, s.name)]} in schema {s.schema}",
+                      where, key=True)
+        taken[(s.schema, s.name)] = where
+        if s.owned_by is None:
+            continue
+        table = by_name.get(QualifiedName(s.schema, s.owned_by[0]))
+        if table is None:
+            ctx.error(path + ("owned_by",), f"owned_by names table {s.schema}.{s.owned_by[0]}, which the spec does "
+                                            "not describe", where,
+                      hint="a sequence may be owned only by a column of a table of the spec, in its own schema")
+        elif table.column(s.owned_by[1]) is None:
+            ctx.error(path + ("owned_by",), f"owned_by names column {s.owned_by[1]}, which table {table.qualified} "
+                                            "does not have", where)
