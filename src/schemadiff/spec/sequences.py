@@ -101,3 +101,33 @@ def check_sequences(sequences: list[Sequence], tables: list[Table], ctx: FileCon
         elif table.column(s.owned_by[1]) is None:
             ctx.error(path + ("owned_by",), f"owned_by names column {s.owned_by[1]}, which table {table.qualified} "
                                             "does not have", where)
+
+
+def fold_serial(sequences: list[Sequence], tables: list[Table]) -> tuple[list[Sequence], list[Table]]:
+    """A sequence and the column it is owned by that are exactly what ``serial``
+    makes (its name, the default options for the column's type, the column NOT
+    NULL with ``nextval()`` of it as default) are one serial column: the model
+    introspection reads from that database, so both spellings plan to nothing."""
+    from dataclasses import replace
+
+    from ..model import SERIAL_TYPES
+    from ..normalize import serial_default, serial_sequence
+    by_name = {t.qualified: t for t in tables}
+    folded: dict[QualifiedName, dict[str, bool]] = {}
+    kept = []
+    for s in sequences:
+        t = by_name.get(QualifiedName(s.schema, s.owned_by[0])) if s.owned_by else None
+        col = t.column(s.owned_by[1]) if t is not None else None
+        if (col is not None and col.type in SERIAL_TYPES and not col.serial and not col.nullable
+                and col.identity is None and col.generated is None
+                and s.name == serial_sequence(t.name, col.name)
+                and col.default == serial_default(t.schema, t.name, col.name)
+                and s == Sequence(s.schema, s.name, col.type, 1, 1, 1, SEQUENCE_BOUNDS[col.type][1], 1, False,
+                                  s.owned_by, None)
+                and sum(1 for o in sequences if o.schema == s.schema and o.owned_by == s.owned_by) == 1):
+            folded.setdefault(t.qualified, {})[col.name] = True
+            continue
+        kept.append(s)
+    out = [t if t.qualified not in folded else replace(t, columns=tuple(
+        replace(c, serial=True) if c.name in folded[t.qualified] else c for c in t.columns)) for t in tables]
+    return kept, out
