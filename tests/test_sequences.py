@@ -273,3 +273,26 @@ def test_hostile_sequence_names_and_comments_stay_names_and_text(pg, tmp_path, s
                 assert _plan(spec, pg, db, "--detailed-exitcode").code == 0, (payload, mode)
             finally:
                 pg.drop_database(db)
+
+
+@pytest.mark.parametrize("default,message", [
+    ("nextval('nosuch'::regclass)", "nextval('nosuch') does not name a schema-qualified sequence"),
+    ("nextval('public.nosuch'::regclass)", "nextval() of sequence public.nosuch, which the spec does not create"),
+    ("nextval('public.\"S\"'::regclass)", "nextval() of sequence public.S, which the spec does not create"),
+    ("nextval('public.S2')", "nextval() of sequence public.s2, which the spec does not create"),
+])
+def test_a_default_calls_nextval_only_on_a_sequence_of_the_spec(tmp_path, default, message):
+    table = "table: t\ncolumns:\n  id: {type: bigint, default: " + json.dumps(default) + "}\n"
+    spec = _spec(tmp_path / "s", "sequences:\n  s: {}\n", {"t": table})
+    result = run_cli("validate", str(spec))
+    assert result.code == 1, result
+    assert message in result.err and "tables/t.yaml:3:" in result.err, result.err
+
+
+@pytest.mark.parametrize("default", ["nextval('public.s'::regclass)", "nextval('public.S')", "nextval('\"public\".s')",
+                                     "nextval('public.t_n_seq'::regclass) + 0"])
+def test_nextval_on_a_sequence_of_the_spec_or_of_a_serial_column_is_fine(tmp_path, default):
+    table = "table: t\ncolumns:\n  id: {type: bigint, default: " + json.dumps(default) + "}\n  n: serial\n"
+    spec = _spec(tmp_path / "s", "sequences:\n  s: {}\n", {"t": table})
+    result = run_cli("validate", str(spec))
+    assert result.code == 0, result

@@ -19,7 +19,7 @@ from .context import FileContext
 from .errors import Mark, SpecError, SpecIssue
 from .names import qualify
 from .resolve import ResolveError, Resolver, check_identifier
-from .sequences import build_sequences, check_sequences, fold_serial
+from .sequences import build_sequences, check_nextval_defaults, check_sequences, fold_serial
 from .tables import TableBuilder
 from .validate import validate
 from .yamlread import parse_yaml, read_yaml
@@ -186,6 +186,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     _check_duplicate_keys(tables, builders)
     _lint(tables, builders)
     check_sequences(sequences, tables, root_ctx)
+    check_nextval_defaults(sequences, tables, builders)
     sequences, tables = fold_serial(sequences, tables)
 
     used_schemas = {t.schema for t in tables} | {e.schema for e in enums} | set(root.schemas)

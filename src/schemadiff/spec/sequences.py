@@ -131,3 +131,88 @@ def fold_serial(sequences: list[Sequence], tables: list[Table]) -> tuple[list[Se
     out = [t if t.qualified not in folded else replace(t, columns=tuple(
         replace(c, serial=True) if c.name in folded[t.qualified] else c for c in t.columns)) for t in tables]
     return kept, out
+
+
+def _regclass_name(text: str) -> tuple[str, ...] | None:
+    """The name parts of a regclass input text as the server reads it (unquoted
+    parts folded to lower case); None when it is not a name."""
+    parts: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == '"':
+            j, buf = i + 1, []
+            while j < n and not (text[j] == '"' and text[j + 1:j + 2] != '"'):
+                buf.append(text[j])
+                j += 2 if text[j] == '"' else 1
+            if j >= n:
+                return None
+            parts.append("".join(buf))
+            i = j + 1
+        else:
+            j = i
+            while j < n and text[j] not in '."':
+                j += 1
+            part = text[i:j].strip()
+            if not part:
+                return None
+            parts.append(part.lower())
+            i = j
+        if i < n:
+            if text[i] != ".":
+                return None
+            i += 1
+    return tuple(parts) or None
+
+
+def sequence_calls(tree) -> list[str]:
+    """The literal argument of each ``nextval('…')`` in an expression's parse tree."""
+    found: list[str] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            call = node.get("FuncCall")
+            if isinstance(call, dict):
+                names = [i.get("String", {}).get("sval") for i in call.get("funcname") or ()]
+                args = call.get("args") or []
+                if names[-1:] == ["nextval"] and len(args) == 1:
+                    arg = args[0]
+                    while "TypeCast" in arg:
+                        arg = arg["TypeCast"].get("arg") or {}
+                    sval = (arg.get("A_Const") or {}).get("sval")
+                    if sval is not None:
+                        found.append(sval.get("sval", ""))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def check_nextval_defaults(sequences: list[Sequence], tables: list[Table], builders) -> None:
+    """A default's ``nextval('…')`` names a sequence of the spec (or of a serial
+    column), schema-qualified: apply runs with ``search_path = pg_catalog``."""
+    from ..expressions import ExpressionError, parse_expression
+    from ..normalize import serial_sequence
+    known = {(s.schema, s.name) for s in sequences}
+    known |= {(t.schema, serial_sequence(t.name, c.name)) for t in tables for c in t.columns if c.serial}
+    for t in tables:
+        b = builders[t.qualified]
+        for c in t.columns:
+            if c.default is None or "nextval" not in c.default.lower():
+                continue
+            try:
+                calls = sequence_calls(parse_expression(c.default).tree)
+            except ExpressionError:
+                continue  # reported by the table's builder
+            for text in calls:
+                name = _regclass_name(text)
+                where = f"table {t.qualified}"
+                if name is None or len(name) != 2:
+                    b.ctx.error(("columns", c.name, "default"),
+                                f"nextval({text!r}) does not name a schema-qualified sequence", where,
+                                hint="write nextval('schema.name'::regclass): apply runs with "
+                                     "search_path = pg_catalog")
+                elif name not in known:
+                    b.ctx.error(("columns", c.name, "default"),
+                                f"nextval() of sequence {name[0]}.{name[1]}, which the spec does not create", where,
+                                hint="add it under `sequences:` in schemadiff.yaml")
