@@ -296,3 +296,21 @@ def test_nextval_on_a_sequence_of_the_spec_or_of_a_serial_column_is_fine(tmp_pat
     spec = _spec(tmp_path / "s", "sequences:\n  s: {}\n", {"t": table})
     result = run_cli("validate", str(spec))
     assert result.code == 0, result
+
+
+def test_migration_files_create_validate_and_roll_back_sequences(pg, db, tmp_path):
+    base = _spec(tmp_path / "a", "sequences:\n  s: {type: integer, maxvalue: 1000}\n")
+    assert run_cli("apply", str(base), "--db", pg.dsn(db), "--yes").code == 0
+    head = _spec(tmp_path / "b", "sequences:\n  s: {maxvalue: 100000, cache: 5, owned_by: t.id, comment: hi}\n"
+                                 "  n: {start: 5}\n")
+    out = tmp_path / "m"
+    r = run_cli("plan", str(head), "--db", pg.dsn(db), "--write-migration", str(out), "--name", "seq")
+    assert r.code == 0, r
+    for script in (out / "001_seq.sql", out / "validation" / "001_seq.sql"):
+        done = pg.run_psql(db, file=script)
+        assert done.returncode == 0, (script, done.stderr)
+    assert _plan(head, pg, db, "--detailed-exitcode").code == 0
+    rollback = (out / "rollback" / "001_seq.sql").read_text()
+    assert "DROP SEQUENCE IF EXISTS public.n;" in rollback and "not undone: left widened" in rollback
+    assert pg.run_psql(db, file=out / "rollback" / "001_seq.sql").returncode == 0
+    assert [s.name for s in _read(pg, db).sequences] == ["s"]
