@@ -314,3 +314,35 @@ def test_migration_files_create_validate_and_roll_back_sequences(pg, db, tmp_pat
     assert "DROP SEQUENCE IF EXISTS public.n;" in rollback and "not undone: left widened" in rollback
     assert pg.run_psql(db, file=out / "rollback" / "001_seq.sql").returncode == 0
     assert [s.name for s in _read(pg, db).sequences] == ["s"]
+
+
+def test_every_hostile_string_in_every_sequence_field_is_refused_or_stays_one_name(tmp_path):
+    """Name, comment and owner (table and column named by the payload too): the
+    loader refuses it, or the script parses to exactly the statements built, on
+    exactly the objects named (checked by PostgreSQL's own parser)."""
+    from pglast.parser import parse_sql_json
+
+    from .hostile import PAYLOADS, _dotted
+    compiled = 0
+    for i, payload in enumerate(PAYLOADS):
+        owner = f"{_dotted(payload)}.{_dotted(payload)}"
+        name = payload + "_s"  # the table holds the payload itself
+        root = {"version": 1, "sequences": {name: {"owned_by": owner, "comment": payload, "start": 3}}}
+        table = {"table": payload, "columns": {payload: "bigint"}}
+        spec = write_spec(tmp_path / f"s{i}", {"schemadiff.yaml": json.dumps(root) + "\n",
+                                                "tables/t.yaml": json.dumps(table) + "\n"})
+        result = run_cli("sql", str(spec))
+        if result.code != 0:
+            assert result.code == 1 and "Traceback" not in result.err, (payload, result)
+            continue
+        stmts = [s["stmt"] for s in json.loads(parse_sql_json(result.out))["stmts"]]
+        kinds = [next(iter(s)) for s in stmts]
+        assert kinds == ["VariableSetStmt", "CreateSeqStmt", "CreateStmt", "AlterSeqStmt", "CommentStmt"], (payload,
+                                                                                                             kinds)
+        assert stmts[1]["CreateSeqStmt"]["sequence"]["relname"] == name
+        owned = stmts[3]["AlterSeqStmt"]["options"][0]["DefElem"]["arg"]["List"]["items"]
+        assert [x["String"]["sval"] for x in owned] == ["public", payload, payload]
+        assert stmts[4]["CommentStmt"]["comment"] == payload
+        assert check_statements(result.out.split(";\n\n")[1:2] + result.out.split(";\n\n")[3:4], Catalog()) == []
+        compiled += 1
+    assert compiled >= 15, compiled  # most payloads are legal names: each one compiled and checked
