@@ -34,6 +34,10 @@ What it checks, per step:
   CHECK or FOREIGN KEY is added ``NOT VALID`` (validated by its own step), a
   UNIQUE or PRIMARY KEY only ``USING INDEX``, a new column has no identity and
   is not generated (each would take a long ACCESS EXCLUSIVE lock);
+- ``CREATE SEQUENCE`` / ``ALTER SEQUENCE`` schema-qualified, with only the options
+  the compiler writes (``AS`` smallint/integer/bigint, numeric bounds, step, start,
+  cache, cycle; ``OWNED BY`` alone, of a column in the sequence's own schema): never
+  ``RESTART``, ``OWNED BY NONE``, ``IF [NOT] EXISTS``, a temporary or unlogged one;
 - ``SET`` only of ``lock_timeout`` / ``statement_timeout``, to a value
   ``timeouts.parse_ms`` accepts (at least 1 ms before rounding, within bounds).
 
