@@ -53,6 +53,10 @@ def _read(pg, db, schemas=("public",)):
     ("s: {type: numeric}", 3, "type"),
     ("s: {start: '5'}", 3, "start"),
     ("s: {cycle: 'yes'}", 3, "cycle"),
+    ("s: {maxvalue: 99999999999999999999}", 3, "maxvalue 99999999999999999999 is out of range for type bigint"),
+    ("s: {cache: -5}", 3, "cache -5 must be at least 1"),
+    ("s: {increment: 99999999999999999999}", 3, "increment 99999999999999999999 is out of range"),
+    ("s: {start: true}", 3, "start"),
     ("s: {restart: 5}", 3, "restart"),
 ])
 def test_bad_sequences_are_errors_with_file_and_line(tmp_path, entry, line, message):
@@ -346,3 +350,15 @@ def test_every_hostile_string_in_every_sequence_field_is_refused_or_stays_one_na
         assert check_statements(result.out.split(";\n\n")[1:2] + result.out.split(";\n\n")[3:4], Catalog()) == []
         compiled += 1
     assert compiled >= 15, compiled  # most payloads are legal names: each one compiled and checked
+
+
+@pytest.mark.parametrize("default", ["nextval('public.S')", "nextval('\"public\".\"s\"'::regclass)",
+                                     "pg_catalog.nextval('public.s'::pg_catalog.regclass)"])
+def test_a_nextval_default_written_another_way_converges(pg, db, tmp_path, default):
+    table = "table: t\ncolumns:\n  id: {type: bigint, primary_key: true, default: " + json.dumps(default) + "}\n"
+    spec = _spec(tmp_path / "s", "sequences:\n  s: {start: 10}\n", {"t": table})
+    assert run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes").code == 0
+    again = _plan(spec, pg, db, "--detailed-exitcode")
+    assert again.code == 0, again
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("INSERT INTO t DEFAULT VALUES RETURNING id").fetchone() == (10,)

@@ -130,6 +130,8 @@ def test_import_writes_serial_as_people_do_and_plans_to_nothing(pg, db, tmp_path
     ("CREATE TABLE t (id serial); CREATE SEQUENCE extra_seq OWNED BY t.id",
      ["extra_seq: {owned_by: t.id}", "t_id_seq: {type: integer, owned_by: t.id}"],
      "nextval('public.t_id_seq'::regclass)"),
+    ("CREATE TABLE t (id serial); COMMENT ON SEQUENCE t_id_seq IS 'ids'",  # serial has no place for the comment
+     ["t_id_seq: {type: integer, owned_by: t.id, comment: ids}"], "nextval('public.t_id_seq'::regclass)"),
 ])
 def test_a_column_owning_a_sequence_unlike_serial_imports_as_the_sequence_and_its_default(
         pg, db, tmp_path, ddl, sequences, column):

@@ -219,10 +219,12 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             continue
         serial = False
         if r["owned_sequences"]:
-            if _not_serial(r) is None:  # exactly serial's: the sequence is the column's
+            own = r["owned_sequences"][0]
+            commented = (sequence_rows.get((own["schema"], own["name"])) or {}).get("comment") is not None
+            if _not_serial(r) is None and not commented:  # exactly serial's: the sequence is the column's
                 serial = True
-                absorbed.add((r["owned_sequences"][0]["schema"], r["owned_sequences"][0]["name"]))
-            else:  # an explicit sequence (read below) and the column's nextval() default
+                absorbed.add((own["schema"], own["name"]))
+            else:  # an explicit sequence (read below, with its comment) and the column's nextval() default
                 for owned in r["owned_sequences"]:
                     if (owned["schema"], owned["name"]) not in sequence_rows:
                         problems.append(f"{where} owns the sequence {owned['schema']}.{owned['name']}, which is in a "
