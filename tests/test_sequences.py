@@ -362,3 +362,15 @@ def test_a_nextval_default_written_another_way_converges(pg, db, tmp_path, defau
     assert again.code == 0, again
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
         assert conn.execute("INSERT INTO t DEFAULT VALUES RETURNING id").fetchone() == (10,)
+
+
+def test_two_schemas_sequences_of_one_name_stop_the_import_instead_of_losing_one(pg, db, tmp_path):
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA a; CREATE SEQUENCE public.s; CREATE SEQUENCE a.s")
+    out = tmp_path / "spec"
+    result = run_cli("import", "--db", pg.dsn(db), "--schema", "public", "--schema", "a", "--out", str(out))
+    assert result.code == 1, result
+    assert "sequences a.s and public.s share a name" in result.err or \
+        "sequences public.s and a.s share a name" in result.err, result.err
+    assert not out.exists()
+    assert run_cli("import", "--db", pg.dsn(db), "--schema", "a", "--out", str(out)).code == 0

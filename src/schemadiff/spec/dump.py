@@ -376,6 +376,7 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
     (never the temporary directory they are checked in)."""
     from .load import load_spec
 
+    _one_sequence_per_name(schema, display)
     explicit: set[tuple[str, str, str]] = set()
     cache: dict = {}
     for round_ in range(4):
@@ -406,6 +407,19 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
         if round_ == 0 and _stable(kept, added):
             return render(schema, default_schema, explicit, cache)
     return files
+
+
+def _one_sequence_per_name(schema: Schema, display: str | None) -> None:
+    """`sequences:` is keyed by name: two schemas' sequences of one name cannot both be written."""
+    from .errors import Mark, SpecError, SpecIssue
+    seen: dict[str, Sequence] = {}
+    for s in schema.sequences:
+        if s.name in seen:
+            root = f"{display}/schemadiff.yaml" if display else "schemadiff.yaml"
+            raise SpecError([SpecIssue(Mark(root, 1, 1), f"sequences {seen[s.name].qualified} and {s.qualified} "
+                                                         "share a name, and `sequences:` holds one per name",
+                                       hint="import one of the schemas at a time")])
+        seen[s.name] = s
 
 
 def _stable(kept: list[tuple[str, str]], added: set[tuple[str, str, str]]) -> bool:
