@@ -374,3 +374,18 @@ def test_two_schemas_sequences_of_one_name_stop_the_import_instead_of_losing_one
         "sequences public.s and a.s share a name" in result.err, result.err
     assert not out.exists()
     assert run_cli("import", "--db", pg.dsn(db), "--schema", "a", "--out", str(out)).code == 0
+
+
+def test_check_proves_sequence_changes_in_a_sandbox(tmp_path):
+    """check --prove: base + the planned statements = the head built fresh, sequences compared."""
+    base = _spec(tmp_path / "a", "sequences:\n  s: {type: integer, maxvalue: 1000}\n")
+    head = _spec(tmp_path / "b", "sequences:\n  s: {maxvalue: 100000, cache: 5, owned_by: t.id, comment: hi}\n"
+                                 "  n: {start: 5}\n  Old_id_seq: {type: integer, owned_by: New.id}\n",
+                 {"t": T, "new": "table: New\ncolumns:\n  id: {type: integer, primary_key: true, "
+                                 "default: \"nextval('public.\\\"Old_id_seq\\\"'::regclass)\"}\n"})
+    result = run_cli("check", str(head), "--base-dir", str(base), "--prove")
+    assert result.code == 0, result
+    assert "3 sequences compared" in result.err + result.out, result
+    narrowed = _spec(tmp_path / "c", "sequences:\n  s: {type: integer, maxvalue: 100}\n")
+    refused = run_cli("check", str(narrowed), "--base-dir", str(base))
+    assert refused.code == 3 and "SD411" in refused.out, refused
