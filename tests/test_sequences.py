@@ -1,6 +1,6 @@
 """Standalone sequences: the root's `sequences:` section, loaded with file:line
 errors, compiled, applied, introspected back to the same model, judged by
-SD112/SD203/SD307/SD411, guarded, and hostile names that stay names. Real server."""
+SD113/SD203/SD308/SD411, guarded, and hostile names that stay names. Real server."""
 
 from __future__ import annotations
 
@@ -188,7 +188,7 @@ def test_a_sequence_missing_from_the_spec_is_drift_and_kept(pg, db, tmp_path):
     spec = _spec(tmp_path / "s", "")
     result = _plan(spec, pg, db, "--detailed-exitcode")
     assert result.code == 0, result
-    assert "SD307" in result.out and "legacy_seq" in result.out
+    assert "SD308" in result.out and "legacy_seq" in result.out
     assert [s.name for s in _read(pg, db).sequences] == ["legacy_seq"]
 
 

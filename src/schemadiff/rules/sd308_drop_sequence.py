@@ -12,7 +12,7 @@ class DropSequenceRule(Rule):
     Good: keep it in the spec; stop using it first.
     """
 
-    code, name, category, changes = "SD307", "drop-sequence", "destructive", (DropSequence,)
+    code, name, category, changes = "SD308", "drop-sequence", "destructive", (DropSequence,)
     safe_path = (
         "keep the sequence in the spec; a spec change never drops one",
         "stop every default and application query that calls nextval() on it, and deploy that",

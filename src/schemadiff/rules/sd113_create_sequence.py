@@ -12,7 +12,7 @@ class CreateSequence(Rule):
     Good: ``sequences: {order_no: {start: 1000}}`` -> ``CREATE SEQUENCE public.order_no …``.
     """
 
-    code, name, category, changes = "SD112", "create-sequence", "additive", (AddSequence,)
+    code, name, category, changes = "SD113", "create-sequence", "additive", (AddSequence,)
 
     def check(self, change, ctx):
         if clashes(change, ctx):
