@@ -82,7 +82,8 @@ def test_import_lists_what_it_does_not_import_and_plan_and_apply_leave_it_alone(
 def test_the_kinds_the_query_lists_are_the_modules():
     text = load_query("out_of_scope")
     named = set(re.findall(r"(?:THEN|SELECT|ELSE) '([a-z ]+)'", text))
-    assert set(scope.OUT_OF_SCOPE) <= named, set(scope.OUT_OF_SCOPE) - named
+    # a sequence is listed by the sequences query (owned by a column of a table not read)
+    assert set(scope.OUT_OF_SCOPE) - {"sequence"} <= named, set(scope.OUT_OF_SCOPE) - named
     # the other quoted words are the default privileges' object types, never a kind
     assert named - set(scope.OUT_OF_SCOPE) == {"tables", "sequences", "functions", "types", "schemas"}
 

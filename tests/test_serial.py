@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+import yaml
 
 from schemadiff.introspect import introspect
 from schemadiff.normalize import serial_default, serial_sequence
@@ -104,34 +105,51 @@ def test_import_writes_serial_as_people_do_and_plans_to_nothing(pg, db, tmp_path
     assert _plan(out, pg, db, "--detailed-exitcode").code == 0
 
 
-@pytest.mark.parametrize("ddl,message", [
+@pytest.mark.parametrize("ddl,sequences,column", [
     ("CREATE TABLE t (id serial); ALTER SEQUENCE t_id_seq INCREMENT BY 2",
-     "column public.t.id owns the sequence public.t_id_seq, whose options are not serial's: increment 2"),
+     ["t_id_seq: {type: integer, increment: 2, owned_by: t.id}"], "nextval('public.t_id_seq'::regclass)"),
     ("CREATE TABLE t (id serial); ALTER SEQUENCE t_id_seq START WITH 100",
-     "start 100 (serial: 1)"),
-    ("CREATE TABLE t (id serial); ALTER SEQUENCE t_id_seq CACHE 20", "cache 20 (serial: 1)"),
-    ("CREATE TABLE t (id serial); ALTER SEQUENCE t_id_seq CYCLE", "cycle True (serial: False)"),
-    ("CREATE TABLE t (id bigserial); ALTER SEQUENCE t_id_seq AS integer", "type integer (serial: bigint)"),
+     ["t_id_seq: {type: integer, start: 100, owned_by: t.id}"], "nextval('public.t_id_seq'::regclass)"),
+    ("CREATE TABLE t (id serial); ALTER SEQUENCE t_id_seq CACHE 20",
+     ["t_id_seq: {type: integer, cache: 20, owned_by: t.id}"], "nextval('public.t_id_seq'::regclass)"),
+    ("CREATE TABLE t (id serial); ALTER SEQUENCE t_id_seq CYCLE",
+     ["t_id_seq: {type: integer, cycle: true, owned_by: t.id}"], "nextval('public.t_id_seq'::regclass)"),
+    ("CREATE TABLE t (id bigserial); ALTER SEQUENCE t_id_seq AS integer",
+     ["t_id_seq: {type: integer, owned_by: t.id}"], "id: {type: bigint, nullable: false, default:"),
     ("CREATE TABLE t (id serial); ALTER SEQUENCE t_id_seq RENAME TO other_seq",
-     "owns the sequence public.other_seq, not public.t_id_seq (the name serial would give it)"),
+     ["other_seq: {type: integer, owned_by: t.id}"], "nextval('public.other_seq'::regclass)"),
     ("CREATE TABLE t (id serial); ALTER TABLE t ALTER COLUMN id DROP NOT NULL",
-     "owns the sequence public.t_id_seq but is nullable"),
+     ["t_id_seq: {type: integer, owned_by: t.id}"], "id: {type: integer, default: \"nextval("),
     ("CREATE TABLE t (id serial); ALTER TABLE t ALTER COLUMN id SET DEFAULT 0",
-     "owns the sequence public.t_id_seq but its default is 0, not nextval() of it"),
+     ["t_id_seq: {type: integer, owned_by: t.id}"], "id: {type: integer, nullable: false, default: 0}"),
     ("CREATE TABLE t (id integer); CREATE SEQUENCE t_id_seq OWNED BY t.id",
-     "owns the sequence public.t_id_seq but its default is nothing"),
+     ["t_id_seq: {owned_by: t.id}"], "id: integer"),
     ("CREATE TABLE t (id numeric NOT NULL); CREATE SEQUENCE t_id_seq OWNED BY t.id;"
-     "ALTER TABLE t ALTER id SET DEFAULT nextval('t_id_seq')", "is of type numeric, not smallint, integer or bigint"),
-    ("CREATE TABLE t (id serial); CREATE SEQUENCE extra_seq OWNED BY t.id", "owns 2 sequences"),
+     "ALTER TABLE t ALTER id SET DEFAULT nextval('t_id_seq')", ["t_id_seq: {owned_by: t.id}"],
+     "id: {type: numeric, nullable: false, default: \"nextval('public.t_id_seq'::regclass)\"}"),
+    ("CREATE TABLE t (id serial); CREATE SEQUENCE extra_seq OWNED BY t.id",
+     ["extra_seq: {owned_by: t.id}", "t_id_seq: {type: integer, owned_by: t.id}"],
+     "nextval('public.t_id_seq'::regclass)"),
+    ("CREATE TABLE t (id serial); COMMENT ON SEQUENCE t_id_seq IS 'ids'",  # serial has no place for the comment
+     ["t_id_seq: {type: integer, owned_by: t.id, comment: ids}"], "nextval('public.t_id_seq'::regclass)"),
 ])
-def test_import_refuses_a_column_owning_a_sequence_unlike_serial(pg, db, tmp_path, ddl, message):
+def test_a_column_owning_a_sequence_unlike_serial_imports_as_the_sequence_and_its_default(
+        pg, db, tmp_path, ddl, sequences, column):
+    """The serial fallback: anything but exactly serial's sequence is an explicit
+    sequence of the root plus the column's nextval() default, and plans to nothing."""
     _psql(pg, db, ddl)
     out = tmp_path / "spec"
     result = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
-    assert result.code == 1, result
-    assert message in result.err
-    assert "standalone sequences are not supported yet" in result.err
-    assert not out.exists()
+    assert result.code == 0, result
+    root = (out / "schemadiff.yaml").read_text()
+    assert yaml.safe_load(root)["sequences"] == yaml.safe_load("\n".join(sequences)), root
+    table = (out / "tables" / "t.yaml").read_text()
+    assert column in table and "serial" not in table, table
+    assert "sequence" not in result.out.split("\n", 1)[1]  # nothing left out
+    assert _plan(out, pg, db, "--detailed-exitcode").code == 0
+    with psycopg.connect(pg.dsn(db)) as conn:
+        current = introspect(conn, ["public"]).schema
+    assert current == load_spec(out).schema
 
 
 def test_a_default_on_a_sequence_the_column_does_not_own_imports_as_that_default(pg, db, tmp_path):
@@ -139,7 +157,8 @@ def test_a_default_on_a_sequence_the_column_does_not_own_imports_as_that_default
     out = tmp_path / "spec"
     result = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
     assert result.code == 0, result
-    assert "sequence: public.free_seq" in result.err  # left out: not a column's
+    assert "sequence: public.free_seq" not in result.out  # imported, not left out
+    assert yaml.safe_load((out / "schemadiff.yaml").read_text())["sequences"] == {"free_seq": {}}
     assert "nextval('public.free_seq'::regclass)" in (out / "tables" / "t.yaml").read_text()
     assert _plan(out, pg, db, "--detailed-exitcode").code == 0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import (
-    CheckConstraint, Column, EnumType, Extension, ForeignKey, Index, Policy, PrimaryKey, QualifiedName, Table,
+    CheckConstraint, Column, EnumType, Extension, ForeignKey, Index, Policy, PrimaryKey, QualifiedName, Sequence, Table,
     UniqueConstraint,
 )
 
@@ -453,7 +453,7 @@ class ReplacePolicy(Change):
 class SetComment(Change):
     """COMMENT ON … for a table (column None), a column, an index or a type."""
 
-    kind: str  # "table" | "column" | "index" | "type"
+    kind: str  # "table" | "column" | "index" | "type" | "sequence"
     object: QualifiedName  # the table, index or type
     column: str | None
     before: str | None
@@ -505,3 +505,42 @@ class SetLogged(Change):
 
     def target(self): return _t(self.table)
     def describe(self): return "make the table " + ("UNLOGGED" if self.unlogged else "LOGGED")
+
+
+# -- sequences -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AddSequence(Change):
+    sequence: Sequence
+
+    def target(self): return f"sequence {self.sequence.schema}.{self.sequence.name}"
+
+    def describe(self):
+        s = self.sequence
+        owner = f", owned by {s.owned_by[0]}.{s.owned_by[1]}" if s.owned_by else ""
+        return f"create sequence ({s.type}, start {s.start}, increment {s.increment}{owner})"
+
+
+@dataclass(frozen=True)
+class DropSequence(Change):
+    sequence: Sequence
+
+    def target(self): return f"sequence {self.sequence.schema}.{self.sequence.name}"
+    def describe(self): return "drop sequence"
+
+
+@dataclass(frozen=True)
+class AlterSequence(Change):
+    """Options of a sequence changed: ``changed`` names them (type, increment,
+    minvalue, maxvalue, start, cache, cycle, owned_by)."""
+
+    before: Sequence
+    after: Sequence
+    changed: tuple[str, ...]
+
+    def target(self): return f"sequence {self.after.schema}.{self.after.name}"
+
+    def describe(self):
+        show = lambda v: "none" if v is None else (".".join(v) if isinstance(v, tuple) else v)  # noqa: E731
+        return "alter sequence: " + ", ".join(
+            f"{k} {show(getattr(self.before, k))} -> {show(getattr(self.after, k))}" for k in self.changed)

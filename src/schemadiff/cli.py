@@ -303,7 +303,7 @@ def _validate(args, stdout: TextIO, stderr: TextIO) -> int:
     n_idx = sum(len(t.indexes) for t in s.tables)
     n_pol = sum(len(t.policies) for t in s.tables)
     print(f"{args.spec_dir}: ok — {len(s.tables)} tables, {len(s.enums)} enums, {len(s.extensions)} extensions, "
-          f"{n_idx} indexes, {n_pol} policies"
+          f"{n_idx} indexes, {n_pol} policies" + (f", {len(s.sequences)} sequences" if s.sequences else "")
           + (f"; {len(loaded.warnings)} warning(s)" if loaded.warnings else ""), file=stdout)
     return EXIT_OK
 
@@ -800,7 +800,8 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         path.write_text(text, encoding="utf-8")
     s = result.schema
     print(f"imported {', '.join(schemas)} from {redact(dsn)} ({source}) into {out}: {len(s.tables)} tables, "
-          f"{len(s.enums)} enums, {len(s.extensions)} extensions", file=stdout)
+          f"{len(s.enums)} enums, {len(s.extensions)} extensions"
+          + (f", {len(s.sequences)} sequences" if s.sequences else ""), file=stdout)
     for note in result.notes:
         print(f"note: {note}", file=stdout)
     if result.unheld:  # on stderr, never a failure: properties of imported objects the spec does not hold

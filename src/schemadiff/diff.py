@@ -4,7 +4,7 @@ Complete means it also produces the destructive changes (a dropped column, a
 removed enum value), so the rules can refuse them by name. Objects are matched
 by qualified name; expressions are compared as text, so callers first bring
 equal expressions to one spelling (``convergence``). The order is fixed:
-schemas, extensions, enums, then tables by name and, within a table, columns,
+schemas, extensions, enums, sequences, then tables by name and, within a table, columns,
 keys, checks, foreign keys, indexes, row level security, policies, comments.
 """
 
@@ -34,6 +34,8 @@ def diff(current: Schema, desired: Schema) -> list[c.Change]:
             out += _enum(cur_enums[q], des_enums[q])
     out += [c.DropEnum(cur_enums[q]) for q in sorted(cur_enums) if q not in des_enums]
 
+    out += diff_sequences(current, desired)
+
     cur_tables = {t.qualified: t for t in current.tables}
     des_tables = {t.qualified: t for t in desired.tables}
     for q in sorted(set(cur_tables) | set(des_tables)):
@@ -43,6 +45,25 @@ def diff(current: Schema, desired: Schema) -> list[c.Change]:
             out.append(c.DropTable(cur_tables[q]))
         elif cur_tables[q] != des_tables[q]:  # equal tables (most of them) have no changes
             out += diff_table(cur_tables[q], des_tables[q])
+    return out
+
+
+SEQUENCE_OPTIONS = ("type", "increment", "minvalue", "maxvalue", "start", "cache", "cycle", "owned_by")
+
+
+def diff_sequences(current: Schema, desired: Schema) -> list[c.Change]:
+    out: list[c.Change] = []
+    cur = {s.qualified: s for s in current.sequences}
+    des = {s.qualified: s for s in desired.sequences}
+    for q in sorted(des):
+        if q not in cur:
+            out.append(c.AddSequence(des[q]))
+            continue
+        changed = tuple(k for k in SEQUENCE_OPTIONS if getattr(cur[q], k) != getattr(des[q], k))
+        if changed:
+            out.append(c.AlterSequence(cur[q], des[q], changed))
+        out += _comment("sequence", q, None, cur[q].comment, des[q].comment)
+    out += [c.DropSequence(cur[q]) for q in sorted(cur) if q not in des]
     return out
 
 

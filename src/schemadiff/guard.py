@@ -34,6 +34,10 @@ What it checks, per step:
   CHECK or FOREIGN KEY is added ``NOT VALID`` (validated by its own step), a
   UNIQUE or PRIMARY KEY only ``USING INDEX``, a new column has no identity and
   is not generated (each would take a long ACCESS EXCLUSIVE lock);
+- ``CREATE SEQUENCE`` / ``ALTER SEQUENCE`` schema-qualified, with only the options
+  the compiler writes (``AS`` smallint/integer/bigint, numeric bounds, step, start,
+  cache, cycle; ``OWNED BY`` alone, of a column in the sequence's own schema): never
+  ``RESTART``, ``OWNED BY NONE``, ``IF [NOT] EXISTS``, a temporary or unlogged one;
 - ``SET`` only of ``lock_timeout`` / ``statement_timeout``, to a value
   ``timeouts.parse_ms`` accepts (at least 1 ms before rounding, within bounds).
 
@@ -575,7 +579,8 @@ def _widening(schema: str, table: str, column: str, cd: dict, state: _State) -> 
                        f"{after or '.'.join(names)})")
 
 
-_COMMENT_TARGETS = {"OBJECT_TABLE": 2, "OBJECT_COLUMN": 3, "OBJECT_INDEX": 2, "OBJECT_TYPE": None}
+_COMMENT_TARGETS = {"OBJECT_TABLE": 2, "OBJECT_COLUMN": 3, "OBJECT_INDEX": 2, "OBJECT_TYPE": None,
+                    "OBJECT_SEQUENCE": 2}
 
 
 def _comment(node: dict, phase: str, state: _State) -> None:
@@ -673,8 +678,67 @@ def _drop(node: dict, phase: str, state: _State) -> None:
         raise _Refused(f"DROP INDEX of {'.'.join(names)}, which the database does not hold INVALID")
 
 
+_SEQUENCE_TYPES = (["pg_catalog", "int2"], ["pg_catalog", "int4"], ["pg_catalog", "int8"])
+_SEQUENCE_NUMBERS = frozenset({"increment", "minvalue", "maxvalue", "start", "cache"})
+
+
+def _sequence_options(node: dict, allowed: frozenset[str], what: str) -> list[str]:
+    """The option names of a CREATE/ALTER SEQUENCE, each of the shape the compiler writes."""
+    names = []
+    for item in node.get("options") or ():
+        opt = item.get("DefElem") if isinstance(item, dict) else None
+        if not opt:
+            raise _Refused(f"{what} with an option that is not one")
+        _only(opt, {"defname", "arg", "defaction"}, f"{what} option")
+        name = opt.get("defname")
+        if name not in allowed or opt.get("defaction", "DEFELEM_UNSPEC") != "DEFELEM_UNSPEC" or name in names:
+            never = " (a plan never moves a sequence's current value)" if name == "restart" else ""
+            raise _Refused(f"{what} … {str(name).upper()} is not what schemadiff writes{never}")
+        arg = opt.get("arg") or {}
+        if name in _SEQUENCE_NUMBERS:
+            if not (set(arg) == {"Integer"} or (set(arg) == {"Float"} and _is_integer_text(arg["Float"].get("fval")))):
+                raise _Refused(f"{what} … {name.upper()} that is not a number")
+        elif name == "as":
+            tn = arg.get("TypeName") or {}
+            _only(tn, {"names", "typemod"}, f"{what} … AS")
+            if _strings(tn.get("names")) not in _SEQUENCE_TYPES:
+                raise _Refused(f"{what} … AS that is not smallint, integer or bigint")
+        elif name == "cycle":
+            if set(arg) != {"Boolean"}:
+                raise _Refused(f"{what} … CYCLE that is not CYCLE or NO CYCLE")
+        names.append(name)
+    return names
+
+
+def _is_integer_text(text) -> bool:
+    return isinstance(text, str) and text.lstrip("-").isdigit()
+
+
+def _create_sequence(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"sequence", "options"}, "CREATE SEQUENCE")
+    _relation(node.get("sequence") or {}, "sequence")
+    _sequence_options(node, frozenset({"as", "cycle"}) | _SEQUENCE_NUMBERS, "CREATE SEQUENCE")
+
+
+def _alter_sequence(node: dict, phase: str, state: _State) -> None:
+    _only(node, {"sequence", "options"}, "ALTER SEQUENCE")
+    schema, _ = _relation(node.get("sequence") or {}, "sequence")
+    names = _sequence_options(node, frozenset({"as", "owned_by"}) | _SEQUENCE_NUMBERS, "ALTER SEQUENCE")
+    if not names:
+        raise _Refused("ALTER SEQUENCE without an option")
+    if "owned_by" in names:
+        if names != ["owned_by"]:
+            raise _Refused("ALTER SEQUENCE … OWNED BY with other options is not what schemadiff writes")
+        opt = node["options"][0]["DefElem"]
+        owner = _strings((opt.get("arg") or {}).get("List", {}).get("items"))
+        if len(owner) != 3 or owner[0] != schema:
+            raise _Refused(f"ALTER SEQUENCE … OWNED BY {'.'.join(owner)}: schemadiff writes only "
+                           "schema.table.column of the sequence's own schema (never NONE)")
+
+
 _STATEMENTS = {
     "CreateStmt": _create_table, "IndexStmt": _index, "AlterTableStmt": _alter_table, "CommentStmt": _comment,
     "CreateSchemaStmt": _create_schema, "CreateExtensionStmt": _create_extension, "CreateEnumStmt": _create_enum,
     "AlterEnumStmt": _alter_enum, "CreatePolicyStmt": _create_policy, "VariableSetStmt": _set, "DropStmt": _drop,
+    "CreateSeqStmt": _create_sequence, "AlterSeqStmt": _alter_sequence,
 }

@@ -92,6 +92,8 @@ def effect(sql: str, *, new_table: bool = False) -> str:
         return "SHARE UPDATE EXCLUSIVE, brief (catalog only)"
     if isinstance(node, ast.AlterEnumStmt):
         return "no table lock (the type only); committed before anything uses the value"
+    if isinstance(node, ast.AlterSeqStmt):
+        return "SHARE ROW EXCLUSIVE on the sequence, brief (catalog only); nextval() on it waits for the commit"
     return NO_TABLE_LOCK  # CREATE SCHEMA / EXTENSION / TYPE
 
 
@@ -134,4 +136,5 @@ def statement_kind(sql: str) -> str:
         return "ALTER TYPE … ADD VALUE"
     return {"CreateSchemaStmt": "CREATE SCHEMA", "CreateExtensionStmt": "CREATE EXTENSION",
             "CreateEnumStmt": "CREATE TYPE … AS ENUM", "CreateStmt": "CREATE TABLE",
-            "CreatePolicyStmt": "CREATE POLICY"}.get(type(node).__name__, type(node).__name__)
+            "CreatePolicyStmt": "CREATE POLICY", "CreateSeqStmt": "CREATE SEQUENCE",
+            "AlterSeqStmt": "ALTER SEQUENCE"}.get(type(node).__name__, type(node).__name__)

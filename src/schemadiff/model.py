@@ -199,6 +199,42 @@ class EnumType:
         return QualifiedName(self.schema, self.name)
 
 
+SEQUENCE_TYPES = ("smallint", "integer", "bigint")
+SEQUENCE_BOUNDS = {"smallint": (-2**15, 2**15 - 1), "integer": (-2**31, 2**31 - 1), "bigint": (-2**63, 2**63 - 1)}
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A sequence that is not a serial column's own (those are ``Column.serial``).
+
+    Every option holds its value, never "the default": the loader fills in what
+    ``CREATE SEQUENCE`` would choose, the introspector reads what it chose.
+    ``owned_by`` is (table, column) in the sequence's own schema (PostgreSQL
+    allows no other)."""
+
+    schema: str
+    name: str
+    type: str = "bigint"  # smallint | integer | bigint
+    start: int = 1
+    increment: int = 1
+    minvalue: int = 1
+    maxvalue: int = 2**63 - 1
+    cache: int = 1
+    cycle: bool = False
+    owned_by: tuple[str, str] | None = None
+    comment: str | None = None
+
+    @property
+    def qualified(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+
+def sequence_defaults(type_: str, increment: int) -> tuple[int, int]:
+    """(minvalue, maxvalue) ``CREATE SEQUENCE`` chooses for a type and increment."""
+    low, high = SEQUENCE_BOUNDS[type_]
+    return (1, high) if increment > 0 else (low, -1)
+
+
 @dataclass(frozen=True)
 class Extension:
     name: str
@@ -230,6 +266,7 @@ class Schema:
     enums: tuple[EnumType, ...] = ()
     tables: tuple[Table, ...] = ()
     external: External = field(default_factory=External)
+    sequences: tuple[Sequence, ...] = ()  # sorted by qualified name
 
     def table(self, qualified: QualifiedName) -> Table | None:
         return self._tables_by_name.get(qualified)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
 
 from . import changes as c
-from .compile import ddl
+from .compile import ddl, sequences
 from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE, compile_change
 from .compile.schema import table_extras, table_order
 from .diff import diff
@@ -120,6 +120,8 @@ def fingerprint_and_state(schema: Schema) -> tuple[str, dict[str, str]]:
         state[f"table {t.schema}.{t.name}"] = _hash({**alone, "tables": [data]})[7:23]
     for e, data in zip(schema.enums, whole["enums"]):
         state[f"type {e.schema}.{e.name}"] = _hash({**alone, "enums": [data]})[7:23]
+    for q, data in zip(schema.sequences, whole["sequences"]):
+        state[f"sequence {q.schema}.{q.name}"] = _hash({**alone, "sequences": [data]})[7:23]
     for x, data in zip(schema.extensions, whole["extensions"]):
         state[f"extension {x.name}"] = _hash({**alone, "extensions": [data]})[7:23]
     return _hash(whole), state
@@ -171,7 +173,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
             for phase, sql in compile_change(changes[i]):
                 add(phase, sql, i)
     for i in allowed:
-        if isinstance(changes[i], c.AddEnum):
+        if isinstance(changes[i], (c.AddEnum, c.AddSequence)):  # sequences before the defaults that call them
             for phase, sql in compile_change(changes[i]):
                 add(phase, sql, i)
     created: set[QualifiedName] = set()
@@ -192,10 +194,13 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     for t in sorted(tables, key=lambda t: t.qualified):
         for _, detail, stmt in table_extras(t):
             add(TRANSACTIONAL, stmt.sql, new_tables[t.qualified], detail)
+    for i in allowed:  # a new sequence's owner exists once the new tables do
+        if isinstance(changes[i], c.AddSequence) and changes[i].sequence.owned_by is not None:
+            add(TRANSACTIONAL, sequences.owned_by(changes[i].sequence).sql, i, "owned by")
 
     # Then changes to existing objects, in diff order.
     for i in allowed:
-        if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddTable)):
+        if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddSequence, c.AddTable)):
             continue
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)

@@ -22,6 +22,7 @@ class PlanResult:
 
 def managed_schemas(desired: Schema) -> list[str]:
     names = {t.schema for t in desired.tables} | {e.schema for e in desired.enums} | set(desired.schemas)
+    names |= {s.schema for s in desired.sequences}
     return sorted(names | {"public"})
 
 

@@ -261,7 +261,8 @@ def prove(base: Schema | None, head: Schema, plan: Plan, *, setup_sql: str | Non
         shown = "; ".join(f"{ch.target()}: {ch.describe()}" for ch in left[:10])
         raise ProveError(f"the migrated base differs from the head built fresh in {len(left)} way(s): {shown}")
     return (f"on PostgreSQL {version}, base + {len(steps)} planned statement(s) = the head spec built fresh "
-            f"({len(head.tables)} tables, {len(head.enums)} enums compared), as an unprivileged role, "
+            f"({len(head.tables)} tables, {len(head.enums)} enums"
+            + (f", {len(head.sequences)} sequences" if head.sequences else "") + " compared), as an unprivileged role, "
             "nothing of the base dropped or changed")
 
 

@@ -31,6 +31,8 @@ IMPORTED: dict[str, str] = {
     "index": "keys (columns, expressions, order, nulls, opclass, collation), method, unique, partial, INCLUDE, "
              "NULLS NOT DISTINCT, storage parameters, comment",
     "row level security policy": "ENABLE/FORCE on the table; policies: command, roles, USING, WITH CHECK",
+    "sequence": "type, start, increment, min/max, cache, cycle, owned by, comment (`sequences:`); "
+                "a serial column's own sequence folds into the column",
 }
 
 # Kinds import lists (never writes) and plan never touches: kind -> plural.
@@ -42,7 +44,7 @@ OUT_OF_SCOPE: dict[str, str] = {
     "partition": "partitions",
     "inheriting table": "inheriting tables",
     "typed table": "typed tables",
-    "sequence": "sequences",
+    "sequence": "sequences",  # only one owned by a column of a table not read (from sequences.sql)
     "function": "functions",
     "procedure": "procedures",
     "aggregate": "aggregates",

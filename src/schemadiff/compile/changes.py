@@ -18,7 +18,7 @@ from sqlglot import exp
 from .. import changes as c
 from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import Index, Table
-from . import ddl
+from . import ddl, sequences
 from .storage import options_sql, with_clause
 from .verify import CompileError, Expect, checked, statement_kind
 
@@ -104,6 +104,25 @@ def _(change: c.AddExtension):
 @_compile.register
 def _(change: c.AddEnum):
     return [(TRANSACTIONAL, ddl.create_enum(change.enum).sql)]
+
+
+@_compile.register
+def _(change: c.AddSequence):  # OWNED BY follows once the tables exist (plan.build_plan, sequence_owner_steps)
+    out = [(TRANSACTIONAL, sequences.create_sequence(change.sequence).sql)]
+    if change.sequence.comment is not None:
+        out.append((TRANSACTIONAL, sequences.comment_on_sequence(change.sequence).sql))
+    return out
+
+
+@_compile.register
+def _(change: c.AlterSequence):  # only the changes SD203 allows: never RESTART, never setval
+    keys = tuple(k for k in change.changed if k in sequences.ALTERABLE)
+    if "type" in keys:  # ALTER SEQUENCE … AS moves bounds that were the old type's: say them
+        keys += ("minvalue", "maxvalue")
+    out = [(TRANSACTIONAL, sequences.alter_sequence(change.before, change.after, keys))] if keys else []
+    if "owned_by" in change.changed:
+        out.append((TRANSACTIONAL, sequences.owned_by(change.after).sql))
+    return out
 
 
 @_compile.register

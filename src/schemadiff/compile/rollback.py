@@ -94,6 +94,12 @@ def _undo_storage(ch: c.SetStorageParameter, step: Step) -> list[Undo]:
     return [Undo(OBJECTS, f"ALTER {target} SET ({options_sql(ch.kind, [(ch.key, ch.before)], ch.target())})")]
 
 
+def _undo_add_sequence(ch: c.AddSequence, step: Step) -> list[Undo]:
+    if step.detail is None and step.sql.startswith("CREATE SEQUENCE "):
+        return [Undo(OBJECTS, f"DROP SEQUENCE IF EXISTS {_q(ch.sequence.qualified)}")]
+    return []  # its OWNED BY and comment go with it
+
+
 def _not_undone(why: str) -> Callable[[c.Change, Step], list[Undo]]:
     return lambda ch, step: [Undo(None, f"{ch.target()}: {ch.describe()}: not undone: {why}")]
 
@@ -103,6 +109,8 @@ _UNDO: dict[type, Callable[[c.Change, Step], list[Undo]]] = {
     c.AddExtension: lambda ch, s: [Undo(OBJECTS, f"DROP EXTENSION IF EXISTS {quote_ident(ch.extension.name)}")],
     c.AddEnum: lambda ch, s: [Undo(OBJECTS, f"DROP TYPE IF EXISTS {_q(ch.enum.qualified)}")],
     c.AddTable: _undo_add_table,
+    c.AddSequence: _undo_add_sequence,
+    c.AlterSequence: _not_undone("left widened: values handed out since may not fit the old bounds or type"),
     c.AddColumn: lambda ch, s: [Undo(OBJECTS, f"ALTER TABLE {_q(ch.table)} DROP COLUMN IF EXISTS "
                                               f"{quote_ident(ch.column.name)}")],
     c.AddCheck: lambda ch, s: [Undo(CONSTRAINTS, _drop_constraint(ch.table, ch.check.name))],
@@ -134,7 +142,7 @@ NEVER_PLANNED = frozenset({
     c.DropExtension, c.DropEnum, c.RemoveEnumValue, c.ReorderEnumValues, c.DropTable, c.DropColumn,
     c.SetNotNull, c.DropNotNull, c.ChangeDefault, c.AlterColumnKind, c.DropPrimaryKey, c.DropUnique, c.DropCheck,
     c.DropForeignKey, c.ReplaceForeignKey, c.ReplaceUnique, c.DropIndex, c.ReplaceIndex, c.DisableRls,
-    c.DropPolicy, c.ReplacePolicy, c.SetLogged,
+    c.DropPolicy, c.ReplacePolicy, c.SetLogged, c.DropSequence,
 })
 
 

@@ -1,8 +1,8 @@
 """A whole schema -> the DDL that creates it in an empty database.
 
-Order: extensions, schemas, enums, tables in foreign-key order (a foreign key
+Order: extensions, schemas, enums, sequences, tables in foreign-key order (a foreign key
 whose target is created later, or that closes a cycle, is added after all
-tables), then indexes, row level security, policies, comments. Ties are broken
+tables, then sequences' OWNED BY), then indexes, row level security, policies, comments. Ties are broken
 by qualified name, so the same model always gives byte-identical SQL.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 
 from ..model import ForeignKey, QualifiedName, Schema, Table
-from . import ddl
+from . import ddl, sequences
 from .statements import Statement
 from .verify import PIN_STRINGS
 
@@ -61,6 +61,7 @@ def compile_schema(schema: Schema) -> list[Statement]:
     out += [ddl.create_extension(x) for x in schema.extensions]
     out += [ddl.create_schema(s) for s in schema.schemas]
     out += [ddl.create_enum(e) for e in schema.enums]
+    out += [sequences.create_sequence(s) for s in schema.sequences]  # before the defaults that call nextval()
 
     created: set[QualifiedName] = set()
     deferred: list[tuple[Table, ForeignKey]] = []
@@ -74,12 +75,14 @@ def compile_schema(schema: Schema) -> list[Statement]:
         out.append(ddl.create_table(t, inline))
         created.add(t.qualified)
     out += [ddl.add_foreign_key(t, fk) for t, fk in deferred]
+    out += [sequences.owned_by(s) for s in schema.sequences if s.owned_by is not None]
 
     tables = schema.tables  # sorted by qualified name
     parts = [table_extras(t) for t in tables]
     for kind in ("index", "rls", "policy"):
         out += [stmt for extras in parts for k, _, stmt in extras if k == kind]
     out += [ddl.comment_on_type(e) for e in schema.enums if e.comment is not None]
+    out += [sequences.comment_on_sequence(s) for s in schema.sequences if s.comment is not None]
     out += [stmt for extras in parts for k, _, stmt in extras if k == "comment"]
     return out
 

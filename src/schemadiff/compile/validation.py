@@ -88,6 +88,22 @@ def _policy_check(table: QualifiedName, name: str) -> tuple[str, str]:
             _exists(f"pg_policy WHERE polrelid = {_rel(table)} AND polname = {quote_literal(name)}"))
 
 
+def _sequence_check(seq) -> tuple[str, str]:
+    """The sequence exists with the options (and owner) the spec gives."""
+    owner = "true"
+    if seq.owned_by is not None:
+        table = QualifiedName(seq.schema, seq.owned_by[0])
+        owner = (f"EXISTS (SELECT 1 FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid "
+                 f"AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid "
+                 f"AND d.deptype = 'a' AND d.refobjid = {_rel(table)} AND a.attname = {quote_literal(seq.owned_by[1])})")
+    return (f"sequence {seq.qualified} ({seq.type}, {seq.minvalue}..{seq.maxvalue} by {seq.increment})",
+            _exists(f"pg_sequence s WHERE s.seqrelid = {_rel(seq.qualified)} "
+                    f"AND format_type(s.seqtypid, NULL) = {quote_literal(seq.type)} "
+                    f"AND s.seqincrement = {seq.increment:d} AND s.seqmin = {seq.minvalue:d} "
+                    f"AND s.seqmax = {seq.maxvalue:d} AND s.seqcache = {seq.cache:d} "
+                    f"AND s.seqcycle = {'true' if seq.cycle else 'false'} AND {owner}"))
+
+
 def _table_checks(ch: c.AddTable) -> list[tuple[str, str]]:
     t, q = ch.table, ch.table.qualified
     out = [(f"table {q}", _exists(f"pg_class WHERE oid = {_rel(q)} AND relkind IN ('r', 'p')"))]
@@ -179,6 +195,8 @@ _CHECKS: dict[type, Callable[[c.Change], list[tuple[str, str]]]] = {
                                        f"AND attname = {quote_literal(ch.column)} AND atthasdef"))],
     c.SetComment: lambda ch: [_comment_check(ch.kind, ch.object, ch.column, ch.after)],
     c.SetStorageParameter: _storage_checks,
+    c.AddSequence: lambda ch: [_sequence_check(ch.sequence)],
+    c.AlterSequence: lambda ch: [_sequence_check(ch.after)],
 }
 
 

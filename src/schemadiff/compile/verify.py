@@ -84,6 +84,8 @@ def _target(node: str, body: dict) -> tuple[str, ...]:
     """The object a statement acts on, as name parts, for the kinds we emit."""
     if node in ("CreateStmt", "AlterTableStmt"):
         return _relation(body.get("relation"))
+    if node in ("CreateSeqStmt", "AlterSeqStmt"):
+        return _relation(body.get("sequence"))
     if node == "IndexStmt":
         return _relation(body.get("relation")) + (body.get("idxname", ""),)
     if node == "CreatePolicyStmt":
@@ -124,6 +126,9 @@ _NEVER = {
 }
 
 
+_SEQUENCE_OPTIONS = frozenset({"as", "increment", "minvalue", "maxvalue", "start", "cache", "cycle", "owned_by"})
+
+
 def checked(sql: str, expect: Expect) -> str:
     """``sql`` with literals pinned, once verified to be exactly the statement
     ``expect`` describes; ``CompileError`` otherwise."""
@@ -149,6 +154,9 @@ def checked(sql: str, expect: Expect) -> str:
     for clause in _NEVER.get(node, ()):
         if body.get(clause):
             raise CompileError(f"a {node} with {clause}, which the compiler never writes", what)
+    if node in ("CreateSeqStmt", "AlterSeqStmt") and any(
+            (o.get("DefElem") or {}).get("defname") not in _SEQUENCE_OPTIONS for o in body.get("options") or ()):
+        raise CompileError(f"a {node} with an option the compiler never writes (RESTART, OWNED BY NONE…)", what)
     if node == "CreateExtensionStmt" and any(o.get("DefElem", {}).get("defname") != "schema"
                                              for o in body.get("options") or ()):
         raise CompileError("a CREATE EXTENSION with options other than its schema", what)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 import psycopg
@@ -29,6 +29,7 @@ from ..model import (
     PrimaryKey,
     QualifiedName,
     Schema,
+    Sequence,
     SortOrder,
     Table,
     UniqueConstraint,
@@ -36,7 +37,7 @@ from ..model import (
 from ..normalize import TypeError_, parse_type, qualified_type_text, serial_default, serial_sequence, strip_outer_parens
 
 QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope",
-               "relation_names")
+               "relation_names", "sequences")
 
 _ACTIONS = {"a": FkAction.NO_ACTION, "r": FkAction.RESTRICT, "c": FkAction.CASCADE,
             "n": FkAction.SET_NULL, "d": FkAction.SET_DEFAULT}
@@ -200,6 +201,9 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
     enums = [EnumType(r["schema"], r["name"], tuple(r["labels"]), r["comment"]) for r in rows["enums"]]
     enum_names = {e.qualified for e in enums}
 
+    sequence_rows = {(r["schema"], r["name"]): r for r in rows["sequences"]}
+    absorbed: set[tuple[str, str]] = set()  # serial columns' own sequences
+
     tables: dict[tuple[str, str], dict] = {}
     for r in rows["tables"]:
         tables[(r["schema"], r["name"])] = {"row": r, "columns": [], "pk": None, "uniques": [], "checks": [],
@@ -213,13 +217,16 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         unheld += [f"{where}: {what}" for what in r["unheld"] or ()]
         serial = False
         if r["owned_sequences"]:
-            problem = _not_serial(r)
-            if problem:
-                problems.append(f"{where} {problem}; the spec language writes a column that owns a sequence only as "
-                                "a serial column exactly as CREATE TABLE … serial makes it (standalone sequences "
-                                "are not supported yet)")
-                continue
-            serial = True
+            own = r["owned_sequences"][0]
+            commented = (sequence_rows.get((own["schema"], own["name"])) or {}).get("comment") is not None
+            if _not_serial(r) is None and not commented:  # exactly serial's: the sequence is the column's
+                serial = True
+                absorbed.add((own["schema"], own["name"]))
+            else:  # an explicit sequence (read below, with its comment) and the column's nextval() default
+                for owned in r["owned_sequences"]:
+                    if (owned["schema"], owned["name"]) not in sequence_rows:
+                        problems.append(f"{where} owns the sequence {owned['schema']}.{owned['name']}, which is in a "
+                                        "schema not read; import that schema too")
         if r["generated_kind"] == "v":
             problems.append(f"{where} is a VIRTUAL generated column, which the spec language does not support yet")
             continue
@@ -345,7 +352,33 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                           types=tuple(sorted(ext_types)), roles=tuple(sorted(ext_roles))),
     )
     out = [OutOfScope(r["kind"], r["schema"], r["name"]) for r in rows["out_of_scope"]]
+    sequences, orphans = sequences_from_rows(sequence_rows, absorbed, set(tables))
+    out = sorted(out + orphans, key=lambda o: (o.schema, o.kind, o.name))
+    schema = replace(schema, sequences=sequences)
     return Introspection(schema=schema, out_of_scope=out, notes=notes, unheld=sorted(unheld))
+
+
+def sequences_from_rows(rows: dict[tuple[str, str], dict], absorbed: set[tuple[str, str]],
+                        tables: set[tuple[str, str]]) -> tuple[tuple[Sequence, ...], list[OutOfScope]]:
+    """The sequences of ``queries/sequences.sql`` that are not a serial column's own;
+    one owned by a column of a table not read (a partition, another schema's) is
+    out of scope, like its table."""
+    found: list[Sequence] = []
+    orphans: list[OutOfScope] = []
+    for key in sorted(rows):
+        if key in absorbed:
+            continue
+        r = rows[key]
+        owner = None
+        if r["owner_table"] is not None:
+            if (r["owner_schema"], r["owner_table"]) not in tables or r["owner_schema"] != r["schema"]:
+                orphans.append(OutOfScope("sequence", r["schema"], r["name"]))
+                continue
+            owner = (r["owner_table"], r["owner_column"])
+        found.append(Sequence(r["schema"], r["name"], r["type"], int(r["start"]), int(r["increment"]),
+                              int(r["minvalue"]), int(r["maxvalue"]), int(r["cache"]), bool(r["cycle"]), owner,
+                              r["comment"]))
+    return tuple(found), orphans
 
 
 def _qualified_functions(table: Table) -> set[QualifiedName]:

@@ -32,6 +32,8 @@ def names_taken(schema: Schema) -> dict[tuple[str, str], str]:
             taken[(t.schema, name)] = f"{kind} {t.schema}.{name}{on}"
     for e in schema.enums:
         taken[(e.schema, e.name)] = f"enum type {e.schema}.{e.name}"
+    for s in schema.sequences:
+        taken[(s.schema, s.name)] = f"sequence {s.schema}.{s.name}"
     return taken
 
 
@@ -44,6 +46,9 @@ def names_created(change: c.Change) -> list[tuple[str, str, str]]:
     if isinstance(change, c.AddEnum):
         e = change.enum
         return [(e.schema, e.name, f"enum type {e.schema}.{e.name}")]
+    if isinstance(change, c.AddSequence):
+        s = change.sequence
+        return [(s.schema, s.name, f"sequence {s.schema}.{s.name}")]
     if isinstance(change, c.AddIndex):
         return [(change.table.schema, change.index.name, f"index {change.index.name} on {change.table}")]
     if isinstance(change, c.AddPrimaryKey):

@@ -1,4 +1,4 @@
-from ..changes import AddColumn, AddEnum, AddIndex, AddPrimaryKey, AddTable, AddUnique
+from ..changes import AddColumn, AddEnum, AddIndex, AddPrimaryKey, AddSequence, AddTable, AddUnique
 from .base import Rule, Verdict, register
 from .names import clashes
 
@@ -19,7 +19,7 @@ class NameTaken(Rule):
     """
 
     code, name, category = "SD901", "name-taken", "conflict"
-    changes = (AddTable, AddEnum, AddIndex, AddPrimaryKey, AddUnique, AddColumn)
+    changes = (AddTable, AddEnum, AddIndex, AddPrimaryKey, AddUnique, AddColumn, AddSequence)
     safe_path = (
         "find the object that holds the name (the refusal names it): often an index or sequence a renamed "
         "table left behind",

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ..identifiers import choose_name
 from ..model import (
-    SERIAL_TYPES, FkAction, ForeignKey, Index, Policy, PolicyCommand, QualifiedName, Schema,
-    SortOrder, Table,
+    SERIAL_TYPES, FkAction, ForeignKey, Index, Policy, PolicyCommand, QualifiedName, Schema, Sequence,
+    SortOrder, Table, sequence_defaults,
 )
 from .yamlwrite import block
 
@@ -259,6 +259,33 @@ def _policy(p: Policy) -> dict:
     return spec
 
 
+def sequence_entry(s: Sequence, default_schema: str) -> dict:
+    """A sequence's options, leaving out each one ``CREATE SEQUENCE`` would choose."""
+    entry: dict = {}
+    if s.schema != default_schema:
+        entry["schema"] = s.schema
+    if s.type != "bigint":
+        entry["type"] = s.type
+    if s.increment != 1:
+        entry["increment"] = s.increment
+    dmin, dmax = sequence_defaults(s.type, s.increment)
+    if s.minvalue != dmin:
+        entry["minvalue"] = s.minvalue
+    if s.maxvalue != dmax:
+        entry["maxvalue"] = s.maxvalue
+    if s.start != (s.minvalue if s.increment > 0 else s.maxvalue):
+        entry["start"] = s.start
+    if s.cache != 1:
+        entry["cache"] = s.cache
+    if s.cycle:
+        entry["cycle"] = True
+    if s.owned_by is not None:
+        entry["owned_by"] = f"{_spec_name(s.owned_by[0])}.{_spec_name(s.owned_by[1])}"
+    if s.comment is not None:
+        entry["comment"] = s.comment
+    return entry
+
+
 def root_document(schema: Schema, default_schema: str) -> dict:
     doc: dict = {"version": 1}
     if default_schema != "public":
@@ -281,6 +308,8 @@ def root_document(schema: Schema, default_schema: str) -> dict:
                     entry["comment"] = e.comment
                 enums[e.name] = entry
         doc["enums"] = enums
+    if schema.sequences:
+        doc["sequences"] = {q.name: sequence_entry(q, default_schema) for q in schema.sequences}
     ext = schema.external
     external: dict = {}
     if ext.tables:
@@ -360,6 +389,7 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
     (never the temporary directory they are checked in)."""
     from .load import load_spec
 
+    _one_sequence_per_name(schema, display)
     explicit: set[tuple[str, str, str]] = set()
     cache: dict = {}
     for round_ in range(4):
@@ -390,6 +420,19 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
         if round_ == 0 and _stable(kept, added):
             return render(schema, default_schema, explicit, cache)
     return files
+
+
+def _one_sequence_per_name(schema: Schema, display: str | None) -> None:
+    """`sequences:` is keyed by name: two schemas' sequences of one name cannot both be written."""
+    from .errors import Mark, SpecError, SpecIssue
+    seen: dict[str, Sequence] = {}
+    for s in schema.sequences:
+        if s.name in seen:
+            root = f"{display}/schemadiff.yaml" if display else "schemadiff.yaml"
+            raise SpecError([SpecIssue(Mark(root, 1, 1), f"sequences {seen[s.name].qualified} and {s.qualified} "
+                                                         "share a name, and `sequences:` holds one per name",
+                                       hint="import one of the schemas at a time")])
+        seen[s.name] = s
 
 
 def _stable(kept: list[tuple[str, str]], added: set[tuple[str, str, str]]) -> bool:

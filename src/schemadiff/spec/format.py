@@ -210,6 +210,23 @@ class EnumSpec(_Strict):
     comment: Text | None = None
 
 
+class SequenceSpec(_Strict):
+    """A sequence of its own (a `serial` column's sequence is the column's, not listed here).
+    Every option left out is what `CREATE SEQUENCE` would choose."""
+
+    schema_: Ident | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
+    type: Literal["smallint", "integer", "bigint"] = Field("bigint", description="AS smallint | integer | bigint.")
+    start: StrictInt | None = Field(None, description="START WITH; defaults to minvalue (maxvalue when descending).")
+    increment: StrictInt = Field(1, description="INCREMENT BY; not 0.")
+    minvalue: StrictInt | None = Field(None, description="Defaults to 1 (the type's minimum when descending).")
+    maxvalue: StrictInt | None = Field(None, description="Defaults to the type's maximum (-1 when descending).")
+    cache: StrictInt = Field(1, description="CACHE; at least 1.")
+    cycle: StrictBool = Field(False, description="CYCLE: wrap around at the end instead of failing.")
+    owned_by: Name | None = Field(None, description="`table.column` in the sequence's schema: dropping the column "
+                                                     "drops the sequence (OWNED BY).")
+    comment: Text | None = None
+
+
 class ExtensionSpec(_Strict):
     name: Ident
     schema_: Ident | None = Field(None, alias="schema")
@@ -233,4 +250,6 @@ class RootSpec(_Strict):
     schemas: list[Ident] = Field(default_factory=list, description="Schemas the spec creates.")
     extensions: list[Union[Ident, ExtensionSpec]] = Field(default_factory=list)
     enums: dict[Ident, Union[list[Text], EnumSpec]] = Field(default_factory=dict)
+    sequences: dict[Ident, SequenceSpec] = Field(
+        default_factory=dict, description="Sequences by name: `order_number_seq: {start: 1000}`.")
     external: ExternalSpec = Field(default_factory=ExternalSpec)

@@ -19,6 +19,7 @@ from .context import FileContext
 from .errors import Mark, SpecError, SpecIssue
 from .names import qualify
 from .resolve import ResolveError, Resolver, check_identifier
+from .sequences import build_sequences, check_nextval_defaults, check_sequences, fold_serial
 from .tables import TableBuilder
 from .validate import validate
 from .yamlread import parse_yaml, read_yaml
@@ -141,6 +142,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         except NameSyntaxError as exc:
             root_ctx.error(("external", "tables", i), str(exc))
     enums = _enums(root, root_ctx, resolver)
+    sequences = build_sequences(root, root_ctx)
     extensions = _extensions(root, root_ctx)
 
     builders: dict[QualifiedName, TableBuilder] = {}
@@ -183,8 +185,12 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     _check_relation_names(tables, builders)
     _check_duplicate_keys(tables, builders)
     _lint(tables, builders)
+    check_sequences(sequences, tables, root_ctx)
+    check_nextval_defaults(sequences, tables, builders)
+    sequences, tables = fold_serial(sequences, tables)
 
     used_schemas = {t.schema for t in tables} | {e.schema for e in enums} | set(root.schemas)
+    used_schemas |= {s.schema for s in sequences}
     used_schemas |= {x.schema for x in extensions if x.schema}
     for name in sorted(used_schemas):
         try:
@@ -208,6 +214,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         enums=tuple(sorted(enums, key=lambda e: e.qualified)),
         tables=tuple(sorted(tables, key=lambda t: t.qualified)),
         external=external,
+        sequences=tuple(sorted(sequences, key=lambda s: s.qualified)),
     )
     return LoadedSpec(schema=schema, warnings=sorted(warnings, key=SpecIssue.sort_key), files=files,
                       contexts=contexts, root=root_ctx)

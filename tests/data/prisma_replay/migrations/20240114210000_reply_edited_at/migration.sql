@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Reply" ADD COLUMN     "editedAt" TIMESTAMP(3);

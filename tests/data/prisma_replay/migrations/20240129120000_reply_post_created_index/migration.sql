@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Reply_postId_createdAt_idx" ON "Reply"("postId", "createdAt" DESC);
