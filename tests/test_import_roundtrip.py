@@ -171,6 +171,9 @@ def test_import_lists_out_of_scope_objects_and_writes_the_rest(pg, db, tmp_path)
 
 
 @pytest.mark.parametrize("ddl,message", [
+    ("CREATE TABLE p (a int, b int, UNIQUE (a, b)); "
+     "CREATE TABLE c (a int, b int, FOREIGN KEY (a, b) REFERENCES p (a, b) MATCH FULL)",
+     "is MATCH FULL, which the spec language does not support yet"),
 ])
 def test_import_refuses_columns_it_cannot_express(pg, db, tmp_path, ddl, message):
     assert pg.run_psql(db, sql=ddl).returncode == 0
