@@ -167,6 +167,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--convention", default="auto", metavar="NAME",
                    help="force a convention: number, timestamp8, timestamp12, timestamp14, supabase, prisma, "
                         "golang-migrate (default: detect from DIR)")
+    p.add_argument("--allow-split", action="store_true",
+                   help="with --write-migration, for runners that wrap each file in a transaction (Prisma, "
+                        "Supabase): write a plan with concurrent index builds as several migrations, in order, "
+                        "each runnable by that runner (without it such a plan is refused; docs/migrations.md)")
 
     p = sub.add_parser("check", help="the pre-merge gate: compare a spec with the spec at a base (a git ref or a "
                        "directory); no database; exit 3 when a change is not allowed")
@@ -390,6 +394,9 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.name and not args.write_migration:
         print("schemadiff: --name goes with --write-migration DIR", file=stderr)
         return EXIT_ERROR
+    if args.allow_split and not args.write_migration:
+        print("schemadiff: --allow-split goes with --write-migration DIR", file=stderr)
+        return EXIT_ERROR
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
     resolved = resolve_dsn(args.db)
@@ -438,7 +445,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         try:
             written = write_migration(plan, Path(args.write_migration), args.name, convention=args.convention,
                                       lock_timeout=shown(args.lock_timeout),
-                                      statement_timeout=shown(args.statement_timeout), source=str(args.spec_dir))
+                                      statement_timeout=shown(args.statement_timeout), source=str(args.spec_dir),
+                                      allow_split=args.allow_split)
         except MigrationFileError as exc:
             print(f"schemadiff: {exc}", file=stderr)
             return EXIT_ERROR
@@ -447,6 +455,14 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
             return EXIT_ERROR
         if written is None:
             print(f"schemadiff: no changes: no migration written in {args.write_migration}", file=stderr)
+        elif written.parts:
+            from .migration_files import WRAPPING_RUNNERS
+
+            print(f"schemadiff: the plan builds indexes CONCURRENTLY, which PostgreSQL refuses inside a transaction, "
+                  f"and {WRAPPING_RUNNERS[written.convention]} runs each file in one: wrote it as "
+                  f"{len(written.parts)} {written.convention} migrations, to apply in order, none left out: "
+                  + ", ".join(str(p) for p in written.parts)
+                  + f"; rollback and validation of them all: {written.rollback}, {written.validation}", file=stderr)
         else:
             print(f"schemadiff: wrote the migration ({written.convention} convention): "
                   + ", ".join(str(p) for p in written.paths), file=stderr)
