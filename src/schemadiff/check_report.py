@@ -23,7 +23,7 @@ RULES_DOC = "docs/rules.md"
 _MARK = {"error": "!", "warning": "~", "note": "+"}
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=256)
 def _repository_top(cwd: str) -> str | None:
     try:
         done = subprocess.run(["git", "-C", cwd, "rev-parse", "--show-toplevel"], capture_output=True, text=True)
@@ -33,15 +33,23 @@ def _repository_top(cwd: str) -> str | None:
 
 
 def repo_path(file: str) -> str:
-    """A spec file as a path from the repository's top (what GitHub and SARIF
-    consumers match against), whatever directory check ran in; as given outside git."""
+    """A spec file as a path from the top of the repository that holds it (what GitHub
+    and SARIF consumers match against), whatever directory check ran in and whether
+    the spec was named by a relative or an absolute path; as given outside git."""
     cwd = os.path.realpath(os.getcwd())
-    top = _repository_top(cwd)
+    absolute = os.path.realpath(os.path.join(cwd, file))
+    top = _repository_top(_existing_dir(os.path.dirname(absolute))) or _repository_top(cwd)
     if top is None:
         return file
-    absolute = os.path.normpath(os.path.join(cwd, file))
     rel = os.path.relpath(absolute, top)
     return file if rel.startswith("..") else Path(rel).as_posix()
+
+
+def _existing_dir(path: str) -> str:
+    """``path`` or its nearest existing parent (a file of the base spec may be gone)."""
+    while path and not os.path.isdir(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
 
 
 def _where(item: Item) -> str:
