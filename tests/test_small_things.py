@@ -198,3 +198,29 @@ def test_prove_dsn_goes_with_prove(repo: Path, monkeypatch):
     monkeypatch.chdir(repo)
     r = run_cli("check", "db/spec", "--base", "main", "--prove-dsn", "postgresql://x@/y")
     assert r.code == 1 and "--prove-dsn goes with --prove" in r.err, r
+
+
+# -- safe paths with the finding's own names -----------------------------------------------
+
+def test_safe_paths_name_the_real_table_and_column_quoted_as_sql_needs():
+    from schemadiff import changes as c
+    from schemadiff.model import CheckConstraint, Column, QualifiedName, UniqueConstraint
+    from schemadiff.rules.teach import GENERIC, safe_path_for
+
+    table = QualifiedName("billing", "Order")
+    steps = safe_path_for("SD503", c.AddColumn(table, Column("Region", "text", nullable=False)))
+    assert ('ALTER TABLE billing."Order" ADD CONSTRAINT "Region_not_null" CHECK ("Region" IS NOT NULL) NOT VALID'
+            in steps[2]), steps
+    steps = safe_path_for("SD502", c.AddCheck(table, CheckConstraint("order_total_check", "total >= 0")))
+    assert 'ALTER TABLE billing."Order" ADD CONSTRAINT order_total_check CHECK (total >= 0) NOT VALID' in steps[1]
+    steps = safe_path_for("SD505", c.AddUnique(table, UniqueConstraint("order_code_key", ("code",))))
+    assert 'CREATE UNIQUE INDEX CONCURRENTLY order_code_key ON billing."Order" (code)' in steps[1], steps
+    steps = safe_path_for("SD501", c.SetNotNull(table, "note"))
+    assert 'ALTER TABLE billing."Order" ALTER COLUMN note SET NOT NULL' in steps[3], steps
+    # every placeholder of every rule is filled, with or without a change
+    import re
+
+    from schemadiff.rules import all_rules
+    for rule in all_rules():
+        for step in safe_path_for(rule.code):
+            assert not re.search(r"\{(" + "|".join(GENERIC) + r")\}", step), (rule.code, step)

@@ -16,7 +16,7 @@ from .oneline import one_line
 from .rules import all_rules, doc_link, safe_path, teaching_lines
 from .rules.docs import anchor, split_docstring
 from .rules.policies import POLICIES
-from .rules.teach import safe_path_text
+from .rules.teach import safe_path_for, safe_path_text
 
 CHECK_FORMAT = "schemadiff.check/v1"
 RULES_DOC = "docs/rules.md"
@@ -85,7 +85,7 @@ def render_text(result: CheckResult) -> str:
             if item.level != "note" and item.location:
                 lines.append(f"      at {_where(item)}")
             if item.verdict == "refuse" and (item.level != "note" or item.waiver is not None):
-                lines += teaching_lines(item.code, item.rule)
+                lines += teaching_lines(item.code, item.rule, change=_change(result, item))
     if loose:
         lines += ["", "policy file:"]
         for item in loose:
@@ -133,9 +133,14 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _teach(item: Item) -> str:
+def _change(result: CheckResult, item: Item):
+    """The change an item is about (its safe path names that change's table and column), or None."""
+    return result.plan.changes[item.change_index] if item.change_index is not None else None
+
+
+def _teach(item: Item, change=None) -> str:
     """`` Safe path: 1. …; 2. … See docs/rules.md#…`` for a refusal, on one line; else ""."""
-    steps = safe_path_text(item.code) if item.verdict == "refuse" else ""
+    steps = safe_path_text(item.code, change) if item.verdict == "refuse" else ""
     return f" Safe path: {steps}. See {doc_link(item.code, item.rule)}" if steps else ""
 
 
@@ -153,7 +158,8 @@ def render_github(result: CheckResult) -> str:
                       f"col={item.location.column}"]
         props.append(f"title={_escape_property(f'{item.code} {item.rule}')}")
         what = f"{item.target}: {item.change}" if item.change else item.target
-        out.append(f"::{command} {','.join(props)}::{_escape_data(f'{what}: {item.message}{_teach(item)}')}")
+        teach = _teach(item, _change(result, item))
+        out.append(f"::{command} {','.join(props)}::{_escape_data(f'{what}: {item.message}{teach}')}")
     out.append(_summary(result) + (" Passed." if result.passed else " Failed."))
     return "\n".join(out) + "\n"
 
@@ -164,7 +170,7 @@ def _rule_catalog() -> list[dict]:
     for rule in all_rules():
         text, bad, good = split_docstring(rule)
         first = text.split("\n\n", 1)[0]
-        steps = [f"{n}. {step}" for n, step in enumerate(rule.safe_path, 1)]
+        steps = [f"{n}. {step}" for n, step in enumerate(safe_path_for(rule.code), 1)]
         path_text = "".join(f"\n{s}" for s in steps)
         path_markdown = "".join(f"\n{s}" for s in steps)
         out.append({
@@ -201,11 +207,11 @@ def render_sarif(result: CheckResult) -> str:
             "kind": "pass" if allowed else "fail",
             "level": "none" if allowed else ("note" if item.waiver is not None else item.level),
             "message": {"text": (f"{item.target}: {item.change}: {item.message}" if item.change
-                                 else f"{item.target}: {item.message}") + _teach(item)},
+                                 else f"{item.target}: {item.message}") + _teach(item, _change(result, item))},
             "properties": {"object": item.object, "verdict": item.verdict},
         }
         if item.verdict == "refuse" and safe_path(item.code):
-            entry["properties"]["safePath"] = list(safe_path(item.code))
+            entry["properties"]["safePath"] = list(safe_path_for(item.code, _change(result, item)))
         if item.location:
             entry["locations"] = [{"physicalLocation": {
                 "artifactLocation": {"uri": quote(repo_path(item.location.file), safe="/"),
