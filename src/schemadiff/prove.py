@@ -81,8 +81,12 @@ def open_sandbox(admin_dsn: str, databases: Iterable[str] = DATABASES, roles: It
     password = secrets.token_urlsafe(32)
     role = sql.Identifier(SANDBOX_ROLE)
     with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
+        # Before PostgreSQL 16 a NOINHERIT role cannot use what the implicit pg_database_owner
+        # holds (CREATE on schema public of its own databases): INHERIT there, where the role
+        # is a member of no role at all, brings that and nothing else.
+        inherit = "INHERIT" if conn.info.server_version < 160000 else "NOINHERIT"
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                             "NOBYPASSRLS NOINHERIT").format(role, sql.Literal(password)))
+                             "NOBYPASSRLS " + inherit).format(role, sql.Literal(password)))
         existing = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
         for name in sorted(set(roles) - existing):
             conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN NOINHERIT").format(sql.Identifier(name)))
