@@ -14,6 +14,14 @@ Pure: no argument parsing, no database. The one entry point::
 - otherwise writes three files and returns ``Written`` (convention, version,
   slug, and the paths: ``migration``, ``rollback``, ``validation``, ``paths``).
 
+Prisma and Supabase runners send each file as one transaction (``WRAPPING_RUNNERS``):
+a plan with a concurrent build (``CREATE INDEX CONCURRENTLY``, refused by PostgreSQL
+inside a transaction) raises ``MigrationFileError`` for them unless
+``allow_split=True``, which writes the plan as ordered parts (``split_parts``: the
+enum values, the transactional phase, each concurrent build alone in its file, each
+validation) under consecutive versions, ``Written.parts`` listing them; the rollback
+and validation of the whole plan go with the last part (docs/migrations.md).
+
 The name is normalized, never guessed: surrounding spaces are stripped, letters
 lower-cased, runs of spaces, hyphens and underscores become one ``_``; what is
 left must be ASCII letters, digits and ``_`` (at most 100 characters), else the
