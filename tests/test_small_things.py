@@ -224,3 +224,29 @@ def test_safe_paths_name_the_real_table_and_column_quoted_as_sql_needs():
     for rule in all_rules():
         for step in safe_path_for(rule.code):
             assert not re.search(r"\{(" + "|".join(GENERIC) + r")\}", step), (rule.code, step)
+
+
+def test_prove_dsn_password_is_never_printed(repo: Path, monkeypatch):
+    _additive(repo)
+    monkeypatch.chdir(repo)
+    for dsn in ("postgresql://admin:Hunter2ProveSecret@127.0.0.1:1/postgres?connect_timeout=2",
+                "host=127.0.0.1 port=1 user=admin password=Hunter2ProveSecret connect_timeout=2"):
+        r = run_cli("check", "db/spec", "--base", "main", "--prove", "--prove-dsn", dsn)
+        assert r.code == 1 and "not proved" in r.err, r
+        assert "Hunter2ProveSecret" not in r.out + r.err, r
+
+
+def test_prove_dsn_must_be_a_superuser(pg, repo: Path, monkeypatch):
+    _additive(repo)
+    monkeypatch.chdir(repo)
+    with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+        conn.execute("CREATE ROLE sd_not_super LOGIN")
+    try:
+        before = _left_as_found(pg)
+        r = run_cli("check", "db/spec", "--base", "main", "--prove", "--prove-dsn",
+                    pg.dsn("postgres") + " user=sd_not_super")
+        assert r.code == 1 and "must name a superuser" in r.err, r
+        assert _left_as_found(pg) == before
+    finally:
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            conn.execute("DROP ROLE sd_not_super")
