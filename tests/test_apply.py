@@ -175,7 +175,7 @@ def test_on_a_terminal_only_yes_applies(pg, db, monkeypatch):
     before = schema_dump(pg, db)
     monkeypatch.setattr("sys.stdin", FakeTerminal("n\n"))
     no = run_cli("apply", SPEC, "--db", pg.dsn(db))
-    assert no.code == 1 and "Apply 50 statement(s)? [y/N]" in no.out and "not applied" in no.err, no
+    assert no.code == 1 and f"Apply 50 statement(s) to dbname={db} host=" in no.out and "? [y/N]" in no.out and "not applied" in no.err, no
     assert schema_dump(pg, db) == before
     monkeypatch.setattr("sys.stdin", FakeTerminal("y\n"))
     yes = run_cli("apply", SPEC, "--db", pg.dsn(db))

@@ -96,7 +96,7 @@ def _clean(r, code: int = 1, max_lines: int = 4) -> None:
 @pytest.fixture(autouse=True)
 def no_database_from_the_environment(monkeypatch):
     for name in ("DATABASE_URL", "PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE",
-                 "PGSERVICEFILE"):
+                 "PGSERVICEFILE", "CI"):
         monkeypatch.delenv(name, raising=False)
 
 

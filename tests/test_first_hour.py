@@ -43,7 +43,8 @@ def test_rules_doc_shows_the_safe_path():
     text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     section = text.split("## SD503 not-null-without-default", 1)[1].split("\n## ", 1)[0]
     assert "**Safe path:**" in section
-    assert "1. add the column nullable" in section and "NOT VALID" in section and "VALIDATE" in section
+    assert "1. add c nullable" in section and "NOT VALID" in section and "VALIDATE" in section
+    assert "ADD CONSTRAINT c_not_null CHECK (c IS NOT NULL) NOT VALID" in section  # placeholders as generic words
 
 
 def _not_null_on_existing(pg, db, tmp_path):
@@ -60,6 +61,10 @@ def test_plan_refusal_teaches_the_safe_path_at_its_spec_line(pg, db, tmp_path, m
     lines[0] = "schemadiff plan of spec against <database>"
     _golden("sd503_plan.txt", "\n".join(lines) + "\n")
     assert "      at spec/tables/account.yaml:5" in r.out  # the `region:` line
+    # the safe path names the real table and column, not placeholders
+    assert ("ALTER TABLE public.account ADD CONSTRAINT region_not_null CHECK (region IS NOT NULL) NOT VALID"
+            in r.out)
+    assert "ALTER TABLE public.account ALTER COLUMN region SET NOT NULL" in r.out
     assert "see docs/rules.md#sd503-not-null-without-default" in r.out
     assert spec.exists()
 
@@ -82,7 +87,8 @@ def test_check_text_teaches_the_safe_path(tmp_path):
     r = run_cli("check", str(head), "--base", str(base))
     assert r.code == 3, r
     block = r.out.split("[SD503 not-null-without-default]", 1)[1]
-    assert "safe path:" in block and "  1. add the column nullable" in block
+    assert "safe path:" in block and "  1. add region nullable" in block
+    assert "ALTER TABLE public.account VALIDATE CONSTRAINT region_not_null" in block
     assert "see docs/rules.md#sd503-not-null-without-default" in block
 
 
@@ -91,7 +97,7 @@ def test_check_github_annotation_carries_the_safe_path_on_one_line(tmp_path):
     r = run_cli("check", str(head), "--base", str(base), "--format", "github")
     assert r.code == 3, r
     [error] = [line for line in r.out.splitlines() if line.startswith("::error ")]
-    assert "Safe path: 1. add the column nullable" in error and "VALIDATE CONSTRAINT" in error
+    assert "Safe path: 1. add region nullable" in error and "VALIDATE CONSTRAINT region_not_null" in error
     assert "docs/rules.md#sd503-not-null-without-default" in error
 
 
@@ -101,10 +107,11 @@ def test_check_sarif_carries_the_safe_path(tmp_path):
     assert r.code == 3, r
     doc = json.loads(r.out)
     [result] = [x for x in doc["runs"][0]["results"] if x["ruleId"] == "SD503"]
-    assert result["properties"]["safePath"][0].startswith("add the column nullable")
-    assert "Safe path: 1. add the column nullable" in result["message"]["text"]
+    assert result["properties"]["safePath"][0].startswith("add region nullable")
+    assert "CHECK (region IS NOT NULL)" in result["properties"]["safePath"][2]
+    assert "Safe path: 1. add region nullable" in result["message"]["text"]
     rule = next(x for x in doc["runs"][0]["tool"]["driver"]["rules"] if x["id"] == "SD503")
-    assert "Safe path:" in rule["help"]["text"] and "1. add the column nullable" in rule["help"]["markdown"]
+    assert "Safe path:" in rule["help"]["text"] and "1. add c nullable" in rule["help"]["markdown"]
 
 
 def test_text_plan_shows_each_step_with_its_phase_lock_and_cost(pg, db, tmp_path):

@@ -56,7 +56,13 @@ def _pure_python_read(text: str, display: str):
     nodes = _compose(text, yaml.SafeLoader)
     if len(nodes) > 1:
         raise SpecError([SpecIssue(_mark(display, nodes[1]), "a spec file holds one YAML document, found several")])
-    return _Builder(display).build(nodes[0]) if nodes and nodes[0] is not None else None
+    if not nodes or nodes[0] is None:
+        return None
+    builder = _Builder(display)
+    data = builder.build(nodes[0])
+    if builder.issues:  # the errors of values, collected (as parse_yaml raises them: PartialYAML)
+        raise SpecError(builder.issues)
+    return data
 
 
 def _outcome(read):

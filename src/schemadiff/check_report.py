@@ -16,14 +16,14 @@ from .oneline import one_line
 from .rules import all_rules, doc_link, safe_path, teaching_lines
 from .rules.docs import anchor, split_docstring
 from .rules.policies import POLICIES
-from .rules.teach import safe_path_text
+from .rules.teach import safe_path_for, safe_path_text
 
 CHECK_FORMAT = "schemadiff.check/v1"
 RULES_DOC = "docs/rules.md"
 _MARK = {"error": "!", "warning": "~", "note": "+"}
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=256)
 def _repository_top(cwd: str) -> str | None:
     try:
         done = subprocess.run(["git", "-C", cwd, "rev-parse", "--show-toplevel"], capture_output=True, text=True)
@@ -33,15 +33,23 @@ def _repository_top(cwd: str) -> str | None:
 
 
 def repo_path(file: str) -> str:
-    """A spec file as a path from the repository's top (what GitHub and SARIF
-    consumers match against), whatever directory check ran in; as given outside git."""
+    """A spec file as a path from the top of the repository that holds it (what GitHub
+    and SARIF consumers match against), whatever directory check ran in and whether
+    the spec was named by a relative or an absolute path; as given outside git."""
     cwd = os.path.realpath(os.getcwd())
-    top = _repository_top(cwd)
+    absolute = os.path.realpath(os.path.join(cwd, file))
+    top = _repository_top(_existing_dir(os.path.dirname(absolute))) or _repository_top(cwd)
     if top is None:
         return file
-    absolute = os.path.normpath(os.path.join(cwd, file))
     rel = os.path.relpath(absolute, top)
     return file if rel.startswith("..") else Path(rel).as_posix()
+
+
+def _existing_dir(path: str) -> str:
+    """``path`` or its nearest existing parent (a file of the base spec may be gone)."""
+    while path and not os.path.isdir(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
 
 
 def _where(item: Item) -> str:
@@ -77,7 +85,7 @@ def render_text(result: CheckResult) -> str:
             if item.level != "note" and item.location:
                 lines.append(f"      at {_where(item)}")
             if item.verdict == "refuse" and (item.level != "note" or item.waiver is not None):
-                lines += teaching_lines(item.code, item.rule)
+                lines += teaching_lines(item.code, item.rule, change=_change(result, item))
     if loose:
         lines += ["", "policy file:"]
         for item in loose:
@@ -125,9 +133,14 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _teach(item: Item) -> str:
+def _change(result: CheckResult, item: Item):
+    """The change an item is about (its safe path names that change's table and column), or None."""
+    return result.plan.changes[item.change_index] if item.change_index is not None else None
+
+
+def _teach(item: Item, change=None) -> str:
     """`` Safe path: 1. …; 2. … See docs/rules.md#…`` for a refusal, on one line; else ""."""
-    steps = safe_path_text(item.code) if item.verdict == "refuse" else ""
+    steps = safe_path_text(item.code, change) if item.verdict == "refuse" else ""
     return f" Safe path: {steps}. See {doc_link(item.code, item.rule)}" if steps else ""
 
 
@@ -145,7 +158,8 @@ def render_github(result: CheckResult) -> str:
                       f"col={item.location.column}"]
         props.append(f"title={_escape_property(f'{item.code} {item.rule}')}")
         what = f"{item.target}: {item.change}" if item.change else item.target
-        out.append(f"::{command} {','.join(props)}::{_escape_data(f'{what}: {item.message}{_teach(item)}')}")
+        teach = _teach(item, _change(result, item))
+        out.append(f"::{command} {','.join(props)}::{_escape_data(f'{what}: {item.message}{teach}')}")
     out.append(_summary(result) + (" Passed." if result.passed else " Failed."))
     return "\n".join(out) + "\n"
 
@@ -156,7 +170,7 @@ def _rule_catalog() -> list[dict]:
     for rule in all_rules():
         text, bad, good = split_docstring(rule)
         first = text.split("\n\n", 1)[0]
-        steps = [f"{n}. {step}" for n, step in enumerate(rule.safe_path, 1)]
+        steps = [f"{n}. {step}" for n, step in enumerate(safe_path_for(rule.code), 1)]
         path_text = "".join(f"\n{s}" for s in steps)
         path_markdown = "".join(f"\n{s}" for s in steps)
         out.append({
@@ -193,11 +207,11 @@ def render_sarif(result: CheckResult) -> str:
             "kind": "pass" if allowed else "fail",
             "level": "none" if allowed else ("note" if item.waiver is not None else item.level),
             "message": {"text": (f"{item.target}: {item.change}: {item.message}" if item.change
-                                 else f"{item.target}: {item.message}") + _teach(item)},
+                                 else f"{item.target}: {item.message}") + _teach(item, _change(result, item))},
             "properties": {"object": item.object, "verdict": item.verdict},
         }
         if item.verdict == "refuse" and safe_path(item.code):
-            entry["properties"]["safePath"] = list(safe_path(item.code))
+            entry["properties"]["safePath"] = list(safe_path_for(item.code, _change(result, item)))
         if item.location:
             entry["locations"] = [{"physicalLocation": {
                 "artifactLocation": {"uri": quote(repo_path(item.location.file), safe="/"),

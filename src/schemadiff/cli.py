@@ -152,6 +152,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("spec_dir", metavar="SPEC_DIR")
     p.add_argument("--db", metavar="DSN", help="connection string (else DATABASE_URL, else the PG* variables; "
                    "with none, a throwaway embedded PostgreSQL)")
+    p.add_argument("--embedded", action="store_true",
+                   help="with no database named, use a throwaway embedded PostgreSQL even when the CI variable is "
+                        "set (in CI a missing DSN is an error otherwise: a missing secret must not look healthy)")
     p.add_argument("--format", choices=("text", "sql", "json"), default="text")
     p.add_argument("--out", metavar="PLAN.json", help="also write the plan as JSON to this file")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes to apply")
@@ -167,6 +170,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--convention", default="auto", metavar="NAME",
                    help="force a convention: number, timestamp8, timestamp12, timestamp14, supabase, prisma, "
                         "golang-migrate (default: detect from DIR)")
+    p.add_argument("--allow-split", action="store_true",
+                   help="with --write-migration, for runners that wrap each file in a transaction (Prisma, "
+                        "Supabase): write a plan with concurrent index builds as several migrations, in order, "
+                        "each runnable by that runner (without it such a plan is refused; docs/migrations.md)")
 
     p = sub.add_parser("check", help="the pre-merge gate: compare a spec with the spec at a base (a git ref or a "
                        "directory); no database; exit 3 when a change is not allowed")
@@ -187,6 +194,10 @@ def _parser() -> argparse.ArgumentParser:
                         "plan, compare with the head built fresh")
     p.add_argument("--prove-timeout", metavar="SECONDS", type=_bounded_seconds(1, 86400), default=600.0,
                    help="stop the proof (not proved) after this many seconds in all (default 600; 1 to 86400)")
+    p.add_argument("--prove-dsn", metavar="DSN",
+                   help="prove on this server instead of the embedded PostgreSQL (18): a superuser DSN of a "
+                        "throwaway server of your production major version, e.g. a CI service container; the "
+                        "proof creates a role and two databases there and drops them after (docs/ci.md)")
     p.add_argument("--prove-setup", metavar="FILE.sql", help="SQL run first in both proof databases (external "
                    "functions and what else the spec refers to but does not create)")
 
@@ -368,6 +379,14 @@ def _use_color(choice: str, stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def _in_ci() -> bool:
+    """The ``CI`` variable as CI services set it (GitHub Actions, GitLab, CircleCI…): set, not empty,
+    not ``0`` or ``false``."""
+    import os
+
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def _locator(loaded):
     """The spec line of a change (``locate.locate``, as check finds it), for plan's refusals."""
     from .locate import locate
@@ -379,7 +398,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     import psycopg
 
     from .introspect import IntrospectError
-    from .introspect.connect import ConnectError, describe_database_error, redact, resolve_dsn
+    from .introspect.connect import ConnectError, describe_database_error, named_target, resolve_dsn
     from .planning import plan_against_database
     from .report import render_json, render_sql, render_text
     from .timeouts import shown  # the parsed integer milliseconds, written back canonically: 5s, 250ms
@@ -390,10 +409,19 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.name and not args.write_migration:
         print("schemadiff: --name goes with --write-migration DIR", file=stderr)
         return EXIT_ERROR
+    if args.allow_split and not args.write_migration:
+        print("schemadiff: --allow-split goes with --write-migration DIR", file=stderr)
+        return EXIT_ERROR
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
     resolved = resolve_dsn(args.db)
     dsn = resolved[0] if resolved else ""
+    if resolved is None and _in_ci() and not args.embedded:
+        print("schemadiff: no database named (--db, DATABASE_URL or PG* variables) and the CI variable is set: "
+              "a missing secret would plan against an empty throwaway database and pass. Give the DSN, or "
+              "--embedded to plan against a throwaway embedded PostgreSQL on purpose; nothing was planned",
+              file=stderr)
+        return EXIT_ERROR
     try:
         if resolved is None:
             from .embedded import throwaway_database
@@ -404,7 +432,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         else:
             dsn, source = resolved
             result = plan_against_database(loaded.schema, dsn)
-            where = f"{redact(dsn)} (PostgreSQL {result.server_version}, from {source})"
+            where = f"{named_target(dsn, result.target)} (PostgreSQL {result.server_version}, from {source})"
     except ConnectError as exc:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR
@@ -438,7 +466,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         try:
             written = write_migration(plan, Path(args.write_migration), args.name, convention=args.convention,
                                       lock_timeout=shown(args.lock_timeout),
-                                      statement_timeout=shown(args.statement_timeout), source=str(args.spec_dir))
+                                      statement_timeout=shown(args.statement_timeout), source=str(args.spec_dir),
+                                      allow_split=args.allow_split)
         except MigrationFileError as exc:
             print(f"schemadiff: {exc}", file=stderr)
             return EXIT_ERROR
@@ -447,6 +476,14 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
             return EXIT_ERROR
         if written is None:
             print(f"schemadiff: no changes: no migration written in {args.write_migration}", file=stderr)
+        elif written.parts:
+            from .migration_files import WRAPPING_RUNNERS
+
+            print(f"schemadiff: the plan builds indexes CONCURRENTLY, which PostgreSQL refuses inside a transaction, "
+                  f"and {WRAPPING_RUNNERS[written.convention]} runs each file in one: wrote it as "
+                  f"{len(written.parts)} {written.convention} migrations, to apply in order, none left out: "
+                  + ", ".join(str(p) for p in written.parts)
+                  + f"; rollback and validation of them all: {written.rollback}, {written.validation}", file=stderr)
         else:
             print(f"schemadiff: wrote the migration ({written.convention} convention): "
                   + ", ".join(str(p) for p in written.paths), file=stderr)
@@ -469,7 +506,7 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
         pin_session,
     )
     from .introspect import IntrospectError
-    from .introspect.connect import ConnectError, connect, redact, resolve_dsn
+    from .introspect.connect import ConnectError, connect, named_target, resolve_dsn
     from .oneline import one_line
     from .planning import plan_with_connection
     from .report import plan_document, render_text
@@ -502,7 +539,7 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
             with AdvisoryLock(conn, options.lock_wait):
                 result = _plan_retrying(loaded.schema, conn, options, say)
                 plan = result.plan
-                where = f"{redact(dsn)} (PostgreSQL {result.server_version}, from {source})"
+                where = f"{named_target(dsn, result.target)} (PostgreSQL {result.server_version}, from {source})"
                 if saved is not None:
                     # A saved plan is data: it runs only if the plan made now says exactly the same.
                     fresh = plan_document(plan, spec=str(args.spec_dir), database=where,
@@ -542,7 +579,7 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
                         print("schemadiff: not on a terminal: give --yes, or apply a reviewed plan with --plan; "
                               "nothing was applied", file=stderr)
                         return EXIT_ERROR
-                    stdout.write(f"Apply {len(steps)} statement(s)? [y/N] ")
+                    stdout.write(one_line(f"Apply {len(steps)} statement(s) to {result.target}?") + " [y/N] ")
                     stdout.flush()
                     if stdin.readline().strip().lower() not in ("y", "yes"):
                         print("schemadiff: not applied.", file=stderr)
@@ -602,6 +639,9 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     if not base.strip():
         print(f"schemadiff: {option} is empty (on a push event `github.base_ref` is empty: give a ref such as "
               "origin/main)", file=stderr)
+        return EXIT_ERROR
+    if args.prove_dsn is not None and not args.prove:
+        print("schemadiff: --prove-dsn goes with --prove", file=stderr)
         return EXIT_ERROR
     if args.base_path and option == "--base-dir":
         print("schemadiff: --base-path goes with a git ref (--base-ref), not --base-dir", file=stderr)
@@ -687,7 +727,7 @@ def _prove(args, base_spec, head, result, stderr: TextIO) -> int:
         return EXIT_ERROR
     try:
         proof = prove(base_spec.schema if base_spec else None, head.schema, result.plan, setup_sql=setup,
-                      timeout=args.prove_timeout,
+                      timeout=args.prove_timeout, server_dsn=args.prove_dsn,
                       say=lambda text: print(one_line(text), file=stderr))
     except ProveError as exc:
         print(f"schemadiff: not proved: {one_line(str(exc))}", file=stderr)
@@ -749,7 +789,8 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     import psycopg
 
     from .introspect import IntrospectError, introspect, user_schemas
-    from .introspect.connect import ConnectError, connect, describe_database_error, redact, resolve_dsn
+    from .introspect.connect import ConnectError, connect, describe_database_error, named_target, resolve_dsn
+    from .introspect.connect import target_of
     from .readable import readable_schema
     from .spec.dump import dump_spec
 
@@ -774,6 +815,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
                     return EXIT_ERROR
                 schemas = (["public"] if "public" in found else []) + [s for s in found if s != "public"]
             result = introspect(conn, schemas, default_schema=schemas[0])
+            target = target_of(conn)
     except ConnectError as exc:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR
@@ -799,8 +841,8 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     s = result.schema
-    print(f"imported {', '.join(schemas)} from {redact(dsn)} ({source}) into {out}: {len(s.tables)} tables, "
-          f"{len(s.enums)} enums, {len(s.extensions)} extensions"
+    print(f"imported {', '.join(schemas)} from {named_target(dsn, target)} ({source}) into {out}: "
+          f"{len(s.tables)} tables, {len(s.enums)} enums, {len(s.extensions)} extensions"
           + (f", {len(s.sequences)} sequences" if s.sequences else ""), file=stdout)
     for note in result.notes:
         print(f"note: {note}", file=stdout)

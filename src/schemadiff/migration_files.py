@@ -14,6 +14,14 @@ Pure: no argument parsing, no database. The one entry point::
 - otherwise writes three files and returns ``Written`` (convention, version,
   slug, and the paths: ``migration``, ``rollback``, ``validation``, ``paths``).
 
+Prisma and Supabase runners send each file as one transaction (``WRAPPING_RUNNERS``):
+a plan with a concurrent build (``CREATE INDEX CONCURRENTLY``, refused by PostgreSQL
+inside a transaction) raises ``MigrationFileError`` for them unless
+``allow_split=True``, which writes the plan as ordered parts (``split_parts``: the
+enum values, the transactional phase, each concurrent build alone in its file, each
+validation) under consecutive versions, ``Written.parts`` listing them; the rollback
+and validation of the whole plan go with the last part (docs/migrations.md).
+
 The name is normalized, never guessed: surrounding spaces are stripped, letters
 lower-cased, runs of spaces, hyphens and underscores become one ``_``; what is
 left must be ASCII letters, digits and ``_`` (at most 100 characters), else the
@@ -51,7 +59,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from .compile.changes import CONCURRENT
+from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE
+from .compile.verify import PIN_STRINGS
 from .compile.rollback import (
     NEVER_PLANNED,
     NoRollback,
@@ -62,7 +71,7 @@ from .compile.rollback import (
 from .compile.validation import NoValidation, validation_checks, validation_sql
 from .oneline import one_line
 from .plan import Plan
-from .report import render_sql
+from .report import _comment, render_sql
 
 CONVENTIONS = ("number", "timestamp8", "timestamp12", "timestamp14", "supabase", "prisma", "golang-migrate")
 MAX_NAME = 100
@@ -80,10 +89,18 @@ class Written:
     migration: Path
     rollback: Path
     validation: Path
+    # When the plan was split for a runner that wraps each file in a transaction
+    # (``allow_split``): every migration file written, in the order they run;
+    # ``migration`` is the first. Empty when one file holds the whole plan.
+    parts: tuple[Path, ...] = ()
 
     @property
-    def paths(self) -> tuple[Path, Path, Path]:
-        return (self.migration, self.rollback, self.validation)
+    def migrations(self) -> tuple[Path, ...]:
+        return self.parts or (self.migration,)
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return (*self.migrations, self.rollback, self.validation)
 
 
 # ----------------------------------------------------------------------------- names
@@ -289,7 +306,7 @@ def _utc(now: datetime | None) -> datetime:
 
 def write_migration(plan: Plan, directory: Path, name: str, *, convention: str = "auto",
                     now: datetime | None = None, lock_timeout: str = "5s", statement_timeout: str = "60s",
-                    source: str = "") -> Written | None:
+                    source: str = "", allow_split: bool = False) -> Written | None:
     """See the module docstring."""
     if plan.refused:
         raise MigrationFileError(f"the plan is refused ({len(plan.refused)} change(s)); no migration is written "
@@ -302,6 +319,11 @@ def write_migration(plan: Plan, directory: Path, name: str, *, convention: str =
             raise MigrationFileError(f"{label} {value!r} is not a duration like 5s, 500ms or 2min")
     directory = Path(directory)
     chosen, layout, numbering, existing = detect(directory, convention)
+    if needs_split(plan, chosen):
+        if not allow_split:
+            raise MigrationFileError(split_refusal(plan, chosen))
+        return _write_split(plan, directory, slug, chosen, layout, numbering, existing, _utc(now),
+                            lock_timeout, statement_timeout, source)
     version = next_version(numbering, existing, _utc(now))
     stem = f"{version}_{slug}"
     if layout == "prisma":
@@ -329,6 +351,12 @@ def write_migration(plan: Plan, directory: Path, name: str, *, convention: str =
         ]
     except (NoRollback, NoValidation) as exc:  # a change type the scripts do not know
         raise MigrationFileError(str(exc)) from exc
+    _write_all(texts)
+    return written
+
+
+def _write_all(texts: list[tuple[Path, str]]) -> None:
+    """Create every file (and missing folder) or, on any failure, none of them."""
     created: list[Path] = []
     try:
         for path, text in texts:
@@ -345,7 +373,124 @@ def write_migration(plan: Plan, directory: Path, name: str, *, convention: str =
     except OSError:
         _remove(created)
         raise
-    return written
+
+
+# ----------------------------------------------------------------------------- runners that wrap files
+
+# The conventions whose runner sends each migration file as one transaction: Prisma
+# (`prisma migrate deploy` sends migration.sql as one multi-statement query, which
+# PostgreSQL runs as one implicit transaction) and the Supabase CLI (each file in its
+# own transaction). Both run a file that holds a single statement on its own, outside
+# any transaction block, which is how a concurrent index build can run at all.
+WRAPPING_RUNNERS = {"prisma": "prisma migrate deploy", "supabase": "the Supabase CLI (supabase db push / migration up)"}
+
+
+def needs_split(plan: Plan, convention: str) -> bool:
+    """True when ``convention``'s runner wraps each file in a transaction and the plan
+    has a step PostgreSQL refuses inside one (``CREATE INDEX CONCURRENTLY``)."""
+    return convention in WRAPPING_RUNNERS and _has_concurrent(plan)
+
+
+def split_refusal(plan: Plan, convention: str) -> str:
+    n = sum(1 for s in plan.steps if s.phase == CONCURRENT)
+    return (f"the plan builds {n} index(es) CONCURRENTLY, which PostgreSQL refuses inside a transaction block, and "
+            f"{WRAPPING_RUNNERS[convention]} runs each migration file in one transaction: one {convention} migration "
+            f"cannot hold this plan. Give --allow-split to write it as {len(split_parts(plan))} migrations in order "
+            "(each phase its own, each concurrent build alone in its file; docs/migrations.md), or apply it with "
+            "`schemadiff apply`; nothing was written")
+
+
+@dataclass(frozen=True)
+class _Part:
+    phase: str
+    steps: tuple  # the plan's Steps in this file
+    alone: bool  # one statement, run outside any transaction (a concurrent build)
+
+
+def split_parts(plan: Plan) -> list[_Part]:
+    """The plan as the files a wrapping runner can run, in order: the enum values (committed
+    before anything uses them), the transactional phase, each concurrent build alone, each
+    validation alone (as ``apply`` runs them: one short lock each)."""
+    parts: list[_Part] = []
+    for phase in PHASES:
+        steps = tuple(s for s in plan.steps if s.phase == phase)
+        if not steps:
+            continue
+        if phase in (ENUM_VALUES, TRANSACTIONAL):
+            parts.append(_Part(phase, steps, alone=False))
+        else:
+            parts += [_Part(phase, (s,), alone=phase == CONCURRENT) for s in steps]
+    return parts
+
+
+_PART_TITLES = {
+    ENUM_VALUES: "new enum values (committed before the next part uses them)",
+    TRANSACTIONAL: "the transactional phase",
+    CONCURRENT: "a concurrent index build",
+    VALIDATE: "a validation",
+}
+
+
+def part_sql(part: _Part, stem: str, k: int, n: int, convention: str, source: str, lock_timeout: str,
+             statement_timeout: str, *, rollback: str | None, validation: str | None) -> str:
+    head = [generated_by("Migration", stem, source),
+            "-- Do not edit: change the spec and generate the migration again.",
+            f"-- Part {k} of {n} of one plan, split for {WRAPPING_RUNNERS[convention]}, which runs each file in",
+            f"-- one transaction: apply the parts in order, none left out. This part: {_PART_TITLES[part.phase]}."]
+    if validation and rollback:
+        head += [one_line(f"-- Validation of all {n} parts (read-only, fails when something is missing): {validation}"),
+                 one_line(f"-- Rollback of all {n} parts (DESTRUCTIVE, emergencies only): {rollback}")]
+    if part.alone:
+        head += ["-- This file holds one statement and nothing else, so the runner sends it alone, outside any",
+                 "-- transaction block (PostgreSQL refuses CREATE INDEX CONCURRENTLY inside one). No SET either:",
+                 "-- the role's lock_timeout applies. If the build fails it leaves an INVALID index: drop it",
+                 "-- (DROP INDEX CONCURRENTLY) and run this part again."]
+        body = [_comment(part.steps[0]), part.steps[0].sql + ";"]
+    else:
+        body = [PIN_STRINGS, f"SET LOCAL lock_timeout = '{lock_timeout}';",
+                f"SET LOCAL statement_timeout = '{statement_timeout if part.phase != VALIDATE else 0}';", ""]
+        for s in part.steps:
+            body += [_comment(s), s.sql + ";", ""]
+    return "\n".join(head) + "\n--\n" + "\n".join(body).rstrip("\n") + "\n"
+
+
+def _write_split(plan: Plan, directory: Path, slug: str, convention: str, layout: str, numbering: Numbering,
+                 existing: list[str], now: datetime, lock_timeout: str, statement_timeout: str,
+                 source: str) -> Written:
+    parts = split_parts(plan)
+    n = len(parts)
+    versions, taken_versions = [], list(existing)
+    for _ in parts:
+        versions.append(next_version(numbering, taken_versions, now))
+        taken_versions.append(versions[-1])
+    stems = [f"{v}_{slug}_{k}_of_{n}" for k, v in enumerate(versions, 1)]
+    if layout == "prisma":
+        migrations = [directory / stem / "migration.sql" for stem in stems]
+        rollback, validation = migrations[-1].parent / "rollback.sql", migrations[-1].parent / "validation.sql"
+        folders = [m.parent for m in migrations]
+    else:
+        migrations = [directory / f"{stem}.sql" for stem in stems]
+        rollback, validation = directory / "rollback" / f"{stems[-1]}.sql", directory / "validation" / f"{stems[-1]}.sql"
+        folders = []
+    taken = [p for p in (*migrations, rollback, validation, *folders) if p.exists()]
+    if taken:
+        raise MigrationFileError(f"{taken[0]} already exists; schemadiff never overwrites a migration")
+    src = " ".join(source.split())
+    texts = []
+    for k, (part, stem, path) in enumerate(zip(parts, stems, migrations), 1):
+        last = k == n
+        texts.append((path, part_sql(part, stem, k, n, convention, src, lock_timeout, statement_timeout,
+                                     rollback=rollback.relative_to(path.parent).as_posix()
+                                     if last else None,
+                                     validation=validation.relative_to(path.parent).as_posix() if last else None)))
+    whole = f"{versions[0]}_{slug} (parts {stems[0]} to {stems[-1]})"
+    try:
+        texts += [(rollback, rollback_sql(plan, whole, src, lock_timeout, statement_timeout)),
+                  (validation, validation_sql(plan, stems[-1], src))]
+    except (NoRollback, NoValidation) as exc:
+        raise MigrationFileError(str(exc)) from exc
+    _write_all(texts)
+    return Written(convention, versions[0], slug, migrations[0], rollback, validation, parts=tuple(migrations))
 
 
 def _remove(created: list[Path]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import changes as c
 from .diff import diff
 from .introspect import introspect
-from .introspect.connect import connect
+from .introspect.connect import connect, target_of
 from .introspect.converge import converge, volatility
 from .model import Schema
 from .plan import Plan, build_plan
@@ -18,6 +18,7 @@ class PlanResult:
     plan: Plan
     current: Schema
     server_version: str
+    target: str = ""  # dbname=… host=… port=… user=… as libpq resolved them (connect.target_of)
 
 
 def managed_schemas(desired: Schema) -> list[str]:
@@ -42,7 +43,7 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     volatile = volatility(conn, defaults) if defaults else {}
     plan = build_plan(current, desired, mode="database", is_volatile=lambda e: volatile.get(e, False),
                       taken=read.names)
-    return PlanResult(plan=plan, current=current, server_version=version)
+    return PlanResult(plan=plan, current=current, server_version=version, target=target_of(conn))
 
 
 def _within_scope(current: Schema, desired: Schema) -> Schema:

@@ -81,8 +81,12 @@ def open_sandbox(admin_dsn: str, databases: Iterable[str] = DATABASES, roles: It
     password = secrets.token_urlsafe(32)
     role = sql.Identifier(SANDBOX_ROLE)
     with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
+        # Before PostgreSQL 16 a NOINHERIT role cannot use what the implicit pg_database_owner
+        # holds (CREATE on schema public of its own databases): INHERIT there, where the role
+        # is a member of no role at all, brings that and nothing else.
+        inherit = "INHERIT" if conn.info.server_version < 160000 else "NOINHERIT"
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                             "NOBYPASSRLS NOINHERIT").format(role, sql.Literal(password)))
+                             "NOBYPASSRLS " + inherit).format(role, sql.Literal(password)))
         existing = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
         for name in sorted(set(roles) - existing):
             conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN NOINHERIT").format(sql.Identifier(name)))
@@ -98,20 +102,66 @@ def open_sandbox(admin_dsn: str, databases: Iterable[str] = DATABASES, roles: It
 
 @contextlib.contextmanager
 def throwaway_sandbox(databases: Iterable[str] = DATABASES, roles: Iterable[str] = (),
-                      timeout: float | None = None) -> Iterator[tuple[Sandbox, str, Watchdog]]:
-    """(sandbox, server version, watchdog) on a new embedded PostgreSQL, deleted after.
+                      timeout: float | None = None, server_dsn: str | None = None
+                      ) -> Iterator[tuple[Sandbox, str, Watchdog]]:
+    """(sandbox, server version, watchdog) on a new embedded PostgreSQL, deleted after;
+    or, with ``server_dsn`` (a superuser's DSN of a throwaway server the user runs, e.g. a
+    CI service container of the production major version), on that server, where what the
+    proof created is dropped after (``server_sandbox``).
     After ``timeout`` seconds the watchdog ends every session of the sandbox role."""
     from .embedded import throwaway_database
 
-    with throwaway_database() as admin:
+    server = server_sandbox(server_dsn, databases, roles) if server_dsn else None
+    with (throwaway_database() if server is None else contextlib.nullcontext(server_dsn)) as admin:
         with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
             version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
-        box = open_sandbox(admin, databases, roles)
-        watchdog = Watchdog(admin, box.role, timeout)
-        try:
-            yield box, version, watchdog
-        finally:
-            watchdog.cancel()
+        with (server if server is not None else contextlib.nullcontext(open_sandbox(admin, databases, roles))) as box:
+            watchdog = Watchdog(admin, box.role, timeout)
+            try:
+                yield box, version, watchdog
+            finally:
+                watchdog.cancel()
+
+
+@contextlib.contextmanager
+def server_sandbox(admin_dsn: str, databases: Iterable[str], roles: Iterable[str]) -> Iterator[Sandbox]:
+    """The sandbox on a server the user runs (``check --prove-dsn``), left as found: it must
+    hold none of the proof's databases and not its role (else ProveError, nothing touched);
+    afterwards the proof databases, the sandbox role and the roles the proof created are
+    dropped, and the CONNECT and TEMPORARY grants to PUBLIC it revoked are given back."""
+    databases, roles = list(databases), list(roles)
+    with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
+        superuser = conn.execute("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user").fetchone()
+        if not (superuser and superuser[0]):
+            raise ProveError("--prove-dsn must name a superuser of the server (it creates the proof's role and "
+                             "databases)")
+        taken = [d for (d,) in conn.execute("SELECT datname FROM pg_catalog.pg_database WHERE datname = ANY(%s)",
+                                            (databases,))]
+        if conn.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (SANDBOX_ROLE,)).fetchone():
+            taken.append(f"role {SANDBOX_ROLE}")
+        if taken:
+            raise ProveError(f"the server of --prove-dsn already holds {', '.join(taken)}: the proof needs a server "
+                             "without them (a throwaway one); nothing was changed")
+        existing = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
+        granted = {name: conn.execute(
+            "SELECT pg_catalog.has_database_privilege('public', %s, 'CONNECT'), "
+            "pg_catalog.has_database_privilege('public', %s, 'TEMPORARY')", (name, name)).fetchone()
+            for name in ("postgres", "template1")}
+    try:
+        yield open_sandbox(admin_dsn, databases, roles)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as conn:
+            conn.execute("SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+                         "WHERE usename = %s", (SANDBOX_ROLE,))
+            for name in databases:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            for name in [SANDBOX_ROLE, *sorted(set(roles) - existing)]:
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+            for name, (can_connect, can_temp) in granted.items():
+                for ok, privilege in ((can_connect, "CONNECT"), (can_temp, "TEMPORARY")):
+                    if ok:
+                        conn.execute(sql.SQL("GRANT {} ON DATABASE {} TO PUBLIC").format(
+                            sql.SQL(privilege), sql.Identifier(name)))
 
 
 class Watchdog:
@@ -220,7 +270,8 @@ def _build(box: Sandbox, database: str, setup: str | None, stubs: list[Table], s
 
 
 def prove(base: Schema | None, head: Schema, plan: Plan, *, setup_sql: str | None = None,
-          say: Callable[[str], None] = lambda text: None, timeout: float | None = None) -> str:
+          say: Callable[[str], None] = lambda text: None, timeout: float | None = None,
+          server_dsn: str | None = None) -> str:
     """Raise ProveError unless base + plan == head in a sandboxed PostgreSQL; return a one-line account.
     ``timeout``: seconds the SQL of the proof may run in all, after which it is stopped (not proved)."""
     if plan.refused:
@@ -230,10 +281,14 @@ def prove(base: Schema | None, head: Schema, plan: Plan, *, setup_sql: str | Non
     scope = sorted(set(managed_schemas(head)) | set(managed_schemas(base or Schema())))
     steps = [StepView(s.phase, s.sql, f"{s.change.target()}: {s.detail or s.change.describe()}")
              for s in plan.steps]
-    say("prove: starting a throwaway embedded PostgreSQL (the proof runs as an unprivileged role)")
+    if server_dsn:
+        say("prove: on the server of --prove-dsn (the proof runs as an unprivileged role; what it creates there "
+            "is dropped after)")
+    else:
+        say("prove: starting a throwaway embedded PostgreSQL (the proof runs as an unprivileged role)")
     watchdog = None
     try:
-        with throwaway_sandbox(DATABASES, _roles(*schemas), timeout) as (box, version, watchdog):
+        with throwaway_sandbox(DATABASES, _roles(*schemas), timeout, server_dsn) as (box, version, watchdog):
             _build(box, "prove_a", setup_sql, stubs, base, "the base spec")
             _build(box, "prove_b", setup_sql, stubs, head, "the head spec")
             say(f"prove: built the base; applying {len(steps)} planned statement(s)")

@@ -86,7 +86,7 @@ def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False, w
             spot = where(change) if where is not None else None
             if spot is not None:
                 out.append(f"      at {one_line(f'{spot.file}:{spot.line}')}")
-            out += teaching_lines(f.code, f.name)
+            out += teaching_lines(f.code, f.name, change=change)
     return out
 
 

@@ -59,6 +59,31 @@ def redact(dsn: str) -> str:
     return scrub(make_conninfo(**params), dsn) or "(an empty connection string: libpq's defaults)"
 
 
+def target_of(conn: psycopg.Connection) -> str:
+    """The database a session is connected to, as libpq resolved it (from the DSN, the
+    ``PG*`` variables, a service file or its defaults): ``dbname=… host=… port=… user=…``.
+    Never a password: libpq's connection info, not the DSN."""
+    info = conn.info
+    params = {"dbname": info.dbname, "host": info.host, "port": str(info.port), "user": info.user}
+    return scrub(make_conninfo(**{k: v for k, v in params.items() if v}))
+
+
+def named_target(dsn: str, target: str) -> str:
+    """How headers name the database: the DSN as given (secrets ***) when it names the
+    database and its host itself, else what libpq resolved (``target_of``), after the
+    DSN when there is one (``service=prod (dbname=… host=… …)``)."""
+    if not dsn:
+        return target
+    shown = redact(dsn)
+    try:
+        params = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return target
+    if params.get("dbname") and (params.get("host") or params.get("hostaddr")):
+        return shown
+    return f"{shown} ({target})" if target else shown
+
+
 # -- the one scrubber ----------------------------------------------------------------
 
 _URI_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*):[^@\s]*@", re.IGNORECASE)

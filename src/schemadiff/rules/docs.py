@@ -170,7 +170,10 @@ def render_rules_markdown() -> str:
                 f"- **Bad:** {bad}",
                 f"- **Good:** {good}"]
         if rule.safe_path:
-            out += ["", "**Safe path:**", ""] + [f"{n}. {_markdown(step)}" for n, step in enumerate(rule.safe_path, 1)]
+            from .teach import safe_path_for  # placeholders as generic words: t, c, c_not_null
+
+            out += ["", "**Safe path:**", ""] + [f"{n}. {_markdown(step)}"
+                                                 for n, step in enumerate(safe_path_for(rule.code), 1)]
     out += ["", "## Repository policies (check only)", "",
             "`schemadiff check` (the pre-merge gate) also applies what a repository's policy file forbids "
             "beyond \"additive\" (see [ci.md](ci.md)). They are reported like rules:", "",

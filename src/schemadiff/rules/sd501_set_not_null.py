@@ -14,11 +14,13 @@ class SetNotNullRule(Rule):
 
     code, name, category, changes = "SD501", "set-not-null", "tightening", (SetNotNull,)
     safe_path = (
-        "keep the column nullable in the spec; backfill the NULLs in batches",
-        "in a reviewed migration: ADD CONSTRAINT c_not_null CHECK (column IS NOT NULL) NOT VALID",
-        "in its own transaction: VALIDATE CONSTRAINT c_not_null (SHARE UPDATE EXCLUSIVE: writes go on)",
-        "SET NOT NULL (PostgreSQL 12+ uses the valid CHECK and skips the scan), then drop the CHECK",
-        "then mark the column nullable: false in the spec",
+        "keep {column} nullable in the spec; backfill the NULLs of {table} in batches",
+        "in a reviewed migration: ALTER TABLE {table} ADD CONSTRAINT {not_null} CHECK ({column} IS NOT NULL) NOT VALID",
+        "in its own transaction: ALTER TABLE {table} VALIDATE CONSTRAINT {not_null} (SHARE UPDATE EXCLUSIVE: "
+        "writes go on)",
+        "ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL (PostgreSQL 12+ uses the valid CHECK and skips the "
+        "scan), then DROP CONSTRAINT {not_null}",
+        "then mark {column} nullable: false in the spec",
     )
 
     def check(self, change, ctx):

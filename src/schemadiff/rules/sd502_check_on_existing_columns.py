@@ -14,9 +14,11 @@ class CheckOnExistingColumns(Rule):
 
     code, name, category, changes = "SD502", "check-on-existing-columns", "tightening", (AddCheck,)
     safe_path = (
-        "fix or backfill the rows the check would reject, in batches",
-        "in a reviewed migration: ADD CONSTRAINT … CHECK (…) NOT VALID (new writes are checked at once)",
-        "in its own transaction: VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE: writes go on)",
+        "fix or backfill the rows of {table} the check would reject, in batches",
+        "in a reviewed migration: ALTER TABLE {table} ADD CONSTRAINT {constraint} CHECK ({expression}) NOT VALID "
+        "(new writes are checked at once)",
+        "in its own transaction: ALTER TABLE {table} VALIDATE CONSTRAINT {constraint} (SHARE UPDATE EXCLUSIVE: "
+        "writes go on)",
         "then add the check to the spec",
     )
 

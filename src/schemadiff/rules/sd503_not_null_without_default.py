@@ -13,11 +13,13 @@ class NotNullWithoutDefault(Rule):
 
     code, name, category, changes = "SD503", "not-null-without-default", "tightening", (AddColumn,)
     safe_path = (
-        "add the column nullable (drop nullable: false) and deploy writers that send it",
-        "backfill the existing rows in batches",
-        "in a reviewed migration: ADD CONSTRAINT c_not_null CHECK (column IS NOT NULL) NOT VALID",
-        "in its own transaction: VALIDATE CONSTRAINT c_not_null (SHARE UPDATE EXCLUSIVE: writes go on)",
-        "SET NOT NULL (PostgreSQL 12+ uses the valid CHECK and skips the scan), then drop the CHECK; mark it nullable: false",
+        "add {column} nullable (drop nullable: false) and deploy writers that send it",
+        "backfill the existing rows of {table} in batches",
+        "in a reviewed migration: ALTER TABLE {table} ADD CONSTRAINT {not_null} CHECK ({column} IS NOT NULL) NOT VALID",
+        "in its own transaction: ALTER TABLE {table} VALIDATE CONSTRAINT {not_null} (SHARE UPDATE EXCLUSIVE: "
+        "writes go on)",
+        "ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL (PostgreSQL 12+ uses the valid CHECK and skips the "
+        "scan), then DROP CONSTRAINT {not_null}; mark it nullable: false",
     )
 
     def check(self, change, ctx):

@@ -14,9 +14,11 @@ class ForeignKeyOnExistingColumns(Rule):
 
     code, name, category, changes = "SD504", "foreign-key-on-existing-columns", "tightening", (AddForeignKey,)
     safe_path = (
-        "fix the rows that reference nothing, in batches",
-        "in a reviewed migration: ADD CONSTRAINT … FOREIGN KEY … NOT VALID (SHARE ROW EXCLUSIVE, brief)",
-        "in its own transaction: VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE: writes go on)",
+        "fix the rows of {table} that reference nothing, in batches",
+        "in a reviewed migration: ALTER TABLE {table} ADD CONSTRAINT {constraint} FOREIGN KEY ({columns}) "
+        "REFERENCES … NOT VALID (SHARE ROW EXCLUSIVE, brief)",
+        "in its own transaction: ALTER TABLE {table} VALIDATE CONSTRAINT {constraint} (SHARE UPDATE EXCLUSIVE: "
+        "writes go on)",
         "then add the foreign key to the spec",
     )
 

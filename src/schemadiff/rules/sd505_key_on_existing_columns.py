@@ -16,9 +16,9 @@ class KeyOnExistingColumns(Rule):
 
     code, name, category, changes = "SD505", "key-on-existing-columns", "tightening", (AddPrimaryKey, AddUnique, AddIndex)
     safe_path = (
-        "remove the duplicates, in batches",
-        "CREATE UNIQUE INDEX CONCURRENTLY on the columns (writes go on), outside a transaction",
-        "ALTER TABLE … ADD CONSTRAINT … UNIQUE / PRIMARY KEY USING INDEX (brief lock)",
+        "remove the duplicates in {table}, in batches",
+        "CREATE UNIQUE INDEX CONCURRENTLY {constraint} ON {table} ({columns}) (writes go on), outside a transaction",
+        "ALTER TABLE {table} ADD CONSTRAINT {constraint} UNIQUE / PRIMARY KEY USING INDEX {constraint} (brief lock)",
         "then add the key to the spec",
     )
 

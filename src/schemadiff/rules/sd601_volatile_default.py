@@ -17,9 +17,10 @@ class VolatileDefault(Rule):
 
     code, name, category, changes = "SD601", "volatile-default", "rewrite", (AddColumn,)
     safe_path = (
-        "add the column nullable, without the default",
-        "backfill the existing rows in batches (e.g. 10 000 rows per UPDATE)",
-        "set the default for new rows in a reviewed migration (ALTER COLUMN … SET DEFAULT: no rewrite)",
+        "add {column} nullable, without the default",
+        "backfill the existing rows of {table} in batches (e.g. 10 000 rows per UPDATE)",
+        "set the default for new rows in a reviewed migration (ALTER TABLE {table} ALTER COLUMN {column} SET "
+        "DEFAULT …: no rewrite)",
     )
 
     def check(self, change, ctx):

@@ -22,7 +22,7 @@ from .resolve import ResolveError, Resolver, check_identifier
 from .sequences import build_sequences, check_nextval_defaults, check_sequences, fold_serial
 from .tables import TableBuilder
 from .validate import validate
-from .yamlread import parse_yaml, read_yaml
+from .yamlread import PartialYAML, parse_yaml, read_yaml
 
 ROOT_NAMES = ("schemadiff.yaml", "schemadiff.yml")
 POLICY_NAMES = ("schemadiff-policy.yaml", "schemadiff-policy.yml")  # read by `check`, not a table file
@@ -74,6 +74,27 @@ def load_spec(spec_dir: str | Path, display: str | None = None, cache: ParseCach
         return _load_spec(spec_dir, display, cache)
 
 
+def _read(read, errors: list[SpecIssue]):
+    """A file's YAML; the errors of its values go to ``errors`` and the rest of it is returned
+    (``PartialYAML``), to be checked on. A file that does not parse raises SpecError."""
+    try:
+        return read()
+    except PartialYAML as exc:
+        errors.extend(exc.issues)
+        return exc.data
+
+
+def _validated(model, data, display: str, errors: list[SpecIssue]):
+    """``validate``, its errors added to ``errors`` (None then), leaving out those at the place
+    of an error already there (a YAML 1.1 boolean read as its text is not also "not a boolean")."""
+    try:
+        return validate(model, data, display)
+    except SpecError as exc:
+        taken = {(i.mark.file, i.mark.line, i.mark.column) for i in errors if i.mark}
+        errors.extend(i for i in exc.issues if not i.mark or (i.mark.file, i.mark.line, i.mark.column) not in taken)
+        return None
+
+
 def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | None) -> LoadedSpec:
     spec_dir = Path(spec_dir)
     root_path = find_root(spec_dir, display)
@@ -84,15 +105,26 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     issues: list[SpecIssue] = []
     warnings: list[SpecIssue] = []
 
+    # Every error of the reading and the format checks, of every file, in one run: a file
+    # whose values hold YAML errors (PartialYAML) is still checked against the format.
+    file_errors: list[SpecIssue] = []
     root_file = shown(root_path)
-    root_data = read_yaml(root_path, root_file)
-    if root_data is None:
-        raise SpecError([SpecIssue(Mark(root_file, 1, 1), "the root file is empty", hint="start it with `version: 1`")])
-    if isinstance(root_data, dict) and "version" in root_data and root_data["version"] != f.FORMAT_VERSION:
-        raise SpecError([SpecIssue(root_data.value_marks["version"],
-                                   f"spec format version {root_data['version']!r} is not supported by this schemadiff",
-                                   hint=f"this schemadiff reads version {f.FORMAT_VERSION}")])
-    root = validate(f.RootSpec, root_data, root_file)
+    root, root_data = None, None
+    try:
+        root_data = _read(lambda: read_yaml(root_path, root_file), file_errors)
+        if root_data is None:
+            raise SpecError([SpecIssue(Mark(root_file, 1, 1), "the root file is empty",
+                                       hint="start it with `version: 1`")])
+        version_mark = root_data.value_marks.get("version") if isinstance(root_data, dict) else None
+        already = version_mark is not None and any(i.mark == version_mark for i in file_errors)
+        if isinstance(root_data, dict) and "version" in root_data and root_data["version"] != f.FORMAT_VERSION \
+                and not already:
+            raise SpecError([SpecIssue(root_data.value_marks["version"],
+                                       f"spec format version {root_data['version']!r} is not supported by this "
+                                       "schemadiff", hint=f"this schemadiff reads version {f.FORMAT_VERSION}")])
+        root = _validated(f.RootSpec, root_data, root_file, file_errors)
+    except SpecError as exc:
+        file_errors.extend(exc.issues)
     root_ctx = FileContext(root_file, root_data, issues, warnings)
 
     table_files = sorted(
@@ -102,7 +134,6 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         and not any(part.startswith(".") for part in p.relative_to(base).parts)
     )
     parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
-    file_errors: list[SpecIssue] = []
     for path in table_files:
         display = shown(path)
         key = None
@@ -115,8 +146,10 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
                 spec, data = cache[key]
                 parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
                 continue
+        before = len(file_errors)
         try:
-            data = read_yaml(path, display) if key is None else parse_yaml(key[1], display)  # read once
+            data = _read(lambda: read_yaml(path, display) if key is None else parse_yaml(key[1], display),  # read once
+                         file_errors)
             if data is None:
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
                                            hint="a table file starts with `table: NAME`")])
@@ -124,10 +157,11 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
                                            hint="each YAML file besides schemadiff.yaml describes one table; "
                                                 "enums and extensions belong in schemadiff.yaml")])
-            spec = validate(f.TableSpec, data, display)
-            parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
-            if cache is not None and key is not None:
-                cache[key] = (spec, data)
+            spec = _validated(f.TableSpec, data, display, file_errors)
+            if len(file_errors) == before:
+                parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
+                if cache is not None and key is not None:
+                    cache[key] = (spec, data)
         except SpecError as exc:
             file_errors.extend(exc.issues)
     if file_errors:

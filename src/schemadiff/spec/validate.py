@@ -196,13 +196,38 @@ def _issues(model_cls, data, file, errors) -> list[SpecIssue]:
     for point, items in dropped.items():
         if any(p[: len(point)] == point for p in kept_paths):
             continue
+        if any(len(other) > len(point) and other[: len(point)] == point for other in dropped):
+            continue  # a deeper value is what is wrong (a column's default, not the column): said there
         located, _ = items[0]
-        wanted = sorted({_KIND_NAMES.get(e["loc"][len(point)].split("[", 1)[0], "a mapping")
-                         if isinstance(e["loc"][len(point)], str) else "a value"
+        # each union branch that failed on the value's type: its tag is the last element of the error's place
+        wanted = sorted({_wanted(e["loc"][-1]) if isinstance(e["loc"][-1], str) else "a value"
                          for _, e in items if len(e["loc"]) > len(point)})
         where = _describe_path(list(point))
-        kept.append(SpecIssue(located.mark, f"expected {' or '.join(wanted)}, found {_kind(located.value)}", where=where))
+        kept.append(SpecIssue(located.mark, f"expected {' or '.join(wanted)}, found {_kind(located.value)}", where=where,
+                              hint=_flow_hint(located, "text" in wanted)))
     return kept
+
+
+def _wanted(tag: str) -> str:
+    """What a pydantic union branch's tag accepts, in words."""
+    base = tag.split("[", 1)[0]
+    if base in ("str", "constrained-str") or base.startswith(("literal", "function")):
+        return "text"
+    if base in ("none", "NoneType"):
+        return "nothing (null)"
+    return _KIND_NAMES.get(base, "a mapping")
+
+
+def _flow_hint(located: _Located, text_wanted: bool) -> str:
+    """For ``default: []`` or ``default: {}`` where text was meant: YAML read a flow collection."""
+    if not text_wanted or not isinstance(located.value, (list, dict)):
+        return ""
+    opened = "[...]" if isinstance(located.value, list) else "{...}"
+    kind = "list" if isinstance(located.value, list) else "mapping"
+    key = located.path[-1] if located.path else "value"
+    example = ("'{}'::jsonb" if isinstance(located.value, dict) else "'[]'::jsonb") if key == "default" else "..."
+    return (f"YAML reads an unquoted {opened} as a {kind}: quote the whole value for the text, "
+            f"e.g. {key}: \"{example}\"")
 
 
 def _issue(located: _Located, err: dict, file: str) -> SpecIssue:
@@ -242,6 +267,8 @@ def _issue(located: _Located, err: dict, file: str) -> SpecIssue:
             hint = "write true or false (unquoted)"
         if kind == "string_type" and isinstance(located.value, bool):
             hint = f'quote it ("{str(located.value).lower()}") if you mean the text'
+        if kind == "string_type":
+            hint = hint or _flow_hint(located, True)
         return SpecIssue(mark, f"expected {wanted}, found {_kind(located.value)}", where=where, hint=hint)
     if kind in ("too_short",):
         return SpecIssue(mark, "must not be empty", where=where)

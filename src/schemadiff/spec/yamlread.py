@@ -124,11 +124,28 @@ _ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, y
 _MERGE = "tag:yaml.org,2002:merge"
 
 
+class PartialYAML(SpecError):
+    """The file parsed, but values in it are errors (a YAML 1.1 boolean, a duplicate key…):
+    ``issues`` lists them all and ``data`` holds the document with each such value read as
+    its text (a duplicate key: the first), so that the rest of the file can still be checked
+    and every error reported in one run."""
+
+    def __init__(self, issues: list[SpecIssue], data):
+        super().__init__(issues)
+        self.data = data
+
+
 class _Builder:
     def __init__(self, file: str):
         self.file = file
         self.count = 0
         self.depth = 0
+        self.issues: list[SpecIssue] = []  # errors of values, collected (PartialYAML)
+
+    def soft(self, node: yaml.Node, message: str, hint: str = "", value=None):
+        """An error in one value: noted, and the value read as ``value`` (its text) to go on."""
+        self.issues.append(SpecIssue(_mark(self.file, node), message, hint=hint))
+        return node.value if value is None else value
 
     def build(self, node: yaml.Node):
         self.count += 1
@@ -165,12 +182,13 @@ class _Builder:
                     raise SpecError([SpecIssue(_mark(self.file, key_node), "a key must be a plain name, not a list or mapping")])
                 key = key_node.value if key_node.tag == _STR else self.scalar(key_node)
                 if not isinstance(key, str):
-                    raise SpecError([SpecIssue(_mark(self.file, key_node), f"the key {key_node.value!r} is read as {type(key).__name__}, not as a name",
-                                               hint=f'quote it: "{key_node.value}"')])
+                    key = self.soft(key_node, f"the key {key_node.value!r} is read as {type(key).__name__}, not as a name",
+                                    hint=f'quote it: "{key_node.value}"')
                 if key in out:
                     first = out.key_marks[key]
-                    raise SpecError([SpecIssue(_mark(self.file, key_node), f"duplicate key {key!r} (first at line {first.line})",
-                                               hint="YAML would silently keep only the last one; remove or rename one of them")])
+                    self.soft(key_node, f"duplicate key {key!r} (first at line {first.line})",
+                              hint="YAML would silently keep only the last one; remove or rename one of them")
+                    continue
                 out[key] = self.build(value_node)
                 positions[key] = _position(key_node) + _position(value_node)
             self.depth -= 1
@@ -204,33 +222,28 @@ class _Builder:
         if text in _BOOL:
             return _BOOL[text]
         if _YAML11_BOOL.match(text):
-            raise SpecError([SpecIssue(
-                _mark(self.file, node), f"{text!r} is ambiguous: YAML 1.1 reads it as a boolean",
-                hint=f'quote it ("{text}") for the text, or write true/false for a boolean')])
+            return self.soft(node, f"{text!r} is ambiguous: YAML 1.1 reads it as a boolean",
+                             hint=f'quote it ("{text}") for the text, or write true/false for a boolean')
         if _INT.match(text):
             try:
                 return int(text)
             except ValueError:  # more digits than Python converts (4,300): never a traceback
-                raise SpecError([SpecIssue(_mark(self.file, node), f"a number of {len(text)} digits is not a value a "
-                                           "spec accepts", hint="quote it for the text")]) from None
+                return self.soft(node, f"a number of {len(text)} digits is not a value a spec accepts",
+                                 hint="quote it for the text")
         if _OCTAL_LIKE.match(text) or _BASE_PREFIX.match(text):
-            raise SpecError([SpecIssue(
-                _mark(self.file, node), f"{text!r} is ambiguous: YAML 1.1 reads a leading 0 as octal or a base prefix",
-                hint=f'quote it ("{text}") for the text, or write the number without a leading zero')])
+            return self.soft(node, f"{text!r} is ambiguous: YAML 1.1 reads a leading 0 as octal or a base prefix",
+                             hint=f'quote it ("{text}") for the text, or write the number without a leading zero')
         if _UNDERSCORE_NUM.match(text):
-            raise SpecError([SpecIssue(
-                _mark(self.file, node), f"{text!r} is ambiguous: YAML 1.1 reads it as the number {text.replace('_', '')}",
-                hint=f'quote it ("{text}") for the text, or write the number without underscores')])
+            return self.soft(node, f"{text!r} is ambiguous: YAML 1.1 reads it as the number {text.replace('_', '')}",
+                             hint=f'quote it ("{text}") for the text, or write the number without underscores')
         if _SEXAGESIMAL.match(text):
-            raise SpecError([SpecIssue(
-                _mark(self.file, node), f"{text!r} is ambiguous: YAML 1.1 reads it as a base-60 number",
-                hint=f'quote it ("{text}")')])
+            return self.soft(node, f"{text!r} is ambiguous: YAML 1.1 reads it as a base-60 number",
+                             hint=f'quote it ("{text}")')
         if _SPECIAL_FLOAT.match(text):
-            raise SpecError([SpecIssue(_mark(self.file, node), f"{text!r} is not a value a spec accepts", hint=f'quote it ("{text}")')])
+            return self.soft(node, f"{text!r} is not a value a spec accepts", hint=f'quote it ("{text}")')
         if _DATE.match(text):
-            raise SpecError([SpecIssue(
-                _mark(self.file, node), f"{text!r} is ambiguous: YAML reads it as a date",
-                hint=f'quote it ("{text}"); for a SQL date default write "\'{text}\'::date"')])
+            return self.soft(node, f"{text!r} is ambiguous: YAML reads it as a date",
+                             hint=f'quote it ("{text}"); for a SQL date default write "\'{text}\'::date"')
         if _FLOAT.match(text):
             return float(text)
         return text
@@ -320,6 +333,51 @@ def read_yaml(path: Path, display: str):
     return parse_yaml(raw, display)
 
 
+_QUOTED_CAST = re.compile(r"""(?:'[^'\n]*'|"[^"\n]*")::[A-Za-z_][\w.]*(?:\[\])?""")
+
+
+def _comment_start(line: str) -> int | None:
+    """The column of a `` #`` that starts a YAML comment on ``line`` (outside quotes), or None."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"" and (i == 0 or line[i - 1] in " \t:{[,"):
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return i
+    return None
+
+
+def _slip(text: str, exc: yaml.MarkedYAMLError) -> tuple[int, int, str] | None:
+    """(line, column, hint), 1-based, for the common slips behind a YAML syntax error: a quoted
+    string with a cast after it (``default: '{}'::jsonb`` unquoted), and a `` #`` inside a
+    ``{...}`` or ``[...]`` value, which YAML takes for a comment that swallows the rest of the
+    line (the error then shows on a later line: this points at the ``#``)."""
+    lines = text.splitlines()
+    problem = exc.problem_mark
+    if problem is None:
+        return None
+    first = exc.context_mark.line if exc.context_mark is not None else problem.line
+    for n in range(max(0, min(first, problem.line)), min(problem.line + 1, len(lines))):
+        m = _QUOTED_CAST.search(lines[n])
+        if m:
+            value = m.group(0)
+            return (n + 1, m.start() + 1,
+                    f"a quoted string followed by ::type is not one YAML value: quote the whole expression, "
+                    f"e.g. \"{value}\" (the SQL quotes stay inside)")
+    flow = exc.context is not None and "flow" in exc.context
+    if flow and exc.context_mark is not None:
+        for n in range(exc.context_mark.line, min(problem.line + 1, len(lines))):
+            col = _comment_start(lines[n])
+            if col is not None:
+                return (n + 1, col + 1,
+                        "` #` starts a YAML comment, which swallowed the rest of this line (and the closing "
+                        "bracket): quote the value that holds the #, e.g. check: \"note <> '#1'\"")
+    return None
+
+
 def parse_yaml(raw: bytes, display: str):
     """One YAML document from a file's bytes (already read); errors name ``display``."""
     try:
@@ -339,6 +397,9 @@ def parse_yaml(raw: bytes, display: str):
         hint = ""
         if "but found '['" in problem or "but got '['" in problem or "got '['" in problem:
             hint = 'inside {...} quote a value holding [ or ,: type: "text[]"'
+        slip = _slip(text, exc)
+        if slip is not None:
+            where, hint = Mark(display, slip[0], slip[1]), slip[2]
         raise SpecError([SpecIssue(where, f"invalid YAML: {problem}", hint=hint)]) from None
     except yaml.YAMLError as exc:
         raise SpecError([SpecIssue(Mark(display, 1, 1), f"invalid YAML: {exc}")]) from None
@@ -346,7 +407,11 @@ def parse_yaml(raw: bytes, display: str):
         raise SpecError([SpecIssue(_mark(display, nodes[1]), "a spec file holds one YAML document, found several")])
     if not nodes or nodes[0] is None:
         return None
+    builder = _Builder(display)
     try:
-        return _Builder(display).build(nodes[0])
+        data = builder.build(nodes[0])
     except RecursionError:
         raise _too_deep(Mark(display, 1, 1)) from None
+    if builder.issues:
+        raise PartialYAML(builder.issues, data)
+    return data
