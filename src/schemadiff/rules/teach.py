@@ -42,6 +42,9 @@ def names_of(change) -> dict[str, str]:
         obj = getattr(change, attr, None)
         if obj is None:
             continue
+        if isinstance(obj, str):  # a change that names its index (a storage parameter's)
+            out["constraint"] = quote_ident(obj)
+            continue
         out["constraint"] = quote_ident(obj.name)
         columns = getattr(obj, "columns", None)
         if columns is None and hasattr(obj, "elements"):
