@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
 from ..normalize import serial_base, serial_default
+from ..relnames import with_queries
 from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
     Policy, PolicyCommand, PrimaryKey, QualifiedName, SortOrder, Table, UniqueConstraint,
@@ -468,6 +469,9 @@ class TableBuilder:
                 if text is not None:
                     parsed = self.resolve(path + (key,), sub, self.resolver.expression, text, what=f"policy {key}",
                                            context="policy")
+                    if parsed is not None and with_queries(text):  # apply's guard admits schema-qualified tables only
+                        self.err(path + (key,), f"policy {key}: a WITH query ({', '.join(with_queries(text))}) is "
+                                 "not supported in a policy", hint="write it as a plain subquery", sub=sub)
                     if parsed is not None:  # column names outside subqueries are this table's
                         self.resolve(path + (key,), sub, self.resolver.check_columns, parsed, self.column_names,
                                      self.qualified.name, what=f"policy {key}", allow_subqueries=True)
