@@ -375,12 +375,25 @@ def _locator(loaded):
     return lambda change: locate(change, loaded)
 
 
+def _target_problems(exc, loaded, outcome: str, stderr: TextIO) -> int:
+    """Foreign keys PostgreSQL would reject (``fkcheck.live_problems``), each at its spec line."""
+    from . import changes as c
+    from .locate import locate
+
+    for table, fk, message in exc.problems:
+        spot = locate(c.AddForeignKey(table, fk), loaded)
+        at = f"{spot.file}:{spot.line}: " if spot is not None else ""
+        print(one_line(f"{at}error: {message} [table {table}]"), file=stderr)
+    print(f"schemadiff: {len(exc.problems)} foreign key(s) the database would reject; {outcome}", file=stderr)
+    return EXIT_ERROR
+
+
 def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     import psycopg
 
     from .introspect import IntrospectError
     from .introspect.connect import ConnectError, describe_database_error, redact, resolve_dsn
-    from .planning import plan_against_database
+    from .planning import TargetProblems, plan_against_database
     from .report import render_json, render_sql, render_text
     from .timeouts import shown  # the parsed integer milliseconds, written back canonically: 5s, 250ms
 
@@ -413,6 +426,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
             print(f"error: {problem}", file=stderr)
         print("schemadiff: the database holds what the spec language cannot express yet; no plan", file=stderr)
         return EXIT_ERROR
+    except TargetProblems as exc:
+        return _target_problems(exc, loaded, "no plan", stderr)
     except psycopg.Error as exc:
         print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; no plan", file=stderr)
         return EXIT_ERROR
@@ -471,7 +486,7 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
     from .introspect import IntrospectError
     from .introspect.connect import ConnectError, connect, redact, resolve_dsn
     from .oneline import one_line
-    from .planning import plan_with_connection
+    from .planning import TargetProblems, plan_with_connection
     from .report import plan_document, render_text
     from .saved_plan import SavedPlanError, first_difference, read_saved_plan
 
@@ -564,6 +579,8 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
         for problem in exc.problems:
             print(f"error: {problem}", file=stderr)
         return EXIT_ERROR
+    except TargetProblems as exc:
+        return _target_problems(exc, loaded, "nothing was applied", stderr)
     except ApplyError as exc:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR

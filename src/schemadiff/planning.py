@@ -6,11 +6,20 @@ from dataclasses import dataclass
 
 from . import changes as c
 from .diff import diff
+from .fkcheck import live_problems
 from .introspect import introspect
 from .introspect.connect import connect
 from .introspect.converge import converge, volatility
 from .model import Schema
 from .plan import Plan, build_plan
+
+
+class TargetProblems(Exception):
+    """Foreign keys the database cannot take: (table, foreign key, message) each."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(m for _, _, m in problems))
+        self.problems = problems
 
 
 @dataclass
@@ -36,6 +45,9 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     read = introspect(conn, managed_schemas(desired), missing_ok=True)
     current = _within_scope(read.schema, desired)
     desired = converge(desired, current, conn)
+    problems = live_problems(conn, desired, current)
+    if problems:  # PostgreSQL would reject them at apply: say so now, at the spec's line
+        raise TargetProblems(problems)
     defaults = [ch.column.default for ch in diff(current, desired)
                 if isinstance(ch, c.AddColumn) and ch.column.default is not None]
     volatile = volatility(conn, defaults) if defaults else {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
 from ..normalize import serial_base, serial_default
+from ..fkcheck import type_problem
+from ..normalize import qualified_type_text
 from ..relnames import with_queries
 from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
@@ -367,6 +369,8 @@ class TableBuilder:
             if len(ref_columns) != len(columns):
                 self.err(ref_path, f"{len(columns)} column(s) reference {len(ref_columns)} column(s)", sub=sub)
                 continue
+            if target in tables and self._fk_types(ref_path, sub, columns, tables[target], ref_columns):
+                continue
             for event, action in (("DELETE", on_delete), ("UPDATE", on_update)):
                 if action != "set null":
                     continue
@@ -384,6 +388,20 @@ class TableBuilder:
                 fk_name, tuple(columns), target, tuple(ref_columns),
                 FkAction(on_delete or "no action"), FkAction(on_update or "no action"),
                 deferrable, initially_deferred))
+
+    def _fk_types(self, path, sub, columns, target: "TableBuilder", ref_columns) -> bool:
+        """Reports (and says True) when PostgreSQL could not implement the key (``fkcheck``)."""
+        enums = {qualified_type_text(q.schema, q.name, False) for q in self.resolver.enums}
+        mine = {c.name: c.type for c in self.columns}
+        theirs = {c.name: c.type for c in target.columns}
+        bad = False
+        for a, b in zip(columns, ref_columns):
+            if a in mine and b in theirs:
+                problem = type_problem(self.qualified.name, a, mine[a], str(target.qualified), b, theirs[b], enums)
+                if problem is not None:
+                    self.err(path, problem, sub=sub, hint=f"give {a} the type of {target.qualified.name}.{b}")
+                    bad = True
+        return bad
 
     def build_indexes(self) -> None:
         table = self.qualified.name
