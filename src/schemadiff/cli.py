@@ -376,15 +376,16 @@ def _locator(loaded):
 
 
 def _target_problems(exc, loaded, outcome: str, stderr: TextIO) -> int:
-    """Foreign keys PostgreSQL would reject (``fkcheck.live_problems``), each at its spec line."""
-    from . import changes as c
+    """What PostgreSQL would reject (``planning.TargetProblems``), each at its spec line."""
     from .locate import locate
 
-    for table, fk, message in exc.problems:
-        spot = locate(c.AddForeignKey(table, fk), loaded)
+    for change, message in exc.problems:
+        spot = locate(change, loaded)
         at = f"{spot.file}:{spot.line}: " if spot is not None else ""
-        print(one_line(f"{at}error: {message} [table {table}]"), file=stderr)
-    print(f"schemadiff: {len(exc.problems)} foreign key(s) the database would reject; {outcome}", file=stderr)
+        print(one_line(f"{at}error: {message} [{change.target()}]"), file=stderr)
+    count = len(exc.problems)
+    print(f"schemadiff: {count} definition{'s' if count != 1 else ''} the database would reject; {outcome}",
+          file=stderr)
     return EXIT_ERROR
 
 

@@ -10,15 +10,17 @@ from .fkcheck import live_problems
 from .introspect import introspect
 from .introspect.connect import connect
 from .introspect.converge import converge, volatility
+from .introspect.exprcheck import rejected
 from .model import Schema
 from .plan import Plan, build_plan
 
 
 class TargetProblems(Exception):
-    """Foreign keys the database cannot take: (table, foreign key, message) each."""
+    """What the database would reject (``fkcheck.live_problems``, ``exprcheck.rejected``):
+    (the change, for its spec line; the message) each."""
 
     def __init__(self, problems):
-        super().__init__("; ".join(m for _, _, m in problems))
+        super().__init__("; ".join(m for _, m in problems))
         self.problems = problems
 
 
@@ -45,8 +47,10 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     read = introspect(conn, managed_schemas(desired), missing_ok=True)
     current = _within_scope(read.schema, desired)
     desired = converge(desired, current, conn)
-    problems = live_problems(conn, desired, current)
-    if problems:  # PostgreSQL would reject them at apply: say so now, at the spec's line
+    # What PostgreSQL would reject at apply: said now, each at its spec line.
+    problems = [(c.AddForeignKey(table, fk), message) for table, fk, message in live_problems(conn, desired, current)]
+    problems += [(r.change, f"{r.what}: the server rejects it: {r.message}") for r in rejected(conn, desired, current)]
+    if problems:
         raise TargetProblems(problems)
     defaults = [ch.column.default for ch in diff(current, desired)
                 if isinstance(ch, c.AddColumn) and ch.column.default is not None]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
+
+from ..fkcheck import type_problem
 from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
-from ..normalize import serial_base, serial_default
-from ..fkcheck import type_problem
-from ..normalize import qualified_type_text
-from ..relnames import with_queries
 from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
     Policy, PolicyCommand, PrimaryKey, QualifiedName, SortOrder, Table, UniqueConstraint,
 )
+from ..normalize import qualified_type_text, serial_base, serial_default
+from ..relnames import with_queries
 from . import format as f
 from .context import FileContext
 from .names import parse_reference
@@ -44,6 +45,16 @@ def _null_cast_type(tree: dict) -> tuple[str, bool] | None:
     names = [n["String"].get("sval", "") for n in type_name.get("names") or () if "String" in n]
     text = ".".join(names) + "[]" * len(type_name.get("arrayBounds") or ())
     return text, bool(type_name.get("typmods"))
+
+
+def _string_constant(tree: dict) -> str | None:
+    """The text of ``'x'`` or ``'x'::type`` (a default's string constant), else None."""
+    if "TypeCast" in tree:
+        tree = tree["TypeCast"].get("arg") or {}
+    const = tree.get("A_Const") if isinstance(tree, dict) else None
+    if isinstance(const, dict) and "sval" in const:
+        return const["sval"].get("sval", "")
+    return None
 
 
 class TableBuilder:
@@ -259,6 +270,14 @@ class TableBuilder:
             return None
         if refs.subqueries:
             self.err(path, "a default cannot hold a subquery", sub=sub)
+            return None
+        label = _string_constant(parsed.tree)
+        enum = next(((q, e) for q, e in self.resolver.enums.items()
+                     if type_text is not None and qualified_type_text(q.schema, q.name, False) == type_text), None)
+        if enum is not None and label is not None and label not in enum[1].values:  # the server would reject it
+            close = difflib.get_close_matches(label, list(enum[1].values), n=1, cutoff=0.6)
+            self.err(path, f"default {label!r} is not a value of the enum {enum[0]} "
+                     f"({', '.join(enum[1].values)})", sub=sub, hint=f"did you mean {close[0]!r}?" if close else "")
             return None
         if not fits_default(parsed):
             self.err(path, "default: PostgreSQL's grammar does not take this expression after DEFAULT as it is",

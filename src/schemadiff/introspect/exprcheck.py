@@ -1,0 +1,140 @@
+"""Expressions the server would reject, found at plan time, not by ``apply``.
+
+The loader parses every expression and judges the functions it calls, but only
+the server knows that ``'abc'`` is no integer, that ``'x'`` is no label of the
+enum, that ``now()`` is no default for an integer column, that a CHECK or a
+policy must be boolean, or that ``text > integer`` has no operator. So, when
+``plan`` has a database, each expression the plan would write (one the database
+does not already hold) is given to the server on a temporary copy of its table
+(the spec's columns; ``pg_temp``), inside a transaction that is always rolled
+back — the same sandbox as ``converge``'s probes, and the same batch: one
+statement for all of them, and one by one only when the batch fails, to name
+each failure. Nothing real is touched, and nothing is evaluated (the copies
+hold no rows).
+
+Only a rejection that does not depend on what the plan itself creates is
+reported: a type, table or sequence the plan has yet to create is not an error
+(``42P01``, ``42704``, ``3F000``, ``42P06``), and neither is a table whose copy
+cannot be made (a type of the plan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+from .. import changes as c
+from ..identifiers import quote_ident
+from ..model import Schema, Table
+from ..relnames import qualify_relations
+from ..sqltext import flat, pin_literals
+
+# The server's "does not exist (yet)": the plan may be about to create it.
+_NOT_YET = frozenset({"42P01", "42704", "3F000", "42P06", "3D000"})
+
+
+@dataclass(frozen=True)
+class Rejected:
+    change: c.Change  # locates the spec line (locate.locate)
+    what: str  # "default of column n", "check t_n_check", "policy p (using)"…
+    message: str  # the server's
+
+
+def _sql(expression: str, table: Table) -> str:
+    return pin_literals(flat(qualify_relations(expression, table.schema)))
+
+
+def _probes(t: Table, cur: Table | None) -> list[tuple[c.Change, str, str]]:
+    """(change, what, statement) for each expression of ``t`` the database does not hold."""
+    rel = "pg_temp." + quote_ident(t.name)
+    out = []
+    old_cols = {col.name: col for col in cur.columns} if cur else {}
+    for col in t.columns:
+        old = old_cols.get(col.name)
+        if col.default is not None and not col.serial and "nextval" not in col.default \
+                and (old is None or old.default != col.default):
+            out.append((c.AddColumn(t.qualified, col), f"the default of column {col.name}",
+                        f"ALTER TABLE {rel} ALTER COLUMN {quote_ident(col.name)} SET DEFAULT {_sql(col.default, t)}"))
+        if col.generated is not None and (old is None or old.generated != col.generated):
+            out.append((c.AddColumn(t.qualified, col), f"the generated expression of column {col.name}",
+                        f"ALTER TABLE {rel} ADD COLUMN schemadiff_probe_g {col.type} GENERATED ALWAYS AS "
+                        f"({_sql(col.generated, t)}) STORED"))
+    old_checks = {x.name: x.expression for x in cur.checks} if cur else {}
+    for x in t.checks:
+        if old_checks.get(x.name) != x.expression:
+            out.append((c.AddCheck(t.qualified, x), f"check {x.name}",
+                        f"ALTER TABLE {rel} ADD CONSTRAINT schemadiff_probe CHECK ({_sql(x.expression, t)})"))
+    old_ix = {ix.name: ix for ix in cur.indexes} if cur else {}
+    for ix in t.indexes:
+        old = old_ix.get(ix.name)
+        if ix.where is not None and (old is None or old.where != ix.where):
+            first = quote_ident(t.columns[0].name)
+            out.append((c.AddIndex(t.qualified, ix), f"the predicate of index {ix.name}",
+                        f"CREATE INDEX schemadiff_probe_ix ON {rel} ({first}) WHERE {_sql(ix.where, t)}"))
+        for n, e in enumerate(ix.elements):
+            same = old is not None and n < len(old.elements) and old.elements[n].expression == e.expression
+            if e.expression is not None and not same:
+                out.append((c.AddIndex(t.qualified, ix), f"expression {n + 1} of index {ix.name}",
+                            f"CREATE INDEX schemadiff_probe_ix ON {rel} (({_sql(e.expression, t)}))"))
+    old_pol = {p.name: p for p in cur.policies} if cur else {}
+    for p in t.policies:
+        old = old_pol.get(p.name)
+        for key in ("using", "with_check"):
+            text = getattr(p, key)
+            if text is not None and (old is None or getattr(old, key) != text):
+                clause = "USING" if key == "using" else "WITH CHECK"
+                command = "" if clause == "USING" else " FOR INSERT"
+                out.append((c.AddPolicy(t.qualified, p), f"policy {p.name} ({key})",
+                            f"CREATE POLICY schemadiff_probe ON {rel}{command} {clause} ({_sql(text, t)})"))
+    return out
+
+
+def rejected(conn: psycopg.Connection, desired: Schema, current: Schema) -> list[Rejected]:
+    """Every new expression of ``desired`` the server rejects, with its message.
+    ``conn``: autocommit, idle; left so."""
+    work = [(t, _probes(t, current.table(t.qualified))) for t in desired.tables]
+    work = [(t, probes) for t, probes in work if probes]
+    if not work:
+        return []
+    found: list[Rejected] = []
+    conn.autocommit = False
+    try:
+        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
+                     "pg_catalog.set_config('standard_conforming_strings', 'on', true)")
+        # Each table's copy on its own (a type the plan creates leaves that table out),
+        # then all its probes at once; one by one only when they fail together.
+        for t, probes in work:
+            cols = ", ".join(f"{quote_ident(col.name)} {col.type}" for col in t.columns)
+            try:
+                with conn.transaction():
+                    conn.execute(f"CREATE TEMP TABLE {quote_ident(t.name)} ({cols})")
+            except psycopg.Error:
+                continue
+            try:
+                with conn.transaction():
+                    conn.execute(";\n".join(s for _, _, s in probes))
+                    raise psycopg.Rollback()
+            except psycopg.Error:
+                for change, what, statement in probes:
+                    try:
+                        with conn.transaction():
+                            conn.execute(statement)
+                            raise psycopg.Rollback()
+                    except psycopg.Error as exc:
+                        if exc.sqlstate in _NOT_YET:
+                            continue
+                        diag = exc.diag
+                        message = diag.message_primary or str(exc).strip().splitlines()[0]
+                        if diag.message_detail:
+                            message += f" (DETAIL: {diag.message_detail})"
+                        if diag.message_hint:
+                            message += f" (HINT: {diag.message_hint})"
+                        found.append(Rejected(change, what, message.replace("pg_temp.", "")))
+            finally:
+                with conn.transaction():
+                    conn.execute(f"DROP TABLE IF EXISTS pg_temp.{quote_ident(t.name)}")
+    finally:
+        conn.rollback()
+        conn.autocommit = True
+    return found
