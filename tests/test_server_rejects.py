@@ -4,6 +4,9 @@ before its first statement), at the spec's line, with the server's words
 
 from __future__ import annotations
 
+import json
+
+import psycopg
 import pytest
 
 from .conftest import run_cli, write_spec
@@ -77,3 +80,60 @@ def test_an_enum_default_outside_the_enum_is_a_load_error(tmp_path):
     assert result.code == 1
     assert "t.yaml:3:" in result.err and "default 'hapy' is not a value of the enum public.mood (happy, sad)" \
         in result.err and "did you mean 'happy'?" in result.err
+
+
+# -- hostile text: the probes are statements on the user's database ----------------
+
+CANARY = ("CREATE TABLE public.canary (id integer PRIMARY KEY, note text); "
+          "INSERT INTO public.canary SELECT g, 'row ' || g FROM generate_series(1, 5) g;")
+# With standard_conforming_strings off, `'a\'` would not end at its quote: the rest runs as SQL.
+SPLIT = "'a\\' || '; DELETE FROM public.canary; COMMIT; --'"
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+@pytest.mark.parametrize("existing", [False, True], ids=["new table", "existing table"])
+def test_the_rejection_probes_keep_the_canary(pg, db, tmp_path, scs, existing):
+    """Every kind of probe, its expression carrying text that would split the statement
+    with standard_conforming_strings off (the database's setting here), and an
+    unqualified table in a policy's subquery: the canary's rows survive."""
+    ddl = CANARY + (" CREATE TABLE public.t (id bigint PRIMARY KEY);" if existing else "")
+    ddl += f" ALTER DATABASE {db} SET standard_conforming_strings = {scs};"
+    assert pg.run_psql(db, sql=ddl).returncode == 0
+    table = {"table": "t",
+             "columns": {"id": {"type": "bigint", "primary_key": True},
+                         "c": {"type": "text", "default": SPLIT, "check": f"c <> {SPLIT}"},
+                         "g": {"type": "text", "generated": f"lower(c || {SPLIT})"}},
+             "indexes": {"ix": {"columns": [{"expression": f"lower(c || {SPLIT})"}], "where": f"c <> {SPLIT}"}},
+             "rls": {"policies": {"p": {"using": f"c <> {SPLIT} AND id IN (SELECT id FROM canary)",
+                                        "with_check": f"c <> {SPLIT}"}}}}
+    table = json.dumps(table)
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": "version: 1\n", "tables/t.yaml": table})
+    assert run_cli("validate", str(spec)).code == 0
+    result = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert result.code in (0, 3), result  # 3: the policy on an existing table is refused (SD7xx), not an error
+    assert "would reject" not in result.err, result.err
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM public.canary").fetchone()[0] == 5
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+def test_the_probes_alone_keep_the_canary_on_an_unpinned_session(pg, db, tmp_path, scs):
+    """``exprcheck.rejected`` on a plain session (not ``connect``'s, which pins the
+    settings too): its own pinning is what keeps the statements whole."""
+    from schemadiff.introspect import introspect
+    from schemadiff.introspect.exprcheck import rejected
+    from schemadiff.spec import load_spec
+
+    assert pg.run_psql(db, sql=CANARY + f" ALTER DATABASE {db} SET standard_conforming_strings = {scs};").returncode == 0
+    table = {"table": "t", "columns": {"id": {"type": "bigint", "primary_key": True},
+                                       "c": {"type": "text", "default": SPLIT, "check": f"c <> {SPLIT}"}},
+             "indexes": {"ix": {"columns": ["c"], "where": f"c <> {SPLIT}"}},
+             "rls": {"policies": {"p": {"using": f"c <> {SPLIT}"}}}}
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": "version: 1\n", "tables/t.yaml": json.dumps(table)})
+    desired = load_spec(spec).schema
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SHOW standard_conforming_strings").fetchone()[0] == scs
+        current = introspect(conn, ["public"], missing_ok=True).schema
+        assert rejected(conn, desired, current) == []
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM public.canary").fetchone()[0] == 5

@@ -32,6 +32,9 @@ from ..sqltext import flat, pin_literals
 
 # The server's "does not exist (yet)": the plan may be about to create it.
 _NOT_YET = frozenset({"42P01", "42704", "3F000", "42P06", "3D000"})
+# Where a probe's own name takes its number: a NUL, which no identifier and no
+# expression of a spec holds (the loader refuses it), so nothing else is replaced.
+_N = "\x00"
 
 
 @dataclass(frozen=True)
@@ -58,25 +61,25 @@ def _probes(t: Table, cur: Table | None) -> list[tuple[c.Change, str, str]]:
                         f"ALTER TABLE {rel} ALTER COLUMN {quote_ident(col.name)} SET DEFAULT {_sql(col.default, t)}"))
         if col.generated is not None and (old is None or old.generated != col.generated):
             out.append((c.AddColumn(t.qualified, col), f"the generated expression of column {col.name}",
-                        f"ALTER TABLE {rel} ADD COLUMN schemadiff_probe_g {col.type} GENERATED ALWAYS AS "
+                        f"ALTER TABLE {rel} ADD COLUMN schemadiff_probe_g{_N} {col.type} GENERATED ALWAYS AS "
                         f"({_sql(col.generated, t)}) STORED"))
     old_checks = {x.name: x.expression for x in cur.checks} if cur else {}
     for x in t.checks:
         if old_checks.get(x.name) != x.expression:
             out.append((c.AddCheck(t.qualified, x), f"check {x.name}",
-                        f"ALTER TABLE {rel} ADD CONSTRAINT schemadiff_probe CHECK ({_sql(x.expression, t)})"))
+                        f"ALTER TABLE {rel} ADD CONSTRAINT schemadiff_probe{_N} CHECK ({_sql(x.expression, t)})"))
     old_ix = {ix.name: ix for ix in cur.indexes} if cur else {}
     for ix in t.indexes:
         old = old_ix.get(ix.name)
         if ix.where is not None and (old is None or old.where != ix.where):
             first = quote_ident(t.columns[0].name)
             out.append((c.AddIndex(t.qualified, ix), f"the predicate of index {ix.name}",
-                        f"CREATE INDEX schemadiff_probe_ix ON {rel} ({first}) WHERE {_sql(ix.where, t)}"))
+                        f"CREATE INDEX schemadiff_probe_ix{_N} ON {rel} ({first}) WHERE {_sql(ix.where, t)}"))
         for n, e in enumerate(ix.elements):
             same = old is not None and n < len(old.elements) and old.elements[n].expression == e.expression
             if e.expression is not None and not same:
                 out.append((c.AddIndex(t.qualified, ix), f"expression {n + 1} of index {ix.name}",
-                            f"CREATE INDEX schemadiff_probe_ix ON {rel} (({_sql(e.expression, t)}))"))
+                            f"CREATE INDEX schemadiff_probe_ix{_N} ON {rel} (({_sql(e.expression, t)}))"))
     old_pol = {p.name: p for p in cur.policies} if cur else {}
     for p in t.policies:
         old = old_pol.get(p.name)
@@ -86,15 +89,21 @@ def _probes(t: Table, cur: Table | None) -> list[tuple[c.Change, str, str]]:
                 clause = "USING" if key == "using" else "WITH CHECK"
                 command = "" if clause == "USING" else " FOR INSERT"
                 out.append((c.AddPolicy(t.qualified, p), f"policy {p.name} ({key})",
-                            f"CREATE POLICY schemadiff_probe ON {rel}{command} {clause} ({_sql(text, t)})"))
+                            f"CREATE POLICY schemadiff_probe{_N} ON {rel}{command} {clause} ({_sql(text, t)})"))
     return out
+
+
+def _create(t: Table) -> str:
+    cols = ", ".join(f"{quote_ident(col.name)} {col.type}" for col in t.columns)
+    return f"CREATE TEMP TABLE {quote_ident(t.name)} ({cols})"
 
 
 def rejected(conn: psycopg.Connection, desired: Schema, current: Schema) -> list[Rejected]:
     """Every new expression of ``desired`` the server rejects, with its message.
     ``conn``: autocommit, idle; left so."""
     work = [(t, _probes(t, current.table(t.qualified))) for t in desired.tables]
-    work = [(t, probes) for t, probes in work if probes]
+    work = [(t, [(ch, what, sql.replace(_N, str(n))) for n, (ch, what, sql) in enumerate(probes)])
+            for t, probes in work if probes]
     if not work:
         return []
     found: list[Rejected] = []
@@ -102,13 +111,23 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema) -> list
     try:
         conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
                      "pg_catalog.set_config('standard_conforming_strings', 'on', true)")
-        # Each table's copy on its own (a type the plan creates leaves that table out),
-        # then all its probes at once; one by one only when they fail together.
-        for t, probes in work:
-            cols = ", ".join(f"{quote_ident(col.name)} {col.type}" for col in t.columns)
+        names = [t.name for t, _ in work]
+        if len(set(names)) == len(names):
+            # The common case, a spec the server takes: every copy and every probe in one statement.
             try:
                 with conn.transaction():
-                    conn.execute(f"CREATE TEMP TABLE {quote_ident(t.name)} ({cols})")
+                    conn.execute(";\n".join([_create(t) for t, _ in work]
+                                            + [sql for _, probes in work for _, _, sql in probes]))
+                    raise psycopg.Rollback()
+                return []
+            except psycopg.Error:
+                pass
+        # Something failed: table by table (a type the plan creates leaves that table
+        # out), then its probes at once, one by one only when they fail together.
+        for t, probes in work:
+            try:
+                with conn.transaction():
+                    conn.execute(_create(t))
             except psycopg.Error:
                 continue
             try:
@@ -124,13 +143,7 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema) -> list
                     except psycopg.Error as exc:
                         if exc.sqlstate in _NOT_YET:
                             continue
-                        diag = exc.diag
-                        message = diag.message_primary or str(exc).strip().splitlines()[0]
-                        if diag.message_detail:
-                            message += f" (DETAIL: {diag.message_detail})"
-                        if diag.message_hint:
-                            message += f" (HINT: {diag.message_hint})"
-                        found.append(Rejected(change, what, message.replace("pg_temp.", "")))
+                        found.append(Rejected(change, what, _message(exc)))
             finally:
                 with conn.transaction():
                     conn.execute(f"DROP TABLE IF EXISTS pg_temp.{quote_ident(t.name)}")
@@ -138,3 +151,13 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema) -> list
         conn.rollback()
         conn.autocommit = True
     return found
+
+
+def _message(exc: psycopg.Error) -> str:
+    diag = exc.diag
+    message = diag.message_primary or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if diag.message_detail:
+        message += f" (DETAIL: {diag.message_detail})"
+    if diag.message_hint:
+        message += f" (HINT: {diag.message_hint})"
+    return message.replace("pg_temp.", "")
