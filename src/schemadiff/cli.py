@@ -768,7 +768,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
 
     from .introspect import IntrospectError, introspect, user_schemas
     from .introspect.connect import ConnectError, connect, describe_database_error, redact, resolve_dsn
-    from .readable import readable_schema
+    from .introspect.humane import people_schema
     from .spec.dump import dump_spec
 
     out = Path(args.out)
@@ -792,6 +792,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
                     return EXIT_ERROR
                 schemas = (["public"] if "public" in found else []) + [s for s in found if s != "public"]
             result = introspect(conn, schemas, default_schema=schemas[0])
+            shown = people_schema(conn, result.schema)  # as people write it, where the server agrees
     except ConnectError as exc:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR
@@ -806,7 +807,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
               file=stderr)
         return EXIT_ERROR
     try:
-        files = dump_spec(readable_schema(result.schema), schemas[0], display=str(out))
+        files = dump_spec(shown, schemas[0], display=str(out))
     except SpecError as exc:  # named as the files would be in --out; none is written
         print(exc.render(), file=stderr)
         print(f"schemadiff: the spec import would write to {out} does not load ({len(exc.issues)} error(s)); "
