@@ -72,6 +72,10 @@ class _People(RawStream):
     """pglast's printer, with casts written ``x::type`` as people write them."""
 
     def print_node(self, node, is_name=False, is_symbol=False):
+        if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Boolean):
+            self.write("true" if node.val.boolval else "false")  # as the server and people write them
+            self.separator()
+            return
         if isinstance(node, ast.TypeCast) and not is_name:
             arg = node.arg
             bare = isinstance(arg, (ast.ColumnRef, ast.FuncCall, ast.TypeCast, ast.SubLink)) or (
