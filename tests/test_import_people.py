@@ -83,3 +83,36 @@ def test_a_simplification_the_server_stores_otherwise_is_not_made(pg, db, tmp_pa
 def test_short_type_spellings_read_back_as_the_same_type(stored, short):
     assert short_type(stored) == short
     assert canonical_builtin_type(short)[0] in (stored, None)
+
+
+# -- goldens: what import writes for each example, reviewed ------------------------
+
+import os  # noqa: E402
+
+from .conftest import EXAMPLES, ROOT  # noqa: E402
+
+GOLDEN = ROOT / "tests" / "golden" / "import"
+UPDATE = os.environ.get("SCHEMADIFF_UPDATE_GOLDEN") == "1"
+NAMES = sorted(p.parent.parent.name for p in EXAMPLES.glob("*/schema/schemadiff.yaml"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_import_of_each_example_is_its_golden_and_plans_to_nothing(name, pg, db, tmp_path):
+    example = EXAMPLES / name
+    script = tmp_path / "schema.sql"
+    assert run_cli("sql", str(example / "schema"), "-o", str(script)).code == 0
+    assert pg.run_psql(db, file=example / "prerequisites.sql").returncode == 0
+    built = pg.run_psql(db, file=script)
+    assert built.returncode == 0, built.stderr
+    out = tmp_path / "imported"
+    assert run_cli("import", "--db", pg.dsn(db), "--out", str(out)).code == 0
+    text = "".join(f"# ---- {p.relative_to(out).as_posix()}\n{p.read_text(encoding='utf-8')}"
+                   for p in sorted(out.rglob("*.yaml")))
+    path = GOLDEN / f"{name}.yaml.txt"
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden {path}; run with SCHEMADIFF_UPDATE_GOLDEN=1 and review it"
+    assert text == path.read_text(encoding="utf-8")
+    plan = run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert plan.code == 0, plan.out + plan.err
