@@ -186,3 +186,22 @@ def test_qualify_relations_touches_only_relation_names(tables, schema, spaces):
     assert out.replace(f"{schema}.", "") == expression.replace(f"{schema}.", "")
     assert out.count(f"{schema}.") == expression.count(f"{schema}.") + len(tables)
     assert qualify_relations(out, schema) == out  # idempotent
+
+
+@pytest.mark.parametrize("base,head,changed", [
+    ("FROM customers", "FROM public.customers", False),
+    ("FROM public.customers", "FROM customers", False),
+    ("FROM customers", "FROM other.customers", True),
+])
+def test_the_gate_reads_an_unqualified_table_as_the_policys_schema(tmp_path, base, head, changed):
+    """``check`` (spec against spec, no database): the two spellings of one table are
+    no change; another schema's table is."""
+    def spec(where, text):
+        policy = ISSUE_POLICY.replace("FROM customers", text)
+        return write_spec(tmp_path / where, {
+            "schemadiff.yaml": "version: 1\nexternal: {roles: [authenticated], tables: [other.customers]}\n",
+            "tables/customers.yaml": CUSTOMERS,
+            "tables/orders.yaml": _orders_yaml(f'rls:\n  policies:\n    tenant_isolation:\n      using: "{policy}"\n')})
+    result = run_cli("check", str(spec("head", head)), "--base", str(spec("base", base)))
+    assert result.code == (3 if changed else 0), result
+    assert ("SD406" in result.out) is changed

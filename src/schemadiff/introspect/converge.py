@@ -38,11 +38,15 @@ from ..relnames import qualify_relations
 from ..sqltext import flat, pin_literals
 
 
-def _same_cheap(a: str | None, b: str | None, types: dict[str, str]) -> bool:
+def _same_cheap(a: str | None, b: str | None, types: dict[str, str], schema: str | None = None) -> bool:
+    """``schema``: the policy's table's, which a table named without one in a
+    subquery means (``relnames``): ``FROM customers`` is ``FROM public.customers``."""
     if a == b:
         return True
     if a is None or b is None:
         return False
+    if schema is not None:
+        a, b = qualify_relations(a, schema), qualify_relations(b, schema)
     return comparable(a, types) == comparable(b, types)
 
 
@@ -327,14 +331,14 @@ def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None =
             conn.autocommit = True
 
 
-def _pick(spec: str | None, db: str | None, types, server_text) -> str | None:
+def _pick(spec: str | None, db: str | None, types, server_text, schema: str | None = None) -> str | None:
     if spec is None or db is None or spec == db:
         return spec
-    if _same_cheap(spec, db, types):
+    if _same_cheap(spec, db, types, schema):
         return db
     if server_text is not None:
         text = server_text()
-        if text is not None and (text == db or _same_cheap(text, db, types)):
+        if text is not None and (text == db or _same_cheap(text, db, types, schema)):
             return db
     return spec
 
@@ -381,9 +385,9 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
             continue
         policies.append(replace(
             p,
-            using=_pick(p.using, old.using, types, probe and (lambda p=p: probe.policy(t, p.using))),
+            using=_pick(p.using, old.using, types, probe and (lambda p=p: probe.policy(t, p.using)), t.schema),
             with_check=_pick(p.with_check, old.with_check, types,
-                             probe and (lambda p=p: probe.policy(t, p.with_check)))))
+                             probe and (lambda p=p: probe.policy(t, p.with_check)), t.schema)))
     return replace(t, columns=tuple(col(c) for c in t.columns), checks=checks, indexes=tuple(indexes),
                    policies=tuple(policies))
 
