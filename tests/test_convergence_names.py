@@ -205,3 +205,43 @@ def test_the_gate_reads_an_unqualified_table_as_the_policys_schema(tmp_path, bas
     result = run_cli("check", str(spec("head", head)), "--base", str(spec("base", base)))
     assert result.code == (3 if changed else 0), result
     assert ("SD406" in result.out) is changed
+
+
+# -- hostile names: the schema written in front of a subquery's table ----------------
+
+from tests.hostile import PAYLOADS  # noqa: E402
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=[f"p{i}" for i in range(len(PAYLOADS))])
+def test_the_schema_put_in_front_of_a_subquery_table_is_one_quoted_name(tmp_path, payload):
+    """Any schema name the loader takes becomes exactly the schema of the subquery's
+    relation in the compiled policy — one statement, nothing else named."""
+    import json as _json
+
+    from pglast.parser import parse_sql_json
+
+    spec = write_spec(tmp_path / "spec", {
+        "schemadiff.yaml": _json.dumps({"version": 1, "schema": payload, "schemas": [payload]}),
+        "tables/t.yaml": _json.dumps({"table": "t", "columns": {"id": {"type": "bigint", "primary_key": True}},
+                                      "rls": {"policies": {"p": {"using": "id IN (SELECT id FROM t)"}}}})})
+    result = run_cli("sql", str(spec))
+    if result.code != 0:
+        assert result.code == 1 and "Traceback" not in result.err, result
+        return
+    policy = [line for line in result.out.splitlines() if line.startswith("CREATE POLICY")]
+    assert len(policy) == 1, result.out
+    stmts = _json.loads(parse_sql_json(policy[0]))["stmts"]
+    assert len(stmts) == 1
+    relations = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "relname" in node:
+                relations.append((node.get("schemaname"), node["relname"]))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(stmts[0])
+    assert relations == [(payload, "t"), (payload, "t")], relations  # the policy's table, the subquery's

@@ -37,6 +37,7 @@ from pglast import ast, parse_sql
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
+from ..expressions import ExpressionError, parse_expression
 from ..model import Schema, Table
 from ..normalize import TypeError_, canonical_builtin_type, strip_outer_parens
 from ..readable import readable_schema
@@ -158,7 +159,13 @@ def proposal(text: str | None, table: Table, default: bool = False) -> str | Non
         out = strip_outer_parens(_People()(new))
     except Exception:  # noqa: BLE001 - a tree pglast cannot print is simply left as it is
         return None
-    return None if out == text else out
+    if out == text:
+        return None
+    try:  # what goes into a probe statement is exactly one expression, as the loader requires of a spec's
+        parse_expression(out)
+    except ExpressionError:
+        return None
+    return out
 
 
 def people_schema(conn: psycopg.Connection, schema: Schema) -> Schema:
