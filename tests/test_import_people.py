@@ -4,6 +4,7 @@ stores the same thing back, so import -> plan stays empty."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from schemadiff.introspect.humane import short_type
@@ -116,3 +117,28 @@ def test_import_of_each_example_is_its_golden_and_plans_to_nothing(name, pg, db,
     assert text == path.read_text(encoding="utf-8")
     plan = run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode")
     assert plan.code == 0, plan.out + plan.err
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+def test_import_probes_keep_the_canary_whatever_the_databases_strings(pg, db, tmp_path, scs):
+    """The database's own expressions, holding backslashes, quotes and statement-like
+    text, go back to the server as proposals; with standard_conforming_strings off
+    (the database's setting) they still mean what they say, and the canary survives."""
+    ddl = ("CREATE TABLE public.canary (id integer PRIMARY KEY, note text); "
+           "INSERT INTO public.canary SELECT g, 'row ' || g FROM generate_series(1, 5) g; "
+           "CREATE TABLE t (s text DEFAULT (E'a\\\\' || '; DELETE FROM public.canary; --'::text), "
+           "CONSTRAINT t_s_check CHECK (s <> (E'x\\\\' || '''); DELETE FROM public.canary; --'::text))); "
+           "ALTER TABLE t ENABLE ROW LEVEL SECURITY; "
+           "CREATE POLICY p ON t USING (s IN (SELECT note FROM public.canary WHERE note <> E'\\\\'::text)); "
+           f"ALTER DATABASE {db} SET standard_conforming_strings = {scs};")
+    result = pg.run_psql(db, sql=ddl)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "spec"
+    imported = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+    assert imported.code == 0, imported
+    text = (out / "tables" / "t.yaml").read_text()
+    assert "FROM canary" in text, text  # the people's spelling was verified and kept
+    plan = run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert plan.code == 0, plan.out + plan.err
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM public.canary").fetchone()[0] == 5
