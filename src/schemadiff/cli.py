@@ -588,9 +588,11 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
     except SettingsError as exc:
         print(f"schemadiff: {exc}; nothing was applied", file=stderr)
         return EXIT_ERROR
-    except psycopg.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(f"schemadiff: the database answered with an error: {one_line(first)}", file=stderr)
+    except psycopg.Error as exc:  # the server's message, DETAIL and HINT; a retry advised only when it can help
+        from .apply_errors import advice, server_message
+        from .introspect.connect import scrub
+        print(f"schemadiff: the database answered with an error: {scrub(server_message(exc), dsn)}\n{advice(exc)}",
+              file=stderr)
         return EXIT_ERROR
     say(f"applied {outcome.statements} statement(s) in {outcome.seconds:.2f}s"
         + (f" ({outcome.retries} lock-timeout retries)" if outcome.retries else "") + ".")
