@@ -25,7 +25,13 @@ from psycopg import errors
 from .apply_errors import advice, server_message
 from .compile.changes import CONCURRENT, ENUM_VALUES, TRANSACTIONAL, VALIDATE
 from .guard import Catalog, GuardProblem, check_steps
-from .introspect.connect import SEARCH_PATH, SettingsError, check_settings, scrub, set_settings  # noqa: F401 (re-exported)
+from .introspect.connect import (  # noqa: F401 (re-exported)
+    SEARCH_PATH,
+    SettingsError,
+    check_settings,
+    scrub,
+    set_settings,
+)
 from .model import QualifiedName
 from .timeouts import MAX_LOCK_WAIT, MAX_RETRIES, lock_timeout_ms, shown, statement_timeout_ms
 
@@ -262,7 +268,8 @@ class Runner:
                                      f"applied; {done} statement(s) before it are. Run apply again to continue.",
                                      done) from None
                 # The server's message, DETAIL and HINT; a retry advised only when it can succeed.
-                raise ApplyError(f"stopped at {what}: {scrub(server_message(exc), self.dsn)}\nNothing of this step is applied; "
+                said = scrub(server_message(exc), self.dsn)
+                raise ApplyError(f"stopped at {what}: {said}\nNothing of this step is applied; "
                                  f"{done} statement(s) before it are. {advice(exc)}", done) from None
             except SettingsError as exc:
                 raise ApplyError(f"stopped at {what}: {exc}. Nothing of this step is applied; "

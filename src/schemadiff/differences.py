@@ -27,7 +27,8 @@ def _text(value) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(_text(v) for v in value) + ")"
     if is_dataclass(value):
-        parts = [_text(getattr(value, f.name)) for f in fields(value) if getattr(value, f.name) not in (None, (), False)]
+        parts = [_text(getattr(value, f.name)) for f in fields(value)
+                 if getattr(value, f.name) not in (None, (), False)]
         return " ".join(parts)
     return str(value)
 

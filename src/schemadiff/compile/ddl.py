@@ -39,8 +39,8 @@ from ..model import (
     Table,
     UniqueConstraint,
 )
-from .statements import Statement
 from ..relnames import qualify_relations  # a subquery's tables, in the policy's schema
+from .statements import Statement
 from .verify import Expect, checked, flat
 
 DIALECT = "postgres"
