@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 import psycopg
 from pglast import ast, parse_sql
@@ -146,10 +147,19 @@ class _Simplifier:
         return node
 
 
-def proposal(text: str | None, table: Table, default: bool = False) -> str | None:
-    """The people's spelling of ``text`` (unverified), or None when it is the same."""
+def proposal(text: str | None, table: Table) -> str | None:
+    """The people's spelling of ``text`` (unverified), or None when it is the same.
+    Cached: a schema repeats its defaults and policies from table to table, and
+    the result depends on the table only through its schema, and its name where
+    the text holds it."""
     if text is None:
         return None
+    return _proposal(text, table.schema, table.name if table.name in text else None)
+
+
+@lru_cache(maxsize=65536)
+def _proposal(text: str, schema: str, name: str | None) -> str | None:
+    table = Table(schema=schema, name=name if name is not None else "", columns=())
     try:
         node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
     except ParseError:
