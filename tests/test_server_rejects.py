@@ -137,3 +137,21 @@ def test_the_probes_alone_keep_the_canary_on_an_unpinned_session(pg, db, tmp_pat
         assert rejected(conn, desired, current) == []
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM public.canary").fetchone()[0] == 5
+
+
+def test_a_cast_to_the_specs_enum_without_its_schema_is_a_load_error(pg, db, tmp_path):
+    """Migrations run with search_path = pg_catalog: ``'sad'::mood`` would not be found
+    (and apply's guard refuses it). Found by the loader at its line; the qualified
+    spelling applies and converges."""
+    def spec(cast):
+        return write_spec(tmp_path / cast, {"schemadiff.yaml": ROOT, "tables/t.yaml":
+                                           "table: t\ncolumns:\n"
+                                           f"  m: {{type: mood, default: \"'happy'::{cast}\"}}\n"
+                                           f"  n: {{type: mood, check: \"n <> 'sad'::{cast}\"}}\n"})
+    bad = run_cli("validate", str(spec("mood")))
+    assert bad.code == 1
+    assert "t.yaml:3:" in bad.err and "default: the type mood must name its schema here (public.mood)" in bad.err
+    assert "t.yaml:4:" in bad.err and "hint: write ::public.mood" in bad.err
+    good = spec("public.mood")
+    assert run_cli("apply", str(good), "--db", pg.dsn(db), "--yes").code == 0
+    assert run_cli("plan", str(good), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
