@@ -155,3 +155,63 @@ def test_a_cast_to_the_specs_enum_without_its_schema_is_a_load_error(pg, db, tmp
     good = spec("public.mood")
     assert run_cli("apply", str(good), "--db", pg.dsn(db), "--yes").code == 0
     assert run_cli("plan", str(good), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+
+
+SHAPES = [
+    ("a collation on a type that has none", "  n: {type: integer, collation: C}\n",
+     "t.yaml:4: error: column n: the server rejects it: collations are not supported by type integer"),
+    ("a collation the server does not have", "  s: {type: text, collation: no_such_collation}\n",
+     "t.yaml:4: error: column s: the server rejects it: collation \"no_such_collation\" for encoding"),
+    ("an operator class for another type",
+     "  n: integer\nindexes:\n  ix: {columns: [{column: n, opclass: text_pattern_ops}]}\n",
+     "t.yaml:6: error: index ix: the server rejects it: operator class \"text_pattern_ops\" does not accept data "
+     "type integer"),
+    ("an index method the type has no operator class for",
+     "  n: integer\nindexes:\n  ix: {columns: [n], method: gin}\n",
+     "t.yaml:6: error: index ix: the server rejects it: data type integer has no default operator class for access "
+     "method \"gin\""),
+]
+
+
+@pytest.mark.parametrize("case_id,columns,expected", SHAPES, ids=[c[0] for c in SHAPES])
+@pytest.mark.parametrize("existing", [False, True], ids=["new table", "existing table"])
+def test_plan_finds_columns_and_indexes_the_server_would_reject(pg, db, tmp_path, case_id, columns, expected,
+                                                                 existing):
+    if existing:
+        assert pg.run_psql(db, sql="CREATE TABLE t (id bigint PRIMARY KEY)").returncode == 0
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT,
+                                         "tables/t.yaml": "table: t\ncolumns:\n  id: {type: bigint, primary_key: true}\n"
+                                                          + columns})
+    assert run_cli("validate", str(spec)).code == 0  # only the server knows
+    result = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert result.code == 1, result
+    assert expected in result.err, result.err
+    assert result.err.count(": error: ") == 1, result.err
+
+
+@pytest.mark.parametrize("text,message", [
+    ("varchar(0)", "the length of character varying must be between 1 and 10485760"),
+    ("char(10485761)", "the length of character must be between 1 and 10485760"),
+    ("numeric(1001,2)", "the precision of numeric must be between 1 and 1000"),
+    ("numeric(10,1001)", "the scale of numeric must be between -1000 and 1000"),
+    ("timestamptz(7)", "the precision of timestamp must be between 0 and 6"),
+    ("time(-1)", None),  # the grammar itself refuses a negative modifier here? (the server decides below)
+    ("bit(0)", "the length of bit must be between 1 and 83886080"),
+])
+def test_type_modifiers_out_of_the_servers_bounds_are_load_errors(pg, db, tmp_path, text, message):
+    """Each: the loader's verdict is the server's (PostgreSQL reduces a time precision
+    above 6 to 6 with a warning: a spec that could never match its database)."""
+    import psycopg as _pg
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": f"table: t\ncolumns:\n  c: \"{text}\"\n"})
+    result = run_cli("validate", str(spec))
+    with _pg.connect(pg.dsn(db), autocommit=True) as conn:
+        notices = []
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary))
+        try:
+            conn.execute(f"CREATE TABLE probe (c {text})")
+            server_takes = not notices
+        except _pg.Error:
+            server_takes = False
+    assert (result.code == 0) is server_takes, (text, result.err, notices)
+    if message is not None:
+        assert message in result.err, result.err

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import changes as c
+from .compile.ddl import create_index
 from .diff import diff
 from .fkcheck import live_problems
 from .introspect import introspect
@@ -49,7 +50,8 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     desired = converge(desired, current, conn)
     # What PostgreSQL would reject at apply: said now, each at its spec line.
     problems = [(c.AddForeignKey(table, fk), message) for table, fk, message in live_problems(conn, desired, current)]
-    problems += [(r.change, f"{r.what}: the server rejects it: {r.message}") for r in rejected(conn, desired, current)]
+    problems += [(r.change, f"{r.what}: the server rejects it: {r.message}")
+                 for r in rejected(conn, desired, current, lambda t, ix: create_index(t, ix).sql)]
     if problems:
         raise TargetProblems(problems)
     defaults = [ch.column.default for ch in diff(current, desired)

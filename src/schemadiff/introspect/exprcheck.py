@@ -23,13 +23,13 @@ judges it).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psycopg
 from pglast.parser import ParseError, parse_sql_json
 
 from .. import changes as c
-from ..identifiers import quote_ident
+from ..identifiers import quote_ident, quote_qualified
 from ..model import Schema, Table
 from ..relnames import qualify_relations
 from ..sqltext import flat, pin_literals
@@ -52,8 +52,10 @@ def _sql(expression: str, table: Table) -> str:
     return pin_literals(flat(qualify_relations(expression, table.schema)))
 
 
-def _probes(t: Table, cur: Table | None) -> list[tuple[c.Change, str, str]]:
-    """(change, what, statement) for each expression of ``t`` the database does not hold."""
+def _probes(t: Table, cur: Table | None, index_sql=None) -> list[tuple[c.Change, str, str]]:
+    """(change, what, statement) for each expression of ``t`` the database does not hold,
+    and (with ``index_sql``, the compiler's CREATE INDEX of an index) each new index whole:
+    its operator classes, collations and method."""
     rel = "pg_temp." + quote_ident(t.name)
     out = []
     old_cols = {col.name: col for col in cur.columns} if cur else {}
@@ -84,6 +86,15 @@ def _probes(t: Table, cur: Table | None) -> list[tuple[c.Change, str, str]]:
             if e.expression is not None and not same:
                 out.append((c.AddIndex(t.qualified, ix), f"expression {n + 1} of index {ix.name}",
                             f"CREATE INDEX schemadiff_probe_ix{_N} ON {rel} (({_sql(e.expression, t)}))"))
+    if index_sql is not None:
+        for ix in t.indexes:
+            if old_ix.get(ix.name) == ix:
+                continue
+            head = f"{quote_ident(ix.name)} ON {quote_qualified(t.schema, t.name)}"
+            sql = index_sql(t, ix)
+            if head in sql:  # the same statement, on the copy, under a probe's name
+                out.append((c.AddIndex(t.qualified, ix), f"index {ix.name}",
+                            sql.replace(head, f"schemadiff_probe_ix{_N} ON {rel}", 1)))
     old_pol = {p.name: p for p in cur.policies} if cur else {}
     for p in t.policies:
         old = old_pol.get(p.name)
@@ -97,18 +108,30 @@ def _probes(t: Table, cur: Table | None) -> list[tuple[c.Change, str, str]]:
     return out
 
 
+def _column(col) -> str:
+    collate = f" COLLATE {quote_ident(col.collation)}" if col.collation else ""
+    return f"{quote_ident(col.name)} {col.type}{collate}"
+
+
 def _create(t: Table) -> str:
-    cols = ", ".join(f"{quote_ident(col.name)} {col.type}" for col in t.columns)
-    return f"CREATE TEMP TABLE {quote_ident(t.name)} ({cols})"
+    return f"CREATE TEMP TABLE {quote_ident(t.name)} ({', '.join(_column(col) for col in t.columns)})"
 
 
-def rejected(conn: psycopg.Connection, desired: Schema, current: Schema) -> list[Rejected]:
-    """Every new expression of ``desired`` the server rejects, with its message.
-    ``conn``: autocommit, idle; left so."""
+def _new_columns(t: Table, cur: Table | None) -> list:
+    old = {col.name: col for col in cur.columns} if cur else {}
+    return [col for col in t.columns if col.name not in old or old[col.name].collation != col.collation]
+
+
+def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_sql=None) -> list[Rejected]:
+    """Every new expression, column type and collation, and index of ``desired`` the
+    server rejects, with its message. ``index_sql(table, index)``: the compiler's
+    CREATE INDEX text (this module does not compile). ``conn``: autocommit, idle; left so."""
     external = {(f.schema, f.name) for f in desired.external.functions}
-    work = [(t, _probes(t, current.table(t.qualified))) for t in desired.tables]
-    work = [(t, [(ch, what, sql.replace(_N, str(n))) for n, (ch, what, sql) in enumerate(probes)])
-            for t, probes in work if probes]
+    new_extensions = {x.name for x in desired.extensions} - {x.name for x in current.extensions}
+    work = [(t, _probes(t, current.table(t.qualified), index_sql), _new_columns(t, current.table(t.qualified)))
+            for t in desired.tables]
+    work = [(t, [(ch, what, sql.replace(_N, str(n))) for n, (ch, what, sql) in enumerate(probes)], new)
+            for t, probes, new in work if probes or new]
     if not work:
         return []
     found: list[Rejected] = []
@@ -116,28 +139,32 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema) -> list
     try:
         conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
                      "pg_catalog.set_config('standard_conforming_strings', 'on', true)")
-        names = [t.name for t, _ in work]
+        names = [t.name for t, _, _ in work]
         if len(set(names)) == len(names):
             # The common case, a spec the server takes: every copy and every probe in one statement.
             try:
                 with conn.transaction():
-                    conn.execute(";\n".join([_create(t) for t, _ in work]
-                                            + [sql for _, probes in work for _, _, sql in probes]))
+                    conn.execute(";\n".join([_create(t) for t, _, _ in work]
+                                            + [sql for _, probes, _ in work for _, _, sql in probes]))
                     raise psycopg.Rollback()
                 return []
             except psycopg.Error:
                 pass
         # Something failed: table by table (a type the plan creates leaves that table
         # out), then its probes at once, one by one only when they fail together.
-        for t, probes in work:
+        for t, probes, new in work:
             try:
                 with conn.transaction():
                     conn.execute(_create(t))
-            except psycopg.Error:
+            except psycopg.Error as exc:
+                if exc.sqlstate not in _NOT_YET or any(col.collation for col in new):  # which column
+                    found += _columns_rejected(conn, t, new)
                 continue
+            failed: set[str] = set()
             try:
                 with conn.transaction():
-                    conn.execute(";\n".join(s for _, _, s in probes))
+                    if probes:
+                        conn.execute(";\n".join(s for _, _, s in probes))
                     raise psycopg.Rollback()
             except psycopg.Error:
                 for change, what, statement in probes:
@@ -146,8 +173,17 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema) -> list
                             conn.execute(statement)
                             raise psycopg.Rollback()
                     except psycopg.Error as exc:
-                        if exc.sqlstate in _NOT_YET or (exc.sqlstate == "42883" and _calls(statement, external)):
+                        # An operator class the index needs but nothing has (no default one for the
+                        # method, no such name) is an error, unless the plan creates an extension.
+                        opclass = what.startswith("index ") and exc.sqlstate == "42704" and not new_extensions
+                        if (exc.sqlstate in _NOT_YET and not opclass) or (
+                                exc.sqlstate == "42883" and _calls(statement, external)):
                             continue
+                        name = getattr(getattr(change, "index", None), "name", None)
+                        if what.startswith("index ") and name in failed:
+                            continue  # its predicate or expression already said why
+                        if name is not None:
+                            failed.add(name)
                         found.append(Rejected(change, what, _message(exc)))
             finally:
                 with conn.transaction():
@@ -156,6 +192,32 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema) -> list
         conn.rollback()
         conn.autocommit = True
     return found
+
+
+def _columns_rejected(conn: psycopg.Connection, t: Table, new: list) -> list[Rejected]:
+    out = []
+    for col in new:
+        try:
+            with conn.transaction():
+                conn.execute(f"CREATE TEMP TABLE schemadiff_probe_col ({_column(col)})")
+                raise psycopg.Rollback()
+        except psycopg.Error as exc:
+            if exc.sqlstate not in _NOT_YET or (col.collation and _takes(conn, replace(col, collation=None))):
+                # (a collation the server does not have: the plan never creates one)
+                out.append(Rejected(c.AddColumn(t.qualified, col), f"column {col.name}", _message(exc)))
+    return out
+
+
+def _takes(conn: psycopg.Connection, col) -> bool:
+    try:
+        with conn.transaction():
+            conn.execute(f"CREATE TEMP TABLE schemadiff_probe_col ({_column(col)})")
+            raise psycopg.Rollback()
+    except psycopg.Rollback:
+        return True
+    except psycopg.Error:
+        return False
+    return True
 
 
 def _calls(statement: str, external: set[tuple[str, str]]) -> bool:
