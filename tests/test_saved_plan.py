@@ -258,6 +258,29 @@ def test_a_saved_plan_for_the_canary_spec_applies_unchanged(pg, db, tmp_path):
     assert result.code == 0 and "applied 1 statement(s)" in result.out, result
 
 
+def test_a_saved_plan_whose_findings_carry_differences_applies_and_an_edited_one_is_refused(pg, db, tmp_path):
+    """A widened check list (SD202) is a changed object: its finding carries the
+    differences (issue 16), which the saved plan reads back and compares."""
+    dsn = pg.dsn(db)
+    assert pg.run_psql(db, sql="CREATE TABLE t (x varchar(10), CONSTRAINT t_x_check CHECK (x IN ('a', 'b')))"
+                       ).returncode == 0
+    spec = str(write_spec(tmp_path / "spec", {"schemadiff.yaml": "version: 1\n", "tables/t.yaml":
+                                              "table: t\ncolumns:\n  x: {type: varchar(10), check: \"x IN ('a', 'b', 'c')\"}\n"}))
+    path = tmp_path / "plan.json"
+    assert run_cli("plan", spec, "--db", dsn, "--out", str(path)).code == 0
+    doc = json.loads(path.read_text())
+    widen = next(f for f in doc["findings"] if f["code"] == "SD202")
+    assert widen["differences"][0]["field"] == "expression" and "'c'" in widen["differences"][0]["spec"]
+    edited = copy.deepcopy(doc)
+    next(f for f in edited["findings"] if f["code"] == "SD202")["differences"][0]["spec"] = "x IS NOT NULL"
+    bad = tmp_path / "edited.json"
+    bad.write_text(json.dumps(edited))
+    refused = run_cli("apply", spec, "--db", dsn, "--plan", str(bad))
+    assert refused.code == 1 and "its findings differ from the plan made now" in refused.err, refused
+    result = run_cli("apply", spec, "--db", dsn, "--plan", str(path))
+    assert result.code == 0, result
+
+
 # ----------------------------------------------------------------------------- property
 
 ATTACKS = [

@@ -22,9 +22,16 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import errors
 
+from .apply_errors import advice, server_message
 from .compile.changes import CONCURRENT, ENUM_VALUES, TRANSACTIONAL, VALIDATE
 from .guard import Catalog, GuardProblem, check_steps
-from .introspect.connect import SEARCH_PATH, SettingsError, check_settings, set_settings  # noqa: F401 (re-exported)
+from .introspect.connect import (  # noqa: F401 (re-exported)
+    SEARCH_PATH,
+    SettingsError,
+    check_settings,
+    scrub,
+    set_settings,
+)
 from .model import QualifiedName
 from .timeouts import MAX_LOCK_WAIT, MAX_RETRIES, lock_timeout_ms, shown, statement_timeout_ms
 
@@ -256,10 +263,14 @@ class Runner:
                     time.sleep(delay)
                     delay *= 2
                     continue
-                reason = "lock timeout, retries exhausted" if _is_lock_timeout(exc) else \
-                    (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                raise ApplyError(f"stopped at {what}: {reason}. Nothing of this step is applied; "
-                                 f"{done} statement(s) before it are. Run apply again to continue.", done) from None
+                if _is_lock_timeout(exc):
+                    raise ApplyError(f"stopped at {what}: lock timeout, retries exhausted. Nothing of this step is "
+                                     f"applied; {done} statement(s) before it are. Run apply again to continue.",
+                                     done) from None
+                # The server's message, DETAIL and HINT; a retry advised only when it can succeed.
+                said = scrub(server_message(exc), self.dsn)
+                raise ApplyError(f"stopped at {what}: {said}\nNothing of this step is applied; "
+                                 f"{done} statement(s) before it are. {advice(exc)}", done) from None
             except SettingsError as exc:
                 raise ApplyError(f"stopped at {what}: {exc}. Nothing of this step is applied; "
                                  f"{done} statement(s) before it are.", done) from None

@@ -394,12 +394,26 @@ def _locator(loaded):
     return lambda change: locate(change, loaded)
 
 
+def _target_problems(exc, loaded, outcome: str, stderr: TextIO) -> int:
+    """What PostgreSQL would reject (``planning.TargetProblems``), each at its spec line."""
+    from .locate import locate
+
+    for change, message in exc.problems:
+        spot = locate(change, loaded)
+        at = f"{spot.file}:{spot.line}: " if spot is not None else ""
+        print(one_line(f"{at}error: {message} [{change.target()}]"), file=stderr)
+    count = len(exc.problems)
+    print(f"schemadiff: {count} definition{'s' if count != 1 else ''} the database would reject; {outcome}",
+          file=stderr)
+    return EXIT_ERROR
+
+
 def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     import psycopg
 
     from .introspect import IntrospectError
     from .introspect.connect import ConnectError, describe_database_error, named_target, resolve_dsn
-    from .planning import plan_against_database
+    from .planning import TargetProblems, plan_against_database
     from .report import render_json, render_sql, render_text
     from .timeouts import shown  # the parsed integer milliseconds, written back canonically: 5s, 250ms
 
@@ -441,6 +455,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
             print(f"error: {problem}", file=stderr)
         print("schemadiff: the database holds what the spec language cannot express yet; no plan", file=stderr)
         return EXIT_ERROR
+    except TargetProblems as exc:
+        return _target_problems(exc, loaded, "no plan", stderr)
     except psycopg.Error as exc:
         print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; no plan", file=stderr)
         return EXIT_ERROR
@@ -508,7 +524,7 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
     from .introspect import IntrospectError
     from .introspect.connect import ConnectError, connect, named_target, resolve_dsn
     from .oneline import one_line
-    from .planning import plan_with_connection
+    from .planning import TargetProblems, plan_with_connection
     from .report import plan_document, render_text
     from .saved_plan import SavedPlanError, first_difference, read_saved_plan
 
@@ -601,15 +617,19 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
         for problem in exc.problems:
             print(f"error: {problem}", file=stderr)
         return EXIT_ERROR
+    except TargetProblems as exc:
+        return _target_problems(exc, loaded, "nothing was applied", stderr)
     except ApplyError as exc:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR
     except SettingsError as exc:
         print(f"schemadiff: {exc}; nothing was applied", file=stderr)
         return EXIT_ERROR
-    except psycopg.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        print(f"schemadiff: the database answered with an error: {one_line(first)}", file=stderr)
+    except psycopg.Error as exc:  # the server's message, DETAIL and HINT; a retry advised only when it can help
+        from .apply_errors import advice, server_message
+        from .introspect.connect import scrub
+        print(f"schemadiff: the database answered with an error: {scrub(server_message(exc), dsn)}\n{advice(exc)}",
+              file=stderr)
         return EXIT_ERROR
     say(f"applied {outcome.statements} statement(s) in {outcome.seconds:.2f}s"
         + (f" ({outcome.retries} lock-timeout retries)" if outcome.retries else "") + ".")
@@ -791,7 +811,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     from .introspect import IntrospectError, introspect, user_schemas
     from .introspect.connect import ConnectError, connect, describe_database_error, named_target, resolve_dsn
     from .introspect.connect import target_of
-    from .readable import readable_schema
+    from .introspect.humane import people_schema
     from .spec.dump import dump_spec
 
     out = Path(args.out)
@@ -815,6 +835,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
                     return EXIT_ERROR
                 schemas = (["public"] if "public" in found else []) + [s for s in found if s != "public"]
             result = introspect(conn, schemas, default_schema=schemas[0])
+            shown = people_schema(conn, result.schema)  # as people write it, where the server agrees
             target = target_of(conn)
     except ConnectError as exc:
         print(f"schemadiff: {exc}", file=stderr)
@@ -830,7 +851,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
               file=stderr)
         return EXIT_ERROR
     try:
-        files = dump_spec(readable_schema(result.schema), schemas[0], display=str(out))
+        files = dump_spec(shown, schemas[0], display=str(out))
     except SpecError as exc:  # named as the files would be in --out; none is written
         print(exc.render(), file=stderr)
         print(f"schemadiff: the spec import would write to {out} does not load ({len(exc.issues)} error(s)); "

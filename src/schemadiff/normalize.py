@@ -112,6 +112,13 @@ def _mods(typmods: tuple[int, ...]) -> str:
     return "(" + ",".join(str(m) for m in typmods) + ")" if typmods else ""
 
 
+def _within(text: str, display: str, what: str, value: int, low: int, high: int) -> None:
+    """PostgreSQL's bounds for a type modifier (it rejects the rest, or, for a
+    time precision above 6, stores 6)."""
+    if not low <= value <= high:
+        raise TypeError_(f"{text!r}: the {what} of {display} must be between {low} and {high}")
+
+
 def _builtin(parsed: ParsedType, text: str) -> str | None:
     """format_type() text for a built-in type, or None if not built-in."""
     names = parsed.names
@@ -140,8 +147,13 @@ def _builtin(parsed: ParsedType, text: str) -> str | None:
             if internal == "varchar":
                 return display
             return "bpchar" if len(names) == 1 else "character(1)"
+        _within(text, display, "length", mods[0], 1, 10485760)
         return f"{display}({mods[0]})"
     if internal == "numeric":
+        if mods:
+            _within(text, "numeric", "precision", mods[0], 1, 1000)
+        if len(mods) == 2:
+            _within(text, "numeric", "scale", mods[1], -1000, 1000)
         if len(mods) == 1:
             return f"numeric({mods[0]},0)"
         if len(mods) == 2:
@@ -154,6 +166,8 @@ def _builtin(parsed: ParsedType, text: str) -> str | None:
         base = internal.removesuffix("tz")
         if len(mods) > 1:
             raise TypeError_(f"{text!r}: {base} takes one precision")
+        if mods:  # above 6 PostgreSQL warns and stores 6: the spec would never match its database
+            _within(text, base, "precision", mods[0], 0, 6)
         precision = f"({mods[0]})" if mods else ""
         return f"{base}{precision} {zone}"
     if internal in ("bit", "varbit"):
@@ -162,6 +176,7 @@ def _builtin(parsed: ParsedType, text: str) -> str | None:
             raise TypeError_(f"{text!r}: {display} takes one length")
         if not mods:
             return display if internal == "varbit" or len(names) == 1 else "bit(1)"
+        _within(text, display, "length", mods[0], 1, 83886080)
         return f"{display}({mods[0]})"
     if internal == "interval":
         if not mods:

@@ -5,12 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import changes as c
+from .compile.ddl import create_index
 from .diff import diff
+from .fkcheck import live_problems
 from .introspect import introspect
 from .introspect.connect import connect, target_of
 from .introspect.converge import converge, volatility
+from .introspect.exprcheck import rejected
 from .model import Schema
 from .plan import Plan, build_plan
+
+
+class TargetProblems(Exception):
+    """What the database would reject (``fkcheck.live_problems``, ``exprcheck.rejected``):
+    (the change, for its spec line; the message) each."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(m for _, m in problems))
+        self.problems = problems
 
 
 @dataclass
@@ -38,6 +50,12 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     read = introspect(conn, managed_schemas(desired), missing_ok=True)
     current = _within_scope(read.schema, desired)
     desired = converge(desired, current, conn)
+    # What PostgreSQL would reject at apply: said now, each at its spec line.
+    problems = [(c.AddForeignKey(table, fk), message) for table, fk, message in live_problems(conn, desired, current)]
+    problems += [(r.change, f"{r.what}: the server rejects it: {r.message}")
+                 for r in rejected(conn, desired, current, lambda t, ix: create_index(t, ix).sql)]
+    if problems:
+        raise TargetProblems(problems)
     defaults = [ch.column.default for ch in diff(current, desired)
                 if isinstance(ch, c.AddColumn) and ch.column.default is not None]
     volatile = volatility(conn, defaults) if defaults else {}

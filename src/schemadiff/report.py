@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .compile.verify import PIN_STRINGS
+from .differences import differences
 from .oneline import one_line
 from .plan import PHASES, PLAN_FORMAT, Plan
 from .rules import Verdict, teaching_lines
@@ -82,6 +83,9 @@ def _finding_lines(plan: Plan, i: int, color: bool, show_target: bool = False, w
         if f.verdict in (Verdict.REFUSE, Verdict.WIDEN):
             line += f"\n      {one_line(f.reason)}"
         out.append(line)
+        for field, database, spec in differences(change):  # what differs, so a reviewer can judge it
+            out += [f"      {field}, in the database: {one_line(database)}",
+                    f"      {field}, in the spec: {one_line(spec)}"]
         if f.verdict is Verdict.REFUSE:
             spot = where(change) if where is not None else None
             if spot is not None:
@@ -188,8 +192,9 @@ def _comment(step) -> str:
 def plan_document(plan: Plan, *, spec: str, database: str, server_version: str | None) -> dict:
     findings = []
     for i, ch in enumerate(plan.changes):
+        diffs = [{"field": a, "database": b, "spec": c} for a, b, c in differences(ch)]
         for f in plan.findings[i]:
-            findings.append(f.to_json())
+            findings.append(f.to_json() | ({"differences": diffs} if diffs else {}))
     return {
         "format": PLAN_FORMAT,
         "spec": spec,

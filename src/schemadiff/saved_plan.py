@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_serializer
 
 from .oneline import one_line
 from .plan import PLAN_FORMAT
@@ -39,6 +39,12 @@ class SavedStep(_Strict):
     rules: list[str]
 
 
+class SavedDifference(_Strict):
+    field: str
+    database: str
+    spec: str
+
+
 class SavedFinding(_Strict):
     code: str
     rule: str
@@ -46,6 +52,15 @@ class SavedFinding(_Strict):
     object: str
     change: str
     reason: str
+    differences: list[SavedDifference] | None = None  # a changed object: what differs (``differences.py``)
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler):
+        """A finding without differences has no such key in the file, nor in its dump."""
+        data = handler(self)
+        if data.get("differences") is None:
+            data.pop("differences", None)
+        return data
 
 
 class SavedPlan(_Strict):

@@ -39,6 +39,7 @@ from ..model import (
     Table,
     UniqueConstraint,
 )
+from ..relnames import qualify_relations  # a subquery's tables, in the policy's schema
 from .statements import Statement
 from .storage import with_clause
 from .verify import Expect, checked, flat
@@ -272,9 +273,9 @@ def create_policy(t: Table, p: Policy) -> Statement:
     if roles != "PUBLIC":
         sql += f" TO {roles}"
     if p.using is not None:
-        sql += f" USING ({flat(p.using)})"
+        sql += f" USING ({flat(qualify_relations(p.using, t.schema))})"
     if p.with_check is not None:
-        sql += f" WITH CHECK ({flat(p.with_check)})"
+        sql += f" WITH CHECK ({flat(qualify_relations(p.with_check, t.schema))})"
     what = f"policy {p.name} on {t.schema}.{t.name}"
     return Statement(checked(sql, Expect("CreatePolicyStmt", (t.schema, t.name, p.name), what)), "create_policy", what)
 

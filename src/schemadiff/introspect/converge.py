@@ -34,22 +34,40 @@ from ..identifiers import quote_ident
 from ..model import Column, Schema, Table
 from ..normalize import strip_outer_parens
 from ..readable import comparable
+from ..relnames import qualify_relations
 from ..sqltext import flat, pin_literals
 
 
-def _same_cheap(a: str | None, b: str | None, types: dict[str, str]) -> bool:
+def _same_cheap(a: str | None, b: str | None, types: dict[str, str], schema: str | None = None) -> bool:
+    """``schema``: the policy's table's, which a table named without one in a
+    subquery means (``relnames``): ``FROM customers`` is ``FROM public.customers``."""
     if a == b:
         return True
     if a is None or b is None:
         return False
+    if schema is not None:
+        a, b = qualify_relations(a, schema), qualify_relations(b, schema)
     return comparable(a, types) == comparable(b, types)
 
 
-def _sql(expression: str) -> str:
+def _sql(expression: str, table: Table) -> str:
     """A spec expression as it goes into a probe statement: on one line, its string
-    constants meaning the same whatever the session's standard_conforming_strings
-    (the loader has proved it one expression; the compiler writes it the same way)."""
-    return pin_literals(flat(expression))
+    constants meaning the same whatever the session's standard_conforming_strings,
+    a table named without a schema in a subquery taken from the expression's own
+    table's schema (``relnames``: the probe runs, as migrations do, with
+    ``search_path = pg_catalog, pg_temp``; the loader has proved it one expression;
+    the compiler writes it the same way)."""
+    return pin_literals(flat(qualify_relations(expression, table.schema)))
+
+
+def _temp_name(table: Table, taken, n: int, kind: str) -> str:
+    """The probe table's name: the table's own, so that the expression may name its
+    columns as ``orders.total`` as it may on the real table (the temporary table
+    lives in ``pg_temp`` and is always named with it); a numbered one when two
+    tables of a plan share a name."""
+    if f"pg_temp.{quote_ident(table.name)}" not in taken:
+        return table.name
+    return f"schemadiff_{kind}_{n}"
 
 
 class _ServerProbe:
@@ -65,7 +83,8 @@ class _ServerProbe:
         if key in self.tables:
             return self.tables[key]
         self.counter += 1
-        name = f"schemadiff_probe_{self.counter}"
+        name = "pg_temp." + quote_ident(_temp_name(table, {self.tables.get(k) for k in self.tables}, self.counter,
+                                                   "probe"))
         cols = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
         try:
             with self.conn.transaction():
@@ -89,7 +108,7 @@ class _ServerProbe:
         t = self._temp_table(table)
         if t is None:
             return None
-        text = self._probe([f"ALTER TABLE {t} ADD CONSTRAINT probe CHECK ({_sql(expression)})"],
+        text = self._probe([f"ALTER TABLE {t} ADD CONSTRAINT probe CHECK ({_sql(expression, table)})"],
                            "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint "
                            "WHERE conrelid = %s::regclass AND conname = 'probe'", (t,))
         self._probe([f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS probe"], "SELECT 1")
@@ -99,7 +118,7 @@ class _ServerProbe:
         t = self._temp_table(table)
         if t is None:
             return None
-        return self._probe([f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {_sql(expression)}"],
+        return self._probe([f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {_sql(expression, table)}"],
                            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
                            "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = %s::regclass "
                            "AND a.attname = %s", (t, column))
@@ -109,7 +128,7 @@ class _ServerProbe:
         if t is None:
             return None
         first = quote_ident(table.columns[0].name)
-        text = self._probe([f"CREATE INDEX probe_ix ON {t} ({first}) WHERE {_sql(expression)}"],
+        text = self._probe([f"CREATE INDEX probe_ix ON {t} ({first}) WHERE {_sql(expression, table)}"],
                            "SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'probe_ix'::regclass")
         self._probe(["DROP INDEX IF EXISTS probe_ix"], "SELECT 1")
         return None if text is None else strip_outer_parens(text)
@@ -118,11 +137,33 @@ class _ServerProbe:
         t = self._temp_table(table)
         if t is None:
             return None
-        text = self._probe([f"CREATE POLICY probe ON {t} USING ({_sql(expression)})"],
+        text = self._probe([f"CREATE POLICY probe ON {t} USING ({_sql(expression, table)})"],
                            "SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polrelid = %s::regclass "
                            "AND polname = 'probe'", (t,))
         self._probe([f"DROP POLICY IF EXISTS probe ON {t}"], "SELECT 1")
         return None if text is None else strip_outer_parens(text)
+
+    def element(self, table: Table, expression: str) -> str | None:
+        t = self._temp_table(table)
+        if t is None:
+            return None
+        text = self._probe([f"CREATE INDEX probe_ex ON {t} (({_sql(expression, table)}))"],
+                           "SELECT pg_get_indexdef('probe_ex'::regclass, 1, true)")
+        self._probe(["DROP INDEX IF EXISTS probe_ex"], "SELECT 1")
+        return text
+
+    def generated(self, table: Table, column: str, expression: str) -> str | None:
+        t = self._temp_table(table)
+        col = next((c for c in table.columns if c.name == column), None)
+        if t is None or col is None:
+            return None
+        text = self._probe([f"ALTER TABLE {t} ADD COLUMN schemadiff_probe_g {col.type} "
+                            f"GENERATED ALWAYS AS ({_sql(expression, table)}) STORED"],
+                           "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+                           "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = %s::regclass "
+                           "AND a.attname = 'schemadiff_probe_g'", (t,))
+        self._probe([f"ALTER TABLE {t} DROP COLUMN IF EXISTS schemadiff_probe_g"], "SELECT 1")
+        return text
 
 
 class _Recorder:
@@ -145,6 +186,12 @@ class _Recorder:
 
     def policy(self, table: Table, expression: str) -> None:
         self._ask("policy", table, None, expression)
+
+    def element(self, table: Table, expression: str) -> None:
+        self._ask("element", table, None, expression)
+
+    def generated(self, table: Table, column: str, expression: str) -> None:
+        self._ask("generated", table, column, expression)
 
 
 class _Answers:
@@ -170,6 +217,13 @@ class _Answers:
     def policy(self, table: Table, expression: str) -> str | None:
         return self._get(("policy", table.qualified, None, expression), lambda: self.probe.policy(table, expression))
 
+    def element(self, table: Table, expression: str) -> str | None:
+        return self._get(("element", table.qualified, None, expression), lambda: self.probe.element(table, expression))
+
+    def generated(self, table: Table, column: str, expression: str) -> str | None:
+        return self._get(("generated", table.qualified, column, expression),
+                         lambda: self.probe.generated(table, column, expression))
+
 
 _ANSWERS_SQL = """
 SELECT 'c' AS kind, c.conname::text AS name, pg_get_expr(c.conbin, c.conrelid) AS text
@@ -182,6 +236,10 @@ UNION ALL
 SELECT 'i', ci.relname::text, pg_get_expr(i.indpred, i.indrelid)
   FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid WHERE i.indrelid = ANY(%(rels)s::regclass[])
 UNION ALL
+SELECT 'e', ci.relname::text, pg_get_indexdef(i.indexrelid, 1, true)
+  FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid WHERE i.indrelid = ANY(%(rels)s::regclass[])
+   AND ci.relname LIKE 'probe\\_ex\\_%%'
+UNION ALL
 SELECT 'p', p.polname::text, pg_get_expr(p.polqual, p.polrelid)
   FROM pg_policy p WHERE p.polrelid = ANY(%(rels)s::regclass[])
 """
@@ -191,9 +249,11 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
     """Every request answered by the server in two round trips, or {} when the batch fails."""
     temp: dict = {}
     statements = []
+    relnames: dict = {}
     for kind, table, column, expression in requests:
         if table.qualified not in temp:
-            temp[table.qualified] = name = f"schemadiff_batch_{len(temp) + 1}"
+            relnames[table.qualified] = rel = _temp_name(table, set(temp.values()), len(temp) + 1, "batch")
+            temp[table.qualified] = name = "pg_temp." + quote_ident(rel)
             cols = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in table.columns)
             statements.append(f"CREATE TEMP TABLE {name} ({cols})")
     keys: dict[tuple[str, str], tuple] = {}
@@ -201,17 +261,25 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
         t = temp[table.qualified]
         key = (kind, table.qualified, column, expression)
         if kind == "check":
-            statements.append(f"ALTER TABLE {t} ADD CONSTRAINT probe_{n} CHECK ({_sql(expression)})")
+            statements.append(f"ALTER TABLE {t} ADD CONSTRAINT probe_{n} CHECK ({_sql(expression, table)})")
             keys[("c", f"probe_{n}")] = key
         elif kind == "default":
-            statements.append(f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {_sql(expression)}")
-            keys[("d", f"{t}.{column}")] = key
+            statements.append(f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {_sql(expression, table)}")
+            keys[("d", f"{relnames[table.qualified]}.{column}")] = key
         elif kind == "predicate":
             first = quote_ident(table.columns[0].name)
-            statements.append(f"CREATE INDEX probe_ix_{n} ON {t} ({first}) WHERE {_sql(expression)}")
+            statements.append(f"CREATE INDEX probe_ix_{n} ON {t} ({first}) WHERE {_sql(expression, table)}")
             keys[("i", f"probe_ix_{n}")] = key
+        elif kind == "element":
+            statements.append(f"CREATE INDEX probe_ex_{n} ON {t} (({_sql(expression, table)}))")
+            keys[("e", f"probe_ex_{n}")] = key
+        elif kind == "generated":
+            col = next(c for c in table.columns if c.name == column)
+            statements.append(f"ALTER TABLE {t} ADD COLUMN schemadiff_probe_g_{n} {col.type} "
+                              f"GENERATED ALWAYS AS ({_sql(expression, table)}) STORED")
+            keys[("d", f"{relnames[table.qualified]}.schemadiff_probe_g_{n}")] = key
         else:
-            statements.append(f"CREATE POLICY probe_{n} ON {t} USING ({_sql(expression)})")
+            statements.append(f"CREATE POLICY probe_{n} ON {t} USING ({_sql(expression, table)})")
             keys[("p", f"probe_{n}")] = key
     rows: list = []
     try:
@@ -263,14 +331,14 @@ def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None =
             conn.autocommit = True
 
 
-def _pick(spec: str | None, db: str | None, types, server_text) -> str | None:
+def _pick(spec: str | None, db: str | None, types, server_text, schema: str | None = None) -> str | None:
     if spec is None or db is None or spec == db:
         return spec
-    if _same_cheap(spec, db, types):
+    if _same_cheap(spec, db, types, schema):
         return db
     if server_text is not None:
         text = server_text()
-        if text is not None and (text == db or _same_cheap(text, db, types)):
+        if text is not None and (text == db or _same_cheap(text, db, types, schema)):
             return db
     return spec
 
@@ -285,7 +353,8 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
             return c
         default = _pick(c.default, old.default, types,
                         probe and (lambda: probe.default(t, c.name, c.default)))
-        generated = _pick(c.generated, old.generated, types, None)
+        generated = _pick(c.generated, old.generated, types,
+                          probe and (lambda: probe.generated(t, c.name, c.generated)))
         return replace(c, default=default, generated=generated)
 
     cur_checks = {x.name: x for x in cur.checks}
@@ -303,7 +372,8 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
         where = _pick(ix.where, old.where, types, probe and (lambda ix=ix: probe.predicate(t, ix.where)))
         elements = ix.elements
         if len(old.elements) == len(ix.elements):
-            elements = tuple(replace(e, expression=_pick(e.expression, o.expression, types, None))
+            elements = tuple(replace(e, expression=_pick(e.expression, o.expression, types,
+                                                         probe and (lambda e=e: probe.element(t, e.expression))))
                              for e, o in zip(ix.elements, old.elements))
         indexes.append(replace(ix, where=where, elements=elements))
     cur_pol = {p.name: p for p in cur.policies}
@@ -315,9 +385,9 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
             continue
         policies.append(replace(
             p,
-            using=_pick(p.using, old.using, types, probe and (lambda p=p: probe.policy(t, p.using))),
+            using=_pick(p.using, old.using, types, probe and (lambda p=p: probe.policy(t, p.using)), t.schema),
             with_check=_pick(p.with_check, old.with_check, types,
-                             probe and (lambda p=p: probe.policy(t, p.with_check)))))
+                             probe and (lambda p=p: probe.policy(t, p.with_check)), t.schema)))
     return replace(t, columns=tuple(col(c) for c in t.columns), checks=checks, indexes=tuple(indexes),
                    policies=tuple(policies))
 

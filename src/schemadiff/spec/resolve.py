@@ -25,6 +25,21 @@ def _judged(parsed: ParsedExpression, context: str, external: frozenset) -> Func
     return judge_tree(parsed.tree, context, external)
 
 
+def _unqualified_type_names(tree) -> list[str]:
+    """The type names of an expression's casts written without a schema."""
+    out, todo = [], [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo.extend(node)
+        elif isinstance(node, dict):
+            names = node.get("names") if "typemod" in node else None
+            if isinstance(names, list) and len(names) == 1 and isinstance(names[0], dict) and "String" in names[0]:
+                out.append(names[0]["String"].get("sval", ""))
+            todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    return out
+
+
 class ResolveError(ValueError):
     def __init__(self, message: str, hint: str = ""):
         super().__init__(message)
@@ -106,6 +121,11 @@ class Resolver:
         if problem is not None:
             raise ResolveError(f"{what}: {problem}",
                                hint="see \"Which functions an expression may call\" in docs/spec.md")
+        for name in _unqualified_type_names(parsed.tree):  # apply's guard would refuse it, the server not find it
+            q = QualifiedName(self.default_schema, name)
+            if q in self.enums or q in self.external_types:
+                raise ResolveError(f"{what}: the type {name} must name its schema here ({q}): migrations run with "
+                                   "search_path = pg_catalog", hint=f"write ::{q}")
         return parsed
 
     def check_columns(self, parsed: ParsedExpression, columns: list[str], table: str, *, what: str,

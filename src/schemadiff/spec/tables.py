@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
+
+from ..fkcheck import type_problem
 from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
-from ..normalize import serial_base, serial_default
 from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
     Policy, PolicyCommand, PrimaryKey, QualifiedName, SortOrder, Table, UniqueConstraint,
 )
+from ..normalize import qualified_type_text, serial_base, serial_default
+from ..relnames import with_queries
 from .. import storage as st
 from . import format as f
 from .context import FileContext
@@ -42,6 +46,16 @@ def _null_cast_type(tree: dict) -> tuple[str, bool] | None:
     names = [n["String"].get("sval", "") for n in type_name.get("names") or () if "String" in n]
     text = ".".join(names) + "[]" * len(type_name.get("arrayBounds") or ())
     return text, bool(type_name.get("typmods"))
+
+
+def _string_constant(tree: dict) -> str | None:
+    """The text of ``'x'`` or ``'x'::type`` (a default's string constant), else None."""
+    if "TypeCast" in tree:
+        tree = tree["TypeCast"].get("arg") or {}
+    const = tree.get("A_Const") if isinstance(tree, dict) else None
+    if isinstance(const, dict) and "sval" in const:
+        return const["sval"].get("sval", "")
+    return None
 
 
 class TableBuilder:
@@ -258,6 +272,14 @@ class TableBuilder:
         if refs.subqueries:
             self.err(path, "a default cannot hold a subquery", sub=sub)
             return None
+        label = _string_constant(parsed.tree)
+        enum = next(((q, e) for q, e in self.resolver.enums.items()
+                     if type_text is not None and qualified_type_text(q.schema, q.name, False) == type_text), None)
+        if enum is not None and label is not None and label not in enum[1].values:  # the server would reject it
+            close = difflib.get_close_matches(label, list(enum[1].values), n=1, cutoff=0.6)
+            self.err(path, f"default {label!r} is not a value of the enum {enum[0]} "
+                     f"({', '.join(enum[1].values)})", sub=sub, hint=f"did you mean {close[0]!r}?" if close else "")
+            return None
         if not fits_default(parsed):
             self.err(path, "default: PostgreSQL's grammar does not take this expression after DEFAULT as it is",
                      sub=sub, hint=f"wrap it in parentheses: default: \"({value.strip()})\"")
@@ -369,6 +391,8 @@ class TableBuilder:
             if len(ref_columns) != len(columns):
                 self.err(ref_path, f"{len(columns)} column(s) reference {len(ref_columns)} column(s)", sub=sub)
                 continue
+            if target in tables and self._fk_types(ref_path, sub, columns, tables[target], ref_columns):
+                continue
             for event, action in (("DELETE", on_delete), ("UPDATE", on_update)):
                 if action != "set null":
                     continue
@@ -386,6 +410,20 @@ class TableBuilder:
                 fk_name, tuple(columns), target, tuple(ref_columns),
                 FkAction(on_delete or "no action"), FkAction(on_update or "no action"),
                 deferrable, initially_deferred))
+
+    def _fk_types(self, path, sub, columns, target: "TableBuilder", ref_columns) -> bool:
+        """Reports (and says True) when PostgreSQL could not implement the key (``fkcheck``)."""
+        enums = {qualified_type_text(q.schema, q.name, False) for q in self.resolver.enums}
+        mine = {c.name: c.type for c in self.columns}
+        theirs = {c.name: c.type for c in target.columns}
+        bad = False
+        for a, b in zip(columns, ref_columns):
+            if a in mine and b in theirs:
+                problem = type_problem(self.qualified.name, a, mine[a], str(target.qualified), b, theirs[b], enums)
+                if problem is not None:
+                    self.err(path, problem, sub=sub, hint=f"give {a} the type of {target.qualified.name}.{b}")
+                    bad = True
+        return bad
 
     def build_indexes(self) -> None:
         table = self.qualified.name
@@ -494,6 +532,9 @@ class TableBuilder:
                 if text is not None:
                     parsed = self.resolve(path + (key,), sub, self.resolver.expression, text, what=f"policy {key}",
                                            context="policy")
+                    if parsed is not None and with_queries(text):  # apply's guard admits schema-qualified tables only
+                        self.err(path + (key,), f"policy {key}: a WITH query ({', '.join(with_queries(text))}) is "
+                                 "not supported in a policy", hint="write it as a plain subquery", sub=sub)
                     if parsed is not None:  # column names outside subqueries are this table's
                         self.resolve(path + (key,), sub, self.resolver.check_columns, parsed, self.column_names,
                                      self.qualified.name, what=f"policy {key}", allow_subqueries=True)
