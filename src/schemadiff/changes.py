@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import (
-    CheckConstraint, Column, EnumType, Extension, ForeignKey, Index, Policy, PrimaryKey, QualifiedName, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, EnumType, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, QualifiedName, Table,
+    Trigger, UniqueConstraint,
 )
 
 
@@ -467,3 +467,78 @@ class SetComment(Change):
     def describe(self):
         what = f"column {self.column}" if self.kind == "column" else self.kind
         return f"{'set' if self.before is None else 'change'} comment on {what}"
+
+
+# -- functions and triggers ----------------------------------------------------------
+
+def _f(fn) -> str:
+    return f"function {fn.display()}"
+
+
+@dataclass(frozen=True)
+class AddFunction(Change):
+    function: Function
+
+    def target(self): return _f(self.function)
+    def describe(self): return f"create function ({self.function.language}, returns {self.function.returns})"
+
+
+@dataclass(frozen=True)
+class DropFunction(Change):
+    function: Function
+
+    def target(self): return _f(self.function)
+    def describe(self): return "drop function"
+
+
+@dataclass(frozen=True)
+class ReplaceFunction(Change):
+    """Same signature; another body, return type, language, volatility, strictness,
+    security or search_path (``aspects`` names which)."""
+
+    before: Function
+    after: Function
+    aspects: tuple[str, ...]
+
+    def target(self): return _f(self.after)
+    def describe(self): return f"change function {', '.join(self.aspects)}"
+
+
+@dataclass(frozen=True)
+class SetFunctionComment(Change):
+    function: Function  # as desired
+    before: str | None
+    after: str | None
+
+    def target(self): return _f(self.function)
+    def describe(self): return f"{'set' if self.before is None else 'change'} comment on function"
+
+
+@dataclass(frozen=True)
+class AddTrigger(Change):
+    """A trigger on a table that exists (a new table's triggers come with it)."""
+
+    table: QualifiedName
+    trigger: Trigger
+
+    def target(self): return _t(self.table)
+    def describe(self): return f"add trigger {self.trigger.name}"
+
+
+@dataclass(frozen=True)
+class DropTrigger(Change):
+    table: QualifiedName
+    trigger: Trigger
+
+    def target(self): return _t(self.table)
+    def describe(self): return f"drop trigger {self.trigger.name}"
+
+
+@dataclass(frozen=True)
+class ReplaceTrigger(Change):
+    table: QualifiedName
+    before: Trigger
+    after: Trigger
+
+    def target(self): return _t(self.table)
+    def describe(self): return f"change trigger {self.after.name}"

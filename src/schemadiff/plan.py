@@ -189,13 +189,17 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         created.add(t.qualified)
     for t, fk, i in deferred:
         add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
+    for i in allowed:  # functions after the tables, before the triggers that call them
+        if isinstance(changes[i], c.AddFunction):
+            for phase, sql in compile_change(changes[i]):
+                add(phase, sql, i)
     for t in sorted(tables, key=lambda t: t.qualified):
         for _, detail, stmt in table_extras(t):
             add(TRANSACTIONAL, stmt.sql, new_tables[t.qualified], detail)
 
     # Then changes to existing objects, in diff order.
     for i in allowed:
-        if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddTable)):
+        if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddTable, c.AddFunction)):
             continue
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)

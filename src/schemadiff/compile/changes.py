@@ -18,7 +18,7 @@ from sqlglot import exp
 from .. import changes as c
 from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import Index, Table
-from . import ddl
+from . import ddl, routines
 from .verify import CompileError, Expect, checked, statement_kind
 
 ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE = "enum-values", "transactional", "concurrent", "validate"
@@ -201,3 +201,13 @@ def _(change: c.RebuildInvalidIndex):
 def _(change: c.SetComment):
     parts = (change.object.schema, change.object.name) + ((change.column,) if change.kind == "column" else ())
     return [(TRANSACTIONAL, ddl.comment_sql(change.kind, parts, change.after, f"comment on {change.target()}"))]
+
+
+@_compile.register
+def _(change: c.AddFunction):
+    return [(TRANSACTIONAL, s.sql) for s in routines.function_statements(change.function)]
+
+
+@_compile.register
+def _(change: c.SetFunctionComment):
+    return [(TRANSACTIONAL, routines.comment_on_function(change.function, change.after).sql)]

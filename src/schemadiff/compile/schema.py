@@ -2,7 +2,7 @@
 
 Order: extensions, schemas, enums, tables in foreign-key order (a foreign key
 whose target is created later, or that closes a cycle, is added after all
-tables), then indexes, row level security, policies, comments. Ties are broken
+tables), functions, then indexes, row level security, policies, triggers, comments. Ties are broken
 by qualified name, so the same model always gives byte-identical SQL.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 
 from ..model import ForeignKey, QualifiedName, Schema, Table
-from . import ddl
+from . import ddl, routines
 from .statements import Statement
 from .verify import PIN_STRINGS
 
@@ -74,10 +74,13 @@ def compile_schema(schema: Schema) -> list[Statement]:
         out.append(ddl.create_table(t, inline))
         created.add(t.qualified)
     out += [ddl.add_foreign_key(t, fk) for t, fk in deferred]
+    # Functions after the tables (a SQL function's body is checked against them when
+    # created) and before the triggers and policies that call them.
+    out += [stmt for fn in schema.functions for stmt in routines.function_statements(fn)]
 
     tables = schema.tables  # sorted by qualified name
     parts = [table_extras(t) for t in tables]
-    for kind in ("index", "rls", "policy"):
+    for kind in ("index", "rls", "policy", "trigger"):
         out += [stmt for extras in parts for k, _, stmt in extras if k == kind]
     out += [ddl.comment_on_type(e) for e in schema.enums if e.comment is not None]
     out += [stmt for extras in parts for k, _, stmt in extras if k == "comment"]
@@ -94,6 +97,7 @@ def table_extras(t: Table) -> list[tuple[str, str, Statement]]:
     if t.rls_forced:
         out.append(("rls", "forced row level security", ddl.force_rls(t)))
     out += [("policy", f"policy {p.name}", ddl.create_policy(t, p)) for p in t.policies]
+    out += [("trigger", f"trigger {tr.name}", stmt) for tr in t.triggers for stmt in routines.trigger_statements(t, tr)]
     if t.comment is not None:
         out.append(("comment", "comment on the table", ddl.comment_on_table(t)))
     out += [("comment", f"comment on column {c.name}", ddl.comment_on_column(t, c))

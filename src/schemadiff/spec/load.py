@@ -7,18 +7,19 @@ it (``tables/lead.yaml``), read in sorted path order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..gcpause import paused_gc
 from ..identifiers import NameSyntaxError
 from ..normalize import serial_sequence
-from ..model import EnumType, Extension, External, QualifiedName, Schema
+from ..model import EnumType, Extension, External, Function, QualifiedName, Schema
 from . import format as f
 from .context import FileContext
 from .errors import Mark, SpecError, SpecIssue
 from .names import qualify
 from .resolve import ResolveError, Resolver, check_identifier
+from .functions import build_function, build_triggers
 from .tables import TableBuilder
 from .validate import validate
 from .yamlread import parse_yaml, read_yaml
@@ -35,6 +36,7 @@ class LoadedSpec:
     # Each file as read (with the line of every key), for pointing at an object: table -> its file, and the root.
     contexts: dict[QualifiedName, FileContext] = field(default_factory=dict)
     root: FileContext | None = None
+    function_contexts: dict[tuple, FileContext] = field(default_factory=dict)  # signature -> its file
 
 
 def _display(path: Path, base: Path) -> str:
@@ -101,6 +103,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         and not any(part.startswith(".") for part in p.relative_to(base).parts)
     )
     parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
+    parsed_functions: list[tuple[f.FunctionSpec, FileContext]] = []
     file_errors: list[SpecIssue] = []
     for path in table_files:
         display = shown(path)
@@ -119,9 +122,14 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
             if data is None:
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
                                            hint="a table file starts with `table: NAME`")])
+            if isinstance(data, dict) and "function" in data and "table" not in data:
+                parsed_functions.append((validate(f.FunctionSpec, data, display),
+                                         FileContext(display, data, issues, warnings)))
+                continue
             if isinstance(data, dict) and "table" not in data:
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
-                                           hint="each YAML file besides schemadiff.yaml describes one table; "
+                                           hint="each YAML file besides schemadiff.yaml describes one table "
+                                                "(`table:`) or one function (`function:`); "
                                                 "enums and extensions belong in schemadiff.yaml")])
             spec = validate(f.TableSpec, data, display)
             parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
@@ -179,12 +187,30 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     for b in ordered:
         b.build_foreign_keys(taken[b.qualified.schema], builders, external_tables)
         b.build_rls()
+    functions: list[Function] = []
+    function_files: dict[tuple, str] = {}
+    function_contexts: dict[tuple, FileContext] = {}
+    by_name: dict[QualifiedName, list[Function]] = {}
+    for spec, ctx in parsed_functions:
+        fn = build_function(spec, ctx, resolver)
+        if fn is None:
+            continue
+        if fn.signature in function_files:
+            ctx.error(("function",), f"function {fn.display()} is already defined in {function_files[fn.signature]}")
+            continue
+        function_files[fn.signature] = ctx.file
+        function_contexts[fn.signature] = ctx
+        functions.append(fn)
+        by_name.setdefault(fn.qualified, []).append(fn)
     tables = [b.result() for b in ordered]
+    tables = [replace(t, triggers=build_triggers(t, b.spec, b.ctx, resolver, by_name)) if b.spec.triggers else t
+              for t, b in zip(tables, ordered)]
     _check_relation_names(tables, builders)
     _check_duplicate_keys(tables, builders)
     _lint(tables, builders)
 
     used_schemas = {t.schema for t in tables} | {e.schema for e in enums} | set(root.schemas)
+    used_schemas |= {fn.schema for fn in functions}
     used_schemas |= {x.schema for x in extensions if x.schema}
     for name in sorted(used_schemas):
         try:
@@ -208,9 +234,10 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         enums=tuple(sorted(enums, key=lambda e: e.qualified)),
         tables=tuple(sorted(tables, key=lambda t: t.qualified)),
         external=external,
+        functions=tuple(sorted(functions, key=lambda fn: fn.signature)),
     )
     return LoadedSpec(schema=schema, warnings=sorted(warnings, key=SpecIssue.sort_key), files=files,
-                      contexts=contexts, root=root_ctx)
+                      contexts=contexts, root=root_ctx, function_contexts=function_contexts)
 
 
 def _externals(root: f.RootSpec, ctx: FileContext, resolver: Resolver) -> None:
