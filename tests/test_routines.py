@@ -106,3 +106,15 @@ def test_import_round_trip_is_byte_identical(pg, db, tmp_path):
     assert {k: v for k, v in got.items() if k != "schemadiff.yaml"} == {k: v for k, v in want.items()
                                                                         if k != "schemadiff.yaml"}
     assert load_spec(out).schema == load_spec(spec).schema
+
+
+def test_apply_creates_them_through_the_guard_and_a_second_plan_is_empty(pg, db, tmp_path):
+    spec = write_spec(tmp_path / "spec", FILES)
+    result = run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes")
+    assert result.code == 0, result
+    again = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert again.code == 0, again
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal").fetchone()[0] == 2
+        assert conn.execute("SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'label_of'").fetchone() == (
+            True, ["search_path=pg_catalog, public"])

@@ -129,6 +129,12 @@ def _run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, base_l
         for f in plan.findings[i]:
             add(f.code, _DEFAULT_LEVEL[f.verdict], f.verdict.name.lower(), f.reason, i)
         table = table_of(ch, indexes)
+        if "new-triggers" in policy.forbid:
+            added = [ch.trigger.name] if isinstance(ch, c.AddTrigger) else (
+                [tr.name for tr in ch.table.triggers] if isinstance(ch, c.AddTable) else [])
+            for name in added:
+                add("SD802", "error", "policy", f"trigger {name} on table {table} is new; this repository's policy "
+                    "forbids adding triggers (forbid: new-triggers)", i)
         if table in existing:
             if "changes-to-existing-tables" in policy.forbid:
                 add("SD801", "error", "policy", f"table {table} exists at the base; this repository's policy "

@@ -80,6 +80,10 @@ def build_function(spec: f.FunctionSpec, ctx: FileContext, resolver: Resolver) -
                   "add `search_path: [pg_catalog, public]` (the schemas it uses, in order), so a caller's "
                   "search_path cannot redirect what it runs with the owner's rights")
         ok = False
+    if spec.search_path is not None and (not spec.search_path or "pg_temp" in spec.search_path):
+        ctx.error(("search_path",), "search_path must name the function's schemas, and never pg_temp", where,
+                  "pg_temp in a function's search_path lets any session's temporary objects stand in for yours")
+        ok = False
     if not spec.body.strip():
         ctx.error(("body",), "the body is empty", where)
         ok = False
