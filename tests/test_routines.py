@@ -118,3 +118,74 @@ def test_apply_creates_them_through_the_guard_and_a_second_plan_is_empty(pg, db,
         assert conn.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal").fetchone()[0] == 2
         assert conn.execute("SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'label_of'").fetchone() == (
             True, ["search_path=pg_catalog, public"])
+
+
+# -- the seeds ------------------------------------------------------------------------
+
+from .conftest import EXAMPLES  # noqa: E402
+
+
+def test_seed_003_plan_adds_the_new_trigger_reusing_the_existing_function(pg, db, tmp_path):
+    assert pg.run_psql(db, file=EXAMPLES / "engagement" / "existing.sql").returncode == 0
+    spec = EXAMPLES / "engagement" / "schema"
+    result = run_cli("plan", str(spec), "--db", pg.dsn(db), "--format", "sql", "--detailed-exitcode")
+    assert result.code == 2, result
+    sql = result.out
+    assert ("CREATE TRIGGER update_user_engagement_states_updated_at BEFORE UPDATE ON public.user_engagement_states "
+            "FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column()") in sql
+    assert "CREATE FUNCTION" not in sql and "update_user_profiles_updated_at" not in sql  # both exist already
+    script = tmp_path / "034.sql"
+    script.write_text(sql, encoding="utf-8")
+    applied = pg.run_psql(db, file=script)
+    assert applied.returncode == 0, applied.stderr
+    again = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert again.code == 0, again
+    smoke = pg.run_psql(db, file=EXAMPLES / "engagement" / "smoke.sql")  # includes: an UPDATE moves updated_at
+    assert smoke.returncode == 0, smoke.stderr
+
+
+def test_seed_004_sql_creates_twelve_tables_the_function_and_eight_triggers(pg, db, tmp_path):
+    script = tmp_path / "ec.sql"
+    assert run_cli("sql", str(EXAMPLES / "escalation_calls" / "schema"), "-o", str(script)).code == 0
+    assert pg.run_psql(db, file=EXAMPLES / "escalation_calls" / "prerequisites.sql").returncode == 0
+    assert pg.run_psql(db, file=script).returncode == 0
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0]
+        functions = conn.execute("SELECT array_agg(proname::text) FROM pg_proc WHERE pronamespace = "
+                                 "'public'::regnamespace").fetchone()[0]
+        triggers = conn.execute("SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_trigger t JOIN pg_class c "
+                                "ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND t.tgenabled = 'O' AND "
+                                "t.tgfoid = 'public.update_updated_at_column()'::regprocedure").fetchone()[0]
+    assert tables == 12 and functions == ["update_updated_at_column"]
+    assert triggers == sorted(["agents", "campaigns", "compliance_rules", "customer_profiles", "customers",
+                               "payment_records", "tasks", "templates"])
+    smoke = pg.run_psql(db, file=EXAMPLES / "escalation_calls" / "smoke.sql")  # an UPDATE on each of the eight
+    assert smoke.returncode == 0, smoke.stderr
+
+
+def test_customer_care_policy_forbids_new_triggers_sd802(tmp_path):
+    import json
+    import shutil
+
+    base = tmp_path / "base"
+    shutil.copytree(EXAMPLES / "customer_care" / "schema", base)
+    head = tmp_path / "head"
+    shutil.copytree(base, head)
+    (head / "functions").mkdir()
+    (head / "functions" / "touch.yaml").write_text(TOUCH, encoding="utf-8")
+    (head / "tables" / "care_note.yaml").write_text(
+        "table: care_note\ncolumns:\n  id: {type: uuid, primary_key: true}\n  updated_at: timestamptz\n"
+        "triggers:\n  care_note_touch: {timing: before, events: [update], function: touch_updated_at}\n",
+        encoding="utf-8")
+    policy = EXAMPLES / "customer_care" / "schemadiff-policy.yaml"
+    result = run_cli("check", str(head), "--base", str(base), "--policy", str(policy), "--format", "json")
+    assert result.code == 3, result
+    items = json.loads(result.out)["items"] if "items" in json.loads(result.out) else json.loads(result.out)["findings"]
+    sd802 = [i for i in items if i["code"] == "SD802"]
+    assert len(sd802) == 1 and "care_note_touch" in sd802[0]["message"]
+    # without the trigger, the same new table and function pass the policy
+    (head / "tables" / "care_note.yaml").write_text(
+        "table: care_note\ncolumns:\n  id: {type: uuid, primary_key: true}\n  updated_at: timestamptz\n",
+        encoding="utf-8")
+    clean = run_cli("check", str(head), "--base", str(base), "--policy", str(policy), "--format", "json")
+    assert clean.code == 0, clean

@@ -126,6 +126,9 @@ class AddTable(Change):
         if self.table.policies:
             n_pol = len(self.table.policies)
             parts.append(f"{n_pol} {'policy' if n_pol == 1 else 'policies'}")
+        if self.table.triggers:
+            n_tr = len(self.table.triggers)
+            parts.append(f"{n_tr} trigger{'s' if n_tr != 1 else ''}")
         return f"create table ({', '.join(parts)})"
 
 
