@@ -7,8 +7,8 @@ typed data that the loader checks and points at by file and line, and the
 JSON Schema describes; a ``.sql`` file would be arbitrary SQL that the loader
 must first prove to be exactly one ``CREATE FUNCTION`` of an allowed shape, and
 whose options the compiler would have to re-emit anyway. The body is the one
-piece of code: it reaches SQL only as a dollar-quoted literal whose tag it
-cannot contain (``compile.routines``), and the server compiles it.
+piece of code: it reaches SQL only as one ``quote_literal`` string
+(``compile.routines``), and the server compiles it.
 
 A trigger is part of its table (``triggers:`` in the table's file): its
 function is a function of the spec, or an external one, taking no arguments.

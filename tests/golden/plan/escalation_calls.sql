@@ -253,12 +253,7 @@ CREATE TABLE public.templates (
 );
 
 -- [SD112] function public.update_updated_at_column(): create function (plpgsql, returns trigger)
-CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $body$
-BEGIN
-    NEW.updated_at = NOW();
-    RETURN NEW;
-END;
-$body$;
+CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS E'\nBEGIN\n    NEW.updated_at = NOW();\n    RETURN NEW;\nEND;\n';
 
 -- [SD105] table public.agents: create table: index idx_agents_status
 CREATE INDEX idx_agents_status ON public.agents (status);

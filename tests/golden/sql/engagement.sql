@@ -72,12 +72,7 @@ CREATE TABLE public.user_profiles (
   CONSTRAINT user_profiles_id_fkey FOREIGN KEY (id) REFERENCES auth.users (id) ON DELETE CASCADE
 );
 
-CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $body$
-BEGIN
-  NEW.updated_at = now();
-  RETURN NEW;
-END;
-$body$;
+CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS E'\nBEGIN\n  NEW.updated_at = now();\n  RETURN NEW;\nEND;\n';
 
 CREATE INDEX idx_engagement_message_queue_pending_scheduled ON public.engagement_message_queue (scheduled_for) WHERE status = 'pending';
 

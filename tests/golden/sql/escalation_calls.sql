@@ -234,12 +234,7 @@ CREATE TABLE public.templates (
   CONSTRAINT templates_type_check CHECK (type IN ('email', 'sms', 'phone_script'))
 );
 
-CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $body$
-BEGIN
-    NEW.updated_at = NOW();
-    RETURN NEW;
-END;
-$body$;
+CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS E'\nBEGIN\n    NEW.updated_at = NOW();\n    RETURN NEW;\nEND;\n';
 
 CREATE INDEX idx_agents_status ON public.agents (status);
 
