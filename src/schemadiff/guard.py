@@ -199,6 +199,8 @@ _CLAUSES = {
     "collClause": "COLLATE", "fdwoptions": "OPTIONS", "storage_name": "STORAGE", "compression": "COMPRESSION",
     "pct_type": "%TYPE", "setof": "SETOF", "is_no_inherit": "NO INHERIT", "where_clause": "WHERE",
     "including": "INCLUDE", "exclusions": "EXCLUDE",
+    "replace": "OR REPLACE", "is_procedure": "PROCEDURE", "sql_body": "BEGIN ATOMIC", "isconstraint": "CONSTRAINT",
+    "transitionRels": "REFERENCING", "constrrel": "FROM (a constraint trigger)",
 }
 
 
@@ -666,7 +668,9 @@ def _create_function(node: dict, phase: str, state: _State) -> None:
     body = (options.get("as") or {}).get("List", {}).get("items") or []
     if len(body) != 1 or set(body[0]) != {"String"}:
         raise _Refused("a function body that is not one string")
-    if "volatility" in options and _strings([options["volatility"]])[0] not in ("volatile", "stable", "immutable"):
+    if "volatility" not in options:
+        raise _Refused("CREATE FUNCTION without its volatility is not what schemadiff writes")
+    if _strings([options["volatility"]])[0] not in ("volatile", "stable", "immutable"):
         raise _Refused("an unknown volatility")
     for flag in ("strict", "security"):
         if flag in options and set(options[flag]) != {"Boolean"}:
