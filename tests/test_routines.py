@@ -189,3 +189,21 @@ def test_customer_care_policy_forbids_new_triggers_sd802(tmp_path):
         encoding="utf-8")
     clean = run_cli("check", str(head), "--base", str(base), "--policy", str(policy), "--format", "json")
     assert clean.code == 0, clean
+
+
+def test_migration_files_validate_functions_and_trigger_states_and_roll_back_exactly(pg, db, tmp_path):
+    from schemadiff.compile.validation import validation_checks
+    from schemadiff.introspect.connect import connect
+    from schemadiff.planning import plan_with_connection
+
+    from .test_migration_files import roundtrip
+
+    desired = load_spec(write_spec(tmp_path / "spec", FILES)).schema
+    with connect(pg.dsn(db)) as conn:
+        plan = plan_with_connection(desired, conn).plan
+    checks = [what for what, _ in validation_checks(plan)]
+    assert "trigger item_audit on public.item (disabled)" in checks and "function public.label_of(integer, text)" in checks
+    w = roundtrip(pg, db, plan, desired, tmp_path / "migrations")
+    rollback = w.rollback.read_text()
+    assert rollback.index("DROP TABLE IF EXISTS public.item") < rollback.index("DROP FUNCTION IF EXISTS "
+                                                                               "public.touch_updated_at()")
