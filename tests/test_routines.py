@@ -207,3 +207,51 @@ def test_migration_files_validate_functions_and_trigger_states_and_roll_back_exa
     rollback = w.rollback.read_text()
     assert rollback.index("DROP TABLE IF EXISTS public.item") < rollback.index("DROP FUNCTION IF EXISTS "
                                                                                "public.touch_updated_at()")
+
+
+# -- property: any body the server keeps plans to nothing against itself and imports exactly -------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WS = st.text(st.sampled_from([" ", "\t", "\n"]), max_size=4)
+# what a spec text may hold (spec/chars.py: no control, private-use or format characters)
+_COMMENT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Co", "Zl", "Zp", "Cf")), max_size=20)
+_LINE = st.builds(lambda indent, text: f"{indent}NULL; -- {text}", st.text(st.sampled_from(" \t"), max_size=6),
+                  _COMMENT)
+_PLPGSQL = st.builds(lambda lead, lines, blank, trail: lead + "BEGIN\n" + "\n".join(lines) + blank + "\nEND;" + trail,
+                     _WS, st.lists(_LINE, max_size=4), st.sampled_from(["", "\n", "\n\n  "]), _WS)
+_SQL = st.builds(lambda lead, text, trail: f"{lead}SELECT 1 -- {text}\n{trail}", _WS, _COMMENT, _WS)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(_PLPGSQL, _SQL), comment=st.one_of(st.none(), _COMMENT))
+def test_any_body_plans_to_nothing_against_itself_and_imports_exactly(pg, db, tmp_path_factory, body, comment):
+    from schemadiff.spec.dump import function_text
+    from schemadiff.model import Schema
+
+    tmp = tmp_path_factory.mktemp("body")
+    sql = body.startswith((" ", "\t", "\n", "S")) and "SELECT 1" in body and "BEGIN" not in body
+    fn_doc = {"function": "f", "returns": "trigger" if not sql else "integer",
+              "language": "sql" if sql else "plpgsql", "body": body}
+    if comment:
+        fn_doc["comment"] = comment
+    import json
+    spec = write_spec(tmp / "spec", {"schemadiff.yaml": ROOT, "functions/f.yaml": json.dumps(fn_doc, ensure_ascii=False) + "\n"})
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    script = tmp / "build.sql"
+    assert run_cli("sql", str(spec), "-o", str(script)).code == 0
+    run = pg.run_psql(db, file=script)
+    assert run.returncode == 0, run.stderr
+    again = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert again.code == 0, again
+    out = tmp / "imported"
+    result = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+    assert result.code == 0, result
+    loaded = load_spec(spec).schema
+    assert load_spec(out).schema.functions == loaded.functions
+    # import writes the function file as function_text does, and it reads back byte for byte
+    text = (out / "functions" / "f.yaml").read_text(encoding="utf-8")
+    assert text == function_text(loaded.functions[0], Schema(), "public")
+    assert load_spec(out).schema.functions[0].body == body

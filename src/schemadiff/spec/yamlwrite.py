@@ -20,7 +20,8 @@ from .yamlread import (
 _PLAIN_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .()'<>=!+*/$-]*$")
 _TYPED = (_NULL, _YAML11_BOOL, _INT, _FLOAT, _OCTAL_LIKE, _BASE_PREFIX, _UNDERSCORE_NUM, _SEXAGESIMAL,
           _SPECIAL_FLOAT, _DATE)
-_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
+# What YAML may not hold raw (PyYAML's reader refuses U+FFFE/U+FFFF in a stream), escaped as \uXXXX.
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 def plain_ok(text: str) -> bool:
