@@ -255,3 +255,35 @@ def test_any_body_plans_to_nothing_against_itself_and_imports_exactly(pg, db, tm
     text = (out / "functions" / "f.yaml").read_text(encoding="utf-8")
     assert text == function_text(loaded.functions[0], Schema(), "public")
     assert load_spec(out).schema.functions[0].body == body
+
+
+def test_a_trigger_on_an_existing_table_is_refused_unless_the_policy_waives_it(tmp_path):
+    import json
+
+    base = write_spec(tmp_path / "base", {"schemadiff.yaml": ROOT, "functions/touch_updated_at.yaml": TOUCH,
+                                          "tables/item.yaml": ITEM.split("triggers:")[0]})
+    head = write_spec(tmp_path / "head", FILES)
+    refused = run_cli("check", str(head), "--base", str(base), "--format", "json")
+    assert refused.code == 3, refused
+    codes = {i["code"] for i in json.loads(refused.out)["items"]}
+    assert "SD411" in codes and "SD112" in codes  # the new function itself is additive
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\nwaivers:\n  - rule: SD411\n    object: public.item\n"
+                      "    reason: reviewed in OPS-1\n    expires: \"2099-12-31\"\n", encoding="utf-8")
+    waived = run_cli("check", str(head), "--base", str(base), "--policy", str(policy), "--format", "json")
+    assert waived.code == 0, waived
+    items = [i for i in json.loads(waived.out)["items"] if i["code"] == "SD411"]
+    assert len(items) == 2 and all(i["level"] == "note" for i in items)
+
+
+def test_loader_errors_name_file_line_and_object(tmp_path):
+    bad_trigger = ITEM.replace("update_of: [status]", "update_of: [stauts]")
+    spec = write_spec(tmp_path / "spec", {**FILES, "tables/item.yaml": bad_trigger,
+                                          "functions/label_of.yaml": LOOKUP.replace("search_path: [pg_catalog, public]\n", "")})
+    result = run_cli("validate", str(spec))
+    assert result.code == 1
+    assert "tables/item.yaml:17:17: error: " in result.err and "no column 'stauts'" in result.err and "[trigger item_touch on public.item]" in result.err
+    assert "functions/label_of.yaml:7:11: error: a SECURITY DEFINER function needs its own `search_path`" in result.err
+    missing = write_spec(tmp_path / "missing", {"schemadiff.yaml": ROOT, "tables/item.yaml": ITEM})
+    result = run_cli("validate", str(missing))
+    assert result.code == 1 and "no function public.touch_updated_at in the spec" in result.err

@@ -120,6 +120,8 @@ def fingerprint_and_state(schema: Schema) -> tuple[str, dict[str, str]]:
         state[f"table {t.schema}.{t.name}"] = _hash({**alone, "tables": [data]})[7:23]
     for e, data in zip(schema.enums, whole["enums"]):
         state[f"type {e.schema}.{e.name}"] = _hash({**alone, "enums": [data]})[7:23]
+    for fn, data in zip(schema.functions, whole["functions"]):
+        state[f"function {fn.display()}"] = _hash({**alone, "functions": [data]})[7:23]
     for x, data in zip(schema.extensions, whole["extensions"]):
         state[f"extension {x.name}"] = _hash({**alone, "extensions": [data]})[7:23]
     return _hash(whole), state
