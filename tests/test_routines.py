@@ -287,3 +287,77 @@ def test_loader_errors_name_file_line_and_object(tmp_path):
     missing = write_spec(tmp_path / "missing", {"schemadiff.yaml": ROOT, "tables/item.yaml": ITEM})
     result = run_cli("validate", str(missing))
     assert result.code == 1 and "no function public.touch_updated_at in the spec" in result.err
+
+
+# -- hostile bodies and names, on the server -------------------------------------------
+
+HOSTILE_BODY = ("BEGIN\n  PERFORM $q$ x $q$ || '$$' || '$body$' || 'it''s';"
+                "  -- $$ $body$ $q$ '; DROP TABLE public.canary; -- \\' \\\\\n  RETURN NEW;\nEND;\n")
+CANARY = ("CREATE TABLE public.canary (id integer PRIMARY KEY, note text); "
+          "INSERT INTO public.canary SELECT g, 'row ' || g FROM generate_series(1, 5) g;")
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+def test_hostile_bodies_and_names_reach_the_server_as_data(pg, tmp_path, scs):
+    """A body holding $$, $body$, $q$, quotes, backslashes and a DROP in a comment; a
+    function, a table and a trigger named with quotes: run by psql, as one query (a
+    runner that sends the file whole) and split at ; + line end (a naive runner), with
+    the database's standard_conforming_strings on and off. The canary keeps its rows,
+    the body arrives byte for byte, and a second plan finds nothing to do."""
+    import json
+
+    from psycopg import sql as psql_sql
+
+    fn = {"function": 'we"ird $$ fn', "returns": "trigger", "language": "plpgsql", "body": HOSTILE_BODY,
+          "comment": "it's $$ \\ $q$"}
+    table = {"table": 'ta"ble', "columns": {"id": {"type": "integer", "primary_key": True}},
+             "triggers": {'tr"g $$': {"timing": "before", "events": ["update"], "function": '"we""ird $$ fn"',
+                                      "args": ["$$", "'; DROP TABLE public.canary; --", "\\"]}}}
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT,
+                                          "functions/f.yaml": json.dumps(fn, ensure_ascii=False) + "\n",
+                                          "tables/t.yaml": json.dumps(table, ensure_ascii=False) + "\n"})
+    script = run_cli("sql", str(spec))
+    assert script.code == 0, script
+    for mode in ("psql", "one-query", "naive-runner"):
+        db = pg.create_database()
+        try:
+            with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+                conn.execute(CANARY)
+                conn.execute(psql_sql.SQL("ALTER DATABASE {} SET standard_conforming_strings = {}").format(
+                    psql_sql.Identifier(db), psql_sql.SQL(scs)))
+            if mode == "psql":
+                path = tmp_path / "s.sql"
+                path.write_text(script.out, encoding="utf-8")
+                assert pg.run_psql(db, file=path).returncode == 0
+            else:
+                text = script.out.replace("SET standard_conforming_strings = on;", "")
+                pieces = [text] if mode == "one-query" else [p for p in text.split(";\n") if p.strip()
+                                                             and not all(line.startswith("--")
+                                                                         for line in p.strip().splitlines())]
+                with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+                    for piece in pieces:
+                        conn.execute(piece.encode())
+            with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+                assert conn.execute("SELECT count(*) FROM public.canary").fetchone()[0] == 5
+                body, comment = conn.execute("SELECT prosrc, obj_description(oid, 'pg_proc') FROM pg_proc "
+                                             "WHERE proname = 'we\"ird $$ fn'").fetchone()
+                assert body == HOSTILE_BODY and comment == fn["comment"], (mode, body)
+                args, = conn.execute("SELECT encode(tgargs, 'hex') FROM pg_trigger WHERE tgname = 'tr\"g $$'"
+                                     ).fetchone()
+                assert bytes.fromhex(args).split(b"\0")[:3] == [a.encode() for a in
+                                                              table["triggers"]['tr"g $$']["args"]], mode
+            again = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
+            assert again.code == 0, (mode, again)
+        finally:
+            pg.drop_database(db)
+
+
+def test_a_body_is_code_the_spec_owns_but_a_when_is_judged(tmp_path):
+    body_calls = TOUCH.replace("NEW.updated_at = now();", "PERFORM set_config('app.x', '1', true);")
+    ok = write_spec(tmp_path / "ok", {**FILES, "functions/touch_updated_at.yaml": body_calls})
+    assert run_cli("validate", str(ok)).code == 0  # a body is not judged by the expression function policy
+    when_calls = ITEM.replace("when: old.status IS DISTINCT FROM new.status",
+                              "when: set_config('app.x', new.status, true) IS NOT NULL")
+    bad = write_spec(tmp_path / "bad", {**FILES, "tables/item.yaml": when_calls})
+    result = run_cli("validate", str(bad))
+    assert result.code == 1 and "tables/item.yaml:18:" in result.err and "set_config" in result.err, result
