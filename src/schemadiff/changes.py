@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .model import (
     CheckConstraint, Column, EnumType, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, QualifiedName, Table,
-    Trigger, UniqueConstraint,
+    Trigger, UniqueConstraint, View,
 )
 
 
@@ -545,3 +545,37 @@ class ReplaceTrigger(Change):
 
     def target(self): return _t(self.table)
     def describe(self): return f"change trigger {self.after.name}"
+
+
+# -- views ----------------------------------------------------------------------------
+
+def _v(v) -> str:
+    return f"view {v.schema}.{v.name}"
+
+
+@dataclass(frozen=True)
+class AddView(Change):
+    view: View
+
+    def target(self): return _v(self.view)
+    def describe(self): return "create view"
+
+
+@dataclass(frozen=True)
+class DropView(Change):
+    view: View
+
+    def target(self): return _v(self.view)
+    def describe(self): return "drop view"
+
+
+@dataclass(frozen=True)
+class ReplaceView(Change):
+    """Same name; another query or other options (``aspects`` names which)."""
+
+    before: View
+    after: View
+    aspects: tuple[str, ...]
+
+    def target(self): return _v(self.after)
+    def describe(self): return f"change view {', '.join(self.aspects)}"

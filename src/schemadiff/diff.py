@@ -45,6 +45,27 @@ def diff(current: Schema, desired: Schema) -> list[c.Change]:
             out.append(c.DropTable(cur_tables[q]))
         elif cur_tables[q] != des_tables[q]:  # equal tables (most of them) have no changes
             out += diff_table(cur_tables[q], des_tables[q])
+    out += diff_views(current, desired)
+    return out
+
+
+_VIEW_ASPECTS = ("query", "security_invoker", "security_barrier", "check_option")
+
+
+def diff_views(current: Schema, desired: Schema) -> list[c.Change]:
+    out: list[c.Change] = []
+    cur = {v.qualified: v for v in current.views}
+    des = {v.qualified: v for v in desired.views}
+    for q in sorted(des):
+        v = des[q]
+        if q not in cur:
+            out.append(c.AddView(v))
+            continue
+        aspects = tuple(a for a in _VIEW_ASPECTS if getattr(cur[q], a) != getattr(v, a))
+        if aspects:
+            out.append(c.ReplaceView(cur[q], v, aspects))
+        out += _comment("view", q, None, cur[q].comment, v.comment)
+    out += [c.DropView(cur[q]) for q in sorted(cur) if q not in des]
     return out
 
 

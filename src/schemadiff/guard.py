@@ -39,6 +39,9 @@ What it checks, per step:
   of search_path (never pg_temp), SECURITY DEFINER only with that setting;
   ``CREATE TRIGGER`` (and the ALTER TABLE that sets its enabled state) only on a
   table this plan creates, its WHEN under the function policy like a policy's;
+- ``CREATE VIEW`` only as the compiler writes it: one SELECT (no INTO, FOR
+  UPDATE, WITH, data-modifying statement), no OR REPLACE, TEMP or column list,
+  options only security_invoker / security_barrier, its calls judged like a policy's;
 - ``SET`` only of ``lock_timeout`` / ``statement_timeout``, to a value
   ``timeouts.parse_ms`` accepts (at least 1 ms before rounding, within bounds).
 
@@ -525,7 +528,7 @@ def _widening(schema: str, table: str, column: str, cd: dict, state: _State) -> 
 
 
 _COMMENT_TARGETS = {"OBJECT_TABLE": 2, "OBJECT_COLUMN": 3, "OBJECT_INDEX": 2, "OBJECT_TYPE": None,
-                    "OBJECT_FUNCTION": None}
+                    "OBJECT_FUNCTION": None, "OBJECT_VIEW": 2}
 
 
 def _comment(node: dict, phase: str, state: _State) -> None:
@@ -723,9 +726,50 @@ def _create_trigger(node: dict, phase: str, state: _State) -> None:
         _expression(node["whenClause"], "policy", state)
 
 
+_VIEW_NEVER = {"InsertStmt": "an INSERT", "UpdateStmt": "an UPDATE", "DeleteStmt": "a DELETE",
+               "MergeStmt": "a MERGE", "intoClause": "INTO", "lockingClause": "FOR UPDATE/SHARE",
+               "withClause": "WITH (a common table expression)", "ParamRef": "a parameter"}
+
+
+def _create_view(node: dict, phase: str, state: _State) -> None:
+    """``CREATE VIEW s.v [WITH (security_invoker = true, security_barrier = true)] AS
+    SELECT … [WITH LOCAL|CASCADED CHECK OPTION]``: no OR REPLACE, no column list, no
+    TEMP or RECURSIVE view; its query one SELECT with no INTO, FOR UPDATE, WITH or
+    data-modifying statement, every relation schema-qualified, calls judged like a
+    policy's."""
+    _only(node, {"view", "query", "options", "withCheckOption"}, "CREATE VIEW")
+    _relation(node.get("view") or {}, "view")
+    for item in node.get("options") or ():
+        opt = item.get("DefElem") if isinstance(item, dict) else None
+        if not opt:
+            raise _Refused("a view option schemadiff never writes")
+        _only(opt, {"defname", "arg", "defaction"}, "view option")
+        if opt.get("defname") not in ("security_invoker", "security_barrier") \
+                or (opt.get("arg") or {}).get("String", {}).get("sval") != "true":
+            raise _Refused(f"CREATE VIEW … WITH ({opt.get('defname')}) is not what schemadiff writes")
+    if node.get("withCheckOption", "NO_CHECK_OPTION") not in ("NO_CHECK_OPTION", "LOCAL_CHECK_OPTION",
+                                                              "CASCADED_CHECK_OPTION"):
+        raise _Refused("an unknown check option")
+    query = node.get("query") or {}
+    if set(query) != {"SelectStmt"}:
+        raise _Refused("a view whose query is not one SELECT")
+    todo = [query]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, list):
+            todo.extend(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key in _VIEW_NEVER and item:
+                    raise _Refused(f"a view query with {_VIEW_NEVER[key]}: a clause schemadiff never writes")
+                if isinstance(item, (dict, list)):
+                    todo.append(item)
+    _expression(query, "policy", state)
+
+
 _STATEMENTS = {
     "CreateStmt": _create_table, "IndexStmt": _index, "AlterTableStmt": _alter_table, "CommentStmt": _comment,
     "CreateSchemaStmt": _create_schema, "CreateExtensionStmt": _create_extension, "CreateEnumStmt": _create_enum,
     "AlterEnumStmt": _alter_enum, "CreatePolicyStmt": _create_policy, "VariableSetStmt": _set, "DropStmt": _drop,
-    "CreateFunctionStmt": _create_function, "CreateTrigStmt": _create_trigger,
+    "CreateFunctionStmt": _create_function, "CreateTrigStmt": _create_trigger, "ViewStmt": _create_view,
 }

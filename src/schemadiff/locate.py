@@ -83,6 +83,9 @@ def subject_parts(change: c.Change, indexes: IndexTables | None = None) -> tuple
     fn = _function_of(change)
     if fn is not None:
         return (fn.schema, fn.name)
+    view = getattr(change, "view", None) or (change.after if isinstance(change, c.ReplaceView) else None)
+    if view is not None:
+        return (view.schema, view.name)
     table = table_of(change, indexes)
     if table is None:
         obj = getattr(change, "object", None)
@@ -198,6 +201,14 @@ def locate(change: c.Change, head: LoadedSpec, base: LoadedSpec | None = None) -
             if spec is not None and fn.signature in spec.function_contexts:
                 ctx = spec.function_contexts[fn.signature]
                 return ctx.mark("function", key=True)
+        return None
+    view = getattr(change, "view", None) or (change.after if isinstance(change, c.ReplaceView) else None) or (
+        change.object if isinstance(change, c.SetComment) and change.kind == "view" else None)
+    if view is not None:
+        q = view if isinstance(view, QualifiedName) else view.qualified
+        for spec in (head, base):
+            if spec is not None and q in spec.view_contexts:
+                return spec.view_contexts[q].mark("view", key=True)
         return None
     indexes = None
     if isinstance(change, c.SetComment) and change.kind == "index":

@@ -271,6 +271,25 @@ class Function:
 
 
 @dataclass(frozen=True)
+class View:
+    """A plain view. ``query`` is one SELECT, as the spec writes it or as the server
+    prints it (``pg_get_viewdef``); equal queries are brought to the server's
+    spelling before the diff. ``check_option``: None, ``local`` or ``cascaded``."""
+
+    schema: str
+    name: str
+    query: str
+    security_invoker: bool = False
+    security_barrier: bool = False
+    check_option: str | None = None
+    comment: str | None = None
+
+    @property
+    def qualified(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+
+@dataclass(frozen=True)
 class Extension:
     name: str
     schema: str | None = None  # None: wherever CREATE EXTENSION puts it
@@ -302,6 +321,7 @@ class Schema:
     tables: tuple[Table, ...] = ()
     external: External = field(default_factory=External)
     functions: tuple[Function, ...] = ()  # sorted by signature
+    views: tuple[View, ...] = ()  # sorted by qualified name
 
     def table(self, qualified: QualifiedName) -> Table | None:
         return self._tables_by_name.get(qualified)

@@ -9,6 +9,7 @@ from .diff import diff
 from .introspect import introspect
 from .introspect.connect import connect
 from .introspect.converge import converge, volatility
+from .introspect.converge_views import converge_views
 from .model import Schema
 from .plan import Plan, build_plan
 
@@ -36,6 +37,7 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     read = introspect(conn, managed_schemas(desired), missing_ok=True)
     current = _within_scope(read.schema, desired)
     desired = converge(desired, current, conn)
+    desired = converge_views(desired, current, conn)
     defaults = [ch.column.default for ch in diff(current, desired)
                 if isinstance(ch, c.AddColumn) and ch.column.default is not None]
     volatile = volatility(conn, defaults) if defaults else {}

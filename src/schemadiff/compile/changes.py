@@ -18,7 +18,7 @@ from sqlglot import exp
 from .. import changes as c
 from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import Index, Table
-from . import ddl, routines
+from . import ddl, routines, views
 from .verify import CompileError, Expect, checked, statement_kind
 
 ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE = "enum-values", "transactional", "concurrent", "validate"
@@ -211,3 +211,8 @@ def _(change: c.AddFunction):
 @_compile.register
 def _(change: c.SetFunctionComment):
     return [(TRANSACTIONAL, routines.comment_on_function(change.function, change.after).sql)]
+
+
+@_compile.register
+def _(change: c.AddView):
+    return [(TRANSACTIONAL, s.sql) for s in views.view_statements(change.view)]

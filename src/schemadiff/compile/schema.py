@@ -11,7 +11,8 @@ from __future__ import annotations
 import heapq
 
 from ..model import ForeignKey, QualifiedName, Schema, Table
-from . import ddl, routines
+from ..spec.views import view_order
+from . import ddl, routines, views
 from .statements import Statement
 from .verify import PIN_STRINGS
 
@@ -77,6 +78,8 @@ def compile_schema(schema: Schema) -> list[Statement]:
     # Functions after the tables (a SQL function's body is checked against them when
     # created) and before the triggers and policies that call them.
     out += [stmt for fn in schema.functions for stmt in routines.function_statements(fn)]
+    # Views after the tables and functions they read, each after the views it reads.
+    out += [stmt for v in view_order(schema.views) for stmt in views.view_statements(v)]
 
     tables = schema.tables  # sorted by qualified name
     parts = [table_extras(t) for t in tables]

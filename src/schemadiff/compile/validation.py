@@ -180,6 +180,9 @@ _CHECKS: dict[type, Callable[[c.Change], list[tuple[str, str]]]] = {
     c.AddFunction: lambda ch: [_function_check(ch.function)] + (
         [(f"comment on function {ch.function.display()}", _function_comment(ch.function, ch.function.comment))]
         if ch.function.comment is not None else []),
+    c.AddView: lambda ch: [(f"view {ch.view.qualified}", _exists(f"pg_class WHERE oid = {_rel(ch.view.qualified)} "
+                                                                  "AND relkind = 'v'"))] + (
+        [_comment_check("view", ch.view.qualified, None, ch.view.comment)] if ch.view.comment is not None else []),
     c.SetFunctionComment: lambda ch: [(f"comment on function {ch.function.display()}",
                                        _function_comment(ch.function, ch.after))],
 }

@@ -86,6 +86,8 @@ def _target(node: str, body: dict) -> tuple[str, ...]:
         return _relation(body.get("relation"))
     if node == "IndexStmt":
         return _relation(body.get("relation")) + (body.get("idxname", ""),)
+    if node == "ViewStmt":
+        return _relation(body.get("view"))
     if node == "CreateTrigStmt":
         return _relation(body.get("relation")) + (body.get("trigname", ""),)
     if node == "CreateFunctionStmt":

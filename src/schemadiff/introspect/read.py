@@ -36,7 +36,7 @@ from . import routines_read
 from ..normalize import TypeError_, parse_type, qualified_type_text, serial_default, serial_sequence, strip_outer_parens
 
 QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope",
-               "relation_names", "functions", "triggers")
+               "relation_names", "functions", "triggers", "views")
 
 _ACTIONS = {"a": FkAction.NO_ACTION, "r": FkAction.RESTRICT, "c": FkAction.CASCADE,
             "n": FkAction.SET_NULL, "d": FkAction.SET_DEFAULT}
@@ -315,6 +315,12 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             functions.append(fn)
             imported.add(("function", r["schema"], f"{r['name']}({r['identity_args']})"))
 
+    views = []
+    for r in rows["views"]:
+        view = routines_read.view(r)
+        if view is not None:
+            views.append(view)
+            imported.add(("view", r["schema"], r["name"]))
     own = {fn.qualified for fn in functions}
     ext_functions.update(tr.function for t in tables.values() for tr in t["triggers"] if tr.function not in own)
 
@@ -346,6 +352,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         external=External(tables=tuple(sorted(ext_tables)), functions=tuple(sorted(ext_functions)),
                           types=tuple(sorted(ext_types)), roles=tuple(sorted(ext_roles))),
         functions=tuple(sorted(functions, key=lambda fn: fn.signature)),
+        views=tuple(sorted(views, key=lambda v: v.qualified)),
     )
     out = [OutOfScope(r["kind"], r["schema"], r["name"]) for r in rows["out_of_scope"]
            if (r["kind"], r["schema"], r["name"]) not in imported]

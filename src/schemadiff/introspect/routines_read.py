@@ -11,8 +11,9 @@ from pglast.parser import ParseError, parse_sql_json, scan
 import json
 
 from ..model import (
-    TRIGGER_EVENT_ORDER, Function, FunctionArg, QualifiedName, Trigger, TriggerEvent, TriggerTiming, Volatility,
+    TRIGGER_EVENT_ORDER, Function, FunctionArg, QualifiedName, Trigger, TriggerEvent, TriggerTiming, View, Volatility,
 )
+from ..spec.views import query_problem
 from ..normalize import strip_outer_parens
 
 _VOLATILITY = {"v": Volatility.VOLATILE, "s": Volatility.STABLE, "i": Volatility.IMMUTABLE}
@@ -79,3 +80,21 @@ def trigger(r: dict) -> Trigger | None:
     return Trigger(name=r["name"], timing=TriggerTiming.BEFORE if bits & 2 else TriggerTiming.AFTER, events=events,
                    function=QualifiedName(r["function_schema"], r["function_name"]), for_each_row=bool(bits & 1),
                    columns=tuple(r["columns"] or ()), when=when, args=args, enabled=_ENABLED[r["enabled"]])
+
+
+def view(r: dict) -> View | None:
+    """A view as the spec writes it, or None (left out of scope): one with options other
+    than the spec's, comments on its columns, or a query the spec's view files may not
+    hold (a WITH, a relation the server prints unqualified)."""
+    options: dict[str, str] = {}
+    for item in r["options"] or ():
+        key, _, value = item.partition("=")
+        options[key] = value
+    if set(options) - {"security_invoker", "security_barrier", "check_option"} or r["column_comments"]:
+        return None
+    flag = lambda key: options.get(key, "false").lower() in ("true", "on", "1", "yes")  # noqa: E731
+    if query_problem(r["query"], ())[0] is not None:  # calls outside pg_catalog: left out, not guessed
+        return None
+    return View(schema=r["schema"], name=r["name"], query=r["query"], security_invoker=flag("security_invoker"),
+                security_barrier=flag("security_barrier"), check_option=options.get("check_option") or None,
+                comment=r["comment"])

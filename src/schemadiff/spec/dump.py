@@ -16,7 +16,7 @@ from pathlib import Path
 from ..identifiers import choose_name
 from ..model import (
     SERIAL_TYPES, FkAction, ForeignKey, Function, Index, Policy, PolicyCommand, QualifiedName, Schema,
-    SortOrder, Table, Trigger,
+    SortOrder, Table, Trigger, View,
 )
 from .yamlwrite import block, literal_block
 
@@ -192,6 +192,21 @@ def _trigger(tr: Trigger, default_schema: str) -> dict:
     if tr.enabled != "origin":
         spec["enabled"] = tr.enabled
     return spec
+
+
+def view_text(v: View, default_schema: str) -> str:
+    doc: dict = {"view": v.name}
+    if v.schema != default_schema:
+        doc["schema"] = v.schema
+    if v.security_invoker:
+        doc["security_invoker"] = True
+    if v.security_barrier:
+        doc["security_barrier"] = True
+    if v.check_option:
+        doc["check_option"] = v.check_option
+    if v.comment is not None:
+        doc["comment"] = v.comment
+    return "\n".join(block(doc) + literal_block("query", v.query)) + "\n"
 
 
 def function_text(fn: Function, schema: Schema, default_schema: str) -> str:
@@ -376,6 +391,14 @@ def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, st
             candidate, n = f"{folder}/{stem}-{n}.yaml", n + 1
         used.add(candidate.lower())
         files[candidate] = function_text(fn, schema, default_schema)
+    for v in schema.views:
+        stem = _FILE_SAFE.sub("_", v.name).strip("._") or "view"
+        folder = "views" if v.schema == default_schema else f"views/{_FILE_SAFE.sub('_', v.schema).strip('._') or 'schema'}"
+        candidate, n = f"{folder}/{stem}.yaml", 2
+        while candidate.lower() in used:
+            candidate, n = f"{folder}/{stem}-{n}.yaml", n + 1
+        used.add(candidate.lower())
+        files[candidate] = view_text(v, default_schema)
     return files
 
 

@@ -190,6 +190,18 @@ class FunctionSpec(_Strict):
                                    "(`body: |`); its white space counts.")
 
 
+class ViewSpec(_Strict):
+    """One view, in a file of its own (`views/NAME.yaml`)."""
+
+    view: Ident = Field(description="The view's exact name.")
+    schema_: Ident | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
+    query: Text = Field(description="One SELECT; every table or view it reads schema-qualified (`public.t`).")
+    security_invoker: StrictBool = Field(False, description="Check permissions as the querying user (PG 15+).")
+    security_barrier: StrictBool = False
+    check_option: Literal["local", "cascaded"] | None = Field(None, description="WITH LOCAL/CASCADED CHECK OPTION.")
+    comment: Text | None = None
+
+
 class EnumSpec(_Strict):
     values: list[Text] = Field(min_length=1)
     schema_: Ident | None = Field(None, alias="schema")

@@ -20,6 +20,7 @@ from .errors import Mark, SpecError, SpecIssue
 from .names import qualify
 from .resolve import ResolveError, Resolver, check_identifier
 from .functions import build_function, build_triggers
+from .views import build_view, view_order
 from .tables import TableBuilder
 from .validate import validate
 from .yamlread import parse_yaml, read_yaml
@@ -37,6 +38,7 @@ class LoadedSpec:
     contexts: dict[QualifiedName, FileContext] = field(default_factory=dict)
     root: FileContext | None = None
     function_contexts: dict[tuple, FileContext] = field(default_factory=dict)  # signature -> its file
+    view_contexts: dict[QualifiedName, FileContext] = field(default_factory=dict)
 
 
 def _display(path: Path, base: Path) -> str:
@@ -104,6 +106,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     )
     parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
     parsed_functions: list[tuple[f.FunctionSpec, FileContext]] = []
+    parsed_views: list[tuple[f.ViewSpec, FileContext]] = []
     file_errors: list[SpecIssue] = []
     for path in table_files:
         display = shown(path)
@@ -122,6 +125,9 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
             if data is None:
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
                                            hint="a table file starts with `table: NAME`")])
+            if isinstance(data, dict) and "view" in data and "table" not in data:
+                parsed_views.append((validate(f.ViewSpec, data, display), FileContext(display, data, issues, warnings)))
+                continue
             if isinstance(data, dict) and "function" in data and "table" not in data:
                 parsed_functions.append((validate(f.FunctionSpec, data, display),
                                          FileContext(display, data, issues, warnings)))
@@ -202,6 +208,26 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         function_contexts[fn.signature] = ctx
         functions.append(fn)
         by_name.setdefault(fn.qualified, []).append(fn)
+    views: list = []
+    view_reads: dict = {}
+    view_files: dict[QualifiedName, FileContext] = {}
+    for spec, ctx in parsed_views:
+        built = build_view(spec, ctx, resolver)
+        if built is None:
+            continue
+        view, reads = built
+        if view.qualified in view_files or view.qualified in builders:
+            first = view_files[view.qualified].file if view.qualified in view_files else files[view.qualified]
+            ctx.error(("view",), f"{view.qualified} is already defined in {first}")
+            continue
+        views.append(view)
+        view_reads[view.qualified] = reads
+        view_files[view.qualified] = ctx
+    placed = {v.qualified for v in view_order(tuple(views), view_reads)}
+    for v in views:
+        if v.qualified not in placed:
+            view_files[v.qualified].error(("query",), f"view {v.qualified} reads itself through other views "
+                                          "(a cycle)")
     tables = [b.result() for b in ordered]
     tables = [replace(t, triggers=build_triggers(t, b.spec, b.ctx, resolver, by_name)) if b.spec.triggers else t
               for t, b in zip(tables, ordered)]
@@ -210,7 +236,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     _lint(tables, builders)
 
     used_schemas = {t.schema for t in tables} | {e.schema for e in enums} | set(root.schemas)
-    used_schemas |= {fn.schema for fn in functions}
+    used_schemas |= {fn.schema for fn in functions} | {v.schema for v in views}
     used_schemas |= {x.schema for x in extensions if x.schema}
     for name in sorted(used_schemas):
         try:
@@ -235,9 +261,11 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         tables=tuple(sorted(tables, key=lambda t: t.qualified)),
         external=external,
         functions=tuple(sorted(functions, key=lambda fn: fn.signature)),
+        views=tuple(sorted(views, key=lambda v: v.qualified)),
     )
     return LoadedSpec(schema=schema, warnings=sorted(warnings, key=SpecIssue.sort_key), files=files,
-                      contexts=contexts, root=root_ctx, function_contexts=function_contexts)
+                      contexts=contexts, root=root_ctx, function_contexts=function_contexts,
+                      view_contexts=view_files)
 
 
 def _externals(root: f.RootSpec, ctx: FileContext, resolver: Resolver) -> None:
