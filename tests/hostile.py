@@ -47,7 +47,7 @@ FIELDS = [
     "default", "default_literal", "check", "check_literal", "index_where_literal", "index_expression_literal",
     "using_literal", "with_check_literal", "generated_literal", "references",
     "function_name", "function_comment", "function_body", "search_path", "trigger_name", "trigger_arg",
-    "trigger_when_literal",
+    "trigger_when_literal", "view_name", "view_comment", "view_query_literal",
 ]
 
 # Fields whose payload ends up inside a SQL string literal of an expression.
@@ -143,8 +143,13 @@ def spec_files(field: str | None = None, value: str = "") -> dict[str, str]:
     if v["trigger_when_literal"] is not None:
         trigger["when"] = f"new.{_q(column)} IS DISTINCT FROM {_lit(v['trigger_when_literal'])}"
     table_spec["triggers"] = {v["trigger_name"] or "t_touch": trigger}
+    view_spec = {
+        "view": v["view_name"] or "t_view", "schema": schema, "comment": v["view_comment"] or "a view",
+        "query": f"SELECT {_q(column)} FROM {_q(schema)}.{_q(table)} WHERE {_q(column)} <> "
+                 + (_lit(v["view_query_literal"]) if v["view_query_literal"] is not None else "''"),
+    }
     return {"schemadiff.yaml": _yaml(root), "tables/t.yaml": _yaml(table_spec),
-            "functions/touch.yaml": _yaml(function_spec)}
+            "functions/touch.yaml": _yaml(function_spec), "views/t_view.yaml": _yaml(view_spec)}
 
 
 def _q(name: str) -> str:

@@ -309,6 +309,23 @@ NEVER_WRITTEN = {
     "a trigger enabled on an existing table": ([(T, "ALTER TABLE public.canary ENABLE TRIGGER ALL")],
                                                "is not additive"),
     "a comment on an unqualified function": ([(T, "COMMENT ON FUNCTION f() IS 'x'")], "not schema-qualified"),
+    # views: only the shape the compiler writes
+    "CREATE OR REPLACE VIEW": ([(T, "CREATE OR REPLACE VIEW public.v AS SELECT canary.id FROM public.canary")],
+                               "OR REPLACE"),
+    "a view with a column list": ([(T, "CREATE VIEW public.v (x) AS SELECT canary.id FROM public.canary")],
+                                  "aliases"),
+    "a view reading an unqualified table": ([(T, "CREATE VIEW public.v AS SELECT id FROM canary")],
+                                            "not schema-qualified"),
+    "a view with a data-modifying CTE": (
+        [(T, "CREATE VIEW public.v AS WITH d AS (DELETE FROM public.canary RETURNING id) SELECT id FROM d")],
+        "WITH"),
+    "a view that locks rows": ([(T, "CREATE VIEW public.v AS SELECT canary.id FROM public.canary FOR UPDATE")],
+                               "FOR UPDATE"),
+    "a view calling a denied function": (
+        [(T, "CREATE VIEW public.v AS SELECT pg_catalog.set_config('role', 'x', false) AS s")], "set_config"),
+    "a view with another option": ([(T, "CREATE VIEW public.v WITH (autovacuum_enabled = false) AS SELECT 1 AS x")],
+                                   "autovacuum_enabled"),
+    "a temporary view": ([(T, "CREATE TEMP VIEW v AS SELECT 1 AS x")], "not schema-qualified"),
     "operator outside pg_catalog": (
         [(T, "ALTER TABLE public.canary ADD CONSTRAINT ck CHECK (id OPERATOR(public.===) 1) NOT VALID")],
         "operator public.==="),

@@ -151,12 +151,13 @@ def test_import_lists_out_of_scope_objects_and_writes_the_rest(pg, db, tmp_path)
     result = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
     assert result.code == 0, result
     listed = [line.strip() for line in result.out.splitlines() if line.startswith("  ")]
-    # touch() and its trigger kept_touch are in the spec language: imported, not listed
+    # touch(), its trigger kept_touch and the view kept_view are in the spec language: imported, not listed
     assert sorted(listed) == sorted([
         "composite type: public.pair", "domain: public.positive", "function: public.add(a integer, b integer)",
         "materialized view: public.kept_mv", "partition: public.parted_2024", "partitioned table: public.parted",
         "procedure: public.noop()", "rule: public.kept_rule on kept", "sequence: public.free_seq",
-        "trigger: public.kept_view_deny on kept_view", "view: public.kept_view"])
+        "trigger: public.kept_view_deny on kept_view"])
+    assert sorted(p.name for p in (out / "views").iterdir()) == ["kept_view.yaml"]  # views import too
     assert sorted(p.name for p in (out / "functions").iterdir()) == ["deny.yaml", "touch.yaml"]
     assert "kept_touch: {timing: before, events: [update], function: touch}" in (out / "tables" / "kept.yaml").read_text()
     assert sorted(p.name for p in (out / "tables").iterdir()) == ["kept.yaml"]

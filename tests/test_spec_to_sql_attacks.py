@@ -122,7 +122,7 @@ RUN_FIELDS = ["table", "column", "table_comment", "column_comment", "index_comme
               "index_name", "unique_name", "check_name", "fk_name", "policy_name", "role", "default_literal",
               "check_literal", "index_where_literal", "using_literal", "with_check_literal",
               "function_name", "function_comment", "function_body", "search_path", "trigger_name", "trigger_arg",
-              "trigger_when_literal"]
+              "trigger_when_literal", "view_name", "view_comment", "view_query_literal"]
 RUN_PAYLOADS = [
     "x'; DROP TABLE public.canary; --",
     "x\\'; DROP TABLE public.canary; --",
@@ -210,6 +210,10 @@ def test_sql_scripts_keep_the_canary_under_either_setting(pg, tmp_path, payload,
                                          (schema,)).fetchone()
                     first = bytes.fromhex(args).split(b"\0")[0].decode()
                     assert (field != "trigger_arg") or first == payload, (args, payload, mode)
+                    if field == "view_query_literal":  # the literal arrived intact in the view's query
+                        assert conn.execute("SELECT count(*) FROM pg_class WHERE relkind = 'v' AND "
+                                            "relnamespace = %s::regnamespace", (schema,)).fetchone()[0] == 1
+
                 _reset(pg, db, schema)
     finally:
         pg.drop_database(db)
@@ -244,7 +248,8 @@ def test_apply_and_plan_scripts_keep_the_canary_on_an_existing_table(pg, tmp_pat
         root["enums"]["mood"]["values"].append(payload)
         head = write_spec(tmp_path / f"head{i}", {"schemadiff.yaml": json.dumps(root) + "\n",
                                                   "tables/t.yaml": json.dumps(table) + "\n",
-                                                  "functions/touch.yaml": files["functions/touch.yaml"]})
+                                                  "functions/touch.yaml": files["functions/touch.yaml"],
+                                                  "views/t_view.yaml": files["views/t_view.yaml"]})
         for mode in ("apply", "plan-sql", "migration"):
             db = pg.create_database()
             try:
