@@ -143,3 +143,48 @@ def test_migration_files_validate_views_and_roll_back_exactly(pg, db, tmp_path):
     rollback = w.rollback.read_text()
     assert rollback.index("DROP VIEW IF EXISTS public.cheap_active") < rollback.index(
         "DROP VIEW IF EXISTS public.active_items") < rollback.index("DROP TABLE IF EXISTS public.item")
+
+
+# -- property: any query a person writes plans to nothing against itself -------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SPACE = st.sampled_from([" ", "  ", "\n", "\n  ", "\t"])
+_KW = lambda word: st.sampled_from([word.lower(), word.upper(), word.capitalize()])  # noqa: E731
+_LIT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Co", "Zl", "Zp", "Cf")), max_size=8)
+_COND = st.one_of(
+    st.builds(lambda col, lits: f"{col} IN ({', '.join(repr_sql(x) for x in lits)})",
+              st.sampled_from(["status", "item.status", '"status"']), st.lists(_LIT, min_size=1, max_size=3)),
+    st.builds(lambda col, n: f"{col} > {n}", st.sampled_from(["id", "item.id", "price"]), st.integers(-5, 5)),
+    st.builds(lambda lit: f"lower(status) = {repr_sql(lit)}", _LIT),
+    st.just("price IS NOT NULL"),
+)
+
+
+def repr_sql(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_QUERY = st.builds(
+    lambda sel, frm, where, s1, s2, s3, cols, cond, comment:
+        f"{sel}{s1}{cols}{s2}{frm} public.item{s3}{where} {cond}" + (f" -- {comment}" if comment else ""),
+    _KW("select"), _KW("from"), _KW("where"), _SPACE, _SPACE, _SPACE,
+    st.sampled_from(["id, status", "item.id, item.status", "id AS item_id, upper(status) AS s", "*"]),
+    _COND, st.one_of(st.none(), _LIT.filter(lambda t: "\n" not in t)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=_QUERY)
+def test_any_query_plans_to_nothing_against_itself_and_imports_exactly(pg, db, tmp_path_factory, query):
+    tmp = tmp_path_factory.mktemp("view")
+    spec = write_spec(tmp / "spec", {"schemadiff.yaml": ROOT, "tables/item.yaml": TABLE,
+                                     "views/v.yaml": json.dumps({"view": "v", "query": query}, ensure_ascii=False)})
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    _build(pg, db, tmp, spec)
+    again = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert again.code == 0, (query, again)
+    out = tmp / "imported"
+    assert run_cli("import", "--db", pg.dsn(db), "--out", str(out)).code == 0
+    assert run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
