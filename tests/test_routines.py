@@ -266,13 +266,13 @@ def test_a_trigger_on_an_existing_table_is_refused_unless_the_policy_waives_it(t
     refused = run_cli("check", str(head), "--base", str(base), "--format", "json")
     assert refused.code == 3, refused
     codes = {i["code"] for i in json.loads(refused.out)["items"]}
-    assert "SD411" in codes and "SD112" in codes  # the new function itself is additive
+    assert "SD412" in codes and "SD114" in codes  # the new function itself is additive
     policy = tmp_path / "policy.yaml"
-    policy.write_text("version: 1\nwaivers:\n  - rule: SD411\n    object: public.item\n"
+    policy.write_text("version: 1\nwaivers:\n  - rule: SD412\n    object: public.item\n"
                       "    reason: reviewed in OPS-1\n    expires: \"2099-12-31\"\n", encoding="utf-8")
     waived = run_cli("check", str(head), "--base", str(base), "--policy", str(policy), "--format", "json")
     assert waived.code == 0, waived
-    items = [i for i in json.loads(waived.out)["items"] if i["code"] == "SD411"]
+    items = [i for i in json.loads(waived.out)["items"] if i["code"] == "SD412"]
     assert len(items) == 2 and all(i["level"] == "note" for i in items)
 
 

@@ -96,12 +96,12 @@ def test_a_changed_query_is_refused_a_spacing_change_is_not(pg, db, tmp_path):
     result = run_cli("plan", str(changed), "--db", pg.dsn(db), "--format", "json")
     assert result.code == 3, result
     codes = {f["code"] for f in json.loads(result.out)["findings"]} if "findings" in json.loads(result.out) else set()
-    assert "SD414" in result.out
+    assert "SD415" in result.out
     check = run_cli("check", str(changed), "--base", str(spec), "--format", "json")
-    assert check.code == 3 and "SD414" in check.out
+    assert check.code == 3 and "SD415" in check.out
     removed = write_spec(tmp_path / "removed", {k: v for k, v in FILES.items() if k != "views/cheap_active.yaml"})
     drift = run_cli("plan", str(removed), "--db", pg.dsn(db), "--detailed-exitcode")
-    assert drift.code == 0 and "SD309" in drift.out  # drift: kept, never dropped
+    assert drift.code == 0 and "SD311" in drift.out  # drift: kept, never dropped
     assert run_cli("check", str(removed), "--base", str(spec)).code == 3
     del codes
 

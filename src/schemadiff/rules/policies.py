@@ -30,7 +30,7 @@ POLICIES = (
     PolicyRule(
         "SD802", "new-triggers",
         "No new trigger",
-        "A trigger added by the change is an error, on an existing table (where SD411 refuses it anyway, "
+        "A trigger added by the change is an error, on an existing table (where SD412 refuses it anyway, "
         "unless waived) and on a new table alike (a new table's triggers arrive with it). Seed 000's PR1: "
         "\"This PR MUST NOT … add triggers\"."),
     PolicyRule(

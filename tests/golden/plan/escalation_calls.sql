@@ -252,7 +252,7 @@ CREATE TABLE public.templates (
   CONSTRAINT templates_type_check CHECK (type IN ('email', 'sms', 'phone_script'))
 );
 
--- [SD112] function public.update_updated_at_column(): create function (plpgsql, returns trigger)
+-- [SD114] function public.update_updated_at_column(): create function (plpgsql, returns trigger)
 CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS E'\nBEGIN\n    NEW.updated_at = NOW();\n    RETURN NEW;\nEND;\n';
 
 -- [SD105] table public.agents: create table: index idx_agents_status

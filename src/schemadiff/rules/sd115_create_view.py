@@ -10,7 +10,7 @@ class CreateView(Rule):
     Good: ``views/active_customers.yaml`` -> ``CREATE VIEW … AS SELECT …``.
     """
 
-    code, name, category, changes = "SD114", "create-view", "additive", (AddView,)
+    code, name, category, changes = "SD115", "create-view", "additive", (AddView,)
 
     def check(self, change, ctx):
         return self.finding(change, Verdict.ADD, "a new view holds no data and is read by nothing yet")

@@ -14,9 +14,9 @@ class ChangeViewRule(Rule):
     Good: a new view under a new name (additive), readers moved to it.
     """
 
-    code, name, category, changes = "SD414", "change-view", "breaking", (ReplaceView,)
+    code, name, category, changes = "SD415", "change-view", "breaking", (ReplaceView,)
     safe_path = (
-        "keep the view as it is, and add the new query as a new view (SD114, additive)",
+        "keep the view as it is, and add the new query as a new view (SD115, additive)",
         "move its readers to the new view, then retire the old one in a reviewed manual migration",
     )
 

@@ -11,7 +11,7 @@ class ChangeTriggerRule(Rule):
     Good: keep the trigger; review the change by hand.
     """
 
-    code, name, category, changes = "SD413", "change-trigger", "breaking", (ReplaceTrigger,)
+    code, name, category, changes = "SD414", "change-trigger", "breaking", (ReplaceTrigger,)
     safe_path = (
         "keep the trigger as the database has it",
         "review the new behaviour and roll it out in a reviewed manual migration",

@@ -12,9 +12,9 @@ class ChangeFunctionRule(Rule):
     Good: a new function under a new name (additive), switched to by its callers.
     """
 
-    code, name, category, changes = "SD412", "change-function", "breaking", (ReplaceFunction,)
+    code, name, category, changes = "SD413", "change-function", "breaking", (ReplaceFunction,)
     safe_path = (
-        "keep the function as it is, and add the new version under a new name (SD112, additive)",
+        "keep the function as it is, and add the new version under a new name (SD114, additive)",
         "move its callers (triggers, clients) to the new function, one reviewed change at a time",
     )
 

@@ -13,10 +13,10 @@ class TriggerOnExistingTable(Rule):
     change waived in the policy file.
     """
 
-    code, name, category, changes = "SD411", "trigger-on-existing-table", "breaking", (AddTrigger,)
+    code, name, category, changes = "SD412", "trigger-on-existing-table", "breaking", (AddTrigger,)
     safe_path = (
         "review what the trigger does to every writer of the table, and its cost per row",
-        "waive SD411 for the table in schemadiff-policy.yaml with a reason and an expiry, or add the trigger "
+        "waive SD412 for the table in schemadiff-policy.yaml with a reason and an expiry, or add the trigger "
         "in a reviewed manual migration",
     )
 

@@ -11,7 +11,7 @@ class CreateFunction(Rule):
     Good: ``functions/update_updated_at_column.yaml`` -> ``CREATE FUNCTION … AS $body$…$body$``.
     """
 
-    code, name, category, changes = "SD112", "create-function", "additive", (AddFunction,)
+    code, name, category, changes = "SD114", "create-function", "additive", (AddFunction,)
 
     def check(self, change, ctx):
         return self.finding(change, Verdict.ADD, "a new function is called by nothing yet; the plan never calls it")

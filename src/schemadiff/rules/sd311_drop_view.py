@@ -10,7 +10,7 @@ class DropViewRule(Rule):
     Good: keep it in the spec until nothing reads it.
     """
 
-    code, name, category, changes = "SD309", "drop-view", "destructive", (DropView,)
+    code, name, category, changes = "SD311", "drop-view", "destructive", (DropView,)
     safe_path = (
         "keep the view file in the spec",
         "move every reader (queries, reports, other views) off it first",

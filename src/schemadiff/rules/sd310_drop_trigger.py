@@ -11,7 +11,7 @@ class DropTriggerRule(Rule):
     Good: keep it in the spec.
     """
 
-    code, name, category, changes = "SD308", "drop-trigger", "destructive", (DropTrigger,)
+    code, name, category, changes = "SD310", "drop-trigger", "destructive", (DropTrigger,)
     safe_path = (
         "keep the trigger in its table's file",
         "make sure nothing depends on what it does, then drop it in a reviewed manual migration",

@@ -10,7 +10,7 @@ class DropFunctionRule(Rule):
     Good: keep it in the spec until nothing calls it.
     """
 
-    code, name, category, changes = "SD307", "drop-function", "destructive", (DropFunction,)
+    code, name, category, changes = "SD309", "drop-function", "destructive", (DropFunction,)
     safe_path = (
         "keep the function file in the spec",
         "remove every trigger, policy and client call that uses it first",
