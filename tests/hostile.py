@@ -46,6 +46,8 @@ FIELDS = [
     "policy_name", "role", "collation", "opclass", "extension", "extension_schema", "type",
     "default", "default_literal", "check", "check_literal", "index_where_literal", "index_expression_literal",
     "using_literal", "with_check_literal", "generated_literal", "references",
+    "function_name", "function_comment", "function_body", "search_path", "trigger_name", "trigger_arg",
+    "trigger_when_literal", "view_name", "view_comment", "view_query_literal",
 ]
 
 # Fields whose payload ends up inside a SQL string literal of an expression.
@@ -127,7 +129,27 @@ def spec_files(field: str | None = None, value: str = "") -> dict[str, str]:
     }
     if v["extension"] is not None or v["extension_schema"] is not None:
         root["extensions"] = [{"name": v["extension"] or "pgcrypto", "schema": v["extension_schema"] or schema}]
-    return {"schemadiff.yaml": _yaml(root), "tables/t.yaml": _yaml(table_spec)}
+    function = v["function_name"] or "touch"
+    function_spec = {
+        "function": function, "schema": schema, "returns": "trigger", "language": "plpgsql",
+        "comment": v["function_comment"] or "a function",
+        "security": "definer", "search_path": [schema, v["search_path"] or "public"],
+        # a payload in the body rides in a PL/pgSQL comment: code the spec owns, never SQL structure
+        "body": "BEGIN\n  RETURN NEW;" + (f" -- {v['function_body']}" if v["function_body"] is not None else "")
+                + "\nEND;\n",
+    }
+    trigger = {"timing": "before", "events": ["insert", "update"], "function": _ref(schema, function),
+               "args": [v["trigger_arg"] or "an arg", "second"]}
+    if v["trigger_when_literal"] is not None:
+        trigger["when"] = f"new.{_q(column)} IS DISTINCT FROM {_lit(v['trigger_when_literal'])}"
+    table_spec["triggers"] = {v["trigger_name"] or "t_touch": trigger}
+    view_spec = {
+        "view": v["view_name"] or "t_view", "schema": schema, "comment": v["view_comment"] or "a view",
+        "query": f"SELECT {_q(column)} FROM {_q(schema)}.{_q(table)} WHERE {_q(column)} <> "
+                 + (_lit(v["view_query_literal"]) if v["view_query_literal"] is not None else "''"),
+    }
+    return {"schemadiff.yaml": _yaml(root), "tables/t.yaml": _yaml(table_spec),
+            "functions/touch.yaml": _yaml(function_spec), "views/t_view.yaml": _yaml(view_spec)}
 
 
 def _q(name: str) -> str:

@@ -22,6 +22,8 @@ def test_fingerprint_and_state_agree_with_their_definition(name):
     expected = {f"table {t.schema}.{t.name}": fingerprint(Schema(tables=(t,)))[7:23] for t in schema.tables}
     expected |= {f"type {e.schema}.{e.name}": fingerprint(Schema(enums=(e,)))[7:23] for e in schema.enums}
     expected |= {f"extension {x.name}": fingerprint(Schema(extensions=(x,)))[7:23] for x in schema.extensions}
+    expected |= {f"function {f.display()}": fingerprint(Schema(functions=(f,)))[7:23] for f in schema.functions}
+    expected |= {f"view {v.schema}.{v.name}": fingerprint(Schema(views=(v,)))[7:23] for v in schema.views}
     assert state == expected and len(set(state.values())) == len(state)
 
 

@@ -227,10 +227,12 @@ NEVER_WRITTEN = {
     "TRUNCATE": ([(T, "TRUNCATE public.victim")], "TruncateStmt"),
     "DELETE": ([(T, "DELETE FROM public.victim")], "DeleteStmt"),
     "SELECT with a side effect": ([(T, "SELECT lo_unlink(4242)")], "SelectStmt"),
+    # CREATE FUNCTION and CREATE TRIGGER are written since functions and triggers are in the
+    # spec language, each in one exact shape: anything else is refused (more below).
     "CREATE FUNCTION": ([(T, "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'")],
-                        "CreateFunctionStmt"),
+                        "without its volatility"),
     "CREATE TRIGGER": ([(T, "CREATE TRIGGER t BEFORE INSERT ON public.canary EXECUTE FUNCTION public.f()")],
-                       "CreateTrigStmt"),
+                       "a table this plan does not create"),
     "CREATE EXTENSION … CASCADE": ([(T, "CREATE EXTENSION IF NOT EXISTS pgcrypto CASCADE")],
                                    "CASCADE"),
     "CREATE EXTENSION … VERSION": ([(T, "CREATE EXTENSION IF NOT EXISTS pgcrypto VERSION '1.0'")], "VERSION"),
@@ -302,6 +304,61 @@ NEVER_WRITTEN = {
                                     "DROP INDEX is allowed only"),
     "RENAME VALUE": ([(T, "ALTER TYPE public.mood RENAME VALUE 'ok' TO 'fine'")], "ALTER TYPE with RENAME VALUE"),
     "ADD VALUE outside its phase": ([(T, "ALTER TYPE public.mood ADD VALUE 'new'")], "enum-values phase"),
+    # functions and triggers: only the shapes the compiler writes
+    "a C function": ([(T, "CREATE FUNCTION public.f(integer) RETURNS integer LANGUAGE c AS 'libc', 'abs'")],
+                     "LANGUAGE c"),
+    "an internal-language function": ([(T, "CREATE FUNCTION public.f(integer) RETURNS integer LANGUAGE internal "
+                                           "AS 'int4abs'")], "LANGUAGE internal"),
+    "an untrusted-language function": ([(T, "CREATE FUNCTION public.f() RETURNS integer LANGUAGE plpython3u "
+                                            "AS 'return 1'")], "LANGUAGE plpython3u"),
+    "CREATE OR REPLACE FUNCTION": ([(T, "CREATE OR REPLACE FUNCTION public.f() RETURNS integer LANGUAGE sql "
+                                        "VOLATILE AS 'SELECT 1'")], "OR REPLACE"),
+    "a procedure": ([(T, "CREATE PROCEDURE public.p() LANGUAGE sql AS 'SELECT 1'")], "PROCEDURE"),
+    "a BEGIN ATOMIC body": ([(T, "CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql BEGIN ATOMIC SELECT 1; END")],
+                            "BEGIN ATOMIC"),
+    "SECURITY DEFINER without search_path": (
+        [(T, "CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql VOLATILE SECURITY DEFINER AS 'SELECT 1'")],
+        "SECURITY DEFINER without its own search_path"),
+    "a function that sets a role": (
+        [(T, "CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql VOLATILE SET role TO postgres AS 'SELECT 1'")],
+        "may set search_path, and nothing else"),
+    "a function whose search_path holds pg_temp": (
+        [(T, "CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql VOLATILE SECURITY DEFINER "
+             "SET search_path TO pg_temp, public AS 'SELECT 1'")], "never pg_temp"),
+    "an unqualified function": ([(T, "CREATE FUNCTION f() RETURNS integer LANGUAGE sql VOLATILE AS 'SELECT 1'")],
+                                "not schema-qualified"),
+    "a function with a default argument": (
+        [(T, "CREATE FUNCTION public.f(a integer DEFAULT 1) RETURNS integer LANGUAGE sql VOLATILE AS 'SELECT 1'")],
+        "function argument with defexpr"),
+    "a trigger on an existing table": (
+        [(T, "CREATE TRIGGER tr BEFORE INSERT ON public.canary FOR EACH ROW EXECUTE FUNCTION "
+             "pg_catalog.suppress_redundant_updates_trigger()")], "a table this plan does not create"),
+    "a constraint trigger": (
+        [(T, "CREATE CONSTRAINT TRIGGER tr AFTER INSERT ON public.canary FOR EACH ROW EXECUTE FUNCTION "
+             "pg_catalog.suppress_redundant_updates_trigger()")], "CONSTRAINT"),
+    "a trigger disabled on an existing table": ([(T, "ALTER TABLE public.canary DISABLE TRIGGER tr")],
+                                                "a table this plan does not create"),
+    "every trigger disabled": ([(T, "ALTER TABLE public.canary DISABLE TRIGGER ALL")], "is not additive"),
+    "a trigger enabled on an existing table": ([(T, "ALTER TABLE public.canary ENABLE TRIGGER ALL")],
+                                               "is not additive"),
+    "a comment on an unqualified function": ([(T, "COMMENT ON FUNCTION f() IS 'x'")], "not schema-qualified"),
+    # views: only the shape the compiler writes
+    "CREATE OR REPLACE VIEW": ([(T, "CREATE OR REPLACE VIEW public.v AS SELECT canary.id FROM public.canary")],
+                               "OR REPLACE"),
+    "a view with a column list": ([(T, "CREATE VIEW public.v (x) AS SELECT canary.id FROM public.canary")],
+                                  "aliases"),
+    "a view reading an unqualified table": ([(T, "CREATE VIEW public.v AS SELECT id FROM canary")],
+                                            "not schema-qualified"),
+    "a view with a data-modifying CTE": (
+        [(T, "CREATE VIEW public.v AS WITH d AS (DELETE FROM public.canary RETURNING id) SELECT id FROM d")],
+        "WITH"),
+    "a view that locks rows": ([(T, "CREATE VIEW public.v AS SELECT canary.id FROM public.canary FOR UPDATE")],
+                               "FOR UPDATE"),
+    "a view calling a denied function": (
+        [(T, "CREATE VIEW public.v AS SELECT pg_catalog.set_config('role', 'x', false) AS s")], "set_config"),
+    "a view with another option": ([(T, "CREATE VIEW public.v WITH (autovacuum_enabled = false) AS SELECT 1 AS x")],
+                                   "autovacuum_enabled"),
+    "a temporary view": ([(T, "CREATE TEMP VIEW v AS SELECT 1 AS x")], "not schema-qualified"),
     "operator outside pg_catalog": (
         [(T, "ALTER TABLE public.canary ADD CONSTRAINT ck CHECK (id OPERATOR(public.===) 1) NOT VALID")],
         "operator public.==="),

@@ -34,8 +34,9 @@ SPEC_FILES = sorted(EXAMPLES.glob("*/schema/**/*.yaml"))
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=[str(p.relative_to(EXAMPLES)) for p in SPEC_FILES])
 def test_example_files_validate_against_the_schema(path):
-    name = SCHEMA_FILES[0] if path.name == "schemadiff.yaml" else SCHEMA_FILES[1]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    name = (SCHEMA_FILES[0] if path.name == "schemadiff.yaml" else SCHEMA_FILES[2] if "function" in data
+            else SCHEMA_FILES[3] if "view" in data else SCHEMA_FILES[1])
     errors = sorted(_validator(name).iter_errors(data), key=str)
     assert errors == []
 

@@ -120,7 +120,9 @@ def _expected_relations(spec: Path) -> set[tuple[str, str]]:
 # The payloads that name objects, comments and literals: each loads, so each runs.
 RUN_FIELDS = ["table", "column", "table_comment", "column_comment", "index_comment", "enum_comment", "enum_value",
               "index_name", "unique_name", "check_name", "fk_name", "policy_name", "role", "default_literal",
-              "check_literal", "index_where_literal", "using_literal", "with_check_literal"]
+              "check_literal", "index_where_literal", "using_literal", "with_check_literal",
+              "function_name", "function_comment", "function_body", "search_path", "trigger_name", "trigger_arg",
+              "trigger_when_literal", "view_name", "view_comment", "view_query_literal"]
 RUN_PAYLOADS = [
     "x'; DROP TABLE public.canary; --",
     "x\\'; DROP TABLE public.canary; --",
@@ -198,6 +200,20 @@ def test_sql_scripts_keep_the_canary_under_either_setting(pg, tmp_path, payload,
                             "SELECT description FROM pg_description UNION ALL "
                             "SELECT enumlabel::text FROM pg_enum")}
                         assert payload in texts, (field, mode, scs, texts)
+                    # the function and the trigger exist exactly as written
+                    body, config = conn.execute("SELECT prosrc, proconfig FROM pg_proc WHERE pronamespace = "
+                                                "%s::regnamespace", (schema,)).fetchone()
+                    assert (field != "function_body") or body.endswith(f"RETURN NEW; -- {payload}\nEND;\n"), body
+                    assert (field != "search_path") or len(config) == 1, config
+                    args, = conn.execute("SELECT encode(tgargs, 'hex') FROM pg_trigger t JOIN pg_class c "
+                                         "ON c.oid = t.tgrelid WHERE c.relnamespace = %s::regnamespace AND NOT t.tgisinternal",
+                                         (schema,)).fetchone()
+                    first = bytes.fromhex(args).split(b"\0")[0].decode()
+                    assert (field != "trigger_arg") or first == payload, (args, payload, mode)
+                    if field == "view_query_literal":  # the literal arrived intact in the view's query
+                        assert conn.execute("SELECT count(*) FROM pg_class WHERE relkind = 'v' AND "
+                                            "relnamespace = %s::regnamespace", (schema,)).fetchone()[0] == 1
+
                 _reset(pg, db, schema)
     finally:
         pg.drop_database(db)
@@ -231,7 +247,9 @@ def test_apply_and_plan_scripts_keep_the_canary_on_an_existing_table(pg, tmp_pat
                                            "comment": payload}
         root["enums"]["mood"]["values"].append(payload)
         head = write_spec(tmp_path / f"head{i}", {"schemadiff.yaml": json.dumps(root) + "\n",
-                                                  "tables/t.yaml": json.dumps(table) + "\n"})
+                                                  "tables/t.yaml": json.dumps(table) + "\n",
+                                                  "functions/touch.yaml": files["functions/touch.yaml"],
+                                                  "views/t_view.yaml": files["views/t_view.yaml"]})
         for mode in ("apply", "plan-sql", "migration"):
             db = pg.create_database()
             try:

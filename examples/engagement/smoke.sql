@@ -127,6 +127,25 @@ INSERT INTO public.user_engagement_states (user_id) VALUES
   ('11111111-1111-1111-1111-111111111111'),
   ('22222222-2222-2222-2222-222222222222'),
   ('33333333-3333-3333-3333-333333333333');
+-- The updated_at triggers (034's new one and user_profiles' existing one) move updated_at on UPDATE
+-- (now() is fixed within this transaction, so the rows' updated_at is first put in the past).
+ALTER TABLE public.user_engagement_states DISABLE TRIGGER USER;
+ALTER TABLE public.user_profiles DISABLE TRIGGER USER;
+UPDATE public.user_engagement_states SET updated_at = '2000-01-01';
+UPDATE public.user_profiles SET updated_at = '2000-01-01';
+ALTER TABLE public.user_engagement_states ENABLE TRIGGER USER;
+ALTER TABLE public.user_profiles ENABLE TRIGGER USER;
+UPDATE public.user_engagement_states SET state = state;
+UPDATE public.user_profiles SET display_name = display_name;
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM public.user_engagement_states WHERE updated_at <> now()) THEN
+    RAISE EXCEPTION 'smoke: an UPDATE on user_engagement_states did not move updated_at';
+  END IF;
+  IF EXISTS (SELECT FROM public.user_profiles WHERE updated_at <> now()) THEN
+    RAISE EXCEPTION 'smoke: an UPDATE on user_profiles did not move updated_at';
+  END IF;
+END $$;
 INSERT INTO public.engagement_state_transitions (user_id, from_state, to_state, trigger) VALUES
   ('11111111-1111-1111-1111-111111111111', NULL, 'active', 'first_message'),
   ('11111111-1111-1111-1111-111111111111', 'active', 'goodbye_sent', 'inactivity'),

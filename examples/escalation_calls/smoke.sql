@@ -372,6 +372,30 @@ INSERT INTO compliance_rules (id, name, rule_type, condition, action) VALUES
 INSERT INTO system_metrics (id, metric_type, metric_name, value) VALUES
   ('fe000000-0000-0000-0000-000000000001', 'agent_utilization', 'email_agents', 0.8125);
 
+-- The seed's "Updated At Trigger": an UPDATE on each of the eight tables with updated_at moves it
+-- (now() is fixed within this transaction, so each row's updated_at is first put in the past).
+DO $$
+DECLARE
+  t text;
+  moved boolean;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['customers', 'customer_profiles', 'payment_records', 'agents', 'campaigns', 'tasks',
+                           'templates', 'compliance_rules'] LOOP
+    IF NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = format('public.%I', t)::regclass
+                   AND tgname = format('update_%s_updated_at', t) AND tgenabled = 'O') THEN
+      RAISE EXCEPTION 'table % has no enabled trigger update_%_updated_at', t, t;
+    END IF;
+    EXECUTE format('ALTER TABLE public.%I DISABLE TRIGGER USER', t);
+    EXECUTE format('UPDATE public.%I SET updated_at = %L', t, '2000-01-01');
+    EXECUTE format('ALTER TABLE public.%I ENABLE TRIGGER USER', t);
+    EXECUTE format('UPDATE public.%I SET updated_at = updated_at', t);
+    EXECUTE format('SELECT bool_and(updated_at = now()) AND count(*) > 0 FROM public.%I', t) INTO moved;  -- rows: step 4
+    IF moved IS NOT TRUE THEN
+      RAISE EXCEPTION 'an UPDATE on % did not move updated_at', t;
+    END IF;
+  END LOOP;
+END $$;
+
 -- 5. Defaults.
 DO $$
 BEGIN

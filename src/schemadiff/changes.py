@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import (
-    CheckConstraint, Column, EnumType, Extension, ForeignKey, Index, Policy, PrimaryKey, QualifiedName, Sequence, Table,
-    UniqueConstraint,
+    CheckConstraint, Column, EnumType, Extension, ForeignKey, Function, Index, Policy, PrimaryKey, QualifiedName,
+    Sequence, Table, Trigger, UniqueConstraint, View,
 )
 
 
@@ -126,6 +126,9 @@ class AddTable(Change):
         if self.table.policies:
             n_pol = len(self.table.policies)
             parts.append(f"{n_pol} {'policy' if n_pol == 1 else 'policies'}")
+        if self.table.triggers:
+            n_tr = len(self.table.triggers)
+            parts.append(f"{n_tr} trigger{'s' if n_tr != 1 else ''}")
         return f"create table ({', '.join(parts)})"
 
 
@@ -544,3 +547,112 @@ class AlterSequence(Change):
         show = lambda v: "none" if v is None else (".".join(v) if isinstance(v, tuple) else v)  # noqa: E731
         return "alter sequence: " + ", ".join(
             f"{k} {show(getattr(self.before, k))} -> {show(getattr(self.after, k))}" for k in self.changed)
+
+
+# -- functions and triggers ----------------------------------------------------------
+
+def _f(fn) -> str:
+    return f"function {fn.display()}"
+
+
+@dataclass(frozen=True)
+class AddFunction(Change):
+    function: Function
+
+    def target(self): return _f(self.function)
+    def describe(self): return f"create function ({self.function.language}, returns {self.function.returns})"
+
+
+@dataclass(frozen=True)
+class DropFunction(Change):
+    function: Function
+
+    def target(self): return _f(self.function)
+    def describe(self): return "drop function"
+
+
+@dataclass(frozen=True)
+class ReplaceFunction(Change):
+    """Same signature; another body, return type, language, volatility, strictness,
+    security or search_path (``aspects`` names which)."""
+
+    before: Function
+    after: Function
+    aspects: tuple[str, ...]
+
+    def target(self): return _f(self.after)
+    def describe(self): return f"change function {', '.join(self.aspects)}"
+
+
+@dataclass(frozen=True)
+class SetFunctionComment(Change):
+    function: Function  # as desired
+    before: str | None
+    after: str | None
+
+    def target(self): return _f(self.function)
+    def describe(self): return f"{'set' if self.before is None else 'change'} comment on function"
+
+
+@dataclass(frozen=True)
+class AddTrigger(Change):
+    """A trigger on a table that exists (a new table's triggers come with it)."""
+
+    table: QualifiedName
+    trigger: Trigger
+
+    def target(self): return _t(self.table)
+    def describe(self): return f"add trigger {self.trigger.name}"
+
+
+@dataclass(frozen=True)
+class DropTrigger(Change):
+    table: QualifiedName
+    trigger: Trigger
+
+    def target(self): return _t(self.table)
+    def describe(self): return f"drop trigger {self.trigger.name}"
+
+
+@dataclass(frozen=True)
+class ReplaceTrigger(Change):
+    table: QualifiedName
+    before: Trigger
+    after: Trigger
+
+    def target(self): return _t(self.table)
+    def describe(self): return f"change trigger {self.after.name}"
+
+
+# -- views ----------------------------------------------------------------------------
+
+def _v(v) -> str:
+    return f"view {v.schema}.{v.name}"
+
+
+@dataclass(frozen=True)
+class AddView(Change):
+    view: View
+
+    def target(self): return _v(self.view)
+    def describe(self): return "create view"
+
+
+@dataclass(frozen=True)
+class DropView(Change):
+    view: View
+
+    def target(self): return _v(self.view)
+    def describe(self): return "drop view"
+
+
+@dataclass(frozen=True)
+class ReplaceView(Change):
+    """Same name; another query or other options (``aspects`` names which)."""
+
+    before: View
+    after: View
+    aspects: tuple[str, ...]
+
+    def target(self): return _v(self.after)
+    def describe(self): return f"change view {', '.join(self.aspects)}"

@@ -19,6 +19,7 @@ from . import funcpolicy
 from .expressions import ExpressionError, parse_expression, references
 from .gcpause import paused_gc
 from .introspect.converge import converge
+from .introspect.converge_views import converge_views
 from .locate import (
     index_tables,
     locate,
@@ -105,6 +106,7 @@ def _run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, base_l
     changed = tuple(t for t in head.schema.tables if current.table(t.qualified) != t)
     converged = {t.qualified: t for t in converge(replace(head.schema, tables=changed), current, None).tables}
     desired = replace(head.schema, tables=tuple(converged.get(t.qualified, t) for t in head.schema.tables))
+    desired = converge_views(desired, current, None)
     plan = build_plan(current, desired, mode="spec", is_volatile=offline_volatile, steps_when_refused=True)
     default_schema = head.root.data.get("schema", "public") if head.root is not None else "public"
     existing = {t.qualified for t in current.tables}
@@ -129,6 +131,12 @@ def _run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, base_l
         for f in plan.findings[i]:
             add(f.code, _DEFAULT_LEVEL[f.verdict], f.verdict.name.lower(), f.reason, i)
         table = table_of(ch, indexes)
+        if "new-triggers" in policy.forbid:
+            added = [ch.trigger.name] if isinstance(ch, c.AddTrigger) else (
+                [tr.name for tr in ch.table.triggers] if isinstance(ch, c.AddTable) else [])
+            for name in added:
+                add("SD802", "error", "policy", f"trigger {name} on table {table} is new; this repository's policy "
+                    "forbids adding triggers (forbid: new-triggers)", i)
         if table in existing:
             if "changes-to-existing-tables" in policy.forbid:
                 add("SD801", "error", "policy", f"table {table} exists at the base; this repository's policy "

@@ -315,6 +315,8 @@ def _validate(args, stdout: TextIO, stderr: TextIO) -> int:
     n_pol = sum(len(t.policies) for t in s.tables)
     print(f"{args.spec_dir}: ok — {len(s.tables)} tables, {len(s.enums)} enums, {len(s.extensions)} extensions, "
           f"{n_idx} indexes, {n_pol} policies" + (f", {len(s.sequences)} sequences" if s.sequences else "")
+          + (f", {len(s.functions)} functions, {sum(len(t.triggers) for t in s.tables)} triggers"
+             if s.functions or any(t.triggers for t in s.tables) else "")
           + (f"; {len(loaded.warnings)} warning(s)" if loaded.warnings else ""), file=stdout)
     return EXIT_OK
 

@@ -35,6 +35,7 @@ def diff(current: Schema, desired: Schema) -> list[c.Change]:
     out += [c.DropEnum(cur_enums[q]) for q in sorted(cur_enums) if q not in des_enums]
 
     out += diff_sequences(current, desired)
+    out += diff_functions(current, desired)
 
     cur_tables = {t.qualified: t for t in current.tables}
     des_tables = {t.qualified: t for t in desired.tables}
@@ -45,6 +46,51 @@ def diff(current: Schema, desired: Schema) -> list[c.Change]:
             out.append(c.DropTable(cur_tables[q]))
         elif cur_tables[q] != des_tables[q]:  # equal tables (most of them) have no changes
             out += diff_table(cur_tables[q], des_tables[q])
+    out += diff_views(current, desired)
+    return out
+
+
+_VIEW_ASPECTS = ("query", "security_invoker", "security_barrier", "check_option")
+
+
+def diff_views(current: Schema, desired: Schema) -> list[c.Change]:
+    out: list[c.Change] = []
+    cur = {v.qualified: v for v in current.views}
+    des = {v.qualified: v for v in desired.views}
+    for q in sorted(des):
+        v = des[q]
+        if q not in cur:
+            out.append(c.AddView(v))
+            continue
+        aspects = tuple(a for a in _VIEW_ASPECTS if getattr(cur[q], a) != getattr(v, a))
+        if aspects:
+            out.append(c.ReplaceView(cur[q], v, aspects))
+        out += _comment("view", q, None, cur[q].comment, v.comment)
+    out += [c.DropView(cur[q]) for q in sorted(cur) if q not in des]
+    return out
+
+
+_FUNCTION_ASPECTS = ("body", "returns", "language", "volatility", "strict", "security_definer", "search_path")
+
+
+def diff_functions(current: Schema, desired: Schema) -> list[c.Change]:
+    """Functions matched by signature (schema, name, argument types): a new
+    signature is a new function, whatever else has the same name."""
+    out: list[c.Change] = []
+    cur = {fn.signature: fn for fn in current.functions}
+    des = {fn.signature: fn for fn in desired.functions}
+    for sig in sorted(des):
+        fn = des[sig]
+        if sig not in cur:
+            out.append(c.AddFunction(fn))
+            continue
+        old = cur[sig]
+        aspects = tuple(a for a in _FUNCTION_ASPECTS if getattr(old, a) != getattr(fn, a))
+        if aspects or [a.name for a in old.args] != [a.name for a in fn.args]:
+            out.append(c.ReplaceFunction(old, fn, aspects or ("argument names",)))
+        if old.comment != fn.comment:
+            out.append(c.SetFunctionComment(fn, old.comment, fn.comment))
+    out += [c.DropFunction(cur[s]) for s in sorted(cur) if s not in des]
     return out
 
 
@@ -194,6 +240,15 @@ def diff_table(cur: Table, des: Table) -> list[c.Change]:
         elif cur_pol[name] != des_pol[name]:
             out.append(c.ReplacePolicy(q, cur_pol[name], des_pol[name]))
     out += [c.DropPolicy(q, cur_pol[n]) for n in sorted(cur_pol) if n not in des_pol]
+
+    cur_tr = {tr.name: tr for tr in cur.triggers}
+    des_tr = {tr.name: tr for tr in des.triggers}
+    for name in sorted(des_tr):
+        if name not in cur_tr:
+            out.append(c.AddTrigger(q, des_tr[name]))
+        elif cur_tr[name] != des_tr[name]:
+            out.append(c.ReplaceTrigger(q, cur_tr[name], des_tr[name]))
+    out += [c.DropTrigger(q, cur_tr[n]) for n in sorted(cur_tr) if n not in des_tr]
 
     out += _comment("table", q, None, cur.comment, des.comment)
     for col in des.columns:

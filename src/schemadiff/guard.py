@@ -38,6 +38,14 @@ What it checks, per step:
   the compiler writes (``AS`` smallint/integer/bigint, numeric bounds, step, start,
   cache, cycle; ``OWNED BY`` alone, of a column in the sequence's own schema): never
   ``RESTART``, ``OWNED BY NONE``, ``IF [NOT] EXISTS``, a temporary or unlogged one;
+- ``CREATE FUNCTION`` only as the compiler writes it: LANGUAGE sql or plpgsql
+  (no C, no untrusted language), no OR REPLACE, the body one string, SET only
+  of search_path (never pg_temp), SECURITY DEFINER only with that setting;
+  ``CREATE TRIGGER`` (and the ALTER TABLE that sets its enabled state) only on a
+  table this plan creates, its WHEN under the function policy like a policy's;
+- ``CREATE VIEW`` only as the compiler writes it: one SELECT (no INTO, FOR
+  UPDATE, WITH, data-modifying statement), no OR REPLACE, TEMP or column list,
+  options only security_invoker / security_barrier, its calls judged like a policy's;
 - ``SET`` only of ``lock_timeout`` / ``statement_timeout``, to a value
   ``timeouts.parse_ms`` accepts (at least 1 ms before rounding, within bounds).
 
@@ -198,6 +206,8 @@ _CLAUSES = {
     "collClause": "COLLATE", "fdwoptions": "OPTIONS", "storage_name": "STORAGE", "compression": "COMPRESSION",
     "pct_type": "%TYPE", "setof": "SETOF", "is_no_inherit": "NO INHERIT", "where_clause": "WHERE",
     "including": "INCLUDE", "exclusions": "EXCLUDE",
+    "replace": "OR REPLACE", "is_procedure": "PROCEDURE", "sql_body": "BEGIN ATOMIC", "isconstraint": "CONSTRAINT",
+    "transitionRels": "REFERENCING", "constrrel": "FROM (a constraint trigger)",
 }
 
 
@@ -493,7 +503,12 @@ _ALTER_SUBCOMMANDS = {
     "AT_EnableRowSecurity": frozenset({"subtype", "behavior"}),
     "AT_ForceRowSecurity": frozenset({"subtype", "behavior"}),
     "AT_AlterColumnType": frozenset({"subtype", "name", "def", "behavior"}),
+    # the enabled state of a trigger this plan creates
+    "AT_DisableTrig": frozenset({"subtype", "name", "behavior"}),
+    "AT_EnableReplicaTrig": frozenset({"subtype", "name", "behavior"}),
+    "AT_EnableAlwaysTrig": frozenset({"subtype", "name", "behavior"}),
 }
+_TRIGGER_STATES = frozenset({"AT_DisableTrig", "AT_EnableReplicaTrig", "AT_EnableAlwaysTrig"})
 
 
 def _set_storage(node: dict, phase: str, state: _State) -> None:
@@ -546,6 +561,8 @@ def _alter_table(node: dict, phase: str, state: _State) -> None:
     if subtype not in _ALTER_SUBCOMMANDS:
         raise _Refused(f"ALTER TABLE … {str(subtype).removeprefix('AT_')} is not additive")
     _only(cmd, _ALTER_SUBCOMMANDS[subtype], f"ALTER TABLE … {subtype.removeprefix('AT_')}")
+    if subtype in _TRIGGER_STATES and not new_table:
+        raise _Refused(f"the state of a trigger on {schema}.{table}, a table this plan does not create")
     definition = cmd.get("def") or {}
     if subtype == "AT_AddColumn":
         _column(definition.get("ColumnDef") or {}, state, adding=not new_table)
@@ -580,7 +597,7 @@ def _widening(schema: str, table: str, column: str, cd: dict, state: _State) -> 
 
 
 _COMMENT_TARGETS = {"OBJECT_TABLE": 2, "OBJECT_COLUMN": 3, "OBJECT_INDEX": 2, "OBJECT_TYPE": None,
-                    "OBJECT_SEQUENCE": 2}
+                    "OBJECT_SEQUENCE": 2, "OBJECT_FUNCTION": None, "OBJECT_VIEW": 2}
 
 
 def _comment(node: dict, phase: str, state: _State) -> None:
@@ -589,7 +606,13 @@ def _comment(node: dict, phase: str, state: _State) -> None:
     if objtype not in _COMMENT_TARGETS:
         raise _Refused(f"COMMENT ON {str(objtype).removeprefix('OBJECT_')} is not what schemadiff writes")
     target = node.get("object") or {}
-    if objtype == "OBJECT_TYPE":
+    if objtype == "OBJECT_FUNCTION":
+        owa = target.get("ObjectWithArgs") or {}
+        _only(owa, {"objname", "objargs", "objfuncargs"}, "COMMENT ON FUNCTION")
+        names = _strings(owa.get("objname"))
+        for arg in owa.get("objargs") or ():
+            _type_name((arg or {}).get("TypeName") or {}, state, "argument type")
+    elif objtype == "OBJECT_TYPE":
         names = _strings((target.get("TypeName") or {}).get("names"))
         _only(target.get("TypeName") or {}, {"names", "typemod"}, "COMMENT ON TYPE")
     else:
@@ -736,9 +759,145 @@ def _alter_sequence(node: dict, phase: str, state: _State) -> None:
                            "schema.table.column of the sequence's own schema (never NONE)")
 
 
+_FUNCTION_OPTIONS = frozenset({"language", "volatility", "strict", "security", "set", "as"})
+LANGUAGES = frozenset({"sql", "plpgsql"})  # trusted languages only: no C, no untrusted plperlu/plpython3u
+
+
+def _create_function(node: dict, phase: str, state: _State) -> None:
+    """``CREATE FUNCTION s.f(args) RETURNS t LANGUAGE sql|plpgsql VOLATILITY [STRICT]
+    [SECURITY DEFINER] [SET search_path TO …] AS $body$…$body$``, exactly: no OR
+    REPLACE, no procedure, no SETOF, no argument modes or defaults, no other
+    setting, no BEGIN ATOMIC; SECURITY DEFINER only with its own search_path."""
+    _only(node, {"funcname", "parameters", "returnType", "options"}, "CREATE FUNCTION")
+    names = _strings(node.get("funcname"))
+    if len(names) != 2:
+        raise _Refused(f"function {'.'.join(names)} is not schema-qualified")
+    _schema(names[0])
+    for item in node.get("parameters") or ():
+        param = item.get("FunctionParameter") if isinstance(item, dict) else None
+        if not param:
+            raise _Refused("a function argument that is not a plain parameter")
+        _only(param, {"name", "argType", "mode"}, "function argument")
+        if param.get("mode", "FUNC_PARAM_DEFAULT") not in ("FUNC_PARAM_DEFAULT", "FUNC_PARAM_IN"):
+            raise _Refused("a function argument other than IN is not what schemadiff writes")
+        _type_name(param.get("argType") or {}, state, "argument type")
+    _type_name(node.get("returnType") or {}, state, "return type")
+    options: dict[str, dict] = {}
+    for item in node.get("options") or ():
+        opt = item.get("DefElem") if isinstance(item, dict) else None
+        if not opt:
+            raise _Refused("a function option schemadiff never writes")
+        _only(opt, {"defname", "arg", "defaction"}, "function option")
+        name = opt.get("defname")
+        if name not in _FUNCTION_OPTIONS or name in options or opt.get("defaction", "DEFELEM_UNSPEC") != "DEFELEM_UNSPEC":
+            raise _Refused(f"CREATE FUNCTION … {str(name).upper()} is not what schemadiff writes")
+        options[name] = opt.get("arg") or {}
+    language = _strings([options.get("language") or {}])[0] if "language" in options else ""
+    if language not in LANGUAGES:
+        raise _Refused(f"LANGUAGE {language or '(none)'}: schemadiff writes only sql and plpgsql functions")
+    body = (options.get("as") or {}).get("List", {}).get("items") or []
+    if len(body) != 1 or set(body[0]) != {"String"}:
+        raise _Refused("a function body that is not one string")
+    if "volatility" not in options:
+        raise _Refused("CREATE FUNCTION without its volatility is not what schemadiff writes")
+    if _strings([options["volatility"]])[0] not in ("volatile", "stable", "immutable"):
+        raise _Refused("an unknown volatility")
+    for flag in ("strict", "security"):
+        if flag in options and set(options[flag]) != {"Boolean"}:
+            raise _Refused(f"{flag.upper()} that is not a plain flag")
+    path = None
+    if "set" in options:
+        setting = options["set"].get("VariableSetStmt") or {}
+        _only(setting, {"kind", "name", "args"}, "SET of a function")
+        if setting.get("name") != "search_path" or setting.get("kind") != "VAR_SET_VALUE":
+            raise _Refused("a function may set search_path, and nothing else")
+        path = []
+        for arg in setting.get("args") or ():
+            const = arg.get("A_Const") if isinstance(arg, dict) else None
+            if not const or set(const) - {"sval", "location"}:
+                raise _Refused("search_path of a function must be schema names")
+            path.append(const["sval"].get("sval", ""))
+        if not path or "pg_temp" in path:
+            raise _Refused("search_path of a function must name its schemas, and never pg_temp")
+    if options.get("security", {}).get("Boolean", {}).get("boolval") and not path:
+        raise _Refused("SECURITY DEFINER without its own search_path lets a caller choose what it runs with "
+                       "the owner's rights")
+
+
+_TRIGGER_EVENTS = 4 | 8 | 16 | 32  # insert, delete, update, truncate
+
+
+def _create_trigger(node: dict, phase: str, state: _State) -> None:
+    """``CREATE TRIGGER t BEFORE|AFTER events ON s.table FOR EACH ROW|STATEMENT
+    [WHEN (…)] EXECUTE FUNCTION s.f('arg', …)``, on a table this plan creates: no
+    OR REPLACE, constraint trigger, INSTEAD OF or REFERENCING."""
+    _only(node, {"trigname", "relation", "funcname", "args", "row", "timing", "events", "columns", "whenClause"},
+          "CREATE TRIGGER")
+    table = _relation(node.get("relation") or {}, f"trigger {node.get('trigname')}'s table")
+    if table not in state.created:
+        raise _Refused(f"CREATE TRIGGER on {table[0]}.{table[1]}, a table this plan does not create, changes what "
+                       "every write to it does")
+    names = _strings(node.get("funcname"))
+    if len(names) != 2:
+        raise _Refused(f"trigger function {'.'.join(names)} is not schema-qualified")
+    if names[0] != "pg_catalog":
+        _schema(names[0])
+    _strings(node.get("args"))
+    _strings(node.get("columns"))
+    if node.get("timing", 0) not in (0, 2):
+        raise _Refused("a trigger is BEFORE or AFTER (INSTEAD OF is for views)")
+    events = node.get("events", 0)
+    if not events or events & ~_TRIGGER_EVENTS:
+        raise _Refused("trigger events other than INSERT, UPDATE, DELETE, TRUNCATE")
+    if "whenClause" in node:
+        _expression(node["whenClause"], "policy", state)
+
+
+_VIEW_NEVER = {"InsertStmt": "an INSERT", "UpdateStmt": "an UPDATE", "DeleteStmt": "a DELETE",
+               "MergeStmt": "a MERGE", "intoClause": "INTO", "lockingClause": "FOR UPDATE/SHARE",
+               "withClause": "WITH (a common table expression)", "ParamRef": "a parameter"}
+
+
+def _create_view(node: dict, phase: str, state: _State) -> None:
+    """``CREATE VIEW s.v [WITH (security_invoker = true, security_barrier = true)] AS
+    SELECT … [WITH LOCAL|CASCADED CHECK OPTION]``: no OR REPLACE, no column list, no
+    TEMP or RECURSIVE view; its query one SELECT with no INTO, FOR UPDATE, WITH or
+    data-modifying statement, every relation schema-qualified, calls judged like a
+    policy's."""
+    _only(node, {"view", "query", "options", "withCheckOption"}, "CREATE VIEW")
+    _relation(node.get("view") or {}, "view")
+    for item in node.get("options") or ():
+        opt = item.get("DefElem") if isinstance(item, dict) else None
+        if not opt:
+            raise _Refused("a view option schemadiff never writes")
+        _only(opt, {"defname", "arg", "defaction"}, "view option")
+        if opt.get("defname") not in ("security_invoker", "security_barrier") \
+                or (opt.get("arg") or {}).get("String", {}).get("sval") != "true":
+            raise _Refused(f"CREATE VIEW … WITH ({opt.get('defname')}) is not what schemadiff writes")
+    if node.get("withCheckOption", "NO_CHECK_OPTION") not in ("NO_CHECK_OPTION", "LOCAL_CHECK_OPTION",
+                                                              "CASCADED_CHECK_OPTION"):
+        raise _Refused("an unknown check option")
+    query = node.get("query") or {}
+    if set(query) != {"SelectStmt"}:
+        raise _Refused("a view whose query is not one SELECT")
+    todo = [query]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, list):
+            todo.extend(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key in _VIEW_NEVER and item:
+                    raise _Refused(f"a view query with {_VIEW_NEVER[key]}: a clause schemadiff never writes")
+                if isinstance(item, (dict, list)):
+                    todo.append(item)
+    _expression(query, "policy", state)
+
+
 _STATEMENTS = {
     "CreateStmt": _create_table, "IndexStmt": _index, "AlterTableStmt": _alter_table, "CommentStmt": _comment,
     "CreateSchemaStmt": _create_schema, "CreateExtensionStmt": _create_extension, "CreateEnumStmt": _create_enum,
     "AlterEnumStmt": _alter_enum, "CreatePolicyStmt": _create_policy, "VariableSetStmt": _set, "DropStmt": _drop,
     "CreateSeqStmt": _create_sequence, "AlterSeqStmt": _alter_sequence,
+    "CreateFunctionStmt": _create_function, "CreateTrigStmt": _create_trigger, "ViewStmt": _create_view,
 }

@@ -51,16 +51,24 @@ def _member_of(change: c.Change) -> tuple[str, str] | None:
     """(section, name) of the index, constraint or policy a change is about."""
     if isinstance(change, c.SetComment) and change.kind == "index":
         return "indexes", change.object.name
-    for attr in ("index", "policy", "primary_key", "unique", "check", "foreign_key", "after"):
+    for attr in ("index", "policy", "trigger", "primary_key", "unique", "check", "foreign_key", "after"):
         obj = getattr(change, attr, None)
         if obj is not None and hasattr(obj, "name"):
             kind = type(obj).__name__
-            section = {"Index": "indexes", "Policy": "policies", "PrimaryKey": "primary_key",
+            section = {"Index": "indexes", "Policy": "policies", "Trigger": "triggers", "PrimaryKey": "primary_key",
                        "UniqueConstraint": "unique", "CheckConstraint": "checks",
                        "ForeignKey": "foreign_keys"}.get(kind, attr)
             return section, obj.name
     if isinstance(change, c.ValidateConstraint):
         return "constraint", change.name
+    return None
+
+
+def _function_of(change: c.Change):
+    if isinstance(change, (c.AddFunction, c.DropFunction, c.SetFunctionComment)):
+        return change.function
+    if isinstance(change, c.ReplaceFunction):
+        return change.after
     return None
 
 
@@ -72,6 +80,12 @@ def subject_parts(change: c.Change, indexes: IndexTables | None = None) -> tuple
         return (change.extension.name,)
     if isinstance(change, (c.AddEnum, c.DropEnum, c.AddEnumValue, c.RemoveEnumValue, c.ReorderEnumValues)):
         return (change.enum.schema, change.enum.name)
+    fn = _function_of(change)
+    if fn is not None:
+        return (fn.schema, fn.name)
+    view = getattr(change, "view", None) or (change.after if isinstance(change, c.ReplaceView) else None)
+    if view is not None:
+        return (view.schema, view.name)
     table = table_of(change, indexes)
     if table is None:
         obj = getattr(change, "object", None)
@@ -161,6 +175,8 @@ def _in_table_file(ctx: FileContext, change: c.Change, table: QualifiedName) -> 
         return ctx.mark("indexes", name, key=True)
     if section == "policies" and _has(ctx, "rls", "policies", name):
         return ctx.mark("rls", "policies", name, key=True)
+    if section == "triggers" and _has(ctx, "triggers", name):
+        return ctx.mark("triggers", name, key=True)
     found = _find_name(ctx.data, name)
     if found:
         return found
@@ -179,6 +195,21 @@ def _in_table_file(ctx: FileContext, change: c.Change, table: QualifiedName) -> 
 
 def locate(change: c.Change, head: LoadedSpec, base: LoadedSpec | None = None) -> Mark | None:
     """The spec line a change points at, or None when no file holds it."""
+    fn = _function_of(change)
+    if fn is not None:
+        for spec in (head, base):
+            if spec is not None and fn.signature in spec.function_contexts:
+                ctx = spec.function_contexts[fn.signature]
+                return ctx.mark("function", key=True)
+        return None
+    view = getattr(change, "view", None) or (change.after if isinstance(change, c.ReplaceView) else None) or (
+        change.object if isinstance(change, c.SetComment) and change.kind == "view" else None)
+    if view is not None:
+        q = view if isinstance(view, QualifiedName) else view.qualified
+        for spec in (head, base):
+            if spec is not None and q in spec.view_contexts:
+                return spec.view_contexts[q].mark("view", key=True)
+        return None
     indexes = None
     if isinstance(change, c.SetComment) and change.kind == "index":
         indexes = index_tables(head.schema, base.schema if base else None)

@@ -158,6 +158,41 @@ class Policy:
     with_check: str | None = None
 
 
+class TriggerTiming(str, Enum):
+    BEFORE = "before"
+    AFTER = "after"
+    INSTEAD_OF = "instead of"
+
+
+class TriggerEvent(str, Enum):
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+    TRUNCATE = "truncate"
+
+
+TRIGGER_EVENT_ORDER = (TriggerEvent.INSERT, TriggerEvent.DELETE, TriggerEvent.UPDATE, TriggerEvent.TRUNCATE)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger of its table. ``events`` in the server's order (insert, delete,
+    update, truncate); ``columns``: the ``UPDATE OF`` list; ``when``: an
+    expression over OLD/NEW; ``args``: the literal arguments the function gets
+    in ``TG_ARGV``; ``enabled``: ``origin`` (the default, ``ENABLE``),
+    ``disabled``, ``replica`` or ``always``."""
+
+    name: str
+    timing: TriggerTiming
+    events: tuple[TriggerEvent, ...]
+    function: QualifiedName
+    for_each_row: bool = True
+    columns: tuple[str, ...] = ()
+    when: str | None = None
+    args: tuple[str, ...] = ()
+    enabled: str = "origin"
+
+
 @dataclass(frozen=True)
 class Table:
     schema: str
@@ -175,6 +210,7 @@ class Table:
     unlogged: bool = False  # CREATE UNLOGGED TABLE
     # Storage parameters as for Index; a TOAST table's as ``toast.<name>``.
     storage: tuple[tuple[str, int | float | bool | str], ...] = ()
+    triggers: tuple[Trigger, ...] = ()  # by name
 
     @property
     def qualified(self) -> QualifiedName:
@@ -229,6 +265,68 @@ class Sequence:
         return QualifiedName(self.schema, self.name)
 
 
+class Volatility(str, Enum):
+    VOLATILE = "volatile"
+    STABLE = "stable"
+    IMMUTABLE = "immutable"
+
+
+@dataclass(frozen=True)
+class FunctionArg:
+    type: str  # canonical type text, as for columns
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Function:
+    """A SQL or PL/pgSQL function the spec owns. Identity: schema, name and the
+    argument types (``signature``). ``body`` is exactly what the server keeps in
+    ``prosrc``; ``search_path`` the schemas of its ``SET search_path`` (None: no
+    such setting)."""
+
+    schema: str
+    name: str
+    args: tuple[FunctionArg, ...]
+    returns: str
+    language: str  # "sql" | "plpgsql"
+    body: str
+    volatility: Volatility = Volatility.VOLATILE
+    strict: bool = False
+    security_definer: bool = False
+    search_path: tuple[str, ...] | None = None
+    comment: str | None = None
+
+    @property
+    def qualified(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+    @property
+    def signature(self) -> tuple[str, str, tuple[str, ...]]:
+        return (self.schema, self.name, tuple(a.type for a in self.args))
+
+    def display(self) -> str:  # for messages only, never for SQL
+        return f"{self.schema}.{self.name}({', '.join(a.type for a in self.args)})"
+
+
+@dataclass(frozen=True)
+class View:
+    """A plain view. ``query`` is one SELECT, as the spec writes it or as the server
+    prints it (``pg_get_viewdef``); equal queries are brought to the server's
+    spelling before the diff. ``check_option``: None, ``local`` or ``cascaded``."""
+
+    schema: str
+    name: str
+    query: str
+    security_invoker: bool = False
+    security_barrier: bool = False
+    check_option: str | None = None
+    comment: str | None = None
+
+    @property
+    def qualified(self) -> QualifiedName:
+        return QualifiedName(self.schema, self.name)
+
+
 def sequence_defaults(type_: str, increment: int) -> tuple[int, int]:
     """(minvalue, maxvalue) ``CREATE SEQUENCE`` chooses for a type and increment."""
     low, high = SEQUENCE_BOUNDS[type_]
@@ -267,6 +365,8 @@ class Schema:
     tables: tuple[Table, ...] = ()
     external: External = field(default_factory=External)
     sequences: tuple[Sequence, ...] = ()  # sorted by qualified name
+    functions: tuple[Function, ...] = ()  # sorted by signature
+    views: tuple[View, ...] = ()  # sorted by qualified name
 
     def table(self, qualified: QualifiedName) -> Table | None:
         return self._tables_by_name.get(qualified)

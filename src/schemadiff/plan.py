@@ -29,6 +29,7 @@ from .diff import diff
 from .model import QualifiedName, Schema
 from .rules import Context, Finding, Verdict, evaluate, verdict_of
 from .rules.names import names_taken
+from .spec.views import view_order
 
 PLAN_FORMAT = "schemadiff.plan/v1"
 
@@ -122,6 +123,10 @@ def fingerprint_and_state(schema: Schema) -> tuple[str, dict[str, str]]:
         state[f"type {e.schema}.{e.name}"] = _hash({**alone, "enums": [data]})[7:23]
     for q, data in zip(schema.sequences, whole["sequences"]):
         state[f"sequence {q.schema}.{q.name}"] = _hash({**alone, "sequences": [data]})[7:23]
+    for fn, data in zip(schema.functions, whole["functions"]):
+        state[f"function {fn.display()}"] = _hash({**alone, "functions": [data]})[7:23]
+    for v, data in zip(schema.views, whole["views"]):
+        state[f"view {v.schema}.{v.name}"] = _hash({**alone, "views": [data]})[7:23]
     for x, data in zip(schema.extensions, whole["extensions"]):
         state[f"extension {x.name}"] = _hash({**alone, "extensions": [data]})[7:23]
     return _hash(whole), state
@@ -191,6 +196,14 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         created.add(t.qualified)
     for t, fk, i in deferred:
         add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
+    for i in allowed:  # functions after the tables, before the triggers that call them
+        if isinstance(changes[i], c.AddFunction):
+            for phase, sql in compile_change(changes[i]):
+                add(phase, sql, i)
+    new_views = {changes[i].view.qualified: i for i in allowed if isinstance(changes[i], c.AddView)}
+    for v in view_order(tuple(changes[i].view for i in new_views.values())):  # each after the views it reads
+        for phase, sql in compile_change(changes[new_views[v.qualified]]):
+            add(phase, sql, new_views[v.qualified])
     for t in sorted(tables, key=lambda t: t.qualified):
         for _, detail, stmt in table_extras(t):
             add(TRANSACTIONAL, stmt.sql, new_tables[t.qualified], detail)
@@ -200,7 +213,8 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
 
     # Then changes to existing objects, in diff order.
     for i in allowed:
-        if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddSequence, c.AddTable)):
+        if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddSequence, c.AddTable, c.AddFunction,
+                                   c.AddView)):
             continue
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)

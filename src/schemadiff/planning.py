@@ -12,6 +12,7 @@ from .introspect import introspect
 from .introspect.connect import connect, target_of
 from .introspect.converge import converge, volatility
 from .introspect.exprcheck import rejected
+from .introspect.converge_views import converge_views
 from .model import Schema
 from .plan import Plan, build_plan
 
@@ -50,6 +51,7 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     read = introspect(conn, managed_schemas(desired), missing_ok=True)
     current = _within_scope(read.schema, desired)
     desired = converge(desired, current, conn)
+    desired = converge_views(desired, current, conn)
     # What PostgreSQL would reject at apply: said now, each at its spec line.
     problems = [(c.AddForeignKey(table, fk), message) for table, fk, message in live_problems(conn, desired, current)]
     problems += [(r.change, f"{r.what}: the server rejects it: {r.message}")

@@ -33,11 +33,16 @@ IMPORTED: dict[str, str] = {
     "row level security policy": "ENABLE/FORCE on the table; policies: command, roles, USING, WITH CHECK",
     "sequence": "type, start, increment, min/max, cache, cycle, owned by, comment (`sequences:`); "
                 "a serial column's own sequence folds into the column",
+    "function": "SQL and PL/pgSQL functions with input arguments only (`functions/`): arguments, returns, language, "
+                "volatility, strict, security, search_path, body exactly as stored, comment",
+    "trigger": "BEFORE/AFTER, row or statement, events (UPDATE OF), WHEN, function and arguments, enabled state "
+               "(in their table's file)",
+    "view": "plain views (`views/`): query, security_invoker, security_barrier, check_option, comment",
 }
 
 # Kinds import lists (never writes) and plan never touches: kind -> plural.
 OUT_OF_SCOPE: dict[str, str] = {
-    "view": "views",
+    "view": "views",  # only the shapes the spec language does not write (see IMPORTED)
     "materialized view": "materialized views",
     "foreign table": "foreign tables",
     "partitioned table": "partitioned tables",
@@ -45,11 +50,11 @@ OUT_OF_SCOPE: dict[str, str] = {
     "inheriting table": "inheriting tables",
     "typed table": "typed tables",
     "sequence": "sequences",  # only one owned by a column of a table not read (from sequences.sql)
-    "function": "functions",
+    "function": "functions",  # likewise
     "procedure": "procedures",
     "aggregate": "aggregates",
     "window function": "window functions",
-    "trigger": "triggers",
+    "trigger": "triggers",  # likewise
     "rule": "rules",
     "domain": "domains",
     "composite type": "composite types",

@@ -18,7 +18,7 @@ from sqlglot import exp
 from .. import changes as c
 from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import Index, Table
-from . import ddl, sequences
+from . import ddl, routines, sequences, views
 from .storage import options_sql, with_clause
 from .verify import CompileError, Expect, checked, statement_kind
 
@@ -234,3 +234,18 @@ def _(change: c.SetStorageParameter):  # only set or changed, never RESET (SD307
     if change.index is None:
         return [(TRANSACTIONAL, f"ALTER TABLE {_table_sql(change.table)} SET ({options})")]
     return [(TRANSACTIONAL, f"ALTER INDEX {quote_qualified(change.table.schema, change.index)} SET ({options})")]
+
+
+@_compile.register
+def _(change: c.AddFunction):
+    return [(TRANSACTIONAL, s.sql) for s in routines.function_statements(change.function)]
+
+
+@_compile.register
+def _(change: c.SetFunctionComment):
+    return [(TRANSACTIONAL, routines.comment_on_function(change.function, change.after).sql)]
+
+
+@_compile.register
+def _(change: c.AddView):
+    return [(TRANSACTIONAL, s.sql) for s in views.view_statements(change.view)]

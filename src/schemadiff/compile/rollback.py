@@ -21,7 +21,7 @@ from .. import changes as c
 from ..identifiers import quote_ident, quote_literal, quote_qualified
 from ..model import QualifiedName
 from ..oneline import one_line
-from . import ddl
+from . import ddl, routines
 from .verify import PIN_STRINGS, CompileError, Expect, checked, statement_kind
 from .schema import table_extras
 
@@ -128,6 +128,10 @@ _UNDO: dict[type, Callable[[c.Change, Step], list[Undo]]] = {
                                                f"{quote_ident(ch.column)} DROP DEFAULT")],
     c.SetComment: lambda ch, s: [Undo(OBJECTS, f"COMMENT ON {_comment_target(ch)} IS "
                                                + ("NULL" if ch.before is None else quote_literal(ch.before)))],
+    c.AddFunction: lambda ch, s: [Undo(OBJECTS, f"DROP FUNCTION IF EXISTS {routines.function_ref(ch.function)}")],
+    c.SetFunctionComment: lambda ch, s: [Undo(OBJECTS, f"COMMENT ON FUNCTION {routines.function_ref(ch.function)} IS "
+                                                       + ("NULL" if ch.before is None else quote_literal(ch.before)))],
+    c.AddView: lambda ch, s: [Undo(OBJECTS, f"DROP VIEW IF EXISTS {_q(ch.view.qualified)}")],
     c.AddEnumValue: _not_undone("PostgreSQL cannot drop a value from an enum type; rows may already hold it"),
     c.AlterColumnType: _not_undone("left widened: values written since may not fit the narrower type, and "
                                    "narrowing rewrites or scans the table under an exclusive lock"),
@@ -142,7 +146,8 @@ NEVER_PLANNED = frozenset({
     c.DropExtension, c.DropEnum, c.RemoveEnumValue, c.ReorderEnumValues, c.DropTable, c.DropColumn,
     c.SetNotNull, c.DropNotNull, c.ChangeDefault, c.AlterColumnKind, c.DropPrimaryKey, c.DropUnique, c.DropCheck,
     c.DropForeignKey, c.ReplaceForeignKey, c.ReplaceUnique, c.DropIndex, c.ReplaceIndex, c.DisableRls,
-    c.DropPolicy, c.ReplacePolicy, c.SetLogged, c.DropSequence,
+    c.DropPolicy, c.ReplacePolicy, c.SetLogged, c.DropSequence, c.DropFunction, c.ReplaceFunction, c.AddTrigger,
+    c.DropTrigger, c.ReplaceTrigger, c.DropView, c.ReplaceView,
 })
 
 
@@ -162,7 +167,11 @@ def undo_steps(plan: Plan) -> list[Undo]:
                 seen.add((u.section, u.sql))
                 out.append(u)
     order = {None: 0, CONSTRAINTS: 1, INDEXES: 2, OBJECTS: 3}
-    return sorted(out, key=lambda u: order[u.section])  # stable: reverse plan order within a section
+    # Within the objects: a function after the tables whose triggers call it, and before the
+    # types and schemas it uses (it is created after the tables, so reverse order alone would not).
+    rank = lambda u: (1 if u.sql.startswith("DROP FUNCTION") else  # noqa: E731
+                      2 if u.sql.startswith(("DROP TYPE", "DROP SCHEMA", "DROP EXTENSION")) else 0)
+    return sorted(out, key=lambda u: (order[u.section], rank(u) if u.section == OBJECTS else 0))
 
 
 # What a rollback statement may be: a DROP, an ALTER TABLE (drop a column, a

@@ -2,7 +2,7 @@
 
 Order: extensions, schemas, enums, sequences, tables in foreign-key order (a foreign key
 whose target is created later, or that closes a cycle, is added after all
-tables, then sequences' OWNED BY), then indexes, row level security, policies, comments. Ties are broken
+tables, then sequences' OWNED BY), functions, then indexes, row level security, policies, triggers, comments. Ties are broken
 by qualified name, so the same model always gives byte-identical SQL.
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 import heapq
 
 from ..model import ForeignKey, QualifiedName, Schema, Table
-from . import ddl, sequences
+from ..spec.views import view_order
+from . import ddl, routines, sequences, views
 from .statements import Statement
 from .verify import PIN_STRINGS
 
@@ -76,10 +77,15 @@ def compile_schema(schema: Schema) -> list[Statement]:
         created.add(t.qualified)
     out += [ddl.add_foreign_key(t, fk) for t, fk in deferred]
     out += [sequences.owned_by(s) for s in schema.sequences if s.owned_by is not None]
+    # Functions after the tables (a SQL function's body is checked against them when
+    # created) and before the triggers and policies that call them.
+    out += [stmt for fn in schema.functions for stmt in routines.function_statements(fn)]
+    # Views after the tables and functions they read, each after the views it reads.
+    out += [stmt for v in view_order(schema.views) for stmt in views.view_statements(v)]
 
     tables = schema.tables  # sorted by qualified name
     parts = [table_extras(t) for t in tables]
-    for kind in ("index", "rls", "policy"):
+    for kind in ("index", "rls", "policy", "trigger"):
         out += [stmt for extras in parts for k, _, stmt in extras if k == kind]
     out += [ddl.comment_on_type(e) for e in schema.enums if e.comment is not None]
     out += [sequences.comment_on_sequence(s) for s in schema.sequences if s.comment is not None]
@@ -97,6 +103,7 @@ def table_extras(t: Table) -> list[tuple[str, str, Statement]]:
     if t.rls_forced:
         out.append(("rls", "forced row level security", ddl.force_rls(t)))
     out += [("policy", f"policy {p.name}", ddl.create_policy(t, p)) for p in t.policies]
+    out += [("trigger", f"trigger {tr.name}", stmt) for tr in t.triggers for stmt in routines.trigger_statements(t, tr)]
     if t.comment is not None:
         out.append(("comment", "comment on the table", ddl.comment_on_table(t)))
     out += [("comment", f"comment on column {c.name}", ddl.comment_on_column(t, c))

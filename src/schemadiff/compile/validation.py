@@ -104,6 +104,20 @@ def _sequence_check(seq) -> tuple[str, str]:
                     f"AND s.seqcycle = {'true' if seq.cycle else 'false'} AND {owner}"))
 
 
+def _function_check(fn) -> tuple[str, str]:
+    signature = f"{_q(fn.qualified)}({', '.join(a.type for a in fn.args)})"
+    return (f"function {fn.display()}",
+            _exists(f"pg_proc WHERE oid = to_regprocedure({quote_literal(signature)}) "
+                    f"AND prosrc = {quote_literal(fn.body)}"))
+
+
+def _trigger_check(table: QualifiedName, tr) -> tuple[str, str]:
+    state = {"origin": "O", "disabled": "D", "replica": "R", "always": "A"}[tr.enabled]
+    return (f"trigger {tr.name} on {table} ({tr.enabled})",
+            _exists(f"pg_trigger WHERE tgrelid = {_rel(table)} AND tgname = {quote_literal(tr.name)} "
+                    f"AND tgenabled = {quote_literal(state)}"))
+
+
 def _table_checks(ch: c.AddTable) -> list[tuple[str, str]]:
     t, q = ch.table, ch.table.qualified
     out = [(f"table {q}", _exists(f"pg_class WHERE oid = {_rel(q)} AND relkind IN ('r', 'p')"))]
@@ -119,6 +133,7 @@ def _table_checks(ch: c.AddTable) -> list[tuple[str, str]]:
     if t.rls_forced:
         out.append(_rls_check(q, "relforcerowsecurity", True))
     out += [_policy_check(q, p.name) for p in t.policies]
+    out += [_trigger_check(q, tr) for tr in t.triggers]
     if t.comment is not None:
         out.append(_comment_check("table", q, None, t.comment))
     out += [_comment_check("column", q, col.name, col.comment) for col in t.columns if col.comment is not None]
@@ -197,7 +212,22 @@ _CHECKS: dict[type, Callable[[c.Change], list[tuple[str, str]]]] = {
     c.SetStorageParameter: _storage_checks,
     c.AddSequence: lambda ch: [_sequence_check(ch.sequence)],
     c.AlterSequence: lambda ch: [_sequence_check(ch.after)],
+    c.AddFunction: lambda ch: [_function_check(ch.function)] + (
+        [(f"comment on function {ch.function.display()}", _function_comment(ch.function, ch.function.comment))]
+        if ch.function.comment is not None else []),
+    c.AddView: lambda ch: [(f"view {ch.view.qualified}", _exists(f"pg_class WHERE oid = {_rel(ch.view.qualified)} "
+                                                                  "AND relkind = 'v'"))] + (
+        [_comment_check("view", ch.view.qualified, None, ch.view.comment)] if ch.view.comment is not None else []),
+    c.SetFunctionComment: lambda ch: [(f"comment on function {ch.function.display()}",
+                                       _function_comment(ch.function, ch.after))],
 }
+
+
+def _function_comment(fn, text: str | None) -> str:
+    signature = f"{_q(fn.qualified)}({', '.join(a.type for a in fn.args)})"
+    expected = "NULL" if text is None else quote_literal(text)
+    return (f"obj_description(to_regprocedure({quote_literal(signature)}), 'pg_proc') "
+            f"IS NOT DISTINCT FROM {expected}")
 
 
 def validation_checks(plan: Plan) -> list[tuple[str, str]]:

@@ -88,6 +88,12 @@ def _target(node: str, body: dict) -> tuple[str, ...]:
         return _relation(body.get("sequence"))
     if node == "IndexStmt":
         return _relation(body.get("relation")) + (body.get("idxname", ""),)
+    if node == "ViewStmt":
+        return _relation(body.get("view"))
+    if node == "CreateTrigStmt":
+        return _relation(body.get("relation")) + (body.get("trigname", ""),)
+    if node == "CreateFunctionStmt":
+        return _names(body.get("funcname"))
     if node == "CreatePolicyStmt":
         return _relation(body.get("table")) + (body.get("policy_name", ""),)
     if node in ("CreateEnumStmt", "AlterEnumStmt"):

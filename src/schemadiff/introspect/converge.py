@@ -388,8 +388,11 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
             using=_pick(p.using, old.using, types, probe and (lambda p=p: probe.policy(t, p.using)), t.schema),
             with_check=_pick(p.with_check, old.with_check, types,
                              probe and (lambda p=p: probe.policy(t, p.with_check)), t.schema)))
+    cur_tr = {x.name: x for x in cur.triggers}  # a trigger's WHEN: the offline stage only
+    triggers = tuple(replace(x, when=_pick(x.when, cur_tr[x.name].when, types, None)) if x.name in cur_tr else x
+                     for x in t.triggers)
     return replace(t, columns=tuple(col(c) for c in t.columns), checks=checks, indexes=tuple(indexes),
-                   policies=tuple(policies))
+                   policies=tuple(policies), triggers=triggers)
 
 
 def volatility(conn: psycopg.Connection, expressions: list[str]) -> dict[str, bool]:

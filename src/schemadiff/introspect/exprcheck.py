@@ -127,6 +127,10 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
     server rejects, with its message. ``index_sql(table, index)``: the compiler's
     CREATE INDEX text (this module does not compile). ``conn``: autocommit, idle; left so."""
     external = {(f.schema, f.name) for f in desired.external.functions}
+    # Labels this plan adds to an enum the database has: committed before the rest of the
+    # plan runs (its first phase), so the server cannot take them yet, but apply's will.
+    had = {e.qualified: set(e.values) for e in current.enums}
+    pending = {label for e in desired.enums if e.qualified in had for label in set(e.values) - had[e.qualified]}
     new_extensions = {x.name for x in desired.extensions} - {x.name for x in current.extensions}
     work = [(t, _probes(t, current.table(t.qualified), index_sql), _new_columns(t, current.table(t.qualified)))
             for t in desired.tables]
@@ -177,7 +181,8 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
                         # method, no such name) is an error, unless the plan creates an extension.
                         opclass = what.startswith("index ") and exc.sqlstate == "42704" and not new_extensions
                         if (exc.sqlstate in _NOT_YET and not opclass) or (
-                                exc.sqlstate == "42883" and _calls(statement, external)):
+                                exc.sqlstate == "42883" and _calls(statement, external)) or (
+                                exc.sqlstate == "22P02" and _pending_label(exc, pending)):
                             continue
                         name = getattr(getattr(change, "index", None), "name", None)
                         if what.startswith("index ") and name in failed:
@@ -192,6 +197,13 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
         conn.rollback()
         conn.autocommit = True
     return found
+
+
+def _pending_label(exc: psycopg.Error, pending: set[str]) -> bool:
+    """``invalid input value for enum public.mood: "meh"`` for a label the plan adds first."""
+    message = exc.diag.message_primary or ""
+    return message.startswith("invalid input value for enum ") and any(
+        message.endswith(f': "{label}"') for label in pending)
 
 
 def _columns_rejected(conn: psycopg.Connection, t: Table, new: list) -> list[Rejected]:

@@ -34,10 +34,11 @@ from ..model import (
     Table,
     UniqueConstraint,
 )
+from . import routines_read
 from ..normalize import TypeError_, parse_type, qualified_type_text, serial_default, serial_sequence, strip_outer_parens
 
 QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope",
-               "relation_names", "sequences")
+               "relation_names", "sequences", "functions", "triggers", "views")
 
 _ACTIONS = {"a": FkAction.NO_ACTION, "r": FkAction.RESTRICT, "c": FkAction.CASCADE,
             "n": FkAction.SET_NULL, "d": FkAction.SET_DEFAULT}
@@ -207,7 +208,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
     tables: dict[tuple[str, str], dict] = {}
     for r in rows["tables"]:
         tables[(r["schema"], r["name"])] = {"row": r, "columns": [], "pk": None, "uniques": [], "checks": [],
-                                            "fks": [], "indexes": [], "policies": []}
+                                            "fks": [], "indexes": [], "policies": [], "triggers": []}
 
     for r in rows["columns"]:
         t = tables.get((r["schema"], r["table_name"]))
@@ -319,6 +320,29 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                         _expr(r["using_expr"]), _expr(r["with_check_expr"]))
         t["policies"].append(policy)
 
+    imported: set[tuple[str, str, str]] = set()  # (kind, schema, name as out_of_scope.sql writes it)
+    for r in rows["triggers"]:
+        t = tables.get((r["schema"], r["table_name"]))
+        trigger = None if t is None else routines_read.trigger(r)
+        if trigger is not None:
+            t["triggers"].append(trigger)
+            imported.add(("trigger", r["schema"], f"{r['name']} on {r['table_name']}"))
+    functions = []
+    for r in rows["functions"]:
+        fn = routines_read.function(r)
+        if fn is not None:
+            functions.append(fn)
+            imported.add(("function", r["schema"], f"{r['name']}({r['identity_args']})"))
+
+    views = []
+    for r in rows["views"]:
+        view = routines_read.view(r)
+        if view is not None:
+            views.append(view)
+            imported.add(("view", r["schema"], r["name"]))
+    own = {fn.qualified for fn in functions}
+    ext_functions.update(tr.function for t in tables.values() for tr in t["triggers"] if tr.function not in own)
+
     built: list[Table] = []
     for (schema_name, table_name), t in sorted(tables.items()):
         r = t["row"]
@@ -334,7 +358,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             indexes=tuple(sorted(t["indexes"], key=lambda i: i.name)),
             rls_enabled=r["rls_enabled"], rls_forced=r["rls_forced"],
             policies=tuple(sorted(t["policies"], key=lambda p: p.name)), comment=r["comment"],
-            unlogged=r["unlogged"], storage=tuple(sorted(storage + toast)))
+            unlogged=r["unlogged"], storage=tuple(sorted(storage + toast)),
+            triggers=tuple(sorted(t["triggers"], key=lambda tr: tr.name)))
         built.append(table)
         ext_functions.update(_qualified_functions(table))
 
@@ -350,8 +375,11 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         tables=tuple(built),
         external=External(tables=tuple(sorted(ext_tables)), functions=tuple(sorted(ext_functions)),
                           types=tuple(sorted(ext_types)), roles=tuple(sorted(ext_roles))),
+        functions=tuple(sorted(functions, key=lambda fn: fn.signature)),
+        views=tuple(sorted(views, key=lambda v: v.qualified)),
     )
-    out = [OutOfScope(r["kind"], r["schema"], r["name"]) for r in rows["out_of_scope"]]
+    out = [OutOfScope(r["kind"], r["schema"], r["name"]) for r in rows["out_of_scope"]
+           if (r["kind"], r["schema"], r["name"]) not in imported]
     sequences, orphans = sequences_from_rows(sequence_rows, absorbed, set(tables))
     out = sorted(out + orphans, key=lambda o: (o.schema, o.kind, o.name))
     schema = replace(schema, sequences=sequences)

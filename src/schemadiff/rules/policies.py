@@ -30,9 +30,9 @@ POLICIES = (
     PolicyRule(
         "SD802", "new-triggers",
         "No new trigger",
-        "A trigger added by the change is an error. The spec language has no triggers yet, so no plan can "
-        "add one (and `apply`'s final guard refuses CREATE TRIGGER); the policy is accepted so a policy file "
-        "can state it, and it will judge triggers the day the spec language gets them."),
+        "A trigger added by the change is an error, on an existing table (where SD412 refuses it anyway, "
+        "unless waived) and on a new table alike (a new table's triggers arrive with it). Seed 000's PR1: "
+        "\"This PR MUST NOT … add triggers\"."),
     PolicyRule(
         "SD803", "rls-changes",
         "No row level security change on an existing table",

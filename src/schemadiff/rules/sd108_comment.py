@@ -1,4 +1,4 @@
-from ..changes import SetComment
+from ..changes import SetComment, SetFunctionComment
 from .base import Rule, Verdict, register
 
 
@@ -11,7 +11,7 @@ class CommentRule(Rule):
     Good: ``comment: Current C.A.R.E. state`` -> ``COMMENT ON TABLE … IS '…'``.
     """
 
-    code, name, category, changes = "SD108", "comment", "additive", (SetComment,)
+    code, name, category, changes = "SD108", "comment", "additive", (SetComment, SetFunctionComment)
 
     def check(self, change, ctx):
         if change.after is None:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from ..identifiers import choose_name
 from ..model import (
-    SERIAL_TYPES, FkAction, ForeignKey, Index, Policy, PolicyCommand, QualifiedName, Schema, Sequence,
-    SortOrder, Table, sequence_defaults,
+    SERIAL_TYPES, FkAction, ForeignKey, Function, Index, Policy, PolicyCommand, QualifiedName, Schema, Sequence,
+    SortOrder, Table, Trigger, View, sequence_defaults,
 )
-from .yamlwrite import block
+from .yamlwrite import block, literal_block
 
 HEADER_ROOT = "# Written by `schemadiff import`. Edit freely: this is now the source of truth.\n"
 
@@ -184,7 +184,66 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
         if t.policies:
             rls["policies"] = {p.name: _policy(p) for p in t.policies}
         doc["rls"] = rls
+    if t.triggers:
+        doc["triggers"] = {tr.name: _trigger(tr, default_schema) for tr in t.triggers}
     return doc
+
+
+def _trigger(tr: Trigger, default_schema: str) -> dict:
+    spec: dict = {"timing": tr.timing.value, "events": [e.value for e in tr.events]}
+    if tr.columns:
+        spec["update_of"] = list(tr.columns)
+    if not tr.for_each_row:
+        spec["for_each"] = "statement"
+    if tr.when is not None:
+        spec["when"] = tr.when
+    spec["function"] = _qualified(tr.function, default_schema)
+    if tr.args:
+        spec["args"] = list(tr.args)
+    if tr.enabled != "origin":
+        spec["enabled"] = tr.enabled
+    return spec
+
+
+def view_text(v: View, default_schema: str) -> str:
+    doc: dict = {"view": v.name}
+    if v.schema != default_schema:
+        doc["schema"] = v.schema
+    if v.security_invoker:
+        doc["security_invoker"] = True
+    if v.security_barrier:
+        doc["security_barrier"] = True
+    if v.check_option:
+        doc["check_option"] = v.check_option
+    if v.comment is not None:
+        doc["comment"] = v.comment
+    return "\n".join(block(doc) + literal_block("query", v.query)) + "\n"
+
+
+def function_text(fn: Function, schema: Schema, default_schema: str) -> str:
+    """A function file: its fields, then the body as a literal block scalar (quoted
+    when no block scalar reads back as exactly the body)."""
+    enums = {_enum_type_text(e.schema, e.name): e.qualified for e in schema.enums}
+    doc: dict = {"function": fn.name}
+    if fn.schema != default_schema:
+        doc["schema"] = fn.schema
+    if fn.args:
+        doc["arguments"] = [{"name": a.name, "type": _type_text(a.type, enums, default_schema)} if a.name
+                            else _type_text(a.type, enums, default_schema) for a in fn.args]
+    doc["returns"] = _type_text(fn.returns, enums, default_schema)
+    doc["language"] = fn.language
+    if fn.volatility.value != "volatile":
+        doc["volatility"] = fn.volatility.value
+    if fn.strict:
+        doc["strict"] = True
+    if fn.security_definer:
+        doc["security"] = "definer"
+    if fn.search_path is not None:
+        doc["search_path"] = list(fn.search_path)
+    if fn.comment is not None:
+        doc["comment"] = fn.comment
+    lines = block(doc) + literal_block("body", fn.body)
+    return "\n".join(lines) + "\n"
 
 
 def _default(text: str):
@@ -365,6 +424,23 @@ def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, st
             if cache is not None:
                 cache[key] = text
         files[paths[t.qualified]] = text
+    used: set[str] = {p.lower() for p in files}
+    for fn in schema.functions:
+        stem = _FILE_SAFE.sub("_", fn.name).strip("._") or "function"
+        folder = "functions" if fn.schema == default_schema else f"functions/{_FILE_SAFE.sub('_', fn.schema).strip('._') or 'schema'}"
+        candidate, n = f"{folder}/{stem}.yaml", 2
+        while candidate.lower() in used:
+            candidate, n = f"{folder}/{stem}-{n}.yaml", n + 1
+        used.add(candidate.lower())
+        files[candidate] = function_text(fn, schema, default_schema)
+    for v in schema.views:
+        stem = _FILE_SAFE.sub("_", v.name).strip("._") or "view"
+        folder = "views" if v.schema == default_schema else f"views/{_FILE_SAFE.sub('_', v.schema).strip('._') or 'schema'}"
+        candidate, n = f"{folder}/{stem}.yaml", 2
+        while candidate.lower() in used:
+            candidate, n = f"{folder}/{stem}-{n}.yaml", n + 1
+        used.add(candidate.lower())
+        files[candidate] = view_text(v, default_schema)
     return files
 
 

@@ -183,6 +183,21 @@ class RlsSpec(_Strict):
     policies: dict[Ident, PolicySpec] = Field(default_factory=dict)
 
 
+class TriggerSpec(_Strict):
+    """A trigger of this table. It calls a function of the spec (or an external one)."""
+
+    timing: Literal["before", "after", "instead of"] = Field(description="BEFORE, AFTER or INSTEAD OF.")
+    events: list[Literal["insert", "update", "delete", "truncate"]] = Field(
+        min_length=1, description="The events that fire it.")
+    update_of: list[Ident] = Field(default_factory=list, description="`UPDATE OF` these columns only.")
+    for_each: Literal["row", "statement"] = Field("row", description="FOR EACH ROW or FOR EACH STATEMENT.")
+    when: Expr | None = Field(None, description="A condition over OLD and NEW: `OLD.status IS DISTINCT FROM NEW.status`.")
+    function: Name = Field(description="The trigger function, `name` or `schema.name` (it takes no arguments).")
+    args: list[Text] = Field(default_factory=list, description="Text arguments, given to the function as TG_ARGV.")
+    enabled: Literal["origin", "disabled", "replica", "always"] = Field(
+        "origin", description="`origin` (ENABLE, the default), `disabled`, `replica` or `always`.")
+
+
 class TableSpec(_Strict):
     """One table, in a file of its own."""
 
@@ -202,6 +217,45 @@ class TableSpec(_Strict):
                                                     "after a crash, not replicated.")
     storage: TableStorageSpec | None = Field(None, description="Storage parameters: `{fillfactor: 80, "
                                                                "autovacuum_vacuum_scale_factor: 0.05}`.")
+    triggers: dict[Ident, TriggerSpec] = Field(default_factory=dict, description="Triggers by name.")
+
+
+class ArgumentSpec(_Strict):
+    type: Name = Field(description="The argument's type, as for a column.")
+    name: Ident | None = None
+
+
+class FunctionSpec(_Strict):
+    """One function, in a file of its own (`functions/NAME.yaml`). Its identity is
+    its name with its argument types."""
+
+    function: Ident = Field(description="The function's exact name.")
+    schema_: Ident | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
+    arguments: list[Union[Name, ArgumentSpec]] = Field(
+        default_factory=list, description="Input arguments in order: `TYPE` or `{name: ..., type: ...}`.")
+    returns: Name = Field(description="The return type: `trigger`, `void`, or a type as for a column")
+    language: Literal["sql", "plpgsql"]
+    volatility: Literal["volatile", "stable", "immutable"] = "volatile"
+    strict: StrictBool = Field(False, description="RETURNS NULL ON NULL INPUT.")
+    security: Literal["invoker", "definer"] = Field(
+        "invoker", description="SECURITY DEFINER needs `search_path`.")
+    search_path: list[Ident] | None = Field(
+        None, description="SET search_path of the function: the schemas in order (`[pg_catalog, public]`).")
+    comment: Text | None = None
+    body: Text = Field(description="The body exactly as the server keeps it (`prosrc`): a literal block scalar "
+                                   "(`body: |`); its white space counts.")
+
+
+class ViewSpec(_Strict):
+    """One view, in a file of its own (`views/NAME.yaml`)."""
+
+    view: Ident = Field(description="The view's exact name.")
+    schema_: Ident | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
+    query: Text = Field(description="One SELECT; every table or view it reads schema-qualified (`public.t`).")
+    security_invoker: StrictBool = Field(False, description="Check permissions as the querying user (PG 15+).")
+    security_barrier: StrictBool = False
+    check_option: Literal["local", "cascaded"] | None = Field(None, description="WITH LOCAL/CASCADED CHECK OPTION.")
+    comment: Text | None = None
 
 
 class EnumSpec(_Strict):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 
-from .format import RootSpec, TableSpec
+from .format import FunctionSpec, RootSpec, TableSpec, ViewSpec
 
-SCHEMA_FILES = ("schemadiff-root.schema.json", "schemadiff-table.schema.json")
+SCHEMA_FILES = ("schemadiff-root.schema.json", "schemadiff-table.schema.json", "schemadiff-function.schema.json",
+                "schemadiff-view.schema.json")
 BASE_ID = "https://schemadiff.dev/schemas/v1/"
 
 
@@ -28,5 +29,7 @@ def render_schemas() -> dict[str, str]:
     docs = {
         SCHEMA_FILES[0]: _schema(RootSpec, SCHEMA_FILES[0], "schemadiff spec root (schemadiff.yaml)"),
         SCHEMA_FILES[1]: _schema(TableSpec, SCHEMA_FILES[1], "schemadiff table file"),
+        SCHEMA_FILES[2]: _schema(FunctionSpec, SCHEMA_FILES[2], "schemadiff function file"),
+        SCHEMA_FILES[3]: _schema(ViewSpec, SCHEMA_FILES[3], "schemadiff view file"),
     }
     return {name: json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n" for name, doc in docs.items()}

@@ -7,19 +7,21 @@ it (``tables/lead.yaml``), read in sorted path order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..gcpause import paused_gc
 from ..identifiers import NameSyntaxError
 from ..normalize import serial_sequence
-from ..model import EnumType, Extension, External, QualifiedName, Schema
+from ..model import EnumType, Extension, External, Function, QualifiedName, Schema
 from . import format as f
 from .context import FileContext
 from .errors import Mark, SpecError, SpecIssue
 from .names import qualify
 from .resolve import ResolveError, Resolver, check_identifier
 from .sequences import build_sequences, check_nextval_defaults, check_sequences, fold_serial
+from .functions import build_function, build_triggers
+from .views import build_view, view_order
 from .tables import TableBuilder
 from .validate import validate
 from .yamlread import PartialYAML, parse_yaml, read_yaml
@@ -36,6 +38,8 @@ class LoadedSpec:
     # Each file as read (with the line of every key), for pointing at an object: table -> its file, and the root.
     contexts: dict[QualifiedName, FileContext] = field(default_factory=dict)
     root: FileContext | None = None
+    function_contexts: dict[tuple, FileContext] = field(default_factory=dict)  # signature -> its file
+    view_contexts: dict[QualifiedName, FileContext] = field(default_factory=dict)
 
 
 def _display(path: Path, base: Path) -> str:
@@ -134,6 +138,9 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         and not any(part.startswith(".") for part in p.relative_to(base).parts)
     )
     parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
+    parsed_functions: list[tuple[f.FunctionSpec, FileContext]] = []
+    parsed_views: list[tuple[f.ViewSpec, FileContext]] = []
+    file_errors: list[SpecIssue] = []
     for path in table_files:
         display = shown(path)
         key = None
@@ -153,9 +160,17 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
             if data is None:
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
                                            hint="a table file starts with `table: NAME`")])
+            if isinstance(data, dict) and "view" in data and "table" not in data:
+                parsed_views.append((validate(f.ViewSpec, data, display), FileContext(display, data, issues, warnings)))
+                continue
+            if isinstance(data, dict) and "function" in data and "table" not in data:
+                parsed_functions.append((validate(f.FunctionSpec, data, display),
+                                         FileContext(display, data, issues, warnings)))
+                continue
             if isinstance(data, dict) and "table" not in data:
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
-                                           hint="each YAML file besides schemadiff.yaml describes one table; "
+                                           hint="each YAML file besides schemadiff.yaml describes one table "
+                                                "(`table:`) or one function (`function:`); "
                                                 "enums and extensions belong in schemadiff.yaml")])
             spec = _validated(f.TableSpec, data, display, file_errors)
             if len(file_errors) == before:
@@ -215,7 +230,44 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     for b in ordered:
         b.build_foreign_keys(taken[b.qualified.schema], builders, external_tables)
         b.build_rls()
+    functions: list[Function] = []
+    function_files: dict[tuple, str] = {}
+    function_contexts: dict[tuple, FileContext] = {}
+    by_name: dict[QualifiedName, list[Function]] = {}
+    for spec, ctx in parsed_functions:
+        fn = build_function(spec, ctx, resolver)
+        if fn is None:
+            continue
+        if fn.signature in function_files:
+            ctx.error(("function",), f"function {fn.display()} is already defined in {function_files[fn.signature]}")
+            continue
+        function_files[fn.signature] = ctx.file
+        function_contexts[fn.signature] = ctx
+        functions.append(fn)
+        by_name.setdefault(fn.qualified, []).append(fn)
+    views: list = []
+    view_reads: dict = {}
+    view_files: dict[QualifiedName, FileContext] = {}
+    for spec, ctx in parsed_views:
+        built = build_view(spec, ctx, resolver)
+        if built is None:
+            continue
+        view, reads = built
+        if view.qualified in view_files or view.qualified in builders:
+            first = view_files[view.qualified].file if view.qualified in view_files else files[view.qualified]
+            ctx.error(("view",), f"{view.qualified} is already defined in {first}")
+            continue
+        views.append(view)
+        view_reads[view.qualified] = reads
+        view_files[view.qualified] = ctx
+    placed = {v.qualified for v in view_order(tuple(views), view_reads)}
+    for v in views:
+        if v.qualified not in placed:
+            view_files[v.qualified].error(("query",), f"view {v.qualified} reads itself through other views "
+                                          "(a cycle)")
     tables = [b.result() for b in ordered]
+    tables = [replace(t, triggers=build_triggers(t, b.spec, b.ctx, resolver, by_name)) if b.spec.triggers else t
+              for t, b in zip(tables, ordered)]
     _check_relation_names(tables, builders)
     _check_duplicate_keys(tables, builders)
     _lint(tables, builders)
@@ -225,6 +277,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
 
     used_schemas = {t.schema for t in tables} | {e.schema for e in enums} | set(root.schemas)
     used_schemas |= {s.schema for s in sequences}
+    used_schemas |= {fn.schema for fn in functions} | {v.schema for v in views}
     used_schemas |= {x.schema for x in extensions if x.schema}
     for name in sorted(used_schemas):
         try:
@@ -249,9 +302,12 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         tables=tuple(sorted(tables, key=lambda t: t.qualified)),
         external=external,
         sequences=tuple(sorted(sequences, key=lambda s: s.qualified)),
+        functions=tuple(sorted(functions, key=lambda fn: fn.signature)),
+        views=tuple(sorted(views, key=lambda v: v.qualified)),
     )
     return LoadedSpec(schema=schema, warnings=sorted(warnings, key=SpecIssue.sort_key), files=files,
-                      contexts=contexts, root=root_ctx)
+                      contexts=contexts, root=root_ctx, function_contexts=function_contexts,
+                      view_contexts=view_files)
 
 
 def _externals(root: f.RootSpec, ctx: FileContext, resolver: Resolver) -> None:

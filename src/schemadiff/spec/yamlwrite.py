@@ -21,7 +21,8 @@ from .yamlread import (
 _PLAIN_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .()'<>=!+*/$-]*$")
 _TYPED = (_NULL, _YAML11_BOOL, _INT, _FLOAT, _OCTAL_LIKE, _BASE_PREFIX, _UNDERSCORE_NUM, _SEXAGESIMAL,
           _SPECIAL_FLOAT, _DATE)
-_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
+# What YAML may not hold raw (PyYAML's reader refuses U+FFFE/U+FFFF in a stream), escaped as \uXXXX.
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 def plain_ok(text: str) -> bool:
@@ -99,3 +100,27 @@ def block(value, indent: int = 0, width: int = 100) -> list[str]:
                 lines.append(f"{head} {flow(item)}")
         return lines
     raise TypeError("block() takes a mapping")
+
+
+_BLOCK_SAFE = re.compile(r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]*$")
+
+
+def literal_block(key: str, text: str) -> list[str]:
+    """``key: |`` and the text as a literal block scalar, indented two spaces, with
+    the chomping and indentation indicators that make it read back exactly; a
+    quoted scalar when no block scalar does (checked by reading it back)."""
+    from .yamlread import parse_yaml
+
+    if _BLOCK_SAFE.match(text) and text.strip():
+        content = text[:-1] if text.endswith("\n") else text
+        chomp = "-" if not text.endswith("\n") else ("+" if content.endswith("\n") or content == "" else "")
+        first = next((line for line in content.split("\n") if line.strip()), "")
+        indent = "2" if first[:1] in (" ", "\t") else ""
+        lines = [f"{scalar(key)}: |{indent}{chomp}"] + [("  " + line) if line else "" for line in content.split("\n")]
+        try:
+            back = parse_yaml(("\n".join(lines) + "\n").encode("utf-8"), "<body>")
+        except Exception:  # noqa: BLE001 — any failure: the quoted form below
+            back = None
+        if isinstance(back, dict) and back.get(key) == text:
+            return lines
+    return [f"{scalar(key)}: {quoted(text)}"]

@@ -1,5 +1,5 @@
 -- schemadiff plan of examples/engagement/schema against <database>
--- schemadiff plan (schemadiff.plan/v1): 53 statement(s) in 2 phase(s)
+-- schemadiff plan (schemadiff.plan/v1): 54 statement(s) in 2 phase(s)
 -- made against database state sha256:<masked>
 \set ON_ERROR_STOP on
 SET standard_conforming_strings = on;
@@ -46,7 +46,7 @@ CREATE TABLE public.engagement_state_transitions (
   CONSTRAINT engagement_state_transitions_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE
 );
 
--- [SD105] table public.user_engagement_states: create table (9 columns, primary key, 3 constraints, 4 indexes, row level security, 2 policies)
+-- [SD105] table public.user_engagement_states: create table (9 columns, primary key, 3 constraints, 4 indexes, row level security, 2 policies, 1 trigger)
 CREATE TABLE public.user_engagement_states (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   user_id uuid NOT NULL,
@@ -152,6 +152,9 @@ CREATE POLICY "Service role can manage all engagement states" ON public.user_eng
 
 -- [SD105] table public.user_engagement_states: create table: policy Users can view own engagement state
 CREATE POLICY "Users can view own engagement state" ON public.user_engagement_states FOR SELECT TO authenticated USING (auth.uid() = user_id);
+
+-- [SD105] table public.user_engagement_states: create table: trigger update_user_engagement_states_updated_at
+CREATE TRIGGER update_user_engagement_states_updated_at BEFORE UPDATE ON public.user_engagement_states FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 
 -- [SD105] table public.user_engagement_states: create table: comment on the table
 COMMENT ON TABLE public.user_engagement_states IS 'Current engagement state-machine state, one row per user.';

@@ -1,5 +1,5 @@
 -- schemadiff plan of examples/escalation_calls/schema against <database>
--- schemadiff plan (schemadiff.plan/v1): 76 statement(s) in 1 phase(s)
+-- schemadiff plan (schemadiff.plan/v1): 85 statement(s) in 1 phase(s)
 -- made against database state sha256:<masked>
 \set ON_ERROR_STOP on
 SET standard_conforming_strings = on;
@@ -9,7 +9,7 @@ BEGIN;
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
--- [SD105] table public.agents: create table (14 columns, primary key, 2 constraints, 2 indexes)
+-- [SD105] table public.agents: create table (14 columns, primary key, 2 constraints, 2 indexes, 1 trigger)
 CREATE TABLE public.agents (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   type character varying(20) NOT NULL,
@@ -47,7 +47,7 @@ CREATE TABLE public.audit_logs (
   CONSTRAINT audit_logs_actor_type_check CHECK (actor_type IN ('agent', 'user', 'system'))
 );
 
--- [SD105] table public.compliance_rules: create table (10 columns, primary key, 3 constraints)
+-- [SD105] table public.compliance_rules: create table (10 columns, primary key, 3 constraints, 1 trigger)
 CREATE TABLE public.compliance_rules (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   name character varying(100) NOT NULL,
@@ -65,7 +65,7 @@ CREATE TABLE public.compliance_rules (
   CONSTRAINT compliance_rules_severity_check CHECK (severity IN ('low', 'medium', 'high', 'critical'))
 );
 
--- [SD105] table public.customers: create table (12 columns, primary key, 2 constraints, 2 indexes)
+-- [SD105] table public.customers: create table (12 columns, primary key, 2 constraints, 2 indexes, 1 trigger)
 CREATE TABLE public.customers (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   company_name character varying(255) NOT NULL,
@@ -84,7 +84,7 @@ CREATE TABLE public.customers (
   CONSTRAINT customers_preferred_contact_method_check CHECK (preferred_contact_method IN ('email', 'phone', 'sms'))
 );
 
--- [SD105] table public.customer_profiles: create table (16 columns, primary key, 5 constraints)
+-- [SD105] table public.customer_profiles: create table (16 columns, primary key, 5 constraints, 1 trigger)
 CREATE TABLE public.customer_profiles (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   customer_id uuid NOT NULL,
@@ -125,7 +125,7 @@ CREATE TABLE public.opt_outs (
   CONSTRAINT opt_outs_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers (id) ON DELETE CASCADE
 );
 
--- [SD105] table public.payment_records: create table (12 columns, primary key, 3 constraints, 3 indexes)
+-- [SD105] table public.payment_records: create table (12 columns, primary key, 3 constraints, 3 indexes, 1 trigger)
 CREATE TABLE public.payment_records (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   customer_id uuid NOT NULL,
@@ -145,7 +145,7 @@ CREATE TABLE public.payment_records (
   CONSTRAINT payment_records_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES public.customers (id) ON DELETE CASCADE
 );
 
--- [SD105] table public.campaigns: create table (15 columns, primary key, 3 constraints, 3 indexes)
+-- [SD105] table public.campaigns: create table (15 columns, primary key, 3 constraints, 3 indexes, 1 trigger)
 CREATE TABLE public.campaigns (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   name character varying(255) NOT NULL,
@@ -179,7 +179,7 @@ CREATE TABLE public.system_metrics (
   CONSTRAINT system_metrics_pkey PRIMARY KEY (id)
 );
 
--- [SD105] table public.tasks: create table (16 columns, primary key, 7 constraints, 6 indexes)
+-- [SD105] table public.tasks: create table (16 columns, primary key, 7 constraints, 6 indexes, 1 trigger)
 CREATE TABLE public.tasks (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   type character varying(50) NOT NULL,
@@ -230,7 +230,7 @@ CREATE TABLE public.contact_attempts (
   CONSTRAINT contact_attempts_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.tasks (id) ON DELETE CASCADE
 );
 
--- [SD105] table public.templates: create table (14 columns, primary key, 3 constraints)
+-- [SD105] table public.templates: create table (14 columns, primary key, 3 constraints, 1 trigger)
 CREATE TABLE public.templates (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   name character varying(100) NOT NULL,
@@ -252,11 +252,17 @@ CREATE TABLE public.templates (
   CONSTRAINT templates_type_check CHECK (type IN ('email', 'sms', 'phone_script'))
 );
 
+-- [SD114] function public.update_updated_at_column(): create function (plpgsql, returns trigger)
+CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS E'\nBEGIN\n    NEW.updated_at = NOW();\n    RETURN NEW;\nEND;\n';
+
 -- [SD105] table public.agents: create table: index idx_agents_status
 CREATE INDEX idx_agents_status ON public.agents (status);
 
 -- [SD105] table public.agents: create table: index idx_agents_type
 CREATE INDEX idx_agents_type ON public.agents (type);
+
+-- [SD105] table public.agents: create table: trigger update_agents_updated_at
+CREATE TRIGGER update_agents_updated_at BEFORE UPDATE ON public.agents FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 
 -- [SD105] table public.agents: create table: comment on the table
 COMMENT ON TABLE public.agents IS 'Agent registration and configuration.';
@@ -300,6 +306,9 @@ CREATE INDEX idx_campaigns_start_date ON public.campaigns (start_date);
 -- [SD105] table public.campaigns: create table: index idx_campaigns_status
 CREATE INDEX idx_campaigns_status ON public.campaigns (status);
 
+-- [SD105] table public.campaigns: create table: trigger update_campaigns_updated_at
+CREATE TRIGGER update_campaigns_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
 -- [SD105] table public.campaigns: create table: comment on the table
 COMMENT ON TABLE public.campaigns IS 'Campaign definitions and execution state.';
 
@@ -311,6 +320,9 @@ COMMENT ON COLUMN public.campaigns.results IS 'Campaign performance metrics.';
 
 -- [SD105] table public.campaigns: create table: comment on column config
 COMMENT ON COLUMN public.campaigns.config IS 'Campaign configuration.';
+
+-- [SD105] table public.compliance_rules: create table: trigger update_compliance_rules_updated_at
+CREATE TRIGGER update_compliance_rules_updated_at BEFORE UPDATE ON public.compliance_rules FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 
 -- [SD105] table public.compliance_rules: create table: comment on the table
 COMMENT ON TABLE public.compliance_rules IS 'Compliance rules and regulations.';
@@ -345,6 +357,9 @@ COMMENT ON COLUMN public.contact_attempts.response IS 'Customer response if any.
 -- [SD105] table public.contact_attempts: create table: comment on column metadata
 COMMENT ON COLUMN public.contact_attempts.metadata IS 'Channel-specific data: email_id, call_sid, sms_id, etc.';
 
+-- [SD105] table public.customer_profiles: create table: trigger update_customer_profiles_updated_at
+CREATE TRIGGER update_customer_profiles_updated_at BEFORE UPDATE ON public.customer_profiles FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
 -- [SD105] table public.customer_profiles: create table: comment on the table
 COMMENT ON TABLE public.customer_profiles IS 'Behavioral analysis and risk assessment for customers.';
 
@@ -359,6 +374,9 @@ CREATE INDEX idx_customers_company_name ON public.customers (company_name);
 
 -- [SD105] table public.customers: create table: index idx_customers_deleted_at
 CREATE INDEX idx_customers_deleted_at ON public.customers (deleted_at) WHERE deleted_at IS NULL;
+
+-- [SD105] table public.customers: create table: trigger update_customers_updated_at
+CREATE TRIGGER update_customers_updated_at BEFORE UPDATE ON public.customers FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 
 -- [SD105] table public.customers: create table: comment on the table
 COMMENT ON TABLE public.customers IS 'Customer/company information.';
@@ -386,6 +404,9 @@ CREATE INDEX idx_payment_records_due_date ON public.payment_records (due_date);
 
 -- [SD105] table public.payment_records: create table: index idx_payment_records_status
 CREATE INDEX idx_payment_records_status ON public.payment_records (status);
+
+-- [SD105] table public.payment_records: create table: trigger update_payment_records_updated_at
+CREATE TRIGGER update_payment_records_updated_at BEFORE UPDATE ON public.payment_records FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 
 -- [SD105] table public.payment_records: create table: comment on the table
 COMMENT ON TABLE public.payment_records IS 'Invoice and payment information.';
@@ -423,11 +444,17 @@ CREATE INDEX idx_tasks_status ON public.tasks (status);
 -- [SD105] table public.tasks: create table: index idx_tasks_type_status
 CREATE INDEX idx_tasks_type_status ON public.tasks (type, status);
 
+-- [SD105] table public.tasks: create table: trigger update_tasks_updated_at
+CREATE TRIGGER update_tasks_updated_at BEFORE UPDATE ON public.tasks FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
 -- [SD105] table public.tasks: create table: comment on the table
 COMMENT ON TABLE public.tasks IS 'Individual tasks assigned to agents.';
 
 -- [SD105] table public.tasks: create table: comment on column context
 COMMENT ON COLUMN public.tasks.context IS 'Task context and metadata.';
+
+-- [SD105] table public.templates: create table: trigger update_templates_updated_at
+CREATE TRIGGER update_templates_updated_at BEFORE UPDATE ON public.templates FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 
 -- [SD105] table public.templates: create table: comment on the table
 COMMENT ON TABLE public.templates IS 'Communication templates.';

@@ -72,6 +72,8 @@ CREATE TABLE public.user_profiles (
   CONSTRAINT user_profiles_id_fkey FOREIGN KEY (id) REFERENCES auth.users (id) ON DELETE CASCADE
 );
 
+CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS E'\nBEGIN\n  NEW.updated_at = now();\n  RETURN NEW;\nEND;\n';
+
 CREATE INDEX idx_engagement_message_queue_pending_scheduled ON public.engagement_message_queue (scheduled_for) WHERE status = 'pending';
 
 CREATE INDEX idx_engagement_message_queue_pending_status ON public.engagement_message_queue (status) WHERE status = 'pending';
@@ -109,6 +111,10 @@ CREATE POLICY "Users can view own engagement state" ON public.user_engagement_st
 CREATE POLICY "Users can update own profile" ON public.user_profiles FOR UPDATE TO authenticated USING (auth.uid() = id) WITH CHECK (auth.uid() = id);
 
 CREATE POLICY "Users can view own profile" ON public.user_profiles FOR SELECT TO authenticated USING (auth.uid() = id);
+
+CREATE TRIGGER update_user_engagement_states_updated_at BEFORE UPDATE ON public.user_engagement_states FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+CREATE TRIGGER update_user_profiles_updated_at BEFORE UPDATE ON public.user_profiles FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 
 COMMENT ON TABLE public.engagement_message_queue IS 'Outgoing proactive WhatsApp messages; written and read by the service role only.';
 

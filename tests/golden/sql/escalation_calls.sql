@@ -234,6 +234,8 @@ CREATE TABLE public.templates (
   CONSTRAINT templates_type_check CHECK (type IN ('email', 'sms', 'phone_script'))
 );
 
+CREATE FUNCTION public.update_updated_at_column() RETURNS trigger LANGUAGE plpgsql VOLATILE AS E'\nBEGIN\n    NEW.updated_at = NOW();\n    RETURN NEW;\nEND;\n';
+
 CREATE INDEX idx_agents_status ON public.agents (status);
 
 CREATE INDEX idx_agents_type ON public.agents (type);
@@ -281,6 +283,22 @@ CREATE INDEX idx_tasks_due_at ON public.tasks (due_at);
 CREATE INDEX idx_tasks_status ON public.tasks (status);
 
 CREATE INDEX idx_tasks_type_status ON public.tasks (type, status);
+
+CREATE TRIGGER update_agents_updated_at BEFORE UPDATE ON public.agents FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+CREATE TRIGGER update_campaigns_updated_at BEFORE UPDATE ON public.campaigns FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+CREATE TRIGGER update_compliance_rules_updated_at BEFORE UPDATE ON public.compliance_rules FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+CREATE TRIGGER update_customer_profiles_updated_at BEFORE UPDATE ON public.customer_profiles FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+CREATE TRIGGER update_customers_updated_at BEFORE UPDATE ON public.customers FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+CREATE TRIGGER update_payment_records_updated_at BEFORE UPDATE ON public.payment_records FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+CREATE TRIGGER update_tasks_updated_at BEFORE UPDATE ON public.tasks FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+
+CREATE TRIGGER update_templates_updated_at BEFORE UPDATE ON public.templates FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 
 COMMENT ON TABLE public.agents IS 'Agent registration and configuration.';
 
