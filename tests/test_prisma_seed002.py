@@ -46,7 +46,7 @@ def test_seed_002_prisma_migrations_import_plan_to_nothing_and_apply_exactly(pg,
                 if name.endswith("add_memory_entities"):
                     assert "id: {type: bigserial, primary_key: true}" in expected["tables/Message.yaml"]
                     assert "id: {type: serial, primary_key: true}" in expected["tables/JobItem.yaml"]
-                    assert "created_at: {type: timestamp(3) without time zone, nullable: false, " \
+                    assert "created_at: {type: timestamp(3), nullable: false, " \
                            "default: CURRENT_TIMESTAMP}" in expected["tables/Customer.yaml"]
                 if name.endswith("memory_tags"):  # the later migration: new things only, no rewrite
                     assert 'CREATE TABLE public."MemoryTag"' in planned.out

@@ -40,10 +40,7 @@ body: |2-
 
 ITEM = """\
 table: item
-columns:
-  id: {type: integer, primary_key: true}
-  status: text
-  updated_at: timestamp with time zone
+columns: {id: {type: integer, primary_key: true}, status: text, updated_at: timestamptz}
 triggers:
   item_audit:
     timing: after

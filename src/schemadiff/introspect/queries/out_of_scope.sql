@@ -60,7 +60,7 @@ SELECT kind, schema, name FROM (
   FROM pg_catalog.pg_constraint con
   JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE con.contype IN ('x', 't') AND n.nspname IN (SELECT nspname FROM wanted)
+  WHERE con.contype = 'x' AND n.nspname IN (SELECT nspname FROM wanted)  -- a constraint trigger ('t'): as its trigger
   UNION ALL
   -- privileges granted on a relation to another role than its owner (GRANT … ON TABLE/SEQUENCE/VIEW)
   SELECT 'grant', n.nspname,
