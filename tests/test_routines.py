@@ -279,7 +279,7 @@ def test_loader_errors_name_file_line_and_object(tmp_path):
                                           "functions/label_of.yaml": LOOKUP.replace("search_path: [pg_catalog, public]\n", "")})
     result = run_cli("validate", str(spec))
     assert result.code == 1
-    assert "tables/item.yaml:17:17: error: " in result.err and "no column 'stauts'" in result.err and "[trigger item_touch on public.item]" in result.err
+    assert "tables/item.yaml:14:17: error: " in result.err and "no column 'stauts'" in result.err and "[trigger item_touch on public.item]" in result.err
     assert "functions/label_of.yaml:7:11: error: a SECURITY DEFINER function needs its own `search_path`" in result.err
     missing = write_spec(tmp_path / "missing", {"schemadiff.yaml": ROOT, "tables/item.yaml": ITEM})
     result = run_cli("validate", str(missing))
@@ -357,4 +357,4 @@ def test_a_body_is_code_the_spec_owns_but_a_when_is_judged(tmp_path):
                               "when: set_config('app.x', new.status, true) IS NOT NULL")
     bad = write_spec(tmp_path / "bad", {**FILES, "tables/item.yaml": when_calls})
     result = run_cli("validate", str(bad))
-    assert result.code == 1 and "tables/item.yaml:18:" in result.err and "set_config" in result.err, result
+    assert result.code == 1 and "tables/item.yaml:15:" in result.err and "set_config" in result.err, result
