@@ -140,7 +140,6 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
     parsed_functions: list[tuple[f.FunctionSpec, FileContext]] = []
     parsed_views: list[tuple[f.ViewSpec, FileContext]] = []
-    file_errors: list[SpecIssue] = []
     for path in table_files:
         display = shown(path)
         key = None
@@ -161,11 +160,14 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
                                            hint="a table file starts with `table: NAME`")])
             if isinstance(data, dict) and "view" in data and "table" not in data:
-                parsed_views.append((validate(f.ViewSpec, data, display), FileContext(display, data, issues, warnings)))
+                view = _validated(f.ViewSpec, data, display, file_errors)
+                if len(file_errors) == before:
+                    parsed_views.append((view, FileContext(display, data, issues, warnings)))
                 continue
             if isinstance(data, dict) and "function" in data and "table" not in data:
-                parsed_functions.append((validate(f.FunctionSpec, data, display),
-                                         FileContext(display, data, issues, warnings)))
+                function = _validated(f.FunctionSpec, data, display, file_errors)
+                if len(file_errors) == before:
+                    parsed_functions.append((function, FileContext(display, data, issues, warnings)))
                 continue
             if isinstance(data, dict) and "table" not in data:
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
