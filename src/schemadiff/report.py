@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from .compile.verify import PIN_STRINGS
 from .oneline import one_line
 from .plan import PHASES, PLAN_FORMAT, Plan
 from .rules import Verdict, teaching_lines
@@ -149,6 +148,8 @@ def render_sql(plan: Plan, lock_timeout: str, statement_timeout: str, psql: bool
     the change and rule above each statement. ``psql=False`` leaves out psql's
     own commands (``\\set ON_ERROR_STOP``), for migration runners that send the
     file to the server as it is."""
+    from .compile.verify import PIN_STRINGS  # here: a text or JSON plan never loads the compiler
+
     if plan.refused:
         return ("-- schemadiff: the plan is refused (see `schemadiff plan --format text`); no SQL is written.\n")
     if not plan.steps:
