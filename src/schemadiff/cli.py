@@ -228,6 +228,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("json-schema", help="print (or write) the JSON Schema of spec files")
     p.add_argument("--out", metavar="DIR", help="write schemadiff-root.schema.json and schemadiff-table.schema.json to DIR")
+    for name in ("validate", "sql", "plan", "check", "apply"):  # the commands that load specs
+        sub.choices[name].add_argument(
+            "--no-cache", action="store_true",
+            help="read every spec file anew, without the cache of loaded files (also SCHEMADIFF_NO_CACHE=1; "
+                 "docs/performance.md)")
     return parser
 
 
@@ -258,6 +263,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return EXIT_ERROR
     handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema, "import": _import,
                "plan": _plan, "apply": _apply, "check": _check}[args.command]
+    from .spec import cache
+
+    cache.enable(not getattr(args, "no_cache", True))  # the commands that load specs; off again after
     try:
         return handler(args, stdout, stderr)
     except SpecError as exc:
@@ -279,6 +287,8 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
                        f"spec {where}: {exc}; nothing was written or run. Please report it with the spec."),
               file=stderr)
         return EXIT_ERROR
+    finally:
+        cache.enable(False)
 
 
 def _is_compile_error(exc: Exception) -> bool:
