@@ -253,3 +253,18 @@ def test_an_unwritable_cache_is_no_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("SCHEMADIFF_CACHE_DIR", str(blocker / "cache"))
     result, hits, stored = _run("validate", str(SPEC))
     assert result[0] == 0 and (hits, stored) == (0, 0)
+
+
+def test_concurrent_writers(cache_dir):
+    """Several processes filling one empty cache at once: each prints the same, and the entries
+    they leave are whole (a later run reads every file from them)."""
+    reference, _, _ = _run("sql", str(SPEC), "--no-cache")
+    env = {**os.environ, "SCHEMADIFF_CACHE_DIR": str(cache_dir)}
+    procs = [subprocess.Popen([sys.executable, "-m", "schemadiff", "sql", str(SPEC)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert (proc.returncode, out, err) == reference
+    assert not [p for p in (cache_dir / "specs").iterdir() if p.name.startswith(".tmp-")]
+    result, hits, stored = _run("sql", str(SPEC))
+    assert result == reference and hits == _table_files(SPEC) and stored == 0

@@ -39,7 +39,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 _FORMAT = b"schemadiff-spec-cache/1\n"
@@ -133,8 +132,7 @@ def _entry_key(raw: bytes, display: str) -> bytes:
 
 
 def _path(key: bytes) -> Path:
-    name = key.hex()
-    return _state["dir"] / "specs" / name[:2] / name
+    return _state["dir"] / "specs" / key.hex()
 
 
 def _mac(key: bytes, payload: bytes) -> bytes:
@@ -180,8 +178,11 @@ def put(raw: bytes, display: str, spec, data) -> None:
     path = _path(key)
     try:
         payload = pickle.dumps((spec, data), protocol=pickle.HIGHEST_PROTOCOL)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        _state["written"] = written = _state.get("written", 0) + 1
+        # A name no other writer uses (this process's id and count; O_EXCL all the same), then
+        # renamed over the entry: readers see the old entry or the whole new one.
+        tmp = path.with_name(f".tmp-{os.getpid()}-{written}-{path.name[:16]}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(_MAGIC + _mac(key, payload) + payload)
