@@ -93,9 +93,13 @@ def test_synthetic_schema_byte_identical(pg, db, cache_dir, tmp_path):
     tables = sorted(p for p in head.rglob("*.yaml") if p.name != "schemadiff.yaml")
     tables[-1].unlink()
     text = tables[3].read_text()
-    tables[3].write_text(text.replace("varchar(32)", "varchar(16)", 1))
-    code, out, err = _same_three_ways("check", str(head), "--base", str(spec), files=2 * n - 1)
-    assert code == 3 and ".yaml:" in out
+    assert "character varying(32)" in text
+    tables[3].write_text(text.replace("character varying(32)", "character varying(64)", 1))  # a widening
+    # the head's n - 2 unchanged files are stored once, under the head's names, and read for the
+    # base's under theirs
+    code, out, err = _same_three_ways("check", str(head), "--base", str(spec), files=n + 1, cold_hits=n - 2,
+                                      loads=2 * n - 1)
+    assert code == 3 and f"head/{tables[3].relative_to(head).as_posix()}:" in out
 
 
 def test_findings_point_at_the_same_lines(cache_dir, tmp_path):
@@ -116,6 +120,19 @@ def test_findings_point_at_the_same_lines(cache_dir, tmp_path):
     })
     code, out, err = _same_three_ways("validate", str(good), files=1)
     assert code == 0 and "a.yaml:7:" in err  # the warning (an index repeating the key)
+
+
+def test_an_entry_read_under_another_name_points_at_that_file(cache_dir, tmp_path):
+    files = {"schemadiff.yaml": "version: 1\n",
+             "tables/b.yaml": "table: b\ncolumns:\n  id: {type: bigint}\n\n  x: {type: integer, default: \"nosuch(1)\"}\n"}
+    first, second = write_spec(tmp_path / "first", files), write_spec(tmp_path / "second", files)
+    (code, out, err), hits, stored = _run("validate", str(first))
+    assert code == 1 and "first/tables/b.yaml:5:" in err and stored == 1
+    expected = err.replace("first", "second")
+    (code, out, err), hits, stored = _run("validate", str(second))
+    assert (code, hits, stored) == (1, 1, 0)
+    assert err == expected and "first" not in err
+    assert _run("validate", str(second), "--no-cache")[0] == (code, out, err)
 
 
 def test_a_file_that_does_not_validate_is_not_stored(cache_dir, tmp_path):
@@ -162,7 +179,7 @@ def _hostile_payload(canary: Path) -> bytes:
     return pickle.dumps((_Boom(), _Boom()))
 
 
-def _entry_blob(path: Path, payload: bytes) -> bytes:
+def _entry_blob(path: Path, payload: bytes) -> bytes:  # signed with the real key
     key = bytes.fromhex(path.name)
     return cache._MAGIC + cache._mac(key, payload) + payload
 
@@ -221,7 +238,7 @@ def test_a_signed_entry_of_other_data_is_still_checked(cache_dir, tmp_path):
     try:
         assert cache._ready()
         for path in _entries(cache_dir):
-            path.write_bytes(_entry_blob(path, pickle.dumps(({"table": "evil"}, {}))))
+            path.write_bytes(_entry_blob(path, pickle.dumps(("x", {"table": "evil"}, {}))))
     finally:
         cache.enable(False)
     result, hits, _ = _run("sql", str(SPEC))

@@ -5,11 +5,12 @@ value, for findings that point at file:line) and validating it against the
 format models. A repeated ``plan``/``check``/``validate``/``sql`` over files
 that did not change gets both back from here instead.
 
-Key: SHA-256 over the file's bytes, the name it is shown under (its marks carry
-it), this schemadiff's version, a digest of the loader's own source (so an edited
+Key: SHA-256 over the file's bytes, this schemadiff's version, a digest of the loader's own source (so an edited
 checkout never reads entries of the code before), the Python, pydantic and PyYAML
 versions, and the cache format. Value: the file's data as read (``YMap``/``YList``
-with their positions) and its validated ``TableSpec``, pickled. Only files that
+with their positions) and its validated ``TableSpec``, pickled, with the name the
+file was shown under: read under another name (``check``: the base and the head
+directory hold the same bytes), every position is renamed to the file read. Only files that
 read and validated without an error are stored; every later check (names,
 expressions and the function policy, references) still runs on every load.
 
@@ -124,9 +125,8 @@ def _stamp() -> bytes:
     return h.digest()
 
 
-def _entry_key(raw: bytes, display: str) -> bytes:
+def _entry_key(raw: bytes) -> bytes:
     h = hashlib.sha256(_state["stamp"])
-    h.update(display.encode("utf-8", "surrogatepass") + b"\0")
     h.update(hashlib.sha256(raw).digest())
     return h.digest()
 
@@ -144,7 +144,7 @@ def get(raw: bytes, display: str):
     if not _ready():
         return None
     stats["misses"] += 1  # until it is a hit
-    key = _entry_key(raw, display)
+    key = _entry_key(raw)
     try:
         blob = _path(key).read_bytes()
     except OSError:
@@ -159,25 +159,43 @@ def get(raw: bytes, display: str):
         value = _Unpickler(io.BytesIO(payload)).load()
     except Exception:  # noqa: BLE001 — any bad entry is a miss, never an error
         return None
-    if not (isinstance(value, tuple) and len(value) == 2):
+    if not (isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], str)):
         return None
     from .format import TableSpec
 
-    if not isinstance(value[0], TableSpec):
+    stored, spec, data = value
+    if not isinstance(spec, TableSpec):
         return None
+    if stored != display:
+        _rename(data, display)
     stats["misses"] -= 1
     stats["hits"] += 1
-    return value
+    return spec, data
+
+
+def _rename(data, display: str) -> None:
+    """The positions of ``data`` name ``display`` (the entry was stored under another name)."""
+    from .yamlread import YList, YMap
+
+    todo = [data]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, YMap):
+            node._file = display
+            todo.extend(node.values())
+        elif isinstance(node, YList):
+            node._file = display
+            todo.extend(node)
 
 
 def put(raw: bytes, display: str, spec, data) -> None:
     """Store a file's validated value; any failure leaves the cache as it was."""
     if not _ready():
         return
-    key = _entry_key(raw, display)
+    key = _entry_key(raw)
     path = _path(key)
     try:
-        payload = pickle.dumps((spec, data), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((display, spec, data), protocol=pickle.HIGHEST_PROTOCOL)
         _state["written"] = written = _state.get("written", 0) + 1
         # A name no other writer uses (this process's id and count; O_EXCL all the same), then
         # renamed over the entry: readers see the old entry or the whole new one.
@@ -204,6 +222,7 @@ _BUILTINS = frozenset({"list", "dict", "tuple", "set", "frozenset", "str", "int"
 
 class _Unpickler(pickle.Unpickler):
     """Only the classes a stored value is made of; anything else (a function, os.system) is refused."""
+
 
     def find_class(self, module: str, name: str):
         from pydantic import BaseModel
