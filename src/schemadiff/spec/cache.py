@@ -220,11 +220,19 @@ _BUILTINS = frozenset({"list", "dict", "tuple", "set", "frozenset", "str", "int"
                        "complex", "NoneType", "object"})
 
 
+_allowed: dict = {}  # (module, name) -> the class, once allowed
+
+
 class _Unpickler(pickle.Unpickler):
     """Only the classes a stored value is made of; anything else (a function, os.system) is refused."""
 
-
     def find_class(self, module: str, name: str):
+        found = _allowed.get((module, name))
+        if found is None:
+            found = _allowed[(module, name)] = self._allowed_class(module, name)
+        return found
+
+    def _allowed_class(self, module: str, name: str):
         from pydantic import BaseModel
 
         if module == "builtins" and name in _BUILTINS:
