@@ -14,11 +14,11 @@ pg_dump's figure), interleaved round after round:
 
 =============  ==========================================================
 pg_dump        ``pg_dump --schema-only --file /dev/null`` of ``base``
-plan           ``schemadiff plan spec --db base`` (no changes)
-plan +10%      ``schemadiff plan spec-plus --db base`` (N/10 new tables)
-check          ``schemadiff check spec-plus --base spec`` (spec vs spec, no database)
+plan           ``schemadiff plan spec --db base`` (no changes; cold and warm cache)
+plan +10%      ``schemadiff plan spec-plus --db base`` (N/10 new tables; cold and warm)
+check          ``schemadiff check spec-plus --base spec`` (spec vs spec, no database; cold, warm)
 import         ``schemadiff import --db base --out NEW_DIR``
-sql            ``schemadiff sql spec``
+sql            ``schemadiff sql spec`` (cold and warm)
 migra          ``migra base copy`` (no changes)
 migra +10%     ``migra base plus`` (N/10 new tables)
 =============  ==========================================================
@@ -27,7 +27,8 @@ migra runs from its own virtual environment (``--migra PATH``; never a
 dependency of schemadiff); without it, or when ``schemadiff check`` does not
 exist yet, those rows say why they are missing. One unmeasured warm-up round
 comes first (``--no-warmup-for N`` skips it for a size), then ``--runs``
-rounds. Reported: median wall time with min and max, median CPU time
+rounds. "Cold" runs get a new, empty cache directory of loaded spec files each
+(``SCHEMADIFF_CACHE_DIR``), "warm" ones the directory the runs before filled. Reported: median wall time with min and max, median CPU time
 (user + system of the client process, from ``wait4``; the server's work is in
 the wall time only) and the largest peak RSS, and the ratios of the medians.
 
@@ -65,7 +66,13 @@ from bench_introspect import (  # noqa: E402
     source_version, start_target,
 )
 
-COMMANDS = ("pg_dump", "plan", "plan +10%", "check", "import", "sql", "migra", "migra +10%")
+COMMANDS = ("pg_dump", "plan", "plan warm", "plan +10%", "plan +10% warm", "check", "check warm", "import", "sql",
+            "sql warm", "migra", "migra +10%")
+# The commands that load specs run two ways: cold, each run with a new, empty cache of loaded spec
+# files (``SCHEMADIFF_CACHE_DIR``; the run writes it), and ``warm``, with the cache the warm-up (or
+# the runs before) filled. A version without the cache ignores the variable: both rows then
+# measure the same thing.
+WARM = {"plan warm": "plan", "plan +10% warm": "plan +10%", "check warm": "check", "sql warm": "sql"}
 
 
 def sqlalchemy_url(dsn: str) -> str:
@@ -168,8 +175,20 @@ def bench_size(target: Target, n: int, runs: int, warmup: bool, work: Path, miss
           f"{runs} runs{' after one warm-up' if warmup else ', no warm-up'}", file=sys.stderr, flush=True)
     counter = iter(range(1_000_000))
     sd = schemadiff_command()
+    warm_dir = work / f"cache-warm-{n}"
+
+    def env_for(command: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "SCHEMADIFF_NO_CACHE"}
+        if command in WARM:
+            env["SCHEMADIFF_CACHE_DIR"] = str(warm_dir)
+        else:  # cold: a cache directory no run has used
+            cold = work / f"cache-cold-{n}-{next(counter)}"
+            shutil.rmtree(cold, ignore_errors=True)
+            env["SCHEMADIFF_CACHE_DIR"] = str(cold)
+        return env
 
     def argv(command: str) -> tuple[list[str], tuple[int, ...]]:
+        command = WARM.get(command, command)
         if command == "pg_dump":
             return [target.tool("pg_dump"), "--schema-only", "--file", os.devnull, "--dbname", dsns["base"]], (0,)
         if command == "plan":
@@ -187,6 +206,7 @@ def bench_size(target: Target, n: int, runs: int, warmup: bool, work: Path, miss
         return [migra, sqlalchemy_url(dsns["base"]), sqlalchemy_url(dsns["plus"])], (2,)  # 2: differences
 
     def check(command: str, stdout: str) -> None:
+        command = WARM.get(command, command)
         wrong = None
         if command == "plan" and "No changes" not in stdout:
             wrong = "a plan with changes"
@@ -203,16 +223,21 @@ def bench_size(target: Target, n: int, runs: int, warmup: bool, work: Path, miss
         if wrong:
             raise SystemExit(f"bench: {command} at N={n} gave {wrong}:\n{stdout[:2000]}")
 
-    active = [c for c in COMMANDS if c not in missing]
+    active = [c for c in COMMANDS if c not in missing and WARM.get(c, c) not in missing]
     samples: dict[str, list[Sample]] = {c: [] for c in active}
+    if not warmup:  # the warm rows still need a filled cache: one untimed run of each fills it
+        for command in active:
+            if command in WARM:
+                args, ok = argv(command)
+                run_measured(args, env=env_for(command), ok_codes=ok)
     for round_ in range(0 if warmup else 1, runs + 1):  # round 0 is the warm-up
         for command in active:
             args, ok = argv(command)
-            sample, stdout = run_measured(args, ok_codes=ok)
+            sample, stdout = run_measured(args, env=env_for(command), ok_codes=ok)
             check(command, stdout)
             if round_ > 0:
                 samples[command].append(sample)
-        for old in work.glob(f"import-{n}-*"):
+        for old in [*work.glob(f"import-{n}-*"), *work.glob(f"cache-cold-{n}-*")]:
             shutil.rmtree(old, ignore_errors=True)
         if round_ > 0:
             line = "  ".join(f"{c} {samples[c][-1].wall:.2f}s" for c in active)
@@ -228,6 +253,8 @@ def bench_size(target: Target, n: int, runs: int, warmup: bool, work: Path, miss
             ratios[f"{c} / pg_dump"] = med[c] / med["pg_dump"]
     if "migra" in med:
         ratios["migra / plan"] = med["migra"] / med["plan"]
+        if "plan warm" in med:
+            ratios["migra / plan warm"] = med["migra"] / med["plan warm"]
     if "migra +10%" in med:
         ratios["migra +10% / plan +10%"] = med["migra +10%"] / med["plan +10%"]
     result["ratios"] = ratios

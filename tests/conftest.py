@@ -13,6 +13,19 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _spec_cache_of_the_session(tmp_path_factory):
+    """The spec cache of the whole run in a directory of its own, never the user's."""
+    import os
+
+    if "SCHEMADIFF_CACHE_DIR" not in os.environ:
+        os.environ["SCHEMADIFF_CACHE_DIR"] = str(tmp_path_factory.mktemp("spec-cache"))
+        yield
+        del os.environ["SCHEMADIFF_CACHE_DIR"]
+    else:
+        yield
+
+
 @pytest.fixture(scope="session")
 def pg() -> Server:
     server, handle = start_server()

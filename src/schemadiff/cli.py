@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .compile import compile_schema, render_script
-from .compile.verify import CompileError
 from .oneline import one_line
 from .spec import SpecError, load_spec
 
@@ -230,6 +228,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("json-schema", help="print (or write) the JSON Schema of spec files")
     p.add_argument("--out", metavar="DIR", help="write schemadiff-root.schema.json and schemadiff-table.schema.json to DIR")
+    for name in ("validate", "sql", "plan", "check", "apply"):  # the commands that load specs
+        sub.choices[name].add_argument(
+            "--no-cache", action="store_true",
+            help="read every spec file anew, without the cache of loaded files (also SCHEMADIFF_NO_CACHE=1; "
+                 "docs/performance.md)")
     return parser
 
 
@@ -260,6 +263,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return EXIT_ERROR
     handler = {"validate": _validate, "sql": _sql, "json-schema": _json_schema, "import": _import,
                "plan": _plan, "apply": _apply, "check": _check}[args.command]
+    from .spec import cache
+
+    cache.enable(not getattr(args, "no_cache", True))  # the commands that load specs; off again after
     try:
         return handler(args, stdout, stderr)
     except SpecError as exc:
@@ -269,18 +275,27 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         print(f"schemadiff: {count} error{'s' if count != 1 else ''} in {where}; nothing was generated",
               file=stderr)
         return EXIT_ERROR
-    except CompileError as exc:  # the compiler's check of its own output: never printed, never run
+    except Exception as exc:  # noqa: BLE001 — CompileError: the compiler's check of its own output, never printed, never run
+        if not _is_compile_error(exc):
+            message = _bad_input(exc, args)
+            if message is None:
+                raise
+            print(f"schemadiff: {message}", file=stderr)
+            return EXIT_ERROR
         where = getattr(args, "spec_dir", None) or ""
         print(one_line(f"schemadiff: internal error: the compiler built a statement it must not emit from the "
                        f"spec {where}: {exc}; nothing was written or run. Please report it with the spec."),
               file=stderr)
         return EXIT_ERROR
-    except Exception as exc:  # noqa: BLE001 — bad input never ends in a traceback (DESIGN.md, trust boundaries)
-        message = _bad_input(exc, args)
-        if message is None:
-            raise
-        print(f"schemadiff: {message}", file=stderr)
-        return EXIT_ERROR
+    finally:
+        cache.enable(False)
+
+
+def _is_compile_error(exc: Exception) -> bool:
+    """``exc`` is compile.verify's CompileError (only raised once that module is loaded: a command
+    that never compiles never imports the compiler, nor sqlglot and pglast with it)."""
+    verify = sys.modules.get("schemadiff.compile.verify")
+    return verify is not None and isinstance(exc, verify.CompileError)
 
 
 def _bad_input(exc: Exception, args) -> str | None:
@@ -307,6 +322,8 @@ def _print_warnings(loaded, stderr: TextIO) -> None:
 
 
 def _validate(args, stdout: TextIO, stderr: TextIO) -> int:
+    from .compile import compile_schema
+
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
     compile_schema(loaded.schema)  # a spec that validates compiles: every statement checked (CompileError)
@@ -322,6 +339,8 @@ def _validate(args, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _sql(args, stdout: TextIO, stderr: TextIO) -> int:
+    from .compile import compile_schema, render_script
+
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
     script = render_script(compile_schema(loaded.schema), header=SQL_HEADER)

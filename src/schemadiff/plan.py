@@ -22,12 +22,10 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
 
 from . import changes as c
-from .compile import ddl, sequences
-from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE, compile_change
-from .compile.schema import table_extras, table_order
 from .diff import diff
 from .model import QualifiedName, Schema
 from .rules import Context, Finding, Verdict, evaluate, verdict_of
+from .phases import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE
 from .rules.names import names_taken
 from .spec.views import view_order
 
@@ -166,6 +164,12 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     if plan.refused and not steps_when_refused:
         return plan  # nothing of a refused plan is executable
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
+    if not allowed:
+        return plan  # no step (the fingerprint above is that of no step): the compiler, and sqlglot, stay unloaded
+    from .compile import ddl, sequences
+    from .compile.changes import compile_change
+    from .compile.schema import table_extras, table_order
+
     by_phase: dict[str, list[Step]] = {p: [] for p in PHASES}
 
     def add(phase: str, sql: str, i: int, detail: str | None = None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import changes as c
-from .compile.ddl import create_index
 from .diff import diff
 from .fkcheck import live_problems
 from .introspect import introspect
@@ -40,6 +39,13 @@ def managed_schemas(desired: Schema) -> list[str]:
     return sorted(names | {"public"})
 
 
+def _index_sql(table, index) -> str:
+    """The compiler's CREATE INDEX, for the probes: loaded only when an index is new."""
+    from .compile.ddl import create_index
+
+    return create_index(table, index).sql
+
+
 def plan_against_database(desired: Schema, dsn: str) -> PlanResult:
     with connect(dsn) as conn:
         return plan_with_connection(desired, conn)
@@ -55,7 +61,7 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     # What PostgreSQL would reject at apply: said now, each at its spec line.
     problems = [(c.AddForeignKey(table, fk), message) for table, fk, message in live_problems(conn, desired, current)]
     problems += [(r.change, f"{r.what}: the server rejects it: {r.message}")
-                 for r in rejected(conn, desired, current, lambda t, ix: create_index(t, ix).sql)]
+                 for r in rejected(conn, desired, current, _index_sql)]
     if problems:
         raise TargetProblems(problems)
     defaults = [ch.column.default for ch in diff(current, desired)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from .compile.verify import PIN_STRINGS
 from .differences import differences
 from .oneline import one_line
 from .plan import PHASES, PLAN_FORMAT, Plan
@@ -153,6 +152,8 @@ def render_sql(plan: Plan, lock_timeout: str, statement_timeout: str, psql: bool
     the change and rule above each statement. ``psql=False`` leaves out psql's
     own commands (``\\set ON_ERROR_STOP``), for migration runners that send the
     file to the server as it is."""
+    from .compile.verify import PIN_STRINGS  # here: a text or JSON plan never loads the compiler
+
     if plan.refused:
         return ("-- schemadiff: the plan is refused (see `schemadiff plan --format text`); no SQL is written.\n")
     if not plan.steps:

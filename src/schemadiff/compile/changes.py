@@ -21,9 +21,7 @@ from ..model import Index, Table
 from . import ddl, routines, sequences, views
 from .storage import options_sql, with_clause
 from .verify import CompileError, Expect, checked, statement_kind
-
-ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE = "enum-values", "transactional", "concurrent", "validate"
-PHASES = (ENUM_VALUES, TRANSACTIONAL, CONCURRENT, VALIDATE)
+from ..phases import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE  # noqa: F401  (named here too)
 
 
 def _table_sql(q) -> str:

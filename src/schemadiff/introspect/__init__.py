@@ -7,6 +7,14 @@ set of queries in ``queries/*.sql``: their number does not grow with the number
 of tables. Types and expressions are the server's own text.
 """
 
-from .read import IntrospectError, Introspection, OutOfScope, introspect, user_schemas
-
 __all__ = ["IntrospectError", "Introspection", "OutOfScope", "introspect", "user_schemas"]
+
+
+def __getattr__(name: str):
+    # Imported on first use: ``introspect.converge`` (used by ``check``, no database) must not load
+    # ``read`` and psycopg with it.
+    if name in __all__:
+        from . import read
+
+        return getattr(read, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

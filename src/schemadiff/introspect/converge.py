@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import psycopg
 
 from ..expressions import ExpressionError, parse_expression, references
 from ..identifiers import quote_ident
@@ -79,6 +78,8 @@ class _ServerProbe:
         self.counter = 0
 
     def _temp_table(self, table: Table) -> str | None:
+        import psycopg  # here, not at the top: ``check`` converges without a database or psycopg
+
         key = table.qualified
         if key in self.tables:
             return self.tables[key]
@@ -95,6 +96,8 @@ class _ServerProbe:
         return name
 
     def _probe(self, statements: list[str], query: str, params=()) -> str | None:
+        import psycopg
+
         try:
             with self.conn.transaction():  # a savepoint: a failed probe leaves the rest
                 for sql in statements:
@@ -247,6 +250,8 @@ SELECT 'p', p.polname::text, pg_get_expr(p.polqual, p.polrelid)
 
 def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str | None]:
     """Every request answered by the server in two round trips, or {} when the batch fails."""
+    import psycopg
+
     temp: dict = {}
     statements = []
     relnames: dict = {}

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-import psycopg
 from pglast.parser import ParseError, parse_sql_json
 
-from ..compile.views import query_sql
 from ..expressions import without_locations
 from ..model import Schema, View
+
+if TYPE_CHECKING:  # check (offline) loads neither psycopg nor the compiler
+    import psycopg
 
 
 def _tree(text: str):
@@ -48,6 +50,8 @@ def converge_views(desired: Schema, current: Schema, conn: psycopg.Connection | 
 
 
 def _ask_server(conn: psycopg.Connection, views: list[View], cur: dict) -> dict:
+    import psycopg
+
     out = {}
     previous = conn.autocommit
     conn.autocommit = False
@@ -73,5 +77,7 @@ def _ask_server(conn: psycopg.Connection, views: list[View], cur: dict) -> dict:
 
 def _pinned(v: View) -> str:
     from ..sqltext import pin_literals
+
+    from ..compile.views import query_sql
 
     return pin_literals(query_sql(v))

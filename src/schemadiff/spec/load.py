@@ -14,6 +14,7 @@ from ..gcpause import paused_gc
 from ..identifiers import NameSyntaxError
 from ..normalize import serial_sequence
 from ..model import EnumType, Extension, External, Function, QualifiedName, Schema
+from . import cache as disk_cache
 from . import format as f
 from .context import FileContext
 from .errors import Mark, SpecError, SpecIssue
@@ -143,14 +144,17 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     for path in table_files:
         display = shown(path)
         key = None
-        if cache is not None:
+        if cache is not None or disk_cache.active():
             try:
                 key = (display, path.read_bytes())
             except OSError:
                 pass  # read_yaml reports it
-            if key in cache:
-                spec, data = cache[key]
+            hit = None if key is None else (cache or {}).get(key) or disk_cache.get(key[1], display)
+            if hit is not None:
+                spec, data = hit
                 parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
+                if cache is not None:
+                    cache[key] = hit
                 continue
         before = len(file_errors)
         try:
@@ -172,13 +176,15 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
             if isinstance(data, dict) and "table" not in data:
                 raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
                                            hint="each YAML file besides schemadiff.yaml describes one table "
-                                                "(`table:`) or one function (`function:`); "
+                                                "(`table:`), one function (`function:`) or one view (`view:`); "
                                                 "enums and extensions belong in schemadiff.yaml")])
             spec = _validated(f.TableSpec, data, display, file_errors)
             if len(file_errors) == before:
                 parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
                 if cache is not None and key is not None:
                     cache[key] = (spec, data)
+                if key is not None:
+                    disk_cache.put(key[1], display, spec, data)
         except SpecError as exc:
             file_errors.extend(exc.issues)
     if file_errors:
