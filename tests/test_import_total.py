@@ -257,3 +257,36 @@ def test_any_database_imports_loads_and_plans_to_nothing(pg, db, tmp_path_factor
     load_spec(out)  # loads with no error
     again = run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode")
     assert again.code == 0, f"{ddl}\n{again}"
+    if "SEQUENCE" in ddl or "serial" in ddl:  # the spec holds the sequences exactly: applied anew, the same ones
+        fresh = pg.create_database()
+        try:
+            if "positive" in ddl:  # a domain is listed, not imported: the spec needs it to exist
+                with psycopg.connect(pg.dsn(fresh), autocommit=True) as conn:
+                    conn.execute("CREATE DOMAIN positive AS integer CHECK (VALUE > 0)")
+            applied = run_cli("apply", str(out), "--db", pg.dsn(fresh), "--yes")
+            assert applied.code == 0, f"{ddl}\n{applied}"
+            assert _sequences(pg.dsn(fresh)) == _sequences(pg.dsn(db)), ddl
+        finally:
+            pg.drop_database(fresh)
+
+
+SEQUENCES = """
+SELECT s.relname, format_type(q.seqtypid, NULL), q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache,
+       q.seqcycle, obj_description(s.oid, 'pg_class'),
+       (SELECT t.relname || '.' || a.attname FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+         WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype = 'a' AND d.refobjsubid > 0),
+       (SELECT array_agg(c.relname || '.' || a.attname || ' ' || pg_get_expr(ad.adbin, ad.adrelid)
+                         ORDER BY c.relname, a.attname)
+          FROM pg_depend d JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
+          JOIN pg_class c ON c.oid = ad.adrelid JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ad.adnum
+         WHERE d.refobjid = s.oid AND d.refclassid = 'pg_class'::regclass)
+FROM pg_class s JOIN pg_sequence q ON q.seqrelid = s.oid JOIN pg_namespace n ON n.oid = s.relnamespace
+WHERE n.nspname = 'public' ORDER BY 1
+"""
+
+
+def _sequences(dsn: str) -> list[tuple]:
+    """Every sequence of public as the catalog has it: options, comment, owner, the defaults using it."""
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(SEQUENCES).fetchall()
