@@ -68,7 +68,8 @@ def test_replay_a_prisma_history_step_by_step(pg, tmp_path):
                 expected = _import(pg, hand, spec)  # every state imports…
                 if name.endswith("rename_comment_to_reply"):  # the serial fallback: the old sequence, explicit
                     assert "Comment_id_seq: {type: integer, owned_by: Reply.id}" in expected["schemadiff.yaml"]
-                    assert "nextval('public.\\\"Comment_id_seq\\\"'::regclass)" in expected["tables/Reply.yaml"]
+                    # with or without ::regclass (import writes it as people do)
+                    assert "nextval('public.\\\"Comment_id_seq\\\"'" in expected["tables/Reply.yaml"]
                 for file, text in SHOWN.get(name.split("_", 1)[1], ()):  # the storage steps are in the spec
                     assert text in expected[file], (name, text, expected[file])
                 for file, text in GONE.get(name.split("_", 1)[1], ()):
