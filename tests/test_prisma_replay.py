@@ -18,6 +18,20 @@ DATA = Path(__file__).resolve().parent / "data" / "prisma_replay"
 STEPS = yaml.safe_load((DATA / "steps.yaml").read_text(encoding="utf-8"))
 
 
+# what some states' specs must hold (step name without its timestamp -> (file, text))
+SHOWN = {
+    "post_fillfactor": [("tables/Post.yaml", "storage: {fillfactor: 80}")],
+    "session_expires_index": [("tables/Session.yaml", "storage: {fillfactor: 70}")],
+    "page_view_cache": [("tables/PageView.yaml", "unlogged: true"),
+                        ("tables/PageView.yaml", "storage: {autovacuum_vacuum_scale_factor: 0.01}"),
+                        ("tables/PageView.yaml", "type: serial")],
+    "page_view_logged": [("tables/PageView.yaml", "type: serial")],
+    "session_data_fastupdate": [("tables/Session.yaml", "storage: {fastupdate: false}")],
+}
+GONE = {"page_view_logged": [("tables/PageView.yaml", "unlogged")],
+        "post_fillfactor_reset": [("tables/Post.yaml", "fillfactor")]}
+
+
 def _copy(pg, source: str) -> str:
     name = pg.create_database()
     with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
@@ -55,11 +69,17 @@ def test_replay_a_prisma_history_step_by_step(pg, tmp_path):
                 if name.endswith("rename_comment_to_reply"):  # the serial fallback: the old sequence, explicit
                     assert "Comment_id_seq: {type: integer, owned_by: Reply.id}" in expected["schemadiff.yaml"]
                     assert "nextval('public.\\\"Comment_id_seq\\\"')" in expected["tables/Reply.yaml"]
+                for file, text in SHOWN.get(name.split("_", 1)[1], ()):  # the storage steps are in the spec
+                    assert text in expected[file], (name, text, expected[file])
+                for file, text in GONE.get(name.split("_", 1)[1], ()):
+                    assert text not in expected[file], (name, text, expected[file])
                 again = run_cli("plan", str(spec), "--db", pg.dsn(hand), "--detailed-exitcode")
                 assert again.code == 0, (name, "the imported state re-plans", again)  # …to nothing
                 planned = run_cli("plan", str(spec), "--db", pg.dsn(trial), "--format", "json")
                 if "applies" in step:
                     assert planned.code == 0, (name, planned)
+                    for code in step["applies"] if isinstance(step["applies"], list) else ():
+                        assert f'"code": "{code}"' in planned.out, (name, code, planned.out)
                     applied = run_cli("apply", str(spec), "--db", pg.dsn(trial), "--yes")
                     assert applied.code == 0, (name, applied)
                     assert _import(pg, trial, tmp_path / f"{n:02d}-result") == expected, name

@@ -489,9 +489,12 @@ def _index(node: dict, phase: str, state: _State) -> None:
             _qualified(_strings(elem["opclass"]), "operator class", "opclass", state)
     for item in node.get("indexIncludingParams") or ():
         elem = item.get("IndexElem") or {}
-        _only(elem, {"name"}, "INCLUDE column")
+        _only(elem, {"name", "ordering", "nulls_ordering"}, "INCLUDE column")
         if "name" not in elem:
             raise _Refused("an INCLUDE key that is not a column")
+        if (elem.get("ordering", "SORTBY_DEFAULT"), elem.get("nulls_ordering", "SORTBY_NULLS_DEFAULT")) != (
+                "SORTBY_DEFAULT", "SORTBY_NULLS_DEFAULT"):  # the parser's defaults, not an order: INCLUDE has none
+            raise _Refused("an INCLUDE column with an order")
     if "whereClause" in node:
         _expression(node["whereClause"], "index", state)
 

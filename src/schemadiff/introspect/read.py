@@ -219,10 +219,14 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         serial = False
         if r["owned_sequences"]:
             own = r["owned_sequences"][0]
-            commented = (sequence_rows.get((own["schema"], own["name"])) or {}).get("comment") is not None
+            seq_row = sequence_rows.get((own["schema"], own["name"])) or {}
+            commented = seq_row.get("comment") is not None
             if _not_serial(r) is None and not commented:  # exactly serial's: the sequence is the column's
                 serial = True
                 absorbed.add((own["schema"], own["name"]))
+                if bool(seq_row.get("unlogged")) != bool(t["row"]["unlogged"]):  # serial's follows its table
+                    unheld.append(f"sequence {own['schema']}.{own['name']}: "
+                                  f"{'UNLOGGED' if seq_row.get('unlogged') else 'LOGGED'} (its table is not)")
             else:  # an explicit sequence (read below, with its comment) and the column's nextval() default
                 for owned in r["owned_sequences"]:
                     if (owned["schema"], owned["name"]) not in sequence_rows:
@@ -381,6 +385,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
     out = [OutOfScope(r["kind"], r["schema"], r["name"]) for r in rows["out_of_scope"]
            if (r["kind"], r["schema"], r["name"]) not in imported]
     sequences, orphans = sequences_from_rows(sequence_rows, absorbed, set(tables))
+    unheld += [f"sequence {q.schema}.{q.name}: UNLOGGED" for q in sequences
+               if sequence_rows[(q.schema, q.name)].get("unlogged")]  # CREATE SEQUENCE makes it logged
     out = sorted(out + orphans, key=lambda o: (o.schema, o.kind, o.name))
     schema = replace(schema, sequences=sequences)
     return Introspection(schema=schema, out_of_scope=out, notes=notes, unheld=sorted(unheld))

@@ -1,0 +1,2 @@
+-- Raw SQL: back to the default fillfactor
+ALTER TABLE "Post" RESET (fillfactor);

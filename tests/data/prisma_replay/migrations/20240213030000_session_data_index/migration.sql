@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Session_data_idx" ON "Session" USING GIN ("data");
