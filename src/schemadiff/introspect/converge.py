@@ -14,7 +14,11 @@ shows a phantom change. Two stages:
    always rolled back, a temporary table with the desired columns receives the
    spec's expression (as a CHECK, a default, an index predicate or expression,
    a policy), and the server's own text for it is read back. Equal to the
-   database's text means equal; nothing real is touched. All such questions of
+   database's text means equal; nothing real is touched. A CHECK goes in
+   NOT VALID and a default or a policy is only stored, so those are not
+   computed; an index predicate or expression and a generated column have
+   their constant parts computed by the server as it takes them, so every
+   probe runs under a short statement_timeout (``sandbox``). All such questions of
    a plan go in one batch — one statement creating every temporary table and
    probe, one query reading every answer — however many tables ask; only when
    the batch fails (an expression the server rejects) are they asked one by one.
@@ -35,6 +39,7 @@ from ..model import Column, Schema, Table
 from ..normalize import strip_outer_parens
 from ..readable import comparable
 from ..relnames import qualify_relations
+from . import sandbox
 from ..sqltext import flat, pin_literals
 
 
@@ -108,7 +113,7 @@ class _ServerProbe:
         t = self._temp_table(table)
         if t is None:
             return None
-        text = self._probe([f"ALTER TABLE {t} ADD CONSTRAINT probe CHECK ({_sql(expression, table)})"],
+        text = self._probe([f"ALTER TABLE {t} ADD CONSTRAINT probe CHECK ({_sql(expression, table)}) NOT VALID"],
                            "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint "
                            "WHERE conrelid = %s::regclass AND conname = 'probe'", (t,))
         self._probe([f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS probe"], "SELECT 1")
@@ -261,7 +266,7 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
         t = temp[table.qualified]
         key = (kind, table.qualified, column, expression)
         if kind == "check":
-            statements.append(f"ALTER TABLE {t} ADD CONSTRAINT probe_{n} CHECK ({_sql(expression, table)})")
+            statements.append(f"ALTER TABLE {t} ADD CONSTRAINT probe_{n} CHECK ({_sql(expression, table)}) NOT VALID")
             keys[("c", f"probe_{n}")] = key
         elif kind == "default":
             statements.append(f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {_sql(expression, table)}")
@@ -305,8 +310,7 @@ def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None =
         conn.autocommit = False
         # Local to the transaction that is always rolled back; schema-qualified, so a
         # hostile search_path cannot stand in for set_config (connect pins it too).
-        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
-                     "pg_catalog.set_config('standard_conforming_strings', 'on', true)")
+        sandbox.pin(conn)
         probe = _ServerProbe(conn)
     try:
         pairs = [(t, current.table(t.qualified)) for t in desired.tables]
