@@ -13,7 +13,8 @@ shows a phantom change. Two stages:
 2. For what still differs, the server decides: inside one transaction that is
    always rolled back, a temporary table with the desired columns receives the
    spec's expression (as a CHECK, a default, an index predicate or expression,
-   a policy), and the server's own text for it is read back. Equal to the
+   a policy, a trigger's WHEN on a trigger of the copy with the spec's timing and
+   events), and the server's own text for it is read back. Equal to the
    database's text means equal; nothing real is touched. A CHECK goes in
    NOT VALID and a default or a policy is only stored, so those are not
    computed; an index predicate or expression and a generated column have
@@ -35,7 +36,7 @@ import psycopg
 
 from ..expressions import ExpressionError, parse_expression, references
 from ..identifiers import quote_ident
-from ..model import Column, Schema, Table
+from ..model import Column, Schema, Table, Trigger
 from ..normalize import strip_outer_parens
 from ..readable import comparable
 from ..relnames import qualify_relations
@@ -63,6 +64,32 @@ def _sql(expression: str, table: Table) -> str:
     ``search_path = pg_catalog, pg_temp``; the loader has proved it one expression;
     the compiler writes it the same way)."""
     return pin_literals(flat(qualify_relations(expression, table.schema)))
+
+
+_PROBE_TRIGGER_FUNCTION = "pg_catalog.suppress_redundant_updates_trigger()"  # any trigger function: never fired
+
+
+def _trigger_sql(name: str, rel: str, tr: Trigger, expression: str, table: Table) -> str:
+    """A trigger on the temporary copy with the spec's timing, events, level and WHEN
+    (the WHEN's meaning depends on them: OLD on INSERT, NEW on DELETE), running a
+    built-in trigger function: nothing fires, the copy holds no rows and is rolled back."""
+    from ..compile.routines import _EVENTS, _TIMING
+
+    events = []
+    for e in tr.events:
+        text = _EVENTS[e]
+        if text == "UPDATE" and tr.columns:
+            text += " OF " + ", ".join(quote_ident(c) for c in tr.columns)
+        events.append(text)
+    return (f"CREATE TRIGGER {quote_ident(name)} {_TIMING[tr.timing]} {' OR '.join(events)} ON {rel} "
+            f"FOR EACH {'ROW' if tr.for_each_row else 'STATEMENT'} WHEN ({_sql(expression, table)}) "
+            f"EXECUTE FUNCTION {_PROBE_TRIGGER_FUNCTION}")
+
+
+def _when(definition: str | None) -> str | None:
+    from .routines_read import when_text
+
+    return None if definition is None else when_text(definition)
 
 
 def _temp_name(table: Table, taken, n: int, kind: str) -> str:
@@ -157,6 +184,16 @@ class _ServerProbe:
         self._probe(["DROP INDEX IF EXISTS probe_ex"], "SELECT 1")
         return text
 
+    def when(self, table: Table, trigger: Trigger, expression: str) -> str | None:
+        t = self._temp_table(table)
+        if t is None:
+            return None
+        text = self._probe([_trigger_sql("schemadiff_probe_tr", t, trigger, expression, table)],
+                           "SELECT pg_catalog.pg_get_triggerdef(oid) FROM pg_catalog.pg_trigger "
+                           "WHERE tgrelid = %s::regclass AND tgname = 'schemadiff_probe_tr'", (t,))
+        self._probe([f"DROP TRIGGER IF EXISTS schemadiff_probe_tr ON {t}"], "SELECT 1")
+        return _when(text)
+
     def generated(self, table: Table, column: str, expression: str) -> str | None:
         t = self._temp_table(table)
         col = next((c for c in table.columns if c.name == column), None)
@@ -198,6 +235,9 @@ class _Recorder:
     def generated(self, table: Table, column: str, expression: str) -> None:
         self._ask("generated", table, column, expression)
 
+    def when(self, table: Table, trigger: Trigger, expression: str) -> None:
+        self._ask("when", table, trigger, expression)
+
 
 class _Answers:
     """Second pass: the batch's answers; one by one only for what it could not answer."""
@@ -229,6 +269,10 @@ class _Answers:
         return self._get(("generated", table.qualified, column, expression),
                          lambda: self.probe.generated(table, column, expression))
 
+    def when(self, table: Table, trigger: Trigger, expression: str) -> str | None:
+        return self._get(("when", table.qualified, trigger, expression),
+                         lambda: self.probe.when(table, trigger, expression))
+
 
 _ANSWERS_SQL = """
 SELECT 'c' AS kind, c.conname::text AS name, pg_get_expr(c.conbin, c.conrelid) AS text
@@ -247,6 +291,9 @@ SELECT 'e', ci.relname::text, pg_get_indexdef(i.indexrelid, 1, true)
 UNION ALL
 SELECT 'p', p.polname::text, pg_get_expr(p.polqual, p.polrelid)
   FROM pg_policy p WHERE p.polrelid = ANY(%(rels)s::regclass[])
+UNION ALL
+SELECT 't', tg.tgname::text, pg_get_triggerdef(tg.oid)
+  FROM pg_trigger tg WHERE tg.tgrelid = ANY(%(rels)s::regclass[]) AND NOT tg.tgisinternal
 """
 
 
@@ -283,6 +330,9 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
             statements.append(f"ALTER TABLE {t} ADD COLUMN schemadiff_probe_g_{n} {col.type} "
                               f"GENERATED ALWAYS AS ({_sql(expression, table)}) STORED")
             keys[("d", f"{relnames[table.qualified]}.schemadiff_probe_g_{n}")] = key
+        elif kind == "when":
+            statements.append(_trigger_sql(f"probe_tr_{n}", t, column, expression, table))
+            keys[("t", f"probe_tr_{n}")] = key
         else:
             statements.append(f"CREATE POLICY probe_{n} ON {t} USING ({_sql(expression, table)})")
             keys[("p", f"probe_{n}")] = key
@@ -298,7 +348,8 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
     for kind, name, text in rows:
         key = keys.get((kind, name))
         if key is not None:
-            answers[key] = strip_outer_parens(text) if kind in ("c", "i", "p") and text is not None else text
+            answers[key] = strip_outer_parens(text) if kind in ("c", "i", "p") and text is not None else \
+                _when(text) if kind == "t" else text
     return answers
 
 
@@ -392,9 +443,10 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
             using=_pick(p.using, old.using, types, probe and (lambda p=p: probe.policy(t, p.using)), t.schema),
             with_check=_pick(p.with_check, old.with_check, types,
                              probe and (lambda p=p: probe.policy(t, p.with_check)), t.schema)))
-    cur_tr = {x.name: x for x in cur.triggers}  # a trigger's WHEN: the offline stage only
-    triggers = tuple(replace(x, when=_pick(x.when, cur_tr[x.name].when, types, None)) if x.name in cur_tr else x
-                     for x in t.triggers)
+    cur_tr = {x.name: x for x in cur.triggers}
+    triggers = tuple(replace(x, when=_pick(x.when, cur_tr[x.name].when, types,
+                                           probe and (lambda x=x: probe.when(t, x, x.when))))
+                     if x.name in cur_tr else x for x in t.triggers)
     return replace(t, columns=tuple(col(c) for c in t.columns), checks=checks, indexes=tuple(indexes),
                    policies=tuple(policies), triggers=triggers)
 
