@@ -145,6 +145,7 @@ def spec_files(field: str | None = None, value: str = "") -> dict[str, str]:
     table_spec["triggers"] = {v["trigger_name"] or "t_touch": trigger}
     view_spec = {
         "view": v["view_name"] or "t_view", "schema": schema, "comment": v["view_comment"] or "a view",
+        "security_invoker": True,  # over the RLS table: SD704 refuses a view without it
         "query": f"SELECT {_q(column)} FROM {_q(schema)}.{_q(table)} WHERE {_q(column)} <> "
                  + (_lit(v["view_query_literal"]) if v["view_query_literal"] is not None else "''"),
     }

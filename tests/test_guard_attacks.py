@@ -342,6 +342,48 @@ NEVER_WRITTEN = {
     "a trigger enabled on an existing table": ([(T, "ALTER TABLE public.canary ENABLE TRIGGER ALL")],
                                                "is not additive"),
     "a comment on an unqualified function": ([(T, "COMMENT ON FUNCTION f() IS 'x'")], "not schema-qualified"),
+    # review (guard hardening): a trigger's state only for a trigger this plan created before
+    "a foreign key's trigger disabled on a new table": (
+        [(T, "CREATE TABLE public.n (id integer)"),
+         (T, "ALTER TABLE public.n ADD CONSTRAINT n_fk FOREIGN KEY (id) REFERENCES public.canary (id)"),
+         (T, 'ALTER TABLE public.n DISABLE TRIGGER "RI_ConstraintTrigger_c_1"')],
+        "a trigger this plan does not create"),
+    "a trigger enabled for replicas before it is created": (
+        [(T, "CREATE TABLE public.n (id integer)"), (T, "ALTER TABLE public.n ENABLE REPLICA TRIGGER tr"),
+         (T, "CREATE TRIGGER tr BEFORE INSERT ON public.n FOR EACH ROW EXECUTE FUNCTION "
+             "pg_catalog.suppress_redundant_updates_trigger()")],
+        "a trigger this plan does not create"),
+    "a trigger's state on another new table": (
+        [(T, "CREATE TABLE public.n (id integer)"), (T, "CREATE TABLE public.m (id integer)"),
+         (T, "CREATE TRIGGER tr BEFORE INSERT ON public.n FOR EACH ROW EXECUTE FUNCTION "
+             "pg_catalog.suppress_redundant_updates_trigger()"),
+         (T, "ALTER TABLE public.m DISABLE TRIGGER tr")], "a trigger this plan does not create"),
+    # ... its function only one the plan created, or a trigger function the database has
+    "a trigger running lo_import": (
+        [(T, "CREATE TABLE public.n (id integer)"),
+         (T, "CREATE TRIGGER tr BEFORE INSERT ON public.n FOR EACH ROW EXECUTE FUNCTION pg_catalog.lo_import()")],
+        "not a trigger function"),
+    "a trigger running a pg_catalog trigger function off the list": (
+        [(T, "CREATE TABLE public.n (id integer)"),
+         (T, "CREATE TRIGGER tr AFTER INSERT ON public.n FOR EACH ROW EXECUTE FUNCTION "
+             'pg_catalog."RI_FKey_cascade_del"()')],
+        "not a trigger function"),
+    "a trigger running a function that returns no trigger": (
+        [(T, "CREATE TABLE public.n (id integer)"),
+         (T, "CREATE FUNCTION public.g() RETURNS integer LANGUAGE sql VOLATILE AS 'SELECT 1'"),
+         (T, "CREATE TRIGGER tr BEFORE INSERT ON public.n FOR EACH ROW EXECUTE FUNCTION public.g()")],
+        "not a trigger function"),
+    "a trigger running a function nothing has": (
+        [(T, "CREATE TABLE public.n (id integer)"),
+         (T, "CREATE TRIGGER tr BEFORE INSERT ON public.n FOR EACH ROW EXECUTE FUNCTION public.nothing()")],
+        "not a trigger function"),
+    # ALTER SEQUENCE of a sequence the plan did not create: only a widening, per the catalog
+    "a sequence's maxvalue lowered": ([(T, "ALTER SEQUENCE public.s1 MAXVALUE 3")], "only widens"),
+    "a sequence's minvalue raised": ([(T, "ALTER SEQUENCE public.s1 MINVALUE 7")], "only widens"),
+    "a sequence's type narrowed": ([(T, "ALTER SEQUENCE public.s1 AS smallint")], "only widens"),
+    "a sequence's step reversed": ([(T, "ALTER SEQUENCE public.s1 INCREMENT BY -1")], "only widens"),
+    "a sequence nothing has": ([(T, "ALTER SEQUENCE public.nothing MAXVALUE 30000")],
+                               "a sequence this plan does not create"),
     # views: only the shape the compiler writes
     "CREATE OR REPLACE VIEW": ([(T, "CREATE OR REPLACE VIEW public.v AS SELECT canary.id FROM public.canary")],
                                "OR REPLACE"),
@@ -449,6 +491,51 @@ def test_the_qualified_forms_act_exactly_where_the_guard_looked(monkeypatch, tar
                           "WHERE c.relname = 'ix'").fetchall()
         assert ix == [("own", True)]  # public's INVALID one dropped, the role's valid one kept
         assert conn.execute("SELECT count(*) FROM public.canary").fetchone()[0] == 100
+
+
+def test_an_owned_sequence_is_not_given_another_owner(monkeypatch, target):
+    dsn, spec = target
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.owner (id serial PRIMARY KEY)")
+    _refused(monkeypatch, target, [(T, "ALTER SEQUENCE public.owner_id_seq OWNED BY public.canary.id")],
+             "already has an owner")
+
+
+def test_the_trigger_and_sequence_shapes_the_compiler_writes_pass(monkeypatch, target):
+    """The hardened checks refuse no shape the compiler writes: a trigger's state after
+    its CREATE TRIGGER, a trigger function the plan creates or the database has, a
+    pg_catalog trigger function of the list, a widening of an existing sequence, an
+    owner for a sequence the plan creates or for one without an owner."""
+    dsn, spec = target
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION public.old_tg() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$BEGIN RETURN NEW; END$$; CREATE SEQUENCE public.s3 AS integer")
+    inject(monkeypatch, [
+        (T, "CREATE TABLE public.n (id integer, d tsvector, body text)"),
+        (T, "CREATE FUNCTION public.tg() RETURNS trigger LANGUAGE plpgsql VOLATILE AS 'BEGIN RETURN NEW; END'"),
+        (T, "CREATE TRIGGER a BEFORE INSERT ON public.n FOR EACH ROW EXECUTE FUNCTION public.tg()"),
+        (T, "CREATE TRIGGER b BEFORE INSERT ON public.n FOR EACH ROW EXECUTE FUNCTION public.old_tg()"),
+        (T, "CREATE TRIGGER c BEFORE UPDATE ON public.n FOR EACH ROW EXECUTE FUNCTION "
+            "pg_catalog.suppress_redundant_updates_trigger()"),
+        (T, "CREATE TRIGGER d BEFORE INSERT ON public.n FOR EACH ROW EXECUTE FUNCTION "
+            "pg_catalog.tsvector_update_trigger('d', 'pg_catalog.english', 'body')"),
+        (T, "ALTER TABLE public.n DISABLE TRIGGER a"),
+        (T, "ALTER TABLE public.n ENABLE REPLICA TRIGGER b"),
+        (T, "ALTER SEQUENCE public.s3 AS bigint MINVALUE 1 MAXVALUE 9000000000"),
+        (T, "ALTER SEQUENCE public.s1 MINVALUE -5 MAXVALUE 9223372036854775807"),
+        (T, "ALTER SEQUENCE public.s1 INCREMENT BY 2 CACHE 5 START WITH 7"),
+        (T, "ALTER SEQUENCE public.s1 OWNED BY public.n.id"),
+        (T, "CREATE SEQUENCE public.s2 AS integer INCREMENT BY 1 MINVALUE 1 MAXVALUE 10 START WITH 1 CACHE 1 NO CYCLE"),
+        (T, "ALTER SEQUENCE public.s2 MAXVALUE 5"),
+        (T, "ALTER SEQUENCE public.s2 OWNED BY public.n.id"),
+    ])
+    result = run_cli("apply", spec, "--db", dsn, "--yes")
+    assert result.code == 0, result.err
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'public.n'::regclass "
+                            "ORDER BY 1").fetchall() == [("a", "D"), ("b", "R"), ("c", "O"), ("d", "O")]
+        assert conn.execute("SELECT seqmax FROM pg_sequence WHERE seqrelid = 'public.s3'::regclass").fetchone()[0] \
+            == 9000000000
 
 
 def test_runner_guards_on_its_own(pg, target):

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 import yaml
 
-from schemadiff.guard import Catalog, check_statements
+from schemadiff.guard import Catalog, SequenceFacts, check_statements
 from schemadiff.introspect import introspect
 from schemadiff.spec import load_spec
 
@@ -208,6 +208,11 @@ def test_a_name_the_database_holds_is_refused_at_plan_time(pg, db, tmp_path):
     ("ALTER SEQUENCE public.s MAXVALUE 100 CACHE 5", True),
     ("ALTER SEQUENCE public.s OWNED BY public.t.id", True),
     ("COMMENT ON SEQUENCE public.s IS 'x'", True),
+    ("ALTER SEQUENCE public.s MAXVALUE 40", False),  # below the catalog's 50: not a widening
+    ("ALTER SEQUENCE public.s AS smallint", False),
+    ("ALTER SEQUENCE public.s AS bigint MINVALUE 1 MAXVALUE 9000000000", True),
+    ("ALTER SEQUENCE public.s INCREMENT BY -1", False),
+    ("ALTER SEQUENCE public.other MAXVALUE 100", False),  # a sequence neither the plan nor the database has
     ("ALTER SEQUENCE public.s RESTART", False),
     ("ALTER SEQUENCE public.s RESTART WITH 1", False),
     ("ALTER SEQUENCE public.s OWNED BY NONE", False),
@@ -228,8 +233,23 @@ def test_a_name_the_database_holds_is_refused_at_plan_time(pg, db, tmp_path):
     ("ALTER SEQUENCE public.s SET SCHEMA other", False),
 ])
 def test_the_guard_accepts_exactly_the_sequence_statements_the_compiler_writes(sql, allowed):
-    problems = check_statements([sql], Catalog())
+    problems = check_statements([sql], _Holds())
     assert (not problems) == allowed, problems
+
+
+class _Holds(Catalog):
+    """A database holding public.s: integer, 1..50, step 1, no owner."""
+
+    def sequence(self, schema, name):
+        return SequenceFacts("integer", 1, 50, 1, False) if (schema, name) == ("public", "s") else None
+
+
+def test_the_guard_alters_a_sequence_it_cannot_see_only_after_creating_it():
+    """The base catalog knows no sequence: ALTER SEQUENCE only of one the plan created."""
+    alter = "ALTER SEQUENCE public.s MAXVALUE 100 CACHE 5"
+    assert "does not hold" in str(check_statements([alter], Catalog()))
+    assert check_statements(["CREATE SEQUENCE public.s AS integer MAXVALUE 300", alter,
+                             "ALTER SEQUENCE public.s OWNED BY public.t.id"], Catalog()) == []
 
 
 # -- hostile names and text ----------------------------------------------------------

@@ -24,7 +24,7 @@ from psycopg import errors
 
 from .apply_errors import advice, server_message
 from .compile.changes import CONCURRENT, ENUM_VALUES, TRANSACTIONAL, VALIDATE
-from .guard import Catalog, GuardProblem, check_steps
+from .guard import Catalog, GuardProblem, SequenceFacts, check_steps
 from .introspect.connect import (  # noqa: F401 (re-exported)
     SEARCH_PATH,
     SettingsError,
@@ -154,6 +154,23 @@ class LiveCatalog(Catalog):
                 "UNION ALL SELECT 'opclass', opcname FROM pg_catalog.pg_opclass "
                 "WHERE opcnamespace = 'pg_catalog'::pg_catalog.regnamespace").fetchall())
         return (kind, name) in self._builtins
+
+    def trigger_function(self, schema, name):
+        return bool(self.conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = %s AND p.proname = %s AND p.pronargs = 0 AND p.prokind = 'f' "
+            "AND p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype", (schema, name)).fetchone())
+
+    def sequence(self, schema, name):
+        row = self.conn.execute(
+            "SELECT pg_catalog.format_type(s.seqtypid, NULL), s.seqmin, s.seqmax, s.seqincrement, "
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+            "AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+            "AND d.refobjsubid <> 0 AND d.deptype IN ('a', 'i')) "
+            "FROM pg_catalog.pg_sequence s JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+            (schema, name)).fetchone()
+        return None if row is None else SequenceFacts(*row)
 
 
 def guard(conn: psycopg.Connection, steps: list[StepView],

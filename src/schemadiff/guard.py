@@ -38,11 +38,19 @@ What it checks, per step:
   the compiler writes (``AS`` smallint/integer/bigint, numeric bounds, step, start,
   cache, cycle; ``OWNED BY`` alone, of a column in the sequence's own schema): never
   ``RESTART``, ``OWNED BY NONE``, ``IF [NOT] EXISTS``, a temporary or unlogged one;
+  ``ALTER SEQUENCE`` of a sequence the plan did not create only as a widening
+  measured against the catalog (``Catalog.sequence``: a wider type, lower minvalue,
+  higher maxvalue, a step in the same direction, START/CACHE, OWNED BY only where
+  it has no owner yet); a sequence the catalog does not know is refused;
 - ``CREATE FUNCTION`` only as the compiler writes it: LANGUAGE sql or plpgsql
   (no C, no untrusted language), no OR REPLACE, the body one string, SET only
   of search_path (never pg_temp), SECURITY DEFINER only with that setting;
-  ``CREATE TRIGGER`` (and the ALTER TABLE that sets its enabled state) only on a
-  table this plan creates, its WHEN under the function policy like a policy's;
+  ``CREATE TRIGGER`` only on a table this plan creates, running a function an
+  earlier statement of the plan creates returning ``trigger`` (no arguments), one
+  the database holds returning ``trigger``, or one of pg_catalog's on a short list
+  (``CATALOG_TRIGGER_FUNCTIONS``), its WHEN under the function policy like a
+  policy's; the ALTER TABLE that sets a trigger's enabled state only for a trigger
+  an earlier statement of the plan creates (never a foreign key's RI trigger);
 - ``CREATE VIEW`` only as the compiler writes it: one SELECT (no INTO, FOR
   UPDATE, WITH, data-modifying statement), no OR REPLACE, TEMP or column list,
   options only security_invoker / security_barrier, its calls judged like a policy's;
@@ -104,6 +112,32 @@ class Catalog:
         """Is ``name`` a pg_catalog ``kind`` ("type", "collation", "opclass")?"""
         return False
 
+    def trigger_function(self, schema: str, name: str) -> bool:
+        """Does the database hold ``schema.name()``, no arguments, returning ``trigger``?"""
+        return False
+
+    def sequence(self, schema: str, name: str) -> SequenceFacts | None:
+        """The database's sequence ``schema.name``; None when it has none (or cannot say)."""
+        return None
+
+
+@dataclass(frozen=True)
+class SequenceFacts:
+    """What a widening is measured against: type (smallint|integer|bigint), bounds,
+    step, and whether a column owns it."""
+    type: str
+    minvalue: int
+    maxvalue: int
+    increment: int
+    owned: bool
+
+
+# pg_catalog trigger functions a spec's trigger may run (the compiler writes any schema-qualified
+# function; these are the built-in ones meant for a user's trigger). Others that return
+# ``trigger`` (the RI_FKey_* functions of foreign keys…) are not a user's to call.
+CATALOG_TRIGGER_FUNCTIONS = frozenset({"suppress_redundant_updates_trigger", "tsvector_update_trigger",
+                                       "tsvector_update_trigger_column"})
+
 
 class AnyExternal(Collection):
     """The external functions when the spec's list is not known: every
@@ -130,6 +164,9 @@ class _State:
     catalog: Catalog
     external: Collection[QualifiedName]
     created: set[tuple[str, str]] = field(default_factory=set)  # tables this plan creates, so far
+    triggers: set[tuple[str, str, str]] = field(default_factory=set)  # (schema, table, trigger) created so far
+    functions: set[tuple[str, str]] = field(default_factory=set)  # trigger functions (no arguments) created so far
+    sequences: set[tuple[str, str]] = field(default_factory=set)  # sequences created so far
 
 
 def check_steps(steps: Sequence[tuple[str, str]], catalog: Catalog,
@@ -183,6 +220,11 @@ def _judge(sql, phase: str, state: _State) -> None:
     if handler is None:
         raise _Refused(f"{kind} is not a statement schemadiff writes")
     handler(node, phase, state)
+    if kind == "CreateFunctionStmt":  # accepted: a trigger function the plan's triggers may run
+        names = _strings(node.get("funcname"))
+        returns = _strings((node.get("returnType") or {}).get("names"))
+        if len(names) == 2 and not node.get("parameters") and returns in (["trigger"], ["pg_catalog", "trigger"]):
+            state.functions.add((names[0], names[1]))
 
 
 def _literals(sql: str) -> None:
@@ -566,6 +608,9 @@ def _alter_table(node: dict, phase: str, state: _State) -> None:
     _only(cmd, _ALTER_SUBCOMMANDS[subtype], f"ALTER TABLE … {subtype.removeprefix('AT_')}")
     if subtype in _TRIGGER_STATES and not new_table:
         raise _Refused(f"the state of a trigger on {schema}.{table}, a table this plan does not create")
+    if subtype in _TRIGGER_STATES and (schema, table, cmd.get("name")) not in state.triggers:
+        raise _Refused(f"the state of trigger {cmd.get('name')} on {schema}.{table}, a trigger this plan does not "
+                       "create (before this statement)")
     definition = cmd.get("def") or {}
     if subtype == "AT_AddColumn":
         _column(definition.get("ColumnDef") or {}, state, adding=not new_table)
@@ -742,13 +787,53 @@ def _is_integer_text(text) -> bool:
 
 def _create_sequence(node: dict, phase: str, state: _State) -> None:
     _only(node, {"sequence", "options"}, "CREATE SEQUENCE")
-    _relation(node.get("sequence") or {}, "sequence")
+    name = _relation(node.get("sequence") or {}, "sequence")
     _sequence_options(node, frozenset({"as", "cycle"}) | _SEQUENCE_NUMBERS, "CREATE SEQUENCE")
+    state.sequences.add(name)
+
+
+_TYPE_ORDER = {"int2": 0, "int4": 1, "int8": 2, "smallint": 0, "integer": 1, "bigint": 2}
+
+
+def _number(arg: dict) -> int:
+    if "Integer" in arg:
+        return int((arg["Integer"] or {}).get("ival", 0))
+    return int(arg["Float"]["fval"])
+
+
+def _widens(node: dict, schema: str, name: str, state: _State) -> None:
+    """An ALTER SEQUENCE of a sequence the plan does not create: only what SD203 writes,
+    measured against the catalog: a wider type, a lower minvalue, a higher maxvalue,
+    a step in the same direction, any start or cache, an owner where there was none."""
+    facts = state.catalog.sequence(schema, name)
+    if facts is None:
+        raise _Refused(f"ALTER SEQUENCE of {schema}.{name}, a sequence this plan does not create and the database "
+                       "does not hold")
+    for item in node.get("options") or ():
+        opt = item["DefElem"]
+        key, arg = opt.get("defname"), opt.get("arg") or {}
+        why = None
+        if key == "as":
+            after = _strings((arg.get("TypeName") or {}).get("names"))[-1]
+            if _TYPE_ORDER[after] < _TYPE_ORDER.get(facts.type, 2):
+                why = f"AS {after} narrows {facts.type}"
+        elif key == "maxvalue" and _number(arg) < facts.maxvalue:
+            why = f"MAXVALUE {_number(arg)} is below {facts.maxvalue}"
+        elif key == "minvalue" and _number(arg) > facts.minvalue:
+            why = f"MINVALUE {_number(arg)} is above {facts.minvalue}"
+        elif key == "increment" and (_number(arg) > 0) != (facts.increment > 0):
+            why = f"INCREMENT BY {_number(arg)} reverses {facts.increment}"
+        elif key == "owned_by" and facts.owned:
+            raise _Refused(f"ALTER SEQUENCE {schema}.{name} OWNED BY: the sequence already has an owner (a plan only "
+                           "gives one to a sequence without)")
+        if why is not None:
+            raise _Refused(f"ALTER SEQUENCE of {schema}.{name}, a sequence this plan does not create, only widens it: "
+                           f"{why}")
 
 
 def _alter_sequence(node: dict, phase: str, state: _State) -> None:
     _only(node, {"sequence", "options"}, "ALTER SEQUENCE")
-    schema, _ = _relation(node.get("sequence") or {}, "sequence")
+    schema, sequence = _relation(node.get("sequence") or {}, "sequence")
     names = _sequence_options(node, frozenset({"as", "owned_by"}) | _SEQUENCE_NUMBERS, "ALTER SEQUENCE")
     if not names:
         raise _Refused("ALTER SEQUENCE without an option")
@@ -760,6 +845,8 @@ def _alter_sequence(node: dict, phase: str, state: _State) -> None:
         if len(owner) != 3 or owner[0] != schema:
             raise _Refused(f"ALTER SEQUENCE … OWNED BY {'.'.join(owner)}: schemadiff writes only "
                            "schema.table.column of the sequence's own schema (never NONE)")
+    if (schema, sequence) not in state.sequences:
+        _widens(node, schema, sequence, state)
 
 
 _FUNCTION_OPTIONS = frozenset({"language", "volatility", "strict", "security", "set", "as"})
@@ -845,6 +932,15 @@ def _create_trigger(node: dict, phase: str, state: _State) -> None:
         raise _Refused(f"trigger function {'.'.join(names)} is not schema-qualified")
     if names[0] != "pg_catalog":
         _schema(names[0])
+    function = (names[0], names[1])
+    if names[0] == "pg_catalog":
+        known = names[1] in CATALOG_TRIGGER_FUNCTIONS
+    else:
+        known = function in state.functions or state.catalog.trigger_function(*function)
+    if not known:
+        raise _Refused(f"trigger function {'.'.join(names)}() is not a trigger function this plan creates or the "
+                       "database has" + (f" (of pg_catalog's, only {', '.join(sorted(CATALOG_TRIGGER_FUNCTIONS))})"
+                                         if names[0] == "pg_catalog" else ""))
     _strings(node.get("args"))
     _strings(node.get("columns"))
     if node.get("timing", 0) not in (0, 2):
@@ -854,6 +950,7 @@ def _create_trigger(node: dict, phase: str, state: _State) -> None:
         raise _Refused("trigger events other than INSERT, UPDATE, DELETE, TRUNCATE")
     if "whenClause" in node:
         _expression(node["whenClause"], "policy", state)
+    state.triggers.add((table[0], table[1], node.get("trigname")))
 
 
 _VIEW_NEVER = {"InsertStmt": "an INSERT", "UpdateStmt": "an UPDATE", "DeleteStmt": "a DELETE",

@@ -13,8 +13,13 @@ shows a phantom change. Two stages:
 2. For what still differs, the server decides: inside one transaction that is
    always rolled back, a temporary table with the desired columns receives the
    spec's expression (as a CHECK, a default, an index predicate or expression,
-   a policy), and the server's own text for it is read back. Equal to the
-   database's text means equal; nothing real is touched. All such questions of
+   a policy, a trigger's WHEN on a trigger of the copy with the spec's timing and
+   events), and the server's own text for it is read back. Equal to the
+   database's text means equal; nothing real is touched. A CHECK goes in
+   NOT VALID and a default or a policy is only stored, so those are not
+   computed; an index predicate or expression and a generated column have
+   their constant parts computed by the server as it takes them, so every
+   probe runs under a short statement_timeout (``sandbox``). All such questions of
    a plan go in one batch — one statement creating every temporary table and
    probe, one query reading every answer — however many tables ask; only when
    the batch fails (an expression the server rejects) are they asked one by one.
@@ -30,10 +35,11 @@ from dataclasses import replace
 
 from ..expressions import ExpressionError, parse_expression, references
 from ..identifiers import quote_ident
-from ..model import Column, Schema, Table
+from ..model import Column, Schema, Table, Trigger
 from ..normalize import strip_outer_parens
 from ..readable import comparable
 from ..relnames import qualify_relations
+from . import sandbox
 from ..sqltext import flat, pin_literals
 
 
@@ -57,6 +63,32 @@ def _sql(expression: str, table: Table) -> str:
     ``search_path = pg_catalog, pg_temp``; the loader has proved it one expression;
     the compiler writes it the same way)."""
     return pin_literals(flat(qualify_relations(expression, table.schema)))
+
+
+_PROBE_TRIGGER_FUNCTION = "pg_catalog.suppress_redundant_updates_trigger()"  # any trigger function: never fired
+
+
+def _trigger_sql(name: str, rel: str, tr: Trigger, expression: str, table: Table) -> str:
+    """A trigger on the temporary copy with the spec's timing, events, level and WHEN
+    (the WHEN's meaning depends on them: OLD on INSERT, NEW on DELETE), running a
+    built-in trigger function: nothing fires, the copy holds no rows and is rolled back."""
+    from ..compile.routines import _EVENTS, _TIMING
+
+    events = []
+    for e in tr.events:
+        text = _EVENTS[e]
+        if text == "UPDATE" and tr.columns:
+            text += " OF " + ", ".join(quote_ident(c) for c in tr.columns)
+        events.append(text)
+    return (f"CREATE TRIGGER {quote_ident(name)} {_TIMING[tr.timing]} {' OR '.join(events)} ON {rel} "
+            f"FOR EACH {'ROW' if tr.for_each_row else 'STATEMENT'} WHEN ({_sql(expression, table)}) "
+            f"EXECUTE FUNCTION {_PROBE_TRIGGER_FUNCTION}")
+
+
+def _when(definition: str | None) -> str | None:
+    from .routines_read import when_text
+
+    return None if definition is None else when_text(definition)
 
 
 def _temp_name(table: Table, taken, n: int, kind: str) -> str:
@@ -111,7 +143,7 @@ class _ServerProbe:
         t = self._temp_table(table)
         if t is None:
             return None
-        text = self._probe([f"ALTER TABLE {t} ADD CONSTRAINT probe CHECK ({_sql(expression, table)})"],
+        text = self._probe([f"ALTER TABLE {t} ADD CONSTRAINT probe CHECK ({_sql(expression, table)}) NOT VALID"],
                            "SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint "
                            "WHERE conrelid = %s::regclass AND conname = 'probe'", (t,))
         self._probe([f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS probe"], "SELECT 1")
@@ -155,6 +187,16 @@ class _ServerProbe:
         self._probe(["DROP INDEX IF EXISTS probe_ex"], "SELECT 1")
         return text
 
+    def when(self, table: Table, trigger: Trigger, expression: str) -> str | None:
+        t = self._temp_table(table)
+        if t is None:
+            return None
+        text = self._probe([_trigger_sql("schemadiff_probe_tr", t, trigger, expression, table)],
+                           "SELECT pg_catalog.pg_get_triggerdef(oid) FROM pg_catalog.pg_trigger "
+                           "WHERE tgrelid = %s::regclass AND tgname = 'schemadiff_probe_tr'", (t,))
+        self._probe([f"DROP TRIGGER IF EXISTS schemadiff_probe_tr ON {t}"], "SELECT 1")
+        return _when(text)
+
     def generated(self, table: Table, column: str, expression: str) -> str | None:
         t = self._temp_table(table)
         col = next((c for c in table.columns if c.name == column), None)
@@ -196,6 +238,9 @@ class _Recorder:
     def generated(self, table: Table, column: str, expression: str) -> None:
         self._ask("generated", table, column, expression)
 
+    def when(self, table: Table, trigger: Trigger, expression: str) -> None:
+        self._ask("when", table, trigger, expression)
+
 
 class _Answers:
     """Second pass: the batch's answers; one by one only for what it could not answer."""
@@ -227,6 +272,10 @@ class _Answers:
         return self._get(("generated", table.qualified, column, expression),
                          lambda: self.probe.generated(table, column, expression))
 
+    def when(self, table: Table, trigger: Trigger, expression: str) -> str | None:
+        return self._get(("when", table.qualified, trigger, expression),
+                         lambda: self.probe.when(table, trigger, expression))
+
 
 _ANSWERS_SQL = """
 SELECT 'c' AS kind, c.conname::text AS name, pg_get_expr(c.conbin, c.conrelid) AS text
@@ -245,6 +294,9 @@ SELECT 'e', ci.relname::text, pg_get_indexdef(i.indexrelid, 1, true)
 UNION ALL
 SELECT 'p', p.polname::text, pg_get_expr(p.polqual, p.polrelid)
   FROM pg_policy p WHERE p.polrelid = ANY(%(rels)s::regclass[])
+UNION ALL
+SELECT 't', tg.tgname::text, pg_get_triggerdef(tg.oid)
+  FROM pg_trigger tg WHERE tg.tgrelid = ANY(%(rels)s::regclass[]) AND NOT tg.tgisinternal
 """
 
 
@@ -266,7 +318,7 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
         t = temp[table.qualified]
         key = (kind, table.qualified, column, expression)
         if kind == "check":
-            statements.append(f"ALTER TABLE {t} ADD CONSTRAINT probe_{n} CHECK ({_sql(expression, table)})")
+            statements.append(f"ALTER TABLE {t} ADD CONSTRAINT probe_{n} CHECK ({_sql(expression, table)}) NOT VALID")
             keys[("c", f"probe_{n}")] = key
         elif kind == "default":
             statements.append(f"ALTER TABLE {t} ALTER COLUMN {quote_ident(column)} SET DEFAULT {_sql(expression, table)}")
@@ -283,6 +335,9 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
             statements.append(f"ALTER TABLE {t} ADD COLUMN schemadiff_probe_g_{n} {col.type} "
                               f"GENERATED ALWAYS AS ({_sql(expression, table)}) STORED")
             keys[("d", f"{relnames[table.qualified]}.schemadiff_probe_g_{n}")] = key
+        elif kind == "when":
+            statements.append(_trigger_sql(f"probe_tr_{n}", t, column, expression, table))
+            keys[("t", f"probe_tr_{n}")] = key
         else:
             statements.append(f"CREATE POLICY probe_{n} ON {t} USING ({_sql(expression, table)})")
             keys[("p", f"probe_{n}")] = key
@@ -298,7 +353,8 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
     for kind, name, text in rows:
         key = keys.get((kind, name))
         if key is not None:
-            answers[key] = strip_outer_parens(text) if kind in ("c", "i", "p") and text is not None else text
+            answers[key] = strip_outer_parens(text) if kind in ("c", "i", "p") and text is not None else \
+                _when(text) if kind == "t" else text
     return answers
 
 
@@ -310,8 +366,7 @@ def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None =
         conn.autocommit = False
         # Local to the transaction that is always rolled back; schema-qualified, so a
         # hostile search_path cannot stand in for set_config (connect pins it too).
-        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
-                     "pg_catalog.set_config('standard_conforming_strings', 'on', true)")
+        sandbox.pin(conn)
         probe = _ServerProbe(conn)
     try:
         pairs = [(t, current.table(t.qualified)) for t in desired.tables]
@@ -393,9 +448,10 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
             using=_pick(p.using, old.using, types, probe and (lambda p=p: probe.policy(t, p.using)), t.schema),
             with_check=_pick(p.with_check, old.with_check, types,
                              probe and (lambda p=p: probe.policy(t, p.with_check)), t.schema)))
-    cur_tr = {x.name: x for x in cur.triggers}  # a trigger's WHEN: the offline stage only
-    triggers = tuple(replace(x, when=_pick(x.when, cur_tr[x.name].when, types, None)) if x.name in cur_tr else x
-                     for x in t.triggers)
+    cur_tr = {x.name: x for x in cur.triggers}
+    triggers = tuple(replace(x, when=_pick(x.when, cur_tr[x.name].when, types,
+                                           probe and (lambda x=x: probe.when(t, x, x.when))))
+                     if x.name in cur_tr else x for x in t.triggers)
     return replace(t, columns=tuple(col(c) for c in t.columns), checks=checks, indexes=tuple(indexes),
                    policies=tuple(policies), triggers=triggers)
 

@@ -20,6 +20,7 @@ from pglast.parser import ParseError, parse_sql_json
 
 from ..expressions import without_locations
 from ..model import Schema, View
+from . import sandbox
 
 if TYPE_CHECKING:  # check (offline) loads neither psycopg nor the compiler
     import psycopg
@@ -56,8 +57,7 @@ def _ask_server(conn: psycopg.Connection, views: list[View], cur: dict) -> dict:
     previous = conn.autocommit
     conn.autocommit = False
     try:
-        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
-                     "pg_catalog.set_config('standard_conforming_strings', 'on', true)")
+        sandbox.pin(conn)
         for n, v in enumerate(views):
             name = f"schemadiff_probe_view_{n}"
             try:

@@ -9,8 +9,13 @@ does not already hold) is given to the server on a temporary copy of its table
 (the spec's columns; ``pg_temp``), inside a transaction that is always rolled
 back — the same sandbox as ``converge``'s probes, and the same batch: one
 statement for all of them, and one by one only when the batch fails, to name
-each failure. Nothing real is touched, and nothing is evaluated (the copies
-hold no rows).
+each failure. Nothing real is touched. The copies hold no rows, and a CHECK
+is tried NOT VALID, a default and a policy are only stored: none of these is
+computed. An index predicate or expression and a generated column are: the
+server folds their constant parts as it takes them (``1/0`` is an error there,
+a costly constant costs its time). So each probe runs under the transaction-local
+``statement_timeout`` of ``sandbox``; one that outlives it is a plan error for
+its expression (``Rejected``), never a crash.
 
 Only a rejection that does not depend on what the plan itself creates is
 reported: a type, table or sequence the plan has yet to create is not an error
@@ -32,6 +37,7 @@ from .. import changes as c
 from ..identifiers import quote_ident, quote_qualified
 from ..model import Schema, Table
 from ..relnames import qualify_relations
+from . import sandbox
 from ..sqltext import flat, pin_literals
 
 # The server's "does not exist (yet)": the plan may be about to create it.
@@ -73,7 +79,7 @@ def _probes(t: Table, cur: Table | None, index_sql=None) -> list[tuple[c.Change,
     for x in t.checks:
         if old_checks.get(x.name) != x.expression:
             out.append((c.AddCheck(t.qualified, x), f"check {x.name}",
-                        f"ALTER TABLE {rel} ADD CONSTRAINT schemadiff_probe{_N} CHECK ({_sql(x.expression, t)})"))
+                        f"ALTER TABLE {rel} ADD CONSTRAINT schemadiff_probe{_N} CHECK ({_sql(x.expression, t)}) NOT VALID"))
     old_ix = {ix.name: ix for ix in cur.indexes} if cur else {}
     for ix in t.indexes:
         old = old_ix.get(ix.name)
@@ -141,8 +147,7 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
     found: list[Rejected] = []
     conn.autocommit = False
     try:
-        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
-                     "pg_catalog.set_config('standard_conforming_strings', 'on', true)")
+        sandbox.pin(conn)
         names = [t.name for t, _, _ in work]
         if len(set(names)) == len(names):
             # The common case, a spec the server takes: every copy and every probe in one statement.
@@ -189,7 +194,8 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
                             continue  # its predicate or expression already said why
                         if name is not None:
                             failed.add(name)
-                        found.append(Rejected(change, what, _message(exc)))
+                        found.append(Rejected(change, what, sandbox.timed_out_message()
+                                              if exc.sqlstate == sandbox.CANCELED else _message(exc)))
             finally:
                 with conn.transaction():
                     conn.execute(f"DROP TABLE IF EXISTS pg_temp.{quote_ident(t.name)}")

@@ -42,6 +42,7 @@ from ..expressions import ExpressionError, parse_expression
 from ..model import Schema, Table
 from ..normalize import TypeError_, canonical_builtin_type, strip_outer_parens
 from ..readable import readable_schema
+from . import sandbox
 from .converge import _Answers, _batch, _ServerProbe
 
 # format_type() text -> what people write (the loader reads each back to the same type)
@@ -244,8 +245,7 @@ def _verify(conn: psycopg.Connection, asks: list[tuple[tuple, str, tuple]]) -> s
     conn.autocommit = False
     accepted: set[tuple] = set()
     try:
-        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
-                     "pg_catalog.set_config('standard_conforming_strings', 'on', true)")
+        sandbox.pin(conn)
         requests = list({(k, t.qualified, col, text): (k, t, col, text) for (k, t, col, text), _, _ in asks}.values())
         answers = _Answers(_batch(conn, requests), _ServerProbe(conn))
         for (kind, t, column, text), original, key in asks:

@@ -3,7 +3,10 @@
 A view lives in a YAML file of its own (``views/NAME.yaml``, any file with a
 ``view:`` key). Its query is one SELECT, parsed by PostgreSQL's parser: no
 ``INTO``, no ``FOR UPDATE``, no data-modifying statement, no parameter, no
-``WITH`` (a CTE name is an unqualified relation), every table or view it reads
+``WITH`` (a CTE name is an unqualified relation), no ``*`` or ``t.*`` as an
+output (the server stores the columns of the day: a later column would make
+the spec's query differ forever; import never writes one, as
+``pg_get_viewdef`` lists them), every table or view it reads
 schema-qualified (its meaning must not depend on ``search_path``), and its
 function calls judged like a policy's (a view's query runs for every reader).
 """
@@ -52,6 +55,21 @@ def _walk(tree):
                     todo.append(item)
 
 
+STAR_PROBLEM = ("the query selects `*`: the view would keep the columns of the day it is created, and every "
+                "column added to its table later makes the spec's query differ from the database's")
+STAR_HINT = "list the columns (`SELECT t.id, t.name FROM public.t t`); import writes them listed too"
+
+
+def _star(targets) -> bool:
+    """A ``*`` or ``t.*`` as an output of a SELECT (``count(*)`` and ``f(t.*)`` are not:
+    the server keeps those as written, and a later column does not change them)."""
+    for target in targets if isinstance(targets, list) else ():
+        ref = ((target or {}).get("ResTarget") or {}).get("val", {}).get("ColumnRef") or {}
+        if any(isinstance(field, dict) and "A_Star" in field for field in ref.get("fields") or ()):
+            return True
+    return False
+
+
 def query_problem(text: str, external) -> tuple[str | None, set[QualifiedName]]:
     """Why ``text`` is not a query a view may hold (None when it is), and the
     relations it reads."""
@@ -64,6 +82,8 @@ def query_problem(text: str, external) -> tuple[str | None, set[QualifiedName]]:
     tree = stmts[0]["stmt"]["SelectStmt"]
     reads: set[QualifiedName] = set()
     for key, item in _walk(tree):
+        if key == "targetList" and _star(item):
+            return STAR_PROBLEM, set()
         if key in _FORBIDDEN and item:
             return f"the query holds {_FORBIDDEN[key]}, which a view of the spec may not", set()
         if key == "RangeVar" or (isinstance(item, dict) and "relname" in item and key in ("relation",)):
@@ -90,7 +110,7 @@ def build_view(spec: f.ViewSpec, ctx: FileContext, resolver: Resolver) -> tuple[
             ok = False
     problem, reads = query_problem(spec.query, frozenset(resolver.external_functions))
     if problem is not None:
-        ctx.error(("query",), problem, where)
+        ctx.error(("query",), problem, where, STAR_HINT if problem == STAR_PROBLEM else "")
         ok = False
     if not ok:
         return None

@@ -1,0 +1,40 @@
+"""The settings of plan's rolled-back probes (``converge``, ``converge_views``,
+``exprcheck``, ``humane``).
+
+Each probe hands the server a spec expression on a temporary copy of a table.
+Creating a default, a policy or a NOT VALID check stores it without computing
+it; an index predicate or expression and a stored generated column do compute
+their constant parts (PostgreSQL folds constants when it takes them). So every
+probe transaction runs with a ``statement_timeout`` of its own
+(``STATEMENT_TIMEOUT_MS``, local to the transaction, which is always rolled
+back): a probe that outlives it is canceled (SQLSTATE 57014) and reported as a
+plan error for that expression, never left running on the target.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+STATEMENT_TIMEOUT_MS = 5000
+CANCELED = "57014"  # query_canceled: the timeout (or an operator's cancel)
+
+
+def pin(conn: psycopg.Connection) -> None:
+    """In the open transaction of ``conn``: search_path ``pg_catalog, pg_temp``,
+    standard_conforming_strings on, and the probes' statement_timeout; all local
+    to the transaction (schema-qualified, so a hostile search_path cannot stand in
+    for set_config; every value a bound parameter)."""
+    conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
+                 "pg_catalog.set_config('standard_conforming_strings', 'on', true), "
+                 "pg_catalog.set_config('statement_timeout', %s, true)", (f"{int(STATEMENT_TIMEOUT_MS)}ms",))
+
+
+def timeout_text() -> str:
+    ms = int(STATEMENT_TIMEOUT_MS)
+    return f"{ms // 1000} s" if ms % 1000 == 0 else f"{ms} ms"
+
+
+def timed_out_message() -> str:
+    return (f"the server did not finish taking it within the probes' statement_timeout ({timeout_text()}): "
+            "PostgreSQL computes an expression's constant parts when it takes it; write it without the "
+            "costly constant computation")

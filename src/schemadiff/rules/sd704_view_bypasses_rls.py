@@ -1,0 +1,67 @@
+import json
+
+from pglast.parser import ParseError, parse_sql_json
+
+from ..changes import AddView
+from ..model import QualifiedName
+from .base import Rule, Verdict, register
+
+
+def _reads(query: str) -> set[QualifiedName]:
+    """The schema-qualified relations a view's query names (the loader demands the schema)."""
+    try:
+        todo = [json.loads(parse_sql_json(query))]
+    except ParseError:
+        return set()
+    out = set()
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo.extend(node)
+        elif isinstance(node, dict):
+            rv = node.get("RangeVar")
+            if isinstance(rv, dict) and rv.get("schemaname") and rv.get("relname"):
+                out.add(QualifiedName(rv["schemaname"], rv["relname"]))
+            todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    return out
+
+
+def rls_tables_read(view, ctx) -> list[str]:
+    """The tables with row level security (in the spec or the database) a view
+    without security_invoker names itself; [] for an invoker's view."""
+    if view.security_invoker:
+        return []
+    guarded = {t.qualified for schema in (ctx.desired, ctx.current) for t in schema.tables if t.rls_enabled}
+    return sorted(f"{q.schema}.{q.name}" for q in _reads(view.query) & guarded)
+
+
+@register
+class ViewBypassesRls(Rule):
+    """A view reads its tables with its owner's rights unless it is
+    ``security_invoker`` (PostgreSQL 15 and later). A new view over a table with
+    row level security, without it, checks the table's policies as the view's
+    owner (usually the table's owner, whom they do not bind): every reader granted
+    the view sees every row the policies hide from them.
+
+    Judged for the tables a new view names itself (in FROM, a join or a subquery),
+    with row level security enabled in the spec or in the database.
+
+    Bad: ``query: SELECT c.id FROM public.care c`` over ``care`` with ``rls: {enabled: true}``.
+    Good: the same view with ``security_invoker: true``.
+    """
+
+    code, name, category, changes = "SD704", "view-bypasses-rls", "authorization", (AddView,)
+    safe_path = (
+        "add `security_invoker: true` to the view (PostgreSQL 15 and later): it then reads the table with each "
+        "reader's rights, and the table's policies apply to every reader",
+        "on PostgreSQL 14 or older there is no such view: let readers read the table itself, where its "
+        "policies apply",
+    )
+
+    def check(self, change, ctx):
+        hit = rls_tables_read(change.view, ctx)
+        if not hit:
+            return None
+        return self.finding(change, Verdict.REFUSE,
+                            f"it reads {', '.join(hit)}, which row level security guards, with its owner's rights: "
+                            "every reader of the view would see the rows the policies hide")
