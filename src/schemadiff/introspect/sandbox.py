@@ -13,7 +13,10 @@ plan error for that expression, never left running on the target.
 
 from __future__ import annotations
 
-import psycopg
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # check (offline) imports this module and loads no psycopg
+    import psycopg
 
 STATEMENT_TIMEOUT_MS = 5000
 CANCELED = "57014"  # query_canceled: the timeout (or an operator's cancel)
