@@ -110,6 +110,26 @@ def test_in_ci_embedded_on_purpose(clean_env):
     assert r.code == 0 and "a throwaway embedded PostgreSQL" in r.out.splitlines()[0], r
 
 
+@pytest.mark.parametrize("ci", [None, "true"])
+def test_the_readmes_first_command_verbatim_in_and_outside_ci(ci):
+    """The plan of the README's first command, word for word, as a process with the venv's
+    schemadiff, whether the CI variable is set or not."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    first = re.search(r"```sh\n(.*?)\n```", readme, re.S).group(1)
+    words = shlex.split(first.split("&&")[-1])
+    assert words[0] == ".venv/bin/schemadiff" and words[1] == "plan", first
+    env = {k: v for k, v in os.environ.items() if k not in (*LIBPQ, "CI")}
+    if ci:
+        env["CI"] = ci
+    exe = Path(sys.executable).parent / "schemadiff"
+    done = subprocess.run([str(exe), *words[1:]], capture_output=True, text=True, env=env, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0 and "+ create table" in done.stdout, done.stderr
+
+
 def test_readme_first_command_still_works_outside_ci(tmp_path):
     """The README's first command, as a process (with the venv's schemadiff), CI unset."""
     env = {k: v for k, v in os.environ.items() if k not in (*LIBPQ, "CI")}
