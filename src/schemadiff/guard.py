@@ -40,7 +40,8 @@ What it checks, per step:
   ``RESTART``, ``OWNED BY NONE``, ``IF [NOT] EXISTS``, a temporary or unlogged one;
 - ``CREATE FUNCTION`` only as the compiler writes it: LANGUAGE sql or plpgsql
   (no C, no untrusted language), no OR REPLACE, the body one string, SET only
-  of search_path (never pg_temp), SECURITY DEFINER only with that setting;
+  of search_path (searchpath.problem: no pg_* but pg_catalog, pg_temp only last), SECURITY DEFINER
+  only with that setting ending in pg_temp; no type modifier in the signature;
   ``CREATE TRIGGER`` (and the ALTER TABLE that sets its enabled state) only on a
   table this plan creates, its WHEN under the function policy like a policy's;
 - ``CREATE VIEW`` only as the compiler writes it: one SELECT (no INTO, FOR
