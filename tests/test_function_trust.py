@@ -256,3 +256,27 @@ def test_f8_setof_in_any_type_position_is_a_load_error(tmp_path, files, line):
     assert result.code == 1, result
     (name,) = files
     assert f"{name}:{line}:" in result.err and "setof" in result.err.lower(), result.err
+
+
+def test_f3_import_writes_bpchar_and_bit_without_their_implicit_modifier(pg, db, tmp_path):
+    """The catalog prints ``character`` and ``bit`` (format_type(oid, NULL)); written bare, the
+    grammar would read character(1) and bit(1), which the loader refuses in a signature."""
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION public.f(a bpchar, b bit, c bpchar[]) RETURNS bpchar LANGUAGE sql IMMUTABLE "
+                     "AS 'SELECT a'")
+    out = tmp_path / "spec"
+    assert run_cli("import", "--db", pg.dsn(db), "--out", str(out)).code == 0
+    text = (out / "functions" / "f.yaml").read_text()
+    assert "bpchar" in text and "pg_catalog.bit" in text, text
+    assert run_cli("validate", str(out)).code == 0
+    again = run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert again.code == 0, again.out
+    fresh = pg.create_database()
+    try:
+        applied = run_cli("apply", str(out), "--db", pg.dsn(fresh), "--yes")
+        assert applied.code == 0, applied.out + applied.err
+        with psycopg.connect(pg.dsn(fresh), autocommit=True) as conn:
+            assert conn.execute("SELECT pg_get_function_identity_arguments('public.f'::regproc)").fetchone()[0] == (
+                "a character, b bit, c character[]")
+    finally:
+        pg.drop_database(fresh)

@@ -57,9 +57,13 @@ def signature_type(text: str, resolver: Resolver) -> str:
                            "write the type without its modifier (e.g. `character varying`, `numeric`, `interval`): "
                            "PostgreSQL ignores it in a signature")
     out = resolver.type_text(text)
-    if out in ("bpchar", "bpchar[]"):  # format_type(oid, NULL) spells it without the internal name
-        out = "character" + out[len("bpchar"):]
-    return out
+    base, array = (out[:-2], "[]") if out.endswith("[]") else (out, "")
+    # format_type(oid, NULL) spells these bare; the canonical column spelling of ``bpchar``,
+    # ``pg_catalog.bpchar`` and ``pg_catalog.bit`` (no modifier written) is not.
+    return _CATALOG_SPELLING.get(base, base) + array
+
+
+_CATALOG_SPELLING = {"bpchar": "character", "character(1)": "character", "bit(1)": "bit"}
 
 
 def build_function(spec: f.FunctionSpec, ctx: FileContext, resolver: Resolver) -> Function | None:
