@@ -280,3 +280,28 @@ def test_f3_import_writes_bpchar_and_bit_without_their_implicit_modifier(pg, db,
                 "a character, b bit, c character[]")
     finally:
         pg.drop_database(fresh)
+
+
+@pytest.mark.parametrize("existing", [
+    "CREATE FUNCTION public.f(integer) RETURNS integer LANGUAGE sql SET work_mem = '64kB' AS 'SELECT 1'",
+    "CREATE PROCEDURE public.f(integer) LANGUAGE sql AS 'SELECT 1'",
+    "CREATE FUNCTION public.f(character varying, OUT r integer) LANGUAGE sql AS 'SELECT 1'",
+])
+def test_f3_a_new_function_whose_signature_the_database_has_is_sd901(pg, db, tmp_path, existing):
+    """A routine schemadiff does not read, with the signature of a spec function: the plan
+    would CREATE it (and fail), and a migration's rollback would DROP the one that was there."""
+    _canary(pg, db)
+    varchar = "OUT r" in existing
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        conn.execute(existing)
+    fn = _fn(arguments="[\"character varying\"]" if varchar else "[integer]")
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "functions/f.yaml": fn})
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert plan.code != 0 and "SD901" in plan.out, plan.out
+    migration = run_cli("plan", str(spec), "--db", pg.dsn(db), "--write-migration", str(tmp_path / "mig"))
+    assert migration.code != 0, migration.out
+    assert not (tmp_path / "mig").exists() or not list((tmp_path / "mig").rglob("*.sql"))
+    assert run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes").code != 0
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_proc WHERE proname = 'f'").fetchone()[0] == 1
+    assert _count(pg, db) == 2
