@@ -113,6 +113,8 @@ def test_f1_volatility_at_plan_time_counts_unknown_and_user_functions(pg, db):
     ("[pg_catalog, public]", True, "[pg_catalog, public, pg_temp]"),
     ("[public, pg_temp, pg_catalog]", True, "last"),
     ("[]", False, "search_path"),
+    ("[pg_temp]", True, "before pg_temp"),
+    ("[pg_temp]", False, "before pg_temp"),
 ])
 def test_f9_f2_search_path_entries_are_refused_at_their_line(tmp_path, path, definer, message):
     extra = {"security": "definer"} if definer else {}
@@ -167,13 +169,14 @@ _DEFINER = ("CREATE FUNCTION public.f() RETURNS integer LANGUAGE plpgsql VOLATIL
 @pytest.mark.parametrize("path,ok", [
     ("pg_temp_3, public", False), ("pg_catalog, public", False), ("pg_temp, public", False),
     ("public, pg_toast", False), ("pg_catalog, public, pg_temp", True), ("public, pg_temp", True),
-    ("\"pg_temp\", public", False), ("public, \"pg_temp_3\"", False),
+    ("\"pg_temp\", public", False), ("public, \"pg_temp_3\"", False), ("pg_temp", False),
+    ("E'public, pg_temp'", False),
 ])
 def test_f9_f2_guard_enforces_the_same_search_path(path, ok):
     problems = check_statements([_DEFINER.format(path)], Catalog())
     assert (not problems) == ok, problems
     plain = _DEFINER.replace(" SECURITY DEFINER", "").format(path)
-    plain_ok = ok or path in ("pg_catalog, public",)
+    plain_ok = ok or path in ("pg_catalog, public", "E'public, pg_temp'")  # the latter: one schema of that name
     assert (not check_statements([plain], Catalog())) == plain_ok
 
 

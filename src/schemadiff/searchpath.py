@@ -26,8 +26,8 @@ def problem(path, definer: bool) -> tuple[str, str] | None:
     """(message, hint) when ``path`` (the schema names, in order) is not one a
     function of the spec may have, else None."""
     path = list(path)
-    if not path:
-        return "search_path must name the function's schemas", DEFINER_HINT if definer else ""
+    if not [name for name in path if name != "pg_temp"]:  # [pg_temp] alone: unqualified tables are the caller's
+        return "search_path must name the function's schemas (before pg_temp)", DEFINER_HINT if definer else ""
     for i, name in enumerate(path):
         if name == "pg_temp":
             if i != len(path) - 1:
