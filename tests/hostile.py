@@ -133,7 +133,7 @@ def spec_files(field: str | None = None, value: str = "") -> dict[str, str]:
     function_spec = {
         "function": function, "schema": schema, "returns": "trigger", "language": "plpgsql",
         "comment": v["function_comment"] or "a function",
-        "security": "definer", "search_path": [schema, v["search_path"] or "public"],
+        "security": "definer", "search_path": [schema, v["search_path"] or "public", "pg_temp"],
         # a payload in the body rides in a PL/pgSQL comment: code the spec owns, never SQL structure
         "body": "BEGIN\n  RETURN NEW;" + (f" -- {v['function_body']}" if v["function_body"] is not None else "")
                 + "\nEND;\n",

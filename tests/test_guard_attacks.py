@@ -324,7 +324,7 @@ NEVER_WRITTEN = {
         "may set search_path, and nothing else"),
     "a function whose search_path holds pg_temp": (
         [(T, "CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql VOLATILE SECURITY DEFINER "
-             "SET search_path TO pg_temp, public AS 'SELECT 1'")], "never pg_temp"),
+             "SET search_path TO pg_temp, public AS 'SELECT 1'")], "pg_temp must be the last entry"),
     "an unqualified function": ([(T, "CREATE FUNCTION f() RETURNS integer LANGUAGE sql VOLATILE AS 'SELECT 1'")],
                                 "not schema-qualified"),
     "a function with a default argument": (

@@ -33,7 +33,7 @@ language: sql
 volatility: immutable
 strict: true
 security: definer
-search_path: [pg_catalog, public]
+search_path: [pg_catalog, public, pg_temp]
 body: |2-
    SELECT CASE WHEN code > 0 THEN $2 ELSE 'none' END
 """
@@ -114,7 +114,7 @@ def test_apply_creates_them_through_the_guard_and_a_second_plan_is_empty(pg, db,
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal").fetchone()[0] == 2
         assert conn.execute("SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'label_of'").fetchone() == (
-            True, ["search_path=pg_catalog, public"])
+            True, ["search_path=pg_catalog, public, pg_temp"])
 
 
 # -- the seeds ------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_a_trigger_on_an_existing_table_is_refused_unless_the_policy_waives_it(t
 def test_loader_errors_name_file_line_and_object(tmp_path):
     bad_trigger = ITEM.replace("update_of: [status]", "update_of: [stauts]")
     spec = write_spec(tmp_path / "spec", {**FILES, "tables/item.yaml": bad_trigger,
-                                          "functions/label_of.yaml": LOOKUP.replace("search_path: [pg_catalog, public]\n", "")})
+                                          "functions/label_of.yaml": LOOKUP.replace("search_path: [pg_catalog, public, pg_temp]\n", "")})
     result = run_cli("validate", str(spec))
     assert result.code == 1
     assert "tables/item.yaml:14:17: error: " in result.err and "no column 'stauts'" in result.err and "[trigger item_touch on public.item]" in result.err

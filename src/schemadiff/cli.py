@@ -832,6 +832,9 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     from .introspect import IntrospectError, introspect, user_schemas
     from .introspect.connect import ConnectError, connect, describe_database_error, named_target, resolve_dsn
     from .introspect.connect import target_of
+    from dataclasses import replace
+
+    from .introspect import importable
     from .introspect.humane import people_schema
     from .spec.dump import dump_spec
 
@@ -858,6 +861,10 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
             result = introspect(conn, schemas, default_schema=schemas[0])
             shown = people_schema(conn, result.schema)  # as people write it, where the server agrees
             target = target_of(conn)
+        shown, left_out = importable.split(shown)  # functions its loader would refuse: listed, not written
+        if left_out:
+            result = replace(result, out_of_scope=sorted(result.out_of_scope + left_out,
+                                                         key=lambda o: (o.schema, o.kind, o.name)))
     except ConnectError as exc:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR
@@ -900,7 +907,8 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"left out ({len(result.out_of_scope)} objects the spec language does not cover yet; "
               "schemadiff never changes them):", file=stderr)
         for obj in result.out_of_scope:
-            print(f"  {obj.kind}: {obj.schema}.{obj.name}", file=stderr)
+            print(f"  {obj.kind}: {obj.schema}.{obj.name}" + (f" — {obj.reason}" if obj.reason else ""),
+                  file=stderr)
     return EXIT_OK
 
 

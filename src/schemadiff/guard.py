@@ -44,7 +44,8 @@ What it checks, per step:
   it has no owner yet); a sequence the catalog does not know is refused;
 - ``CREATE FUNCTION`` only as the compiler writes it: LANGUAGE sql or plpgsql
   (no C, no untrusted language), no OR REPLACE, the body one string, SET only
-  of search_path (never pg_temp), SECURITY DEFINER only with that setting;
+  of search_path (searchpath.problem: no pg_* but pg_catalog, pg_temp only last), SECURITY DEFINER
+  only with that setting ending in pg_temp; no type modifier in the signature;
   ``CREATE TRIGGER`` only on a table this plan creates, running a function an
   earlier statement of the plan creates returning ``trigger`` (no arguments), one
   the database holds returning ``trigger``, or one of pg_catalog's on a short list
@@ -76,6 +77,7 @@ from dataclasses import dataclass, field
 
 from pglast.parser import ParseError, parse_sql_json
 
+from . import searchpath
 from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES
 from .funcpolicy import judge_tree
 from .model import QualifiedName
@@ -870,8 +872,8 @@ def _create_function(node: dict, phase: str, state: _State) -> None:
         _only(param, {"name", "argType", "mode"}, "function argument")
         if param.get("mode", "FUNC_PARAM_DEFAULT") not in ("FUNC_PARAM_DEFAULT", "FUNC_PARAM_IN"):
             raise _Refused("a function argument other than IN is not what schemadiff writes")
-        _type_name(param.get("argType") or {}, state, "argument type")
-    _type_name(node.get("returnType") or {}, state, "return type")
+        _signature_type(param.get("argType") or {}, state, "argument type")
+    _signature_type(node.get("returnType") or {}, state, "return type")
     options: dict[str, dict] = {}
     for item in node.get("options") or ():
         opt = item.get("DefElem") if isinstance(item, dict) else None
@@ -907,11 +909,22 @@ def _create_function(node: dict, phase: str, state: _State) -> None:
             if not const or set(const) - {"sval", "location"}:
                 raise _Refused("search_path of a function must be schema names")
             path.append(const["sval"].get("sval", ""))
-        if not path or "pg_temp" in path:
-            raise _Refused("search_path of a function must name its schemas, and never pg_temp")
-    if options.get("security", {}).get("Boolean", {}).get("boolval") and not path:
+    definer = bool(options.get("security", {}).get("Boolean", {}).get("boolval"))
+    if definer and path is None:
         raise _Refused("SECURITY DEFINER without its own search_path lets a caller choose what it runs with "
                        "the owner's rights")
+    if path is not None:
+        found = searchpath.problem(path, definer)
+        if found is not None:
+            raise _Refused(found[0])
+
+
+def _signature_type(tn: dict, state: _State, what: str) -> None:
+    """An argument or result type: no SETOF, no modifier (PostgreSQL drops it from a
+    signature; schemadiff never writes one, ``spec.functions.signature_type``)."""
+    _type_name(tn, state, what)
+    if tn.get("typmods"):
+        raise _Refused(f"{what} with a type modifier: a function signature holds the type without it")
 
 
 _TRIGGER_EVENTS = 4 | 8 | 16 | 32  # insert, delete, update, truncate

@@ -94,6 +94,8 @@ def parse_type(text: str) -> ParsedType:
     ):
         raise TypeError_(f"{text!r} is not a type name")
     type_name = target[0].val.typeName
+    if type_name.setof:  # only a function's result may be a set, and the spec has none
+        raise TypeError_(f"{text!r}: SETOF is not a type (a set-returning function is not in the spec language)")
     typmods: list[int] = []
     for mod in type_name.typmods or ():
         val = getattr(mod, "val", None)

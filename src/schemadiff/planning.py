@@ -14,6 +14,7 @@ from .introspect.exprcheck import rejected
 from .introspect.converge_views import converge_views
 from .model import Schema
 from .plan import Plan, build_plan
+from .rules.names import signature_key
 
 
 class TargetProblems(Exception):
@@ -68,8 +69,27 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
                 if isinstance(ch, c.AddColumn) and ch.column.default is not None]
     volatile = volatility(conn, defaults) if defaults else {}
     plan = build_plan(current, desired, mode="database", is_volatile=lambda e: volatile.get(e, False),
-                      taken=read.names)
+                      taken={**read.names, **functions_taken(conn, desired)})
     return PlanResult(plan=plan, current=current, server_version=version, target=target_of(conn))
+
+
+def functions_taken(conn, desired: Schema) -> dict[tuple[str, str], str]:
+    """Every routine of the database with the name of a spec function, keyed by
+    signature (``rules.names.signature_key``), whether schemadiff reads it or not:
+    what SD901 holds a new function against."""
+    wanted = sorted({(fn.schema, fn.name) for fn in desired.functions})
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        "SELECT n.nspname, p.proname, ARRAY(SELECT pg_catalog.format_type(a.t, NULL) "
+        "FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), "
+        "CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function' "
+        "ELSE 'function' END "
+        "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE (n.nspname, p.proname) IN (SELECT * FROM ROWS FROM (pg_catalog.unnest(%s::text[]), pg_catalog.unnest(%s::text[])))",
+        ([s for s, _ in wanted], [n for _, n in wanted])).fetchall()
+    return {(schema, signature_key(name, types)): f"{kind} {schema}.{signature_key(name, types)}"
+            for schema, name, types, kind in rows}
 
 
 def _within_scope(current: Schema, desired: Schema) -> Schema:

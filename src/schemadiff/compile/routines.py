@@ -26,14 +26,27 @@ from .verify import CompileError, Expect, checked
 ENABLE_CLAUSE = {"disabled": "DISABLE TRIGGER", "replica": "ENABLE REPLICA TRIGGER", "always": "ENABLE ALWAYS TRIGGER"}
 
 
+def sql_type(text: str) -> str:
+    """A signature type as SQL: the catalog's ``character`` (format_type(oid, NULL)) is
+    written ``bpchar``, since the grammar reads ``character`` as ``character(1)``, a
+    modifier the guard refuses in a signature (``bit`` likewise). Import writes the spec
+    the same way (``spec.dump``)."""
+    base, array = (text[:-2], "[]") if text.endswith("[]") else (text, "")
+    return _IMPLICIT_MODIFIER.get(base, base) + array
+
+
+# Catalog spellings the grammar reads with a modifier (character(1), bit(1)) -> the same type without one.
+_IMPLICIT_MODIFIER = {"character": "bpchar", "bit": "pg_catalog.bit"}
+
+
 def function_ref(fn: Function) -> str:
     """``"s"."f"(integer, text)``: the function named with its argument types."""
-    return f"{quote_qualified(fn.schema, fn.name)}({', '.join(a.type for a in fn.args)})"
+    return f"{quote_qualified(fn.schema, fn.name)}({', '.join(sql_type(a.type) for a in fn.args)})"
 
 
 def _head(fn: Function) -> str:
-    args = ", ".join((f"{quote_ident(a.name)} " if a.name else "") + a.type for a in fn.args)
-    sql = f"CREATE FUNCTION {quote_qualified(fn.schema, fn.name)}({args}) RETURNS {fn.returns}"
+    args = ", ".join((f"{quote_ident(a.name)} " if a.name else "") + sql_type(a.type) for a in fn.args)
+    sql = f"CREATE FUNCTION {quote_qualified(fn.schema, fn.name)}({args}) RETURNS {sql_type(fn.returns)}"
     sql += f" LANGUAGE {fn.language} {fn.volatility.value.upper()}"
     if fn.strict:
         sql += " STRICT"

@@ -457,18 +457,31 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
 
 
 def volatility(conn: psycopg.Connection, expressions: list[str]) -> dict[str, bool]:
-    """expression -> True when it calls a VOLATILE function (any overload)."""
+    """expression -> True when it calls a function that counts as VOLATILE for a new
+    column's default on an existing table (SD601): a pg_catalog function with a
+    VOLATILE overload, or any function outside pg_catalog, whatever it declares (a
+    declared volatility is its author's claim, and PostgreSQL runs a non-volatile
+    default once at ADD COLUMN, a volatile one per row: either way its body runs), or
+    one pg_proc lacks (the plan creates it, or it does not exist). Migrations run with
+    search_path = pg_catalog: an unqualified name is pg_catalog's."""
     names: dict[str, set[str]] = {}
+    user: set[str] = set()
     for text in expressions:
         try:
             funcs = references(parse_expression(text)).functions
         except ExpressionError:
+            user.add(text)
             funcs = ()
+        if any(len(f) > 1 and f[0] != "pg_catalog" for f in funcs):
+            user.add(text)
         names[text] = {f[-1] for f in funcs}
     wanted = sorted(set().union(*names.values())) if names else []
     volatile: set[str] = set()
+    known: set[str] = set()
     if wanted:
-        rows = conn.execute("SELECT DISTINCT proname FROM pg_catalog.pg_proc WHERE provolatile = 'v' "
-                            "AND proname = ANY(%s)", (wanted,)).fetchall()
-        volatile = {r[0] for r in rows}
-    return {text: bool(funcs & volatile) for text, funcs in names.items()}
+        rows = conn.execute("SELECT proname, bool_or(provolatile = 'v') FROM pg_catalog.pg_proc "
+                            "WHERE pronamespace = 'pg_catalog'::regnamespace AND proname = ANY(%s) "
+                            "GROUP BY proname", (wanted,)).fetchall()
+        known = {r[0] for r in rows}
+        volatile = {r[0] for r in rows if r[1]}
+    return {text: text in user or bool(funcs & volatile) or bool(funcs - known) for text, funcs in names.items()}

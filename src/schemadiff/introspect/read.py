@@ -60,9 +60,10 @@ class OutOfScope:
     kind: str
     schema: str
     name: str
+    reason: str = ""  # why an object of an imported kind is left out (introspect.importable)
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.schema}.{self.name}"
+        return f"{self.kind} {self.schema}.{self.name}" + (f" ({self.reason})" if self.reason else "")
 
 
 @dataclass

@@ -34,7 +34,16 @@ def names_taken(schema: Schema) -> dict[tuple[str, str], str]:
         taken[(e.schema, e.name)] = f"enum type {e.schema}.{e.name}"
     for s in schema.sequences:
         taken[(s.schema, s.name)] = f"sequence {s.schema}.{s.name}"
+    for fn in schema.functions:
+        taken[(fn.schema, signature_key(fn.name, [a.type for a in fn.args]))] = f"function {fn.display()}"
     return taken
+
+
+def signature_key(name: str, types) -> str:
+    """A function's key among the taken names: its name with its argument types as
+    ``format_type(oid, NULL)`` prints them (functions live in their own namespace,
+    where the signature is the identity)."""
+    return f"{name}({', '.join(types)})"
 
 
 def names_created(change: c.Change) -> list[tuple[str, str, str]]:
@@ -57,6 +66,9 @@ def names_created(change: c.Change) -> list[tuple[str, str, str]]:
     if isinstance(change, c.AddUnique):
         u = change.unique
         return [(change.table.schema, u.name, f"the index of unique constraint {u.name} on {change.table}")]
+    if isinstance(change, c.AddFunction):
+        fn = change.function
+        return [(fn.schema, signature_key(fn.name, [a.type for a in fn.args]), f"function {fn.display()}")]
     if isinstance(change, c.AddColumn) and change.column.serial:
         t = change.table
         return [(t.schema, serial_sequence(t.name, change.column.name),

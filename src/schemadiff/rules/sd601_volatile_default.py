@@ -10,8 +10,15 @@ class VolatileDefault(Rule):
 
     A new ``serial`` column is one: every existing row gets ``nextval()``.
 
+    So is a default calling any function outside ``pg_catalog`` (an external
+    function), whatever volatility it declares: PostgreSQL runs a non-volatile
+    default once at ADD COLUMN and a volatile one per row, so its body runs in the
+    migration either way, and a declared IMMUTABLE is only its author's claim. A
+    function the catalog lacks (one the plan creates) counts as volatile too.
+
     Bad: ``token: {type: uuid, default: gen_random_uuid()}`` on a big existing table;
-    ``seq: bigserial`` added to an existing table.
+    ``seq: bigserial`` added to an existing table; ``x: {type: integer, default:
+    public.f()}`` added to an existing table.
     Good: a nullable column, filled in batches by the application.
     """
 

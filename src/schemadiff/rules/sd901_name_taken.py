@@ -1,4 +1,4 @@
-from ..changes import AddColumn, AddEnum, AddIndex, AddPrimaryKey, AddSequence, AddTable, AddUnique
+from ..changes import AddColumn, AddEnum, AddFunction, AddIndex, AddPrimaryKey, AddSequence, AddTable, AddUnique
 from .base import Rule, Verdict, register
 from .names import clashes
 
@@ -12,6 +12,12 @@ class NameTaken(Rule):
     statement (``relation … already exists``) halfway through the apply, or, for a
     serial's sequence, silently picks another name the spec does not say.
 
+    Likewise a function the plan creates whose signature (name and argument types)
+    the database already has, as a routine schemadiff does not read (one with a
+    setting besides search_path, OUT arguments, a procedure or aggregate…): CREATE
+    fails, and a migration file's rollback (DROP FUNCTION) would drop the one that
+    was there.
+
     Bad: a spec creates ``account`` with index ``user_email_idx`` while the database
     still holds that index on ``legacy_user`` (a table renamed without its indexes).
     Good: name the new index differently, or rename the old one first (a reviewed
@@ -19,7 +25,7 @@ class NameTaken(Rule):
     """
 
     code, name, category = "SD901", "name-taken", "conflict"
-    changes = (AddTable, AddEnum, AddIndex, AddPrimaryKey, AddUnique, AddColumn, AddSequence)
+    changes = (AddTable, AddEnum, AddIndex, AddPrimaryKey, AddUnique, AddColumn, AddSequence, AddFunction)
     safe_path = (
         "find the object that holds the name (the refusal names it): often an index or sequence a renamed "
         "table left behind",

@@ -13,6 +13,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from ..compile.routines import sql_type
 from ..identifiers import choose_name
 from ..model import (
     SERIAL_TYPES, FkAction, ForeignKey, Function, Index, Policy, PolicyCommand, QualifiedName, Schema, Sequence,
@@ -228,9 +229,9 @@ def function_text(fn: Function, schema: Schema, default_schema: str) -> str:
     if fn.schema != default_schema:
         doc["schema"] = fn.schema
     if fn.args:
-        doc["arguments"] = [{"name": a.name, "type": _type_text(a.type, enums, default_schema)} if a.name
-                            else _type_text(a.type, enums, default_schema) for a in fn.args]
-    doc["returns"] = _type_text(fn.returns, enums, default_schema)
+        doc["arguments"] = [{"name": a.name, "type": _type_text(sql_type(a.type), enums, default_schema)} if a.name
+                            else _type_text(sql_type(a.type), enums, default_schema) for a in fn.args]
+    doc["returns"] = _type_text(sql_type(fn.returns), enums, default_schema)
     doc["language"] = fn.language
     if fn.volatility.value != "volatile":
         doc["volatility"] = fn.volatility.value

@@ -232,15 +232,17 @@ class FunctionSpec(_Strict):
     function: Ident = Field(description="The function's exact name.")
     schema_: Ident | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
     arguments: list[Union[Name, ArgumentSpec]] = Field(
-        default_factory=list, description="Input arguments in order: `TYPE` or `{name: ..., type: ...}`.")
-    returns: Name = Field(description="The return type: `trigger`, `void`, or a type as for a column")
+        default_factory=list, description="Input arguments in order: `TYPE` or `{name: ..., type: ...}`; "
+                                          "a type without modifier (`character varying`, not `varchar(20)`).")
+    returns: Name = Field(description="The return type: `trigger`, `void`, or a type as for a column, without modifier")
     language: Literal["sql", "plpgsql"]
     volatility: Literal["volatile", "stable", "immutable"] = "volatile"
     strict: StrictBool = Field(False, description="RETURNS NULL ON NULL INPUT.")
     security: Literal["invoker", "definer"] = Field(
-        "invoker", description="SECURITY DEFINER needs `search_path`.")
+        "invoker", description="SECURITY DEFINER needs `search_path` ending with `pg_temp`.")
     search_path: list[Ident] | None = Field(
-        None, description="SET search_path of the function: the schemas in order (`[pg_catalog, public]`).")
+        None, description="SET search_path of the function: the schemas in order, no pg_* schema but "
+                          "pg_catalog, and pg_temp only last (`[pg_catalog, public, pg_temp]`).")
     comment: Text | None = None
     body: Text = Field(description="The body exactly as the server keeps it (`prosrc`): a literal block scalar "
                                    "(`body: |`); its white space counts.")

@@ -25,11 +25,45 @@ from ..model import (
 from . import format as f
 from .context import FileContext
 from .names import qualify
+from .. import searchpath
+from ..normalize import TypeError_, parse_type
 from .resolve import ResolveError, Resolver, check_identifier
 
 # Return types the server spells as themselves (pseudo-types besides the column types).
 PSEUDO_RETURNS = frozenset({"trigger", "void"})
 LANGUAGES = ("sql", "plpgsql")  # trusted, and the only ones the guard accepts
+
+
+def signature_type(text: str, resolver: Resolver) -> str:
+    """The type of an argument or a result as the catalog prints it (``format_type(oid,
+    NULL)``). PostgreSQL drops a type modifier in a signature (``varchar(20)`` is stored
+    as ``character varying``): written, the spec would differ from the database forever,
+    and a rollback's DROP FUNCTION name a function that already existed. So a modifier
+    is an error, and so are the spellings the grammar gives one implicitly (``char`` is
+    ``character(1)``, ``bit`` is ``bit(1)``, ``interval second`` a field restriction)."""
+    try:
+        parsed = parse_type(text)
+    except TypeError_ as exc:
+        raise ResolveError(str(exc)) from None
+    if parsed.typmods:
+        implicit = parsed.names[-1] in ("bpchar", "bit") and "(" not in text
+        if implicit:
+            hint = ("write `bpchar` (any length) or `text`" if parsed.names[-1] == "bpchar"
+                    else "write `bit varying` or the type without a length")
+            raise ResolveError(f"{text.strip()!r} carries a type modifier (it means "
+                               f"{'character' if parsed.names[-1] == 'bpchar' else 'bit'}(1)), which a function "
+                               "signature cannot hold", hint)
+        raise ResolveError(f"{text.strip()!r} carries a type modifier, which a function signature cannot hold",
+                           "write the type without its modifier (e.g. `character varying`, `numeric`, `interval`): "
+                           "PostgreSQL ignores it in a signature")
+    out = resolver.type_text(text)
+    base, array = (out[:-2], "[]") if out.endswith("[]") else (out, "")
+    # format_type(oid, NULL) spells these bare; the canonical column spelling of ``bpchar``,
+    # ``pg_catalog.bpchar`` and ``pg_catalog.bit`` (no modifier written) is not.
+    return _CATALOG_SPELLING.get(base, base) + array
+
+
+_CATALOG_SPELLING = {"bpchar": "character", "character(1)": "character", "bit(1)": "bit"}
 
 
 def build_function(spec: f.FunctionSpec, ctx: FileContext, resolver: Resolver) -> Function | None:
@@ -47,7 +81,7 @@ def build_function(spec: f.FunctionSpec, ctx: FileContext, resolver: Resolver) -
     for i, raw in enumerate(spec.arguments):
         arg = raw if isinstance(raw, f.ArgumentSpec) else f.ArgumentSpec(type=raw)
         try:
-            type_text = resolver.type_text(arg.type)
+            type_text = signature_type(arg.type, resolver)
         except ResolveError as exc:
             ctx.error(("arguments", i), f"argument {i + 1}: {exc}", where, exc.hint)
             ok = False
@@ -63,7 +97,7 @@ def build_function(spec: f.FunctionSpec, ctx: FileContext, resolver: Resolver) -
         returns = returns.lower()
     else:
         try:
-            returns = resolver.type_text(returns)
+            returns = signature_type(returns, resolver)
         except ResolveError as exc:
             ctx.error(("returns",), f"returns: {exc}", where, exc.hint)
             ok = False
@@ -77,13 +111,15 @@ def build_function(spec: f.FunctionSpec, ctx: FileContext, resolver: Resolver) -
             ok = False
     if spec.security == "definer" and not spec.search_path:
         ctx.error(("security",), "a SECURITY DEFINER function needs its own `search_path`", where,
-                  "add `search_path: [pg_catalog, public]` (the schemas it uses, in order), so a caller's "
-                  "search_path cannot redirect what it runs with the owner's rights")
+                  "add `search_path: [pg_catalog, public, pg_temp]` (the schemas it uses, in order, then pg_temp "
+                  "last), so a caller's search_path or temporary tables cannot redirect what it runs with the "
+                  "owner's rights")
         ok = False
-    if spec.search_path is not None and (not spec.search_path or "pg_temp" in spec.search_path):
-        ctx.error(("search_path",), "search_path must name the function's schemas, and never pg_temp", where,
-                  "pg_temp in a function's search_path lets any session's temporary objects stand in for yours")
-        ok = False
+    if spec.search_path is not None:
+        found = searchpath.problem(spec.search_path, spec.security == "definer")
+        if found is not None:
+            ctx.error(("search_path",), found[0], where, found[1])
+            ok = False
     if not spec.body.strip():
         ctx.error(("body",), "the body is empty", where)
         ok = False

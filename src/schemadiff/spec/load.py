@@ -249,6 +249,12 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         if fn.signature in function_files:
             ctx.error(("function",), f"function {fn.display()} is already defined in {function_files[fn.signature]}")
             continue
+        if fn.qualified in resolver.external_functions:
+            ctx.error(("function",), f"function {fn.qualified} is defined here and also listed under `external: "
+                      "functions` in schemadiff.yaml", f"function {fn.display()}",
+                      "a function is either the spec's or external, not both; an expression cannot call a function "
+                      "of the spec")
+            continue
         function_files[fn.signature] = ctx.file
         function_contexts[fn.signature] = ctx
         functions.append(fn)
