@@ -40,6 +40,7 @@ import os
 import pickle
 import stat
 import sys
+import threading
 from pathlib import Path
 
 _FORMAT = b"schemadiff-spec-cache/1\n"
@@ -47,7 +48,14 @@ _MAGIC = b"SDC1"
 _KEY_BYTES = 32
 
 stats = {"hits": 0, "misses": 0, "stored": 0}  # this process's counts (the tests read them)
-_state: dict = {"on": False, "dir": None, "secret": None, "stamp": None, "tried": False}
+_local = threading.local()  # per thread: in-process runs (tests, embedders) may overlap
+
+
+def _st() -> dict:
+    state = getattr(_local, "state", None)
+    if state is None:
+        state = _local.state = {"on": False, "dir": None, "secret": None, "stamp": None, "tried": False}
+    return state
 
 
 def default_dir() -> Path:
@@ -63,29 +71,29 @@ def enable(on: bool = True, directory: str | Path | None = None) -> None:
     """Turn the cache on (unless ``SCHEMADIFF_NO_CACHE=1``) or off for this process."""
     if os.environ.get("SCHEMADIFF_NO_CACHE", "") not in ("", "0"):
         on = False
-    _state.update(on=on, dir=Path(directory) if directory is not None else None, secret=None, stamp=None,
+    _st().update(on=on, dir=Path(directory) if directory is not None else None, secret=None, stamp=None,
                   tried=False)
 
 
 def active() -> bool:
     """Whether loads consult the cache (cheap: the key is read on the first entry)."""
-    return _state["on"]
+    return _st()["on"]
 
 
 def _ready() -> bool:
-    if not _state["on"]:
+    if not _st()["on"]:
         return False
-    if not _state["tried"]:
-        _state["tried"] = True
+    if not _st()["tried"]:
+        _st()["tried"] = True
         try:
-            directory = _state["dir"] or default_dir()
-            _state["dir"] = directory
-            _state["secret"] = _secret(directory)
+            directory = _st()["dir"] or default_dir()
+            _st()["dir"] = directory
+            _st()["secret"] = _secret(directory)
             (directory / "specs").mkdir(exist_ok=True, mode=0o700)
-            _state["stamp"] = _stamp()
+            _st()["stamp"] = _stamp()
         except Exception:  # noqa: BLE001 — no home directory, a read-only one, …: no cache, never an error
-            _state["secret"] = None
-    return _state["secret"] is not None
+            _st()["secret"] = None
+    return _st()["secret"] is not None
 
 
 def _secret(directory: Path) -> bytes | None:
@@ -126,17 +134,17 @@ def _stamp() -> bytes:
 
 
 def _entry_key(raw: bytes) -> bytes:
-    h = hashlib.sha256(_state["stamp"])
+    h = hashlib.sha256(_st()["stamp"])
     h.update(hashlib.sha256(raw).digest())
     return h.digest()
 
 
 def _path(key: bytes) -> Path:
-    return _state["dir"] / "specs" / key.hex()
+    return _st()["dir"] / "specs" / key.hex()
 
 
 def _mac(key: bytes, payload: bytes) -> bytes:
-    return hmac.new(_state["secret"], key + payload, hashlib.sha256).digest()
+    return hmac.new(_st()["secret"], key + payload, hashlib.sha256).digest()
 
 
 def get(raw: bytes, display: str):
@@ -196,10 +204,10 @@ def put(raw: bytes, display: str, spec, data) -> None:
     path = _path(key)
     try:
         payload = pickle.dumps((display, spec, data), protocol=pickle.HIGHEST_PROTOCOL)
-        _state["written"] = written = _state.get("written", 0) + 1
+        _st()["written"] = written = _st().get("written", 0) + 1
         # A name no other writer uses (this process's id and count; O_EXCL all the same), then
         # renamed over the entry: readers see the old entry or the whole new one.
-        tmp = path.with_name(f".tmp-{os.getpid()}-{written}-{path.name[:16]}")
+        tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{written}-{path.name[:16]}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
