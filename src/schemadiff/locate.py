@@ -167,6 +167,8 @@ def _in_table_file(ctx: FileContext, change: c.Change, table: QualifiedName) -> 
         return ctx.mark("rls", "enabled", key=True) if _has(ctx, "rls", "enabled") else ctx.mark("table")
     if isinstance(change, c.ForceRls):
         return ctx.mark("rls", "forced", key=True) if _has(ctx, "rls", "forced") else ctx.mark("table")
+    if isinstance(change, c.SetStorageParameter):
+        return _storage_key(ctx, change)
     member = _member_of(change)
     if member is None:
         return ctx.mark("table")
@@ -190,6 +192,29 @@ def _in_table_file(ctx: FileContext, change: c.Change, table: QualifiedName) -> 
     for key in (section, "rls" if section == "policies" else None):
         if key and _has(ctx, key):
             return ctx.mark(key, key=True)
+    return ctx.mark("table")
+
+
+def _storage_key(ctx: FileContext, change: c.SetStorageParameter) -> Mark:
+    """The line of the key under the table's, its index's, or its key's ``storage:``."""
+    key = change.key
+    if change.index is None:
+        return ctx.mark("storage", key, key=True) if _has(ctx, "storage", key) else ctx.mark("table")
+    if _has(ctx, "indexes", change.index):
+        return ctx.mark("indexes", change.index, *(("storage", key) if _has(ctx, "indexes", change.index, "storage",
+                                                                         key) else ()), key=True)
+    uniques = ctx.data.get("unique") if isinstance(ctx.data.get("unique"), list) else []
+    held = [(i, u) for i, u in enumerate(uniques)
+            if isinstance(u, YMap) and isinstance(u.get("storage"), YMap) and key in u["storage"]]
+    for i, u in held:
+        if u.get("name") == change.index:
+            return u["storage"].key_marks[key]
+    pk = ctx.data.get("primary_key")
+    if isinstance(pk, YMap) and isinstance(pk.get("storage"), YMap) and key in pk["storage"] \
+            and pk.get("name") in (None, change.index):
+        return pk["storage"].key_marks[key]
+    if held:
+        return held[0][1]["storage"].key_marks[key]
     return ctx.mark("table")
 
 

@@ -15,6 +15,7 @@ from .introspect.converge_views import converge_views
 from .model import Schema
 from .plan import Plan, build_plan
 from .rules.names import signature_key
+from .storage_versions import unknown_to_server
 
 
 class TargetProblems(Exception):
@@ -63,6 +64,7 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     problems = [(c.AddForeignKey(table, fk), message) for table, fk, message in live_problems(conn, desired, current)]
     problems += [(r.change, f"{r.what}: the server rejects it: {r.message}")
                  for r in rejected(conn, desired, current, _index_sql)]
+    problems += unknown_to_server(desired, conn.info.server_version // 10000, version)
     if problems:
         raise TargetProblems(problems)
     defaults = [ch.column.default for ch in diff(current, desired)
