@@ -72,8 +72,8 @@ class ViewBypassesRls(Rule):
     ``security_invoker`` reads as the current user even inside another view, so
     the path stops there.
 
-    Bad: ``query: SELECT c.id FROM public.care c`` over ``care`` with ``rls: {enabled: true}``.
-    Bad: ``query: SELECT v.id FROM public.v1 v`` where ``v1`` (no security_invoker) reads ``care``.
+    Bad: ``query: SELECT c.id FROM public.care c`` over ``care`` with ``rls: {enabled: true}``, or
+    ``query: SELECT v.id FROM public.v1 v`` where the view ``v1`` (no security_invoker) reads ``care``.
     Good: the same view with ``security_invoker: true``.
     """
 
