@@ -28,11 +28,32 @@ def _reads(query: str) -> set[QualifiedName]:
 
 def rls_tables_read(view, ctx) -> list[str]:
     """The tables with row level security (in the spec or the database) a view
-    without security_invoker names itself; [] for an invoker's view."""
+    without security_invoker reads with its owner's rights, each as its path
+    (``public.v2 -> public.v1 -> public.care``); [] for an invoker's view.
+
+    It follows the views it names (a view of the spec first, else of the database)
+    that are not security_invoker themselves: such a view reads with its owner's
+    rights too. A security_invoker view reads as the current user even inside
+    another view (observed on PostgreSQL 15 and 18), so the walk stops there."""
     if view.security_invoker:
         return []
     guarded = {t.qualified for schema in (ctx.desired, ctx.current) for t in schema.tables if t.rls_enabled}
-    return sorted(f"{q.schema}.{q.name}" for q in _reads(view.query) & guarded)
+    views = {v.qualified: v for v in ctx.current.views}
+    views.update({v.qualified: v for v in ctx.desired.views})
+    hits: set[str] = set()
+    todo = [(view, (view.qualified,))]
+    while todo:
+        here, path = todo.pop()
+        for read in _reads(here.query):
+            if read in path:  # a cycle: the server refuses it, the spec may not
+                continue
+            if read in guarded:
+                hits.add(" -> ".join(f"{q.schema}.{q.name}" for q in (*path, read)) if len(path) > 1
+                         else f"{read.schema}.{read.name}")
+            inner = views.get(read)
+            if inner is not None and not inner.security_invoker:
+                todo.append((inner, (*path, read)))
+    return sorted(hits)
 
 
 @register
@@ -44,9 +65,15 @@ class ViewBypassesRls(Rule):
     the view sees every row the policies hide from them.
 
     Judged for the tables a new view names itself (in FROM, a join or a subquery),
-    with row level security enabled in the spec or in the database.
+    with row level security enabled in the spec or in the database, and for those it
+    reads through other views (of the spec or the database) without
+    ``security_invoker``, which read with their owner's rights too; the message
+    names the path (``public.v2 -> public.v1 -> public.care``). A view with
+    ``security_invoker`` reads as the current user even inside another view, so
+    the path stops there.
 
-    Bad: ``query: SELECT c.id FROM public.care c`` over ``care`` with ``rls: {enabled: true}``.
+    Bad: ``query: SELECT c.id FROM public.care c`` over ``care`` with ``rls: {enabled: true}``, or
+    ``query: SELECT v.id FROM public.v1 v`` where the view ``v1`` (no security_invoker) reads ``care``.
     Good: the same view with ``security_invoker: true``.
     """
 
