@@ -141,3 +141,22 @@ def test_only_moment_dependent_failures_advise_a_retry(pg, db):
             assert ("run apply again" in advice(info.value)) is transient
         text = server_message(info.value)
         assert text == "ser (SQLSTATE 40001)\n  DETAIL: the detail\n  HINT: the hint"
+
+
+def test_a_hostile_server_message_is_shown_on_one_line_each(pg, db):
+    """A message, DETAIL or HINT can carry data (a row's value, a name from the spec): newlines,
+    escape sequences and a forged CI annotation never reach the terminal or the log as such."""
+    evil = "x' || chr(10) || '::error file=README.md::forged' || chr(27) || '[31m' || chr(13) || 'y"
+    sql = (f"DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = '{evil}', "
+           f"DETAIL = '{evil}', HINT = '{evil}'; END $$")
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute(sql)
+    raw = info.value.diag
+    assert "\n" in raw.message_primary and "\x1b" in raw.message_detail  # the server did send them
+    text = server_message(info.value)
+    lines = text.split("\n")
+    assert len(lines) == 3 and lines[1].startswith("  DETAIL: ") and lines[2].startswith("  HINT: "), text
+    assert "\x1b" not in text and "\r" not in text
+    assert not any(line.lstrip().startswith("::error") for line in lines)
+    assert is_transient(info.value) is False
