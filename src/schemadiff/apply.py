@@ -172,6 +172,11 @@ class LiveCatalog(Catalog):
             (schema, name)).fetchone()
         return None if row is None else SequenceFacts(*row)
 
+    def enum(self, schema, name):
+        return bool(self.conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = %s AND t.typname = %s AND t.typtype = 'e'", (schema, name)).fetchone())
+
 
 def guard(conn: psycopg.Connection, steps: list[StepView],
           external: Collection[QualifiedName] | None = None) -> None:
