@@ -19,13 +19,20 @@ Anything else — an external type, a domain, a table's row type, an extension's
 type, an unknown name — is refused in every context, as a function the policy
 cannot judge is.
 
-Not inspected: ``pg_cast``. A superuser can ``CREATE CAST (text AS integer) WITH
-FUNCTION public.f(text)`` between two built-in types (or drop a built-in cast
-and create another), and then ``'1'::text::integer`` — or an implicit or
-assignment cast the server picks on its own — runs ``public.f``. Only a superuser
-can do that, and whoever is superuser of the target database can run anything in
-it anyway; the guard trusts the pg_catalog casts of the target server as it
-trusts its pg_catalog functions (docs/spec.md, "Casts").
+``pg_cast``, the casts the server applies: a superuser can ``CREATE CAST (text
+AS integer) WITH FUNCTION public.f(text)`` between two built-in types (or drop a
+built-in cast and create another), and the owner of an enum a cast from it
+(``CREATE CAST (public.mood AS text) WITH FUNCTION …``); then ``'1'::text::integer``
+or ``m::text`` — or a cast the server picks on its own, unasked — runs that
+function. The loader cannot see a database; apply's guard asks, in one branch of
+the catalog query it already runs (``Catalog.foreign_casts``), for casts between
+built-in types or enums whose function is outside pg_catalog, and where there is
+one refuses every expression of the plan. A cast from or to an extension's own
+type (PostGIS's geometry to text) is not asked about: the type is declared
+``external``, and its casts are trusted as its input function is (a cast *to* it
+is refused above). The plan-time probes are not guarded: they run in transactions
+that are rolled back (``introspect/sandbox.py``). A superuser who creates
+functions or casts *in* pg_catalog is beyond this check, as beyond the snapshot's.
 """
 
 from __future__ import annotations

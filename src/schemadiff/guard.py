@@ -31,6 +31,9 @@ What it checks, per step:
   predicate, policy USING / WITH CHECK) passes ``funcpolicy.judge_tree`` in its
   context, its casts included (only to a built-in type, or an enum the plan
   creates or the database holds: ``casts.py``);
+- no expression at all where the database holds a cast between built-in types
+  or enums that runs a function outside pg_catalog (``Catalog.foreign_casts``:
+  PostgreSQL may apply it to any expression, unasked);
 - the DEFAULT of a new column on a table this plan does not create calls only
   pg_catalog functions that are not VOLATILE, or a value generator — never an
   external function, whatever the planner's rules (SD601) said;
@@ -130,6 +133,11 @@ class Catalog:
     def enum(self, schema: str, name: str) -> bool:
         """Is ``schema.name`` an enum type of the database (a cast to it only looks a label up)?"""
         return False
+
+    def foreign_casts(self) -> list[str]:
+        """The database's casts between built-in types or enums that run a function
+        outside pg_catalog (``CREATE CAST (text AS integer) WITH FUNCTION public.f(text)``)."""
+        return []
 
 
 @dataclass(frozen=True)
@@ -371,6 +379,11 @@ def _expression(tree, context: str, state: _State) -> None:
     problem = judge_tree(tree, context, state.external, casts=KnownEnums(state.enums, state.catalog.enum))
     if problem is not None:
         raise _Refused(f"the {context} expression {problem}")
+    foreign = state.catalog.foreign_casts()
+    if foreign:
+        raise _Refused(f"the {context} expression cannot be judged on this database: it holds {foreign[0]}, a cast "
+                       "between built-in types or enums that runs a function outside pg_catalog, which PostgreSQL "
+                       "may apply to any expression, explicitly or on its own")
 
 
 # ----------------------------------------------------------------------------- statements

@@ -22,8 +22,8 @@ input is itself interruptible: with a 500 ms timeout,
 ``md5(repeat('x…' (100 characters), 10000000)) IS NULL`` (a 1 GB value) is canceled
 after 0.56 s, and the whole computation, untimed, takes 4.5 s on a loaded 2-core
 machine. The probes hold locks only on their own temporary tables (and
-ACCESS SHARE on a table a policy's subquery names), so an overrun delays the plan,
-not the target's writers.
+ACCESS SHARE on the tables a policy's subquery or a view reads, which blocks no
+reader or writer, only DDL), so an overrun delays the plan, not the target's writers.
 """
 
 from __future__ import annotations
