@@ -204,3 +204,18 @@ def test_the_type_snapshot_knows_the_servers_types_and_no_domain(pg):
         domains = {n for (n,) in conn.execute("SELECT typname FROM pg_type WHERE typtype = 'd'")}
     assert types - catalog_types() <= set(), types - catalog_types()
     assert not (domains & catalog_types())
+
+
+@pytest.mark.parametrize("query, refused", [
+    ("SELECT t.id, t.note::public.evil AS n FROM public.t t", True),
+    ("SELECT t.id, 'ok'::public.mood AS m FROM public.t t", False),
+    ("SELECT t.id, t.note::varchar(10) AS n FROM public.t t", False),
+])
+def test_a_view_query_casts_like_a_policy(tmp_path: Path, query, refused):
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": TABLE,
+                                          "views/v.yaml": f"view: v\nquery: {_q(query)}\n"})
+    r = run_cli("validate", str(spec))
+    if refused:
+        assert r.code == 1 and "views/v.yaml:2:" in r.err and "the input of type public.evil" in r.err, r
+    else:
+        assert r.code == 0, r
