@@ -152,8 +152,21 @@ class LiveCatalog(Catalog):
                 "UNION ALL SELECT 'collation', collname FROM pg_catalog.pg_collation "
                 "WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace "
                 "UNION ALL SELECT 'opclass', opcname FROM pg_catalog.pg_opclass "
-                "WHERE opcnamespace = 'pg_catalog'::pg_catalog.regnamespace").fetchall())
+                "WHERE opcnamespace = 'pg_catalog'::pg_catalog.regnamespace "
+                # casts.py: a cast between built-in types or enums that runs a function outside pg_catalog
+                "UNION ALL SELECT 'cast', 'CREATE CAST (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' "
+                "|| pg_catalog.format_type(c.casttarget, NULL) || ') WITH FUNCTION ' "
+                "|| c.castfunc::pg_catalog.regprocedure::text FROM pg_catalog.pg_cast c "
+                "JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc JOIN pg_catalog.pg_type s ON s.oid = c.castsource "
+                "JOIN pg_catalog.pg_type t ON t.oid = c.casttarget "
+                "WHERE p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
+                "AND (s.typnamespace = 'pg_catalog'::pg_catalog.regnamespace OR s.typtype = 'e') "
+                "AND (t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace OR t.typtype = 'e')").fetchall())
         return (kind, name) in self._builtins
+
+    def foreign_casts(self):
+        self.builtin("cast", "")  # the same one query
+        return sorted(name for kind, name in self._builtins if kind == "cast")
 
     def trigger_function(self, schema, name):
         return bool(self.conn.execute(
@@ -171,6 +184,11 @@ class LiveCatalog(Catalog):
             "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
             (schema, name)).fetchone()
         return None if row is None else SequenceFacts(*row)
+
+    def enum(self, schema, name):
+        return bool(self.conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = %s AND t.typname = %s AND t.typtype = 'e'", (schema, name)).fetchone())
 
 
 def guard(conn: psycopg.Connection, steps: list[StepView],

@@ -27,7 +27,9 @@ files, running SQL text, large objects, sequences, settings, locks, signals,
 or would resolve to whatever a hostile ``search_path`` puts first); a
 schema-qualified one must be ``pg_catalog``'s or declared under
 ``external: functions``; operators must be ``pg_catalog``'s; no query
-parameters, and no row locks or data-modifying ``WITH`` in a policy's subquery.
+parameters, and no row locks or data-modifying ``WITH`` in a policy's subquery;
+a cast only to a built-in type or an enum of the spec (``casts.py``: a cast runs
+the type's input function, and a domain's CHECK).
 
 The judge works on libpg_query's JSON parse tree, so the loader (on a spec's
 expression) and apply's guard (on an expression inside a parsed statement) ask
@@ -189,9 +191,12 @@ def _is_literal_argument(args: list) -> bool:
 _KEYWORD_EXPRS = frozenset({"AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM", "AEXPR_NOT_BETWEEN_SYM"})
 
 
-def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = ()) -> FunctionProblem | None:
+def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (), *,
+               casts: Collection[QualifiedName] | None = None) -> FunctionProblem | None:
     """The first problem with what the expression ``tree`` (a libpg_query JSON
-    node) calls in ``context`` (one of ``CONTEXTS``), or None."""
+    node) calls in ``context`` (one of ``CONTEXTS``), or None. A cast is a call
+    too (``casts.py``): to a built-in type, or to one of ``casts`` (the spec's
+    enums; None: none)."""
     if context not in CONTEXTS:
         raise ValueError(f"unknown expression context {context!r}")
     _, operators = catalog()
@@ -223,7 +228,9 @@ def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (
                 if "SelectStmt" not in query:
                     return FunctionProblem("WITH … " + next(iter(query), "?"), "a subquery in a spec "
                                                                                  "expression only reads")
-    return None
+    from .casts import judge_casts
+
+    return judge_casts(tree, casts)
 
 
 def judge_text(text: str, context: str, external: Collection[QualifiedName] = ()) -> FunctionProblem | None:

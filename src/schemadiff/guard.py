@@ -29,7 +29,14 @@ What it checks, per step:
   schema-qualified in ``DROP INDEX`` and ``COMMENT ON INDEX``;
 - every expression (DEFAULT, CHECK, generated column, index expression and
   predicate, policy USING / WITH CHECK) passes ``funcpolicy.judge_tree`` in its
-  context;
+  context, its casts included (only to a built-in type, or an enum the plan
+  creates or the database holds: ``casts.py``);
+- no expression at all where the database holds a cast between built-in types
+  or enums that runs a function outside pg_catalog (``Catalog.foreign_casts``:
+  PostgreSQL may apply it to any expression, unasked);
+- the DEFAULT of a new column on a table this plan does not create calls only
+  pg_catalog functions that are not VOLATILE, or a value generator — never an
+  external function, whatever the planner's rules (SD601) said;
 - on a table this plan does not create: an index is built ``CONCURRENTLY``, a
   CHECK or FOREIGN KEY is added ``NOT VALID`` (validated by its own step), a
   UNIQUE or PRIMARY KEY only ``USING INDEX``, a new column has no identity and
@@ -79,6 +86,7 @@ from pglast.parser import ParseError, parse_sql_json
 
 from . import searchpath
 from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES
+from .casts import KnownEnums
 from .funcpolicy import judge_tree
 from .model import QualifiedName
 from .sqltext import literal_problem
@@ -121,6 +129,15 @@ class Catalog:
     def sequence(self, schema: str, name: str) -> SequenceFacts | None:
         """The database's sequence ``schema.name``; None when it has none (or cannot say)."""
         return None
+
+    def enum(self, schema: str, name: str) -> bool:
+        """Is ``schema.name`` an enum type of the database (a cast to it only looks a label up)?"""
+        return False
+
+    def foreign_casts(self) -> list[str]:
+        """The database's casts between built-in types or enums that run a function
+        outside pg_catalog (``CREATE CAST (text AS integer) WITH FUNCTION public.f(text)``)."""
+        return []
 
 
 @dataclass(frozen=True)
@@ -169,6 +186,7 @@ class _State:
     triggers: set[tuple[str, str, str]] = field(default_factory=set)  # (schema, table, trigger) created so far
     functions: set[tuple[str, str]] = field(default_factory=set)  # trigger functions (no arguments) created so far
     sequences: set[tuple[str, str]] = field(default_factory=set)  # sequences created so far
+    enums: set[tuple[str, str]] = field(default_factory=set)  # enums created so far (a cast may name them)
 
 
 def check_steps(steps: Sequence[tuple[str, str]], catalog: Catalog,
@@ -358,9 +376,14 @@ def _expression(tree, context: str, state: _State) -> None:
             _type_name(body, state)
         elif kind == "CollateClause":
             _qualified(_strings(body.get("collname")), "collation", "collation", state)
-    problem = judge_tree(tree, context, state.external)
+    problem = judge_tree(tree, context, state.external, casts=KnownEnums(state.enums, state.catalog.enum))
     if problem is not None:
         raise _Refused(f"the {context} expression {problem}")
+    foreign = state.catalog.foreign_casts()
+    if foreign:
+        raise _Refused(f"the {context} expression cannot be judged on this database: it holds {foreign[0]}, a cast "
+                       "between built-in types or enums that runs a function outside pg_catalog, which PostgreSQL "
+                       "may apply to any expression, explicitly or on its own")
 
 
 # ----------------------------------------------------------------------------- statements
@@ -457,6 +480,21 @@ def _column(cd: dict, state: _State, *, adding: bool) -> None:
             raise _Refused(f"column {name}: only STORED generated columns are what schemadiff writes")
         if "raw_expr" in con:
             _expression(con["raw_expr"], "default" if contype == "CONSTR_DEFAULT" else "generated", state)
+        if adding and contype == "CONSTR_DEFAULT":
+            _existing_table_default(name, con["raw_expr"], state)
+
+
+def _existing_table_default(name: str, tree: dict, state: _State) -> None:
+    """A new column on a table the plan did not create: ADD COLUMN evaluates its
+    default in the migration, once or per existing row. Whatever the planner's
+    rules said (SD601), the default may call only pg_catalog functions that are not
+    VOLATILE, or the value generators of ``funcpolicy.VALUE_GENERATORS``."""
+    problem = judge_tree(tree, "default", (), casts=KnownEnums(state.enums, state.catalog.enum))
+    if problem is not None:
+        raise _Refused(f"the default of new column {name}, on a table this plan does not create, calls "
+                       f"{problem.function}: it runs inside the migration, so there a default may call only "
+                       "pg_catalog functions that are not VOLATILE, or a value generator (gen_random_uuid(), "
+                       "clock_timestamp()…)")
 
 
 _TABLE_CONSTRAINTS = {
@@ -695,6 +733,7 @@ def _create_enum(node: dict, phase: str, state: _State) -> None:
     if len(names) != 2:
         raise _Refused(f"type {'.'.join(names)} is not schema-qualified")
     _schema(names[0])
+    state.enums.add((names[0], names[1]))
 
 
 def _alter_enum(node: dict, phase: str, state: _State) -> None:

@@ -19,10 +19,11 @@ BUILTIN_ROLES = frozenset({"public"})
 
 
 @lru_cache(maxsize=65536)
-def _judged(parsed: ParsedExpression, context: str, external: frozenset) -> FunctionProblem | None:
-    """The function policy's verdict, once per expression, context and externals (the
-    same default or check recurs in table after table)."""
-    return judge_tree(parsed.tree, context, external)
+def _judged(parsed: ParsedExpression, context: str, external: frozenset,
+            enums: frozenset = frozenset()) -> FunctionProblem | None:
+    """The function policy's verdict, once per expression, context, externals and
+    enums (the types a cast may name; the same default or check recurs in table after table)."""
+    return judge_tree(parsed.tree, context, external, casts=enums)
 
 
 def _unqualified_type_names(tree) -> list[str]:
@@ -117,7 +118,7 @@ class Resolver:
             if text.rstrip().endswith(("--",)) or "--" in text:
                 hint = "remove the SQL comment: a spec expression holds exactly one expression"
             raise ResolveError(f"{what}: {message}", hint) from None
-        problem = _judged(parsed, context, frozenset(self.external_functions))
+        problem = _judged(parsed, context, frozenset(self.external_functions), frozenset(self.enums))
         if problem is not None:
             raise ResolveError(f"{what}: {problem}",
                                hint="see \"Which functions an expression may call\" in docs/spec.md")
