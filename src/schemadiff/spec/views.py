@@ -70,7 +70,7 @@ def _star(targets) -> bool:
     return False
 
 
-def query_problem(text: str, external) -> tuple[str | None, set[QualifiedName]]:
+def query_problem(text: str, external, functions=()) -> tuple[str | None, set[QualifiedName]]:
     """Why ``text`` is not a query a view may hold (None when it is), and the
     relations it reads."""
     try:
@@ -92,7 +92,7 @@ def query_problem(text: str, external) -> tuple[str | None, set[QualifiedName]]:
                 return (f"the query reads {rv.get('relname')!r} without its schema: write it schema-qualified "
                         "(`public.t`), so its meaning does not depend on search_path"), set()
             reads.add(QualifiedName(rv["schemaname"], rv["relname"]))
-    problem = judge_tree(tree, "policy", external)
+    problem = judge_tree(tree, "policy", external, functions=functions)
     if problem is not None:
         return f"the query {problem}", set()
     return None, reads
@@ -108,7 +108,8 @@ def build_view(spec: f.ViewSpec, ctx: FileContext, resolver: Resolver) -> tuple[
         except ResolveError as exc:
             ctx.error(path, str(exc), where, exc.hint)
             ok = False
-    problem, reads = query_problem(spec.query, frozenset(resolver.external_functions))
+    problem, reads = query_problem(spec.query, frozenset(resolver.external_functions),
+                                   resolver.spec_functions)
     if problem is not None:
         ctx.error(("query",), problem, where, STAR_HINT if problem == STAR_PROBLEM else "")
         ok = False
