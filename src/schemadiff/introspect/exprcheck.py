@@ -37,7 +37,7 @@ from .. import changes as c
 from ..identifiers import quote_ident, quote_qualified
 from ..model import Schema, Table
 from ..relnames import qualify_relations
-from . import sandbox
+from . import sandbox, standins
 from ..sqltext import flat, pin_literals
 
 # The server's "does not exist (yet)": the plan may be about to create it.
@@ -140,10 +140,14 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
     new_extensions = {x.name for x in desired.extensions} - {x.name for x in current.extensions}
     work = [(t, _probes(t, current.table(t.qualified), index_sql), _new_columns(t, current.table(t.qualified)))
             for t in desired.tables]
-    work = [(t, [(ch, what, sql.replace(_N, str(n))) for n, (ch, what, sql) in enumerate(probes)], new)
+    work = [(t, [(ch, what, standins.redirect(sql.replace(_N, str(n)), desired.functions))
+                 for n, (ch, what, sql) in enumerate(probes)], new)
             for t, probes, new in work if probes or new]
     if not work:
         return []
+    # The spec's functions an expression calls: stand-ins, never their bodies (standins).
+    pre = standins.create_statements(desired.functions) if any(
+        standins.PREFIX in sql for _, probes, _ in work for _, _, sql in probes) else []
     found: list[Rejected] = []
     conn.autocommit = False
     try:
@@ -153,7 +157,7 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
             # The common case, a spec the server takes: every copy and every probe in one statement.
             try:
                 with conn.transaction():
-                    conn.execute(";\n".join([_create(t) for t, _, _ in work]
+                    conn.execute(";\n".join(pre + [_create(t) for t, _, _ in work]
                                             + [sql for _, probes, _ in work for _, _, sql in probes]))
                     raise psycopg.Rollback()
                 return []
@@ -173,13 +177,13 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
             try:
                 with conn.transaction():
                     if probes:
-                        conn.execute(";\n".join(s for _, _, s in probes))
+                        conn.execute(";\n".join(pre + [s for _, _, s in probes]))
                     raise psycopg.Rollback()
             except psycopg.Error:
                 for change, what, statement in probes:
                     try:
                         with conn.transaction():
-                            conn.execute(statement)
+                            conn.execute(";\n".join(pre + [statement]))
                             raise psycopg.Rollback()
                     except psycopg.Error as exc:
                         # An operator class the index needs but nothing has (no default one for the
@@ -195,7 +199,8 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
                         if name is not None:
                             failed.add(name)
                         found.append(Rejected(change, what, sandbox.timed_out_message()
-                                              if exc.sqlstate == sandbox.CANCELED else _message(exc)))
+                                              if exc.sqlstate == sandbox.CANCELED
+                                              else standins.restore(_message(exc), desired.functions)))
             finally:
                 with conn.transaction():
                     conn.execute(f"DROP TABLE IF EXISTS pg_temp.{quote_ident(t.name)}")
