@@ -29,7 +29,10 @@ What it checks, per step:
   schema-qualified in ``DROP INDEX`` and ``COMMENT ON INDEX``;
 - every expression (DEFAULT, CHECK, generated column, index expression and
   predicate, policy USING / WITH CHECK) passes ``funcpolicy.judge_tree`` in its
-  context;
+  context; it may call a function of the spec (one apply was given, or one an
+  earlier ``CREATE FUNCTION`` of the plan creates) under its volatility, but in a
+  DEFAULT, generated column, CHECK or index only on a table this plan creates (never
+  over existing rows: SD607);
 - on a table this plan does not create: an index is built ``CONCURRENTLY``, a
   CHECK or FOREIGN KEY is added ``NOT VALID`` (validated by its own step), a
   UNIQUE or PRIMARY KEY only ``USING INDEX``, a new column has no identity and
