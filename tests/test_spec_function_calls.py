@@ -317,3 +317,40 @@ def test_the_guard_takes_the_spec_functions_apply_gives_it_and_no_other():
     assert not check_steps(steps, Catalog(), external=(), functions=[Callee("public", "g", 0, "s")])
     assert check_steps(steps, Catalog(), external=(), functions=[Callee("public", "h", 0, "s")])
     assert check_steps(steps, Catalog(), external=(), functions=[Callee("public", "g", 0, "v")])
+
+
+def test_a_stand_in_still_type_checks_the_call_and_the_message_names_the_spec_function(pg, db, tmp_path):
+    """The stand-in has the function's types: a policy whose call returns integer, or that passes
+    text to an integer argument, is rejected at plan time, naming the spec's function, not the
+    stand-in; a function over an enum the plan creates (no stand-in can be made yet) does not stop
+    the other probes, and is not reported."""
+    _canary(pg, db)
+    mood = ("function: moody\narguments: [public.mood]\nreturns: boolean\nlanguage: sql\nvolatility: stable\n"
+            "body: SELECT true\n")
+    spec = write_spec(tmp_path / "spec", {**FUNCTIONS, "schemadiff.yaml": ROOT + "enums:\n  mood: [ok, meh]\n",
+                                          "functions/moody.yaml": mood, "tables/u.yaml": """\
+table: u
+columns:
+  id: {type: integer, primary_key: true}
+  m: public.mood
+rls:
+  enabled: true
+  policies:
+    q: {for: all, using: public.moody(m)}
+""", "tables/v.yaml": """\
+table: v
+columns:
+  id: {type: integer, primary_key: true}
+rls:
+  enabled: true
+  policies:
+    p: {for: all, using: public.level()}
+    r: {for: all, using: public.moody('ok'::public.mood)}
+    s: {for: all, using: "public.valid_n('x'::text)"}
+"""})
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert plan.code == 1, plan
+    assert "policy p (using)" in plan.err and "must be type boolean, not type integer" in plan.err, plan.err
+    assert "policy s (using)" in plan.err and "public.valid_n(text) does not exist" in plan.err, plan.err
+    assert "standin" not in plan.err and "policy q" not in plan.err and "policy r" not in plan.err, plan.err
+    assert _canary_untouched(pg, db)

@@ -140,24 +140,25 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
     new_extensions = {x.name for x in desired.extensions} - {x.name for x in current.extensions}
     work = [(t, _probes(t, current.table(t.qualified), index_sql), _new_columns(t, current.table(t.qualified)))
             for t in desired.tables]
-    work = [(t, [(ch, what, standins.redirect(sql.replace(_N, str(n)), desired.functions))
-                 for n, (ch, what, sql) in enumerate(probes)], new)
+    work = [(t, [(ch, what, sql.replace(_N, str(n))) for n, (ch, what, sql) in enumerate(probes)], new)
             for t, probes, new in work if probes or new]
     if not work:
         return []
-    # The spec's functions an expression calls: stand-ins, never their bodies (standins).
-    pre = standins.create_statements(desired.functions) if any(
-        standins.PREFIX in sql for _, probes, _ in work for _, _, sql in probes) else []
+    calls = standins.wanted([sql for _, probes, _ in work for _, _, sql in probes], desired.functions)
     found: list[Rejected] = []
     conn.autocommit = False
     try:
         sandbox.pin(conn)
+        if calls:  # the spec's functions an expression calls: stand-ins, never their bodies (standins)
+            made = standins.install(conn, desired.functions, calls)
+            work = [(t, [(ch, what, standins.redirect(sql, desired.functions, made)) for ch, what, sql in probes],
+                     new) for t, probes, new in work]
         names = [t.name for t, _, _ in work]
         if len(set(names)) == len(names):
             # The common case, a spec the server takes: every copy and every probe in one statement.
             try:
                 with conn.transaction():
-                    conn.execute(";\n".join(pre + [_create(t) for t, _, _ in work]
+                    conn.execute(";\n".join([_create(t) for t, _, _ in work]
                                             + [sql for _, probes, _ in work for _, _, sql in probes]))
                     raise psycopg.Rollback()
                 return []
@@ -177,13 +178,13 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
             try:
                 with conn.transaction():
                     if probes:
-                        conn.execute(";\n".join(pre + [s for _, _, s in probes]))
+                        conn.execute(";\n".join(s for _, _, s in probes))
                     raise psycopg.Rollback()
             except psycopg.Error:
                 for change, what, statement in probes:
                     try:
                         with conn.transaction():
-                            conn.execute(";\n".join(pre + [statement]))
+                            conn.execute(statement)
                             raise psycopg.Rollback()
                     except psycopg.Error as exc:
                         # An operator class the index needs but nothing has (no default one for the

@@ -48,10 +48,41 @@ def create_statements(functions: Sequence[Function]) -> list[str]:
     return out
 
 
-def redirect(statement: str, functions: Sequence[Function]) -> str:
+def install(conn, functions: Sequence[Function], wanted: set[int]) -> set[int]:
+    """Create the stand-ins numbered ``wanted`` in the open transaction of ``conn``
+    (which the caller rolls back), each in a savepoint of its own; the numbers of
+    those the server took (one whose types the plan has yet to create cannot be made:
+    calls of it stay as they are, and are judged as any call of a missing function)."""
+    import psycopg
+
+    made: set[int] = set()
+    for n, statement in enumerate(create_statements(functions)):
+        if n not in wanted:
+            continue
+        try:
+            with conn.transaction():
+                conn.execute(statement)
+            made.add(n)
+        except psycopg.Error:
+            pass
+    return made
+
+
+def wanted(statements: Sequence[str], functions: Sequence[Function]) -> set[int]:
+    """The numbers of the stand-ins ``statements`` call (through ``redirect``)."""
+    found: set[int] = set()
+    for statement in statements:
+        redirect(statement, functions, found=found)
+    return found
+
+
+def redirect(statement: str, functions: Sequence[Function], only: set[int] | None = None,
+             found: set[int] | None = None) -> str:
     """``statement`` with each call of a spec function (schema, name, argument count)
-    made a call of its stand-in; unchanged when it calls none (or cannot be read)."""
-    targets = {(fn.schema, fn.name, len(fn.args)): n for n, fn in enumerate(callable_functions(functions))}
+    made a call of its stand-in (of those numbered ``only``, when given); unchanged when
+    it calls none (or cannot be read). ``found`` collects the numbers called."""
+    targets = {(fn.schema, fn.name, len(fn.args)): n for n, fn in enumerate(callable_functions(functions))
+               if only is None or n in only}
     if not targets:
         return statement
     from pglast import ast, parse_sql
@@ -70,6 +101,8 @@ def redirect(statement: str, functions: Sequence[Function]) -> str:
             if n is not None:
                 node.funcname = (ast.String(sval="pg_temp"), ast.String(sval=f"{PREFIX}{n}"))
                 changed = True
+                if found is not None:
+                    found.add(n)
 
     try:
         stmts = parse_sql(statement)
