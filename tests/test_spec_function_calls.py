@@ -354,3 +354,25 @@ rls:
     assert "policy s (using)" in plan.err and "public.valid_n(text) does not exist" in plan.err, plan.err
     assert "standin" not in plan.err and "policy q" not in plan.err and "policy r" not in plan.err, plan.err
     assert _canary_untouched(pg, db)
+
+
+@pytest.mark.parametrize("where", ["n > public.level() + '1'", "n > public.level() + '1'::integer"])
+def test_converge_probes_never_run_a_spec_function_held_by_an_existing_index(pg, db, tmp_path, where):
+    """The database holds an index whose predicate calls a spec function; the spec spells it
+    otherwise, so plan asks the server for its spelling on a temporary copy, which folds the
+    predicate's constants: a stand-in is folded, never the real body."""
+    _canary(pg, db)
+    spec = write_spec(tmp_path / "spec", {**FUNCTIONS, "tables/t.yaml": T + f"""\
+indexes:
+  t_pos: {{columns: [n], where: "{where}"}}
+"""})
+    first = write_spec(tmp_path / "first", {**FUNCTIONS, "tables/t.yaml": T})
+    assert run_cli("apply", str(first), "--db", pg.dsn(db), "--yes").code == 0
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:  # made by hand; it ran the body once
+        conn.execute("CREATE INDEX t_pos ON public.t (n) WHERE n > public.level() + 1")
+        conn.execute("TRUNCATE public.canary; INSERT INTO public.canary VALUES (1), (2); "
+                     "ALTER SEQUENCE public.canary_seq RESTART")
+    assert _canary_untouched(pg, db)
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert plan.code == 0, plan.out + plan.err
+    assert _canary_untouched(pg, db)

@@ -120,3 +120,34 @@ def restore(message: str, functions: Sequence[Function]) -> str:
         message = message.replace(f"pg_temp.{PREFIX}{n}", f"{fn.schema}.{fn.name}")
         message = message.replace(f"{PREFIX}{n}", f"{fn.schema}.{fn.name}")
     return message
+
+
+class Session:
+    """Stand-ins for the probes of one rolled-back transaction that read the server's
+    spelling back (``converge``): ``statement`` redirects a probe's calls, creating
+    the stand-ins it needs first (outside the probe's savepoint, so they outlive a
+    failed probe), and ``text`` names each stand-in in the server's answer as the
+    spec's function, quoted as the server quotes it (``public.level()``)."""
+
+    def __init__(self, conn, functions: Sequence[Function]):
+        self.conn, self.functions = conn, list(functions)
+        self.made: set[int] = set()
+        self.tried: set[int] = set()
+
+    def statement(self, sql: str) -> str:
+        if not self.functions:
+            return sql
+        calls = wanted([sql], self.functions) - self.tried
+        if calls:
+            self.made |= install(self.conn, self.functions, calls)
+            self.tried |= calls
+        return redirect(sql, self.functions, self.made) if self.made else sql
+
+    def text(self, text: str | None) -> str | None:
+        if text is None or PREFIX not in text:
+            return text
+        from ..identifiers import quote_qualified
+
+        for n, fn in reversed(list(enumerate(callable_functions(self.functions)))):  # _10 before _1
+            text = text.replace(f"pg_temp.{PREFIX}{n}(", quote_qualified(fn.schema, fn.name) + "(")
+        return text
