@@ -376,3 +376,24 @@ indexes:
     plan = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
     assert plan.code == 0, plan.out + plan.err
     assert _canary_untouched(pg, db)
+
+
+def test_import_never_runs_a_function_an_index_calls_and_its_spec_plans_to_nothing(pg, db, tmp_path):
+    """import proposes people's spellings and asks the server on temporary copies (humane):
+    stand-ins there too. The spec it writes calls the imported function and plans to nothing."""
+    _canary(pg, db)
+    first = write_spec(tmp_path / "first", {**FUNCTIONS, "tables/t.yaml": T_CALLING})
+    assert run_cli("apply", str(first), "--db", pg.dsn(db), "--yes").code == 0
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:  # made by hand; it ran the body once
+        conn.execute("CREATE INDEX t_pos ON public.t (n) WHERE n > public.level() + 1")
+        conn.execute("TRUNCATE public.canary; INSERT INTO public.canary VALUES (1), (2); "
+                     "ALTER SEQUENCE public.canary_seq RESTART")
+    out = tmp_path / "imported"
+    result = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+    assert result.code == 0, result
+    assert _canary_untouched(pg, db)
+    assert "public.level()" in (out / "tables" / "t.yaml").read_text() if (out / "tables" / "t.yaml").exists() \
+        else any("public.level()" in p.read_text() for p in out.rglob("t.yaml"))
+    again = run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
+    assert _canary_untouched(pg, db)

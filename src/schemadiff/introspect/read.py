@@ -367,7 +367,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             unlogged=r["unlogged"], storage=tuple(sorted(storage + toast)),
             triggers=tuple(sorted(t["triggers"], key=lambda tr: tr.name)))
         built.append(table)
-        ext_functions.update(_qualified_functions(table))
+        ext_functions.update(f for f in _qualified_functions(table) if f not in own)  # own: the spec's (speccalls)
 
     if problems:
         raise IntrospectError(problems)
