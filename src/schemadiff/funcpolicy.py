@@ -29,6 +29,10 @@ schema-qualified one must be ``pg_catalog``'s or declared under
 ``external: functions``; operators must be ``pg_catalog``'s; no query
 parameters, and no row locks or data-modifying ``WITH`` in a policy's subquery.
 
+The spec's own functions (``functions=``, ``speccalls.Callee``), called by their
+schema-qualified name, are judged by their declared volatility as built-ins are
+(a VOLATILE one only in a default; SD607 keeps any of them off existing rows).
+
 The judge works on libpg_query's JSON parse tree, so the loader (on a spec's
 expression) and apply's guard (on an expression inside a parsed statement) ask
 the same question of the same structure.
