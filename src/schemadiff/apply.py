@@ -192,10 +192,11 @@ class LiveCatalog(Catalog):
 
 
 def guard(conn: psycopg.Connection, steps: list[StepView],
-          external: Collection[QualifiedName] | None = None) -> None:
+          external: Collection[QualifiedName] | None = None, functions: Collection = ()) -> None:
     """Refuse the whole plan unless every statement is one the compiler writes
-    (guard.py). ``external``: the spec's external functions, when known."""
-    problems = check_steps([(s.phase, s.sql) for s in steps], LiveCatalog(conn), external)
+    (guard.py). ``external``: the spec's external functions, when known;
+    ``functions``: the spec's own (``speccalls.Callee``)."""
+    problems = check_steps([(s.phase, s.sql) for s in steps], LiveCatalog(conn), external, functions=functions)
     if problems:
         raise GuardError(problems)
 
@@ -240,10 +241,11 @@ class Runner:
     def __init__(self, conn: psycopg.Connection, options: ApplyOptions,
                  say: Callable[[str], None], dsn: str | None = None,
                  on_boundary: Callable[[int, str], None] | None = None,
-                 external: Collection[QualifiedName] | None = None):
+                 external: Collection[QualifiedName] | None = None, functions: Collection = ()):
         self.conn, self.options, self.say, self.dsn = conn, options, say, dsn
         self.on_boundary = on_boundary or (lambda done, where: None)
         self.external = external
+        self.functions = functions
         self.result = ApplyResult()
 
     def run(self, steps: list[StepView]) -> ApplyResult:
@@ -251,7 +253,7 @@ class Runner:
             pin_session(self.conn, self.options)
         except SettingsError as exc:
             raise ApplyError(f"{exc}; nothing was applied") from None
-        guard(self.conn, steps, self.external)
+        guard(self.conn, steps, self.external, self.functions)
         try:
             return self._run(steps)
         finally:

@@ -30,7 +30,10 @@ What it checks, per step:
 - every expression (DEFAULT, CHECK, generated column, index expression and
   predicate, policy USING / WITH CHECK) passes ``funcpolicy.judge_tree`` in its
   context, its casts included (only to a built-in type, or an enum the plan
-  creates or the database holds: ``casts.py``);
+  creates or the database holds: ``casts.py``); it may call a function of the
+  spec (one apply was given, or one an earlier ``CREATE FUNCTION`` of the plan
+  creates) under its volatility, but in a DEFAULT, generated column, CHECK or
+  index only on a table this plan creates (never over existing rows: SD607);
 - no expression at all where the database holds a cast between built-in types
   or enums that runs a function outside pg_catalog (``Catalog.foreign_casts``:
   PostgreSQL may apply it to any expression, unasked);
@@ -187,14 +190,20 @@ class _State:
     functions: set[tuple[str, str]] = field(default_factory=set)  # trigger functions (no arguments) created so far
     sequences: set[tuple[str, str]] = field(default_factory=set)  # sequences created so far
     enums: set[tuple[str, str]] = field(default_factory=set)  # enums created so far (a cast may name them)
+    # The spec's functions an expression may call (speccalls.Callee): those apply was given, and those
+    # an earlier CREATE FUNCTION of the plan creates; in a default, generated column, CHECK or index
+    # only on a table this plan creates (never run over existing rows: SD607).
+    callees: list = field(default_factory=list)
 
 
 def check_steps(steps: Sequence[tuple[str, str]], catalog: Catalog,
-                external: Collection[QualifiedName] | None = None) -> list[GuardProblem]:
+                external: Collection[QualifiedName] | None = None, *, functions: Collection = ()
+                ) -> list[GuardProblem]:
     """Problems of a plan's steps, ``(phase, sql)`` in the order they run (one
     statement per step). ``external``: the spec's declared external functions;
-    None when not known (see ``AnyExternal``)."""
-    state = _State(catalog, AnyExternal() if external is None else external)
+    None when not known (see ``AnyExternal``). ``functions``: the spec's own
+    functions (``speccalls.Callee``) the database holds."""
+    state = _State(catalog, AnyExternal() if external is None else external, callees=list(functions))
     problems: list[GuardProblem] = []
     last = 0
     for i, (phase, sql) in enumerate(steps):
@@ -245,6 +254,8 @@ def _judge(sql, phase: str, state: _State) -> None:
         returns = _strings((node.get("returnType") or {}).get("names"))
         if len(names) == 2 and not node.get("parameters") and returns in (["trigger"], ["pg_catalog", "trigger"]):
             state.functions.add((names[0], names[1]))
+        if len(names) == 2:  # callable from an expression under the volatility it is created with
+            state.callees.append(_callee(names, node))
 
 
 def _literals(sql: str) -> None:
@@ -367,8 +378,21 @@ def _walk(tree) -> Iterator[tuple[str, dict]]:
             todo.extend(v for v in value.values() if isinstance(v, (dict, list)))
 
 
-def _expression(tree, context: str, state: _State) -> None:
-    """Names in an expression as anywhere else; its calls under the function policy."""
+def _callee(names: list[str], node: dict):
+    from .speccalls import Callee
+
+    volatility = "v"
+    for item in node.get("options") or ():
+        opt = (item or {}).get("DefElem") or {}
+        if opt.get("defname") == "volatility":
+            volatility = {"immutable": "i", "stable": "s"}.get((opt.get("arg") or {}).get("String", {}).get("sval"),
+                                                                "v")
+    return Callee(names[0], names[1], len(node.get("parameters") or ()), volatility)
+
+
+def _expression(tree, context: str, state: _State, *, spec_ok: bool = True) -> None:
+    """Names in an expression as anywhere else; its calls under the function policy.
+    ``spec_ok``: whether it may call the spec's functions (not over existing rows)."""
     for kind, body in _walk(tree):
         if kind == "RangeVar":
             _relation(body, "relation", alias_ok=True)
@@ -376,7 +400,8 @@ def _expression(tree, context: str, state: _State) -> None:
             _type_name(body, state)
         elif kind == "CollateClause":
             _qualified(_strings(body.get("collname")), "collation", "collation", state)
-    problem = judge_tree(tree, context, state.external, casts=KnownEnums(state.enums, state.catalog.enum))
+    problem = judge_tree(tree, context, state.external, casts=KnownEnums(state.enums, state.catalog.enum),
+                         functions=state.callees if spec_ok else ())
     if problem is not None:
         raise _Refused(f"the {context} expression {problem}")
     foreign = state.catalog.foreign_casts()
@@ -479,7 +504,8 @@ def _column(cd: dict, state: _State, *, adding: bool) -> None:
         if contype == "CONSTR_GENERATED" and con.get("generated_kind") != "s":
             raise _Refused(f"column {name}: only STORED generated columns are what schemadiff writes")
         if "raw_expr" in con:
-            _expression(con["raw_expr"], "default" if contype == "CONSTR_DEFAULT" else "generated", state)
+            _expression(con["raw_expr"], "default" if contype == "CONSTR_DEFAULT" else "generated", state,
+                        spec_ok=not adding)
         if adding and contype == "CONSTR_DEFAULT":
             _existing_table_default(name, con["raw_expr"], state)
 
@@ -520,7 +546,7 @@ def _constraint(con: dict, state: _State, table: tuple[str, str], *, new_table: 
     if not name:
         raise _Refused(f"an unnamed {contype.removeprefix('CONSTR_')} constraint is not what schemadiff writes")
     if contype == "CONSTR_CHECK":
-        _expression(con.get("raw_expr"), "check", state)
+        _expression(con.get("raw_expr"), "check", state, spec_ok=new_table)
     if contype == "CONSTR_FOREIGN":
         _relation(con.get("pktable") or {}, f"{what}'s referenced table")
         if con.get("fk_matchtype", "s") != "s":
@@ -564,7 +590,7 @@ def _index(node: dict, phase: str, state: _State) -> None:
         if ("name" in elem) == ("expr" in elem):
             raise _Refused("an index key is a column or an expression")
         if "expr" in elem:
-            _expression(elem["expr"], "index", state)
+            _expression(elem["expr"], "index", state, spec_ok=table in state.created)
         if elem.get("collation"):
             _qualified(_strings(elem["collation"]), "collation", "collation", state)
         if elem.get("opclass"):
@@ -578,7 +604,7 @@ def _index(node: dict, phase: str, state: _State) -> None:
                 "SORTBY_DEFAULT", "SORTBY_NULLS_DEFAULT"):  # the parser's defaults, not an order: INCLUDE has none
             raise _Refused("an INCLUDE column with an order")
     if "whereClause" in node:
-        _expression(node["whereClause"], "index", state)
+        _expression(node["whereClause"], "index", state, spec_ok=table in state.created)
 
 
 _ALTER_SUBCOMMANDS = {

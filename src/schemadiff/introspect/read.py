@@ -35,6 +35,7 @@ from ..model import (
     UniqueConstraint,
 )
 from . import routines_read
+from ..speccalls import callees
 from ..normalize import TypeError_, parse_type, qualified_type_text, serial_default, serial_sequence, strip_outer_parens
 
 QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope",
@@ -341,7 +342,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
 
     views = []
     for r in rows["views"]:
-        view = routines_read.view(r)
+        view = routines_read.view(r, callees(functions))  # it may call the functions read here
         if view is not None:
             views.append(view)
             imported.add(("view", r["schema"], r["name"]))
@@ -366,7 +367,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             unlogged=r["unlogged"], storage=tuple(sorted(storage + toast)),
             triggers=tuple(sorted(t["triggers"], key=lambda tr: tr.name)))
         built.append(table)
-        ext_functions.update(_qualified_functions(table))
+        ext_functions.update(f for f in _qualified_functions(table) if f not in own)  # own: the spec's (speccalls)
 
     if problems:
         raise IntrospectError(problems)

@@ -23,6 +23,7 @@ from .names import qualify
 from .resolve import ResolveError, Resolver, check_identifier
 from .sequences import build_sequences, check_nextval_defaults, check_sequences, fold_serial
 from .functions import build_function, build_triggers
+from ..speccalls import callees
 from .views import build_view, view_order
 from .tables import TableBuilder
 from .validate import validate
@@ -241,6 +242,29 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     sequences = build_sequences(root, root_ctx)
     extensions = _extensions(root, root_ctx)
 
+    functions: list[Function] = []
+    function_files: dict[tuple, str] = {}
+    function_contexts: dict[tuple, FileContext] = {}
+    by_name: dict[QualifiedName, list[Function]] = {}
+    for spec, ctx in parsed_functions:
+        fn = build_function(spec, ctx, resolver)
+        if fn is None:
+            continue
+        if fn.signature in function_files:
+            ctx.error(("function",), f"function {fn.display()} is already defined in {function_files[fn.signature]}")
+            continue
+        if fn.qualified in resolver.external_functions:
+            ctx.error(("function",), f"function {fn.qualified} is defined here and also listed under `external: "
+                      "functions` in schemadiff.yaml", f"function {fn.display()}",
+                      "a function is either the spec's or external, not both; an expression calls a function of "
+                      "the spec by its schema-qualified name, with no `external:` entry")
+            continue
+        function_files[fn.signature] = ctx.file
+        function_contexts[fn.signature] = ctx
+        functions.append(fn)
+        by_name.setdefault(fn.qualified, []).append(fn)
+    # Before the tables: their expressions may call these functions (speccalls).
+    resolver.spec_functions = callees(functions)
     builders: dict[QualifiedName, TableBuilder] = {}
     files: dict[QualifiedName, str] = {}
     contexts: dict[QualifiedName, FileContext] = {}
@@ -277,27 +301,6 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     for b in ordered:
         b.build_foreign_keys(taken[b.qualified.schema], builders, external_tables)
         b.build_rls()
-    functions: list[Function] = []
-    function_files: dict[tuple, str] = {}
-    function_contexts: dict[tuple, FileContext] = {}
-    by_name: dict[QualifiedName, list[Function]] = {}
-    for spec, ctx in parsed_functions:
-        fn = build_function(spec, ctx, resolver)
-        if fn is None:
-            continue
-        if fn.signature in function_files:
-            ctx.error(("function",), f"function {fn.display()} is already defined in {function_files[fn.signature]}")
-            continue
-        if fn.qualified in resolver.external_functions:
-            ctx.error(("function",), f"function {fn.qualified} is defined here and also listed under `external: "
-                      "functions` in schemadiff.yaml", f"function {fn.display()}",
-                      "a function is either the spec's or external, not both; an expression cannot call a function "
-                      "of the spec")
-            continue
-        function_files[fn.signature] = ctx.file
-        function_contexts[fn.signature] = ctx
-        functions.append(fn)
-        by_name.setdefault(fn.qualified, []).append(fn)
     views: list = []
     view_reads: dict = {}
     view_files: dict[QualifiedName, FileContext] = {}

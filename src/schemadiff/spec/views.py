@@ -71,7 +71,7 @@ def _star(targets) -> bool:
     return False
 
 
-def query_problem(text: str, external, casts=None) -> tuple[str | None, set[QualifiedName]]:
+def query_problem(text: str, external, casts=None, functions=()) -> tuple[str | None, set[QualifiedName]]:
     """Why ``text`` is not a query a view may hold (None when it is), and the
     relations it reads. ``casts``: the types beyond the built-in ones a cast may
     name (the spec's enums); None: casts are not judged (ordering, import)."""
@@ -94,7 +94,8 @@ def query_problem(text: str, external, casts=None) -> tuple[str | None, set[Qual
                 return (f"the query reads {rv.get('relname')!r} without its schema: write it schema-qualified "
                         "(`public.t`), so its meaning does not depend on search_path"), set()
             reads.add(QualifiedName(rv["schemaname"], rv["relname"]))
-    problem = judge_tree(tree, "policy", external, casts=AnyType() if casts is None else casts)
+    problem = judge_tree(tree, "policy", external, casts=AnyType() if casts is None else casts,
+                         functions=functions)
     if problem is not None:
         return f"the query {problem}", set()
     return None, reads
@@ -110,7 +111,8 @@ def build_view(spec: f.ViewSpec, ctx: FileContext, resolver: Resolver) -> tuple[
         except ResolveError as exc:
             ctx.error(path, str(exc), where, exc.hint)
             ok = False
-    problem, reads = query_problem(spec.query, frozenset(resolver.external_functions), frozenset(resolver.enums))
+    problem, reads = query_problem(spec.query, frozenset(resolver.external_functions), frozenset(resolver.enums),
+                                   resolver.spec_functions)
     if problem is not None:
         ctx.error(("query",), problem, where, STAR_HINT if problem == STAR_PROBLEM else "")
         ok = False
