@@ -26,6 +26,7 @@ from .diff import diff
 from .model import QualifiedName, Schema
 from .rules import Context, Finding, Verdict, evaluate, verdict_of
 from .phases import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE
+from .rules.catalog_facts import CatalogFacts
 from .rules.names import names_taken
 from .spec.views import view_order
 
@@ -136,9 +137,9 @@ def plan_fingerprint(database_fingerprint: str, steps: list[Step]) -> str:
 
 
 def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile,
-                 taken: dict[tuple[str, str], str] | None = None) -> Context:
+                 taken: dict[tuple[str, str], str] | None = None, catalog: CatalogFacts | None = None) -> Context:
     ctx = Context(mode=mode, current=current, desired=desired, is_volatile=is_volatile,
-                  taken={**names_taken(current), **(taken or {})})
+                  taken={**names_taken(current), **(taken or {})}, catalog=catalog or CatalogFacts())
     for ch in changes:
         if isinstance(ch, c.AddTable):
             ctx.new_tables.add(ch.table.qualified)
@@ -148,15 +149,17 @@ def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode
 
 
 def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False,
-               steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None) -> Plan:
+               steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None,
+               catalog: CatalogFacts | None = None) -> Plan:
     """Judge the changes and, unless one is refused, order the statements of the
     allowed ones. ``steps_when_refused`` orders them even then — for ``check``,
     whose policy may waive a refusal and which still inspects the statements; such
     a plan is never executable (``refused`` stays non-empty). ``taken``: the names
     the live catalog holds in the relation namespace of the plan's schemas
-    (``Introspection.names``); those of ``current`` are always known."""
+    (``Introspection.names``); those of ``current`` are always known. ``catalog``: what
+    the live catalog says of the touched objects (``introspect.column_facts``)."""
     changes = diff(current, desired)
-    ctx = make_context(current, desired, changes, mode, is_volatile, taken)
+    ctx = make_context(current, desired, changes, mode, is_volatile, taken, catalog)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
     if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
         plan.database_fingerprint, plan.state = fingerprint_and_state(current)

@@ -8,6 +8,7 @@ from . import changes as c
 from .diff import diff
 from .fkcheck import live_problems
 from .introspect import introspect
+from .introspect.column_facts import catalog_facts, missing_roles, rejected_defaults
 from .introspect.connect import connect, target_of
 from .introspect.converge import converge, volatility
 from .introspect.exprcheck import rejected
@@ -65,13 +66,15 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     problems += [(r.change, f"{r.what}: the server rejects it: {r.message}")
                  for r in rejected(conn, desired, current, _index_sql)]
     problems += unknown_to_server(desired, conn.info.server_version // 10000, version)
+    problems += rejected_defaults(conn, desired, current) + missing_roles(conn, desired, current)
     if problems:
         raise TargetProblems(problems)
     defaults = [ch.column.default for ch in diff(current, desired)
                 if isinstance(ch, c.AddColumn) and ch.column.default is not None]
     volatile = volatility(conn, defaults) if defaults else {}
     plan = build_plan(current, desired, mode="database", is_volatile=lambda e: volatile.get(e, False),
-                      taken={**read.names, **functions_taken(conn, desired)})
+                      taken={**read.names, **functions_taken(conn, desired)},
+                      catalog=catalog_facts(conn, desired, current))
     return PlanResult(plan=plan, current=current, server_version=version, target=target_of(conn))
 
 

@@ -15,6 +15,8 @@ class WidenVarchar(Rule):
     code, name, category, changes = "SD201", "widen-varchar", "widening", (AlterColumnType,)
 
     def check(self, change, ctx):
+        if ctx.catalog.column_users.get((change.table, change.column)):
+            return None  # PostgreSQL refuses the ALTER while a view, policy… uses the column: SD611
         if is_varchar_widening(change.before, change.after):
             return self.finding(change, Verdict.WIDEN, "every existing value still fits; no rewrite")
         return None

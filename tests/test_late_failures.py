@@ -1,0 +1,195 @@
+"""What plan calls allowed must not fail in the middle of apply, nor scan or rewrite
+an existing table under ACCESS EXCLUSIVE (brief E): each candidate on a real server,
+with canary rows that must survive; plan says it at the spec line, and apply runs nothing."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from .conftest import run_cli, write_spec
+
+ROOT = "version: 1\n"
+CANARY = ("CREATE TABLE public.t (id integer PRIMARY KEY, name varchar(10));"
+          "INSERT INTO public.t VALUES (1, 'keep'), (2, 'me');")
+T = "table: t\ncolumns:\n  id: {type: integer, primary_key: true}\n  name: varchar(10)\n"
+
+
+def _setup(pg, db, sql: str = "") -> None:
+    result = pg.run_psql(db, sql=CANARY + sql)
+    assert result.returncode == 0, result.stderr
+
+
+def _canary(pg, db) -> list:
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        return conn.execute("SELECT id, name FROM public.t ORDER BY id").fetchall()
+
+
+def _columns(pg, db) -> list[str]:
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'public.t'::regclass AND attnum > 0 "
+            "AND NOT attisdropped ORDER BY attnum")]
+
+
+def _spec(tmp_path, columns: str, root: str = ROOT, extra: str = ""):
+    return write_spec(tmp_path / "spec", {"schemadiff.yaml": root, "tables/t.yaml": T + columns + extra})
+
+
+def _plan_and_apply(pg, db, spec):
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    apply = run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes")
+    return plan, apply
+
+
+# -- 1 and 6: a new column's default its own constraints reject -----------------------------------
+
+@pytest.mark.parametrize("column,said", [
+    # a CHECK the default violates: apply added the column, then VALIDATE failed
+    ("  n: {type: integer, default: '0', check: n > 0}\n", "the default of n violates it"),
+    # NOT NULL with a default that evaluates to NULL, spelled past the loader's NULL::T test
+    ("  n: {type: text, nullable: false, default: \"nullif('a', 'a')\"}\n", "null value"),
+    ("  n: {type: integer, nullable: false, default: \"nullif(1, 1)\"}\n", "null value"),
+    # a default longer than the column's type: no plan-time probe computed it
+    ("  n: {type: varchar(2), default: \"'abc'\"}\n", "value too long"),
+])
+def test_a_default_the_new_columns_constraints_reject_is_a_plan_error_at_its_line(pg, db, tmp_path, column, said):
+    _setup(pg, db)
+    spec = _spec(tmp_path, column)
+    plan, apply = _plan_and_apply(pg, db, spec)
+    for result in (plan, apply):
+        assert result.code == 1, result
+        assert "t.yaml:5: error:" in result.err, result.err
+        assert said in result.err, result.err
+    assert _columns(pg, db) == ["id", "name"]  # nothing ran
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
+@pytest.mark.parametrize("column", [
+    "  n: {type: integer, default: '1', check: n > 0}\n",
+    "  n: {type: integer, nullable: false, default: '1', check: n > 0}\n",
+    "  n: {type: varchar(3), nullable: false, default: \"'abc'\"}\n",
+    "  n: {type: integer, check: n > 0}\n",  # no default: existing rows read NULL, which a CHECK takes
+])
+def test_a_default_its_constraints_take_plans_and_applies(pg, db, tmp_path, column):
+    _setup(pg, db)
+    spec = _spec(tmp_path, column)
+    plan, apply = _plan_and_apply(pg, db, spec)
+    assert plan.code == 0, plan
+    assert apply.code == 0, apply
+    assert _columns(pg, db) == ["id", "name", "n"]
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
+# -- 2: a new column of a domain type -------------------------------------------------------------
+
+DOMAINS = ("CREATE DOMAIN public.posint AS integer CHECK (VALUE > 0);"
+           "CREATE DOMAIN public.required AS text NOT NULL;"
+           "CREATE DOMAIN public.plain AS text;"
+           "CREATE DOMAIN public.deeper AS public.posint;")
+EXTERNAL = "version: 1\nexternal:\n  types: [public.posint, public.required, public.plain, public.deeper]\n"
+
+
+@pytest.mark.parametrize("column,domain", [
+    ("  n: public.posint\n", "public.posint"),
+    ("  n: {type: public.posint, default: '5'}\n", "public.posint"),
+    ("  n: {type: public.required, default: \"'x'\"}\n", "public.required"),
+    ("  n: {type: public.deeper, default: '5'}\n", "public.deeper"),
+])
+def test_a_new_column_of_a_constrained_domain_is_refused_sd610(pg, db, tmp_path, column, domain):
+    _setup(pg, db, DOMAINS)
+    spec = _spec(tmp_path, column, EXTERNAL)
+    plan, apply = _plan_and_apply(pg, db, spec)
+    for result in (plan, apply):
+        assert result.code == 3, result
+        assert "SD610" in result.out + result.err, result
+        assert domain in result.out + result.err
+    assert _columns(pg, db) == ["id", "name"]
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
+def test_a_new_column_of_a_constraint_free_domain_stays_additive_and_rewrites_nothing(pg, db, tmp_path):
+    _setup(pg, db, DOMAINS)
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        before = conn.execute("SELECT pg_relation_filenode('public.t')").fetchone()[0]
+    spec = _spec(tmp_path, "  n: {type: public.plain, default: \"'x'\"}\n  m: public.plain\n", EXTERNAL)
+    plan, apply = _plan_and_apply(pg, db, spec)
+    assert plan.code == 0, plan
+    assert "SD610" not in plan.out
+    assert apply.code == 0, apply
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT pg_relation_filenode('public.t')").fetchone()[0] == before
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
+def test_a_new_table_with_a_constrained_domain_column_is_additive(pg, db, tmp_path):
+    _setup(pg, db, DOMAINS)
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": EXTERNAL, "tables/t.yaml": T,
+                                          "tables/u.yaml": "table: u\ncolumns:\n  n: public.posint\n"})
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert plan.code == 0, plan
+
+
+# -- 3: widening a varchar a view, rule, policy, trigger or generated column uses -----------------
+
+USERS = {
+    "view": "CREATE VIEW public.v AS SELECT name FROM public.t",
+    "materialized view": "CREATE MATERIALIZED VIEW public.mv AS SELECT name FROM public.t",
+    "rule": "CREATE TABLE public.log (name varchar(10)); "
+            "CREATE RULE r AS ON INSERT TO public.log DO ALSO SELECT t.name FROM public.t",
+    "policy": "CREATE POLICY p ON public.t USING (name <> 'x')",
+    "trigger": "CREATE FUNCTION public.f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$; "
+               "CREATE TRIGGER trg BEFORE UPDATE OF name ON public.t FOR EACH ROW EXECUTE FUNCTION public.f()",
+    "trigger when": "CREATE FUNCTION public.f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$; "
+                    "CREATE TRIGGER trg BEFORE UPDATE ON public.t FOR EACH ROW "
+                    "WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION public.f()",
+    "publication": "CREATE PUBLICATION pub FOR TABLE public.t WHERE (name <> 'x')",
+    "generated column": "ALTER TABLE public.t ADD COLUMN upper_name text GENERATED ALWAYS AS (upper(name)) STORED",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(USERS))
+@pytest.mark.parametrize("to", ["varchar(20)", "text"])
+def test_widening_a_column_something_else_uses_is_refused_sd611(pg, db, tmp_path, kind, to):
+    _setup(pg, db, USERS[kind])
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": T.replace(
+        "name: varchar(10)", f"name: {to}")})
+    # the server agrees this fails
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn, pytest.raises(psycopg.errors.FeatureNotSupported):
+        with conn.transaction():
+            conn.execute(f"ALTER TABLE public.t ALTER COLUMN name TYPE {to}")
+    plan, apply = _plan_and_apply(pg, db, spec)
+    for result in (plan, apply):
+        assert result.code == 3, result
+        assert "SD611" in result.out + result.err, result
+        assert kind.split()[0] in result.out + result.err, result
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
+@pytest.mark.parametrize("to", ["varchar(20)", "text"])
+def test_widening_an_indexed_column_rebuilds_no_index(pg, db, tmp_path, to):
+    _setup(pg, db, "CREATE INDEX t_name ON public.t (name)")
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": T.replace(
+        "name: varchar(10)", f"name: {to}") + "indexes:\n  t_name: [name]\n"})
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        before = conn.execute("SELECT pg_relation_filenode('public.t'), pg_relation_filenode('public.t_name')").fetchone()
+    plan, apply = _plan_and_apply(pg, db, spec)
+    assert plan.code == 0 and "SD201" in plan.out, plan
+    assert apply.code == 0, apply
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        after = conn.execute("SELECT pg_relation_filenode('public.t'), pg_relation_filenode('public.t_name')").fetchone()
+    assert after == before
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
+# -- 4: a policy for a role the database does not have --------------------------------------------
+
+def test_a_policy_for_a_missing_role_is_a_plan_error_at_its_line(pg, db, tmp_path):
+    _setup(pg, db, "ALTER TABLE public.t ENABLE ROW LEVEL SECURITY")
+    spec = _spec(tmp_path, "", 'version: 1\nexternal:\n  roles: ["no such role"]\n', extra="rls:\n  enabled: true\n  policies:\n    p:\n      for: select\n"
+                                     "      to: [\"no such role\"]\n      using: id > 0\n")
+    plan, apply = _plan_and_apply(pg, db, spec)
+    for result in (plan, apply):
+        assert result.code == 1, result
+        assert "t.yaml:" in result.err and "role 'no such role', which the database does not have"  in result.err, result.err
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
