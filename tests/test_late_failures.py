@@ -193,3 +193,67 @@ def test_a_policy_for_a_missing_role_is_a_plan_error_at_its_line(pg, db, tmp_pat
         assert result.code == 1, result
         assert "t.yaml:" in result.err and "role 'no such role', which the database does not have"  in result.err, result.err
     assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
+# -- 5: a session that cannot run plan's probes ----------------------------------------------------
+
+VIEW = {"views/v.yaml": "view: v\nquery: SELECT id, name FROM public.t WHERE name <> 'a'\n"}
+
+
+def _applied_with_view(pg, db, tmp_path):
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": T, **VIEW})
+    _setup(pg, db)
+    result = run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes")
+    assert result.code == 0, result
+    assert run_cli("plan", str(spec), "--db", pg.dsn(db)).code == 0  # no change, with probes
+    return spec
+
+
+def _with(dsn: str, **params) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    return make_conninfo(**{**conninfo_to_dict(dsn), **params})
+
+
+def test_a_read_only_session_is_a_clear_error_not_a_phantom_change(pg, db, tmp_path):
+    """Before: SD415 on the unchanged view (its probe failed, read as a different query)."""
+    spec = _applied_with_view(pg, db, tmp_path)
+    with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{db}" SET default_transaction_read_only = on')
+    for command in ("plan", "apply"):
+        result = run_cli(command, str(spec), "--db", pg.dsn(db), *(["--yes"] if command == "apply" else []))
+        assert result.code == 1, result
+        assert "SD415" not in result.out + result.err
+        assert "cannot create one (cannot execute CREATE TABLE in a read-only transaction)" in result.err, result.err
+        assert "default_transaction_read_only is on" in result.err
+        assert len(result.err.strip().splitlines()) == 1
+    # the fix it names works, for this session only
+    fixed = run_cli("plan", str(spec), "--db", _with(pg.dsn(db), options="-c default_transaction_read_only=off"))
+    assert fixed.code == 0, fixed
+    assert "No changes" in fixed.out
+    with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{db}" RESET default_transaction_read_only')
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
+def test_a_role_without_temporary_is_a_clear_error_not_a_phantom_change(pg, db, tmp_path):
+    spec = _applied_with_view(pg, db, tmp_path)
+    role = f"sd_notemp_{db}"[:63]
+    with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'REVOKE TEMPORARY ON DATABASE "{db}" FROM PUBLIC')
+    try:
+        result = run_cli("plan", str(spec), "--db", _with(pg.dsn(db), user=role))
+        assert result.code == 1, result
+        assert "SD415" not in result.out + result.err
+        assert "permission denied to create temporary tables" in result.err, result.err
+        assert "GRANT TEMPORARY ON DATABASE" in result.err
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            conn.execute(f'GRANT TEMPORARY ON DATABASE "{db}" TO "{role}"')
+        fixed = run_cli("plan", str(spec), "--db", _with(pg.dsn(db), user=role))
+        assert fixed.code == 0, fixed
+    finally:
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            conn.execute(f'REVOKE ALL ON DATABASE "{db}" FROM "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]

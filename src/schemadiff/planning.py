@@ -10,6 +10,7 @@ from .fkcheck import live_problems
 from .introspect import introspect
 from .introspect.column_facts import catalog_facts, missing_roles, rejected_defaults
 from .introspect.connect import connect, target_of
+from .introspect.probe_access import require_probes
 from .introspect.converge import converge, volatility
 from .introspect.exprcheck import rejected
 from .introspect.converge_views import converge_views
@@ -59,6 +60,7 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
     read = introspect(conn, managed_schemas(desired), missing_ok=True)
     current = _within_scope(read.schema, desired)
+    require_probes(conn)  # a session that cannot run them: said now, never a phantom change
     desired = converge(desired, current, conn)
     desired = converge_views(desired, current, conn)
     # What PostgreSQL would reject at apply: said now, each at its spec line.
