@@ -257,3 +257,43 @@ def test_a_role_without_temporary_is_a_clear_error_not_a_phantom_change(pg, db, 
             conn.execute(f'REVOKE ALL ON DATABASE "{db}" FROM "{role}"')
             conn.execute(f'DROP ROLE "{role}"')
     assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
+# -- hostile names and text: every new query binds its names, every probe pins its settings -------
+
+SPLIT = "'a\\' || '; DELETE FROM public.t; COMMIT; --'"  # splits the statement with standard_conforming_strings off
+ODD_TABLE, ODD_COLUMN, ODD_ROLE = 'we"ird', "na'me", "r'); DROP TABLE public.t; --"
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+def test_hostile_names_and_text_reach_the_server_only_as_data(pg, db, tmp_path, scs):
+    import json
+
+    _setup(pg, db, f'CREATE TABLE public."we""ird" (id integer PRIMARY KEY, "na\'me" varchar(10));'
+                   f'CREATE VIEW public.odd_v AS SELECT "na\'me" FROM public."we""ird";'
+                   f'ALTER DATABASE "{db}" SET standard_conforming_strings = {scs};')
+    odd = json.dumps({"table": ODD_TABLE, "columns": {
+        "id": {"type": "integer", "primary_key": True}, ODD_COLUMN: "text",
+        "c": {"type": "text", "default": SPLIT, "check": f"c <> {SPLIT}"}}})
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": T, "tables/odd.yaml": odd})
+    result = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert result.code == 1, result  # the default violates its own check: said at plan
+    assert 'odd.yaml:1: error: check we"ird_c_check: the default of c violates it' in result.err, result.err
+    # the same without the check: the widening of a column the view uses is SD611, by its odd names
+    odd = json.dumps({"table": ODD_TABLE, "columns": {
+        "id": {"type": "integer", "primary_key": True}, ODD_COLUMN: "text", "c": {"type": "text", "default": SPLIT}},
+        "rls": {"enabled": True, "policies": {"p": {"to": [ODD_ROLE], "using": "id > 0"}}}})
+    spec = write_spec(tmp_path / "spec2", {"schemadiff.yaml": f"version: 1\nexternal:\n  roles: {json.dumps([ODD_ROLE])}\n",
+                                           "tables/t.yaml": T, "tables/odd.yaml": odd})
+    result = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert result.code == 1, result
+    assert f"policy p is for role {ODD_ROLE!r}, which the database does not have" in result.err, result.err
+    odd = json.dumps({"table": ODD_TABLE, "columns": {
+        "id": {"type": "integer", "primary_key": True}, ODD_COLUMN: "text", "c": {"type": "text", "default": SPLIT}}})
+    spec = write_spec(tmp_path / "spec3", {"schemadiff.yaml": ROOT, "tables/t.yaml": T, "tables/odd.yaml": odd})
+    result = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert result.code == 3, result
+    assert "SD611" in result.out and "view public.odd_v" in result.out, result.out
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM public.\"we\"\"ird\"").fetchone()[0] == 0
