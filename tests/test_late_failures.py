@@ -297,3 +297,44 @@ def test_hostile_names_and_text_reach_the_server_only_as_data(pg, db, tmp_path, 
     assert _canary(pg, db) == [(1, "keep"), (2, "me")]
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM public.\"we\"\"ird\"").fetchone()[0] == 0
+
+
+# -- 3b: a widening PostgreSQL takes, but re-checks under its ACCESS EXCLUSIVE lock ---------------
+
+RECHECKED = {
+    "check": ("ALTER TABLE public.t ADD CONSTRAINT t_name_check CHECK (length(name) > 0)",
+              "  name: {type: TO, check: length(name) > 0}\n", ""),
+    "expression index": ("CREATE INDEX t_lower ON public.t (lower(name))", "  name: TO\n",
+                         "indexes:\n  t_lower: {columns: [{expression: lower(name)}]}\n"),
+    "partial index": ("CREATE INDEX t_some ON public.t (id) WHERE name <> 'x'", "  name: TO\n",
+                      "indexes:\n  t_some: {columns: [id], where: \"name <> 'x'\"}\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(RECHECKED))
+def test_a_widening_that_scans_or_rebuilds_under_the_lock_is_refused_sd611(pg, db, tmp_path, kind):
+    ddl, column, extra = RECHECKED[kind]
+    _setup(pg, db, ddl + "; INSERT INTO public.t SELECT g, 'n' || g FROM generate_series(3, 1000) g")
+    # the server: a scan of every row, or a new index file, under ACCESS EXCLUSIVE
+    files = "SELECT array_agg(pg_relation_filenode(indexrelid) ORDER BY indexrelid) FROM pg_index " \
+            "WHERE indrelid = 'public.t'::regclass"
+    scanned = "SELECT pg_stat_get_xact_tuples_returned('public.t'::regclass)"
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        with conn.transaction():
+            before = conn.execute(files).fetchone()[0], conn.execute(scanned).fetchone()[0]
+            conn.execute("ALTER TABLE public.t ALTER COLUMN name TYPE text")
+            after = conn.execute(files).fetchone()[0], conn.execute(scanned).fetchone()[0]
+            raise psycopg.Rollback()
+    assert after[0] != before[0] or after[1] - before[1] >= 1000, (before, after)
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": (
+        "table: t\ncolumns:\n  id: {type: integer, primary_key: true}\n" + column.replace("TO", "text") + extra)})
+    plan, apply = _plan_and_apply(pg, db, spec)
+    for result in (plan, apply):
+        assert result.code == 3, result
+        assert "SD611" in result.out, result
+        assert "re-checks" in result.out
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                            "WHERE attrelid = 'public.t'::regclass AND attname = 'name'").fetchone()[0] \
+            == "character varying(10)"
+    assert _canary(pg, db)[:2] == [(1, "keep"), (2, "me")]

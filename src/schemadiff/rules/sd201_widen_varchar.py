@@ -1,5 +1,6 @@
 from ..changes import AlterColumnType
 from .base import Rule, Verdict, register
+from .column_users import blockers, rechecked
 from .facts import is_varchar_widening
 
 
@@ -15,8 +16,10 @@ class WidenVarchar(Rule):
     code, name, category, changes = "SD201", "widen-varchar", "widening", (AlterColumnType,)
 
     def check(self, change, ctx):
-        if ctx.catalog.column_users.get((change.table, change.column)):
-            return None  # PostgreSQL refuses the ALTER while a view, policy… uses the column: SD611
+        table = ctx.current.table(change.table)
+        if ctx.catalog.column_users.get((change.table, change.column)) or (
+                table is not None and (blockers(table, change.column) or rechecked(table, change.column))):
+            return None  # PostgreSQL refuses the ALTER, or re-checks what uses the column under its lock: SD611
         if is_varchar_widening(change.before, change.after):
             return self.finding(change, Verdict.WIDEN, "every existing value still fits; no rewrite")
         return None
