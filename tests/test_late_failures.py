@@ -108,6 +108,33 @@ def test_a_new_column_of_a_constrained_domain_is_refused_sd610(pg, db, tmp_path,
     assert _canary(pg, db) == [(1, "keep"), (2, "me")]
 
 
+def test_a_new_column_of_a_domain_with_a_volatile_default_is_refused_sd610(pg, db, tmp_path):
+    """No constraint, but ``DEFAULT gen_random_uuid()`` in the type: every row gets its own value (a rewrite)."""
+    _setup(pg, db, "CREATE DOMAIN public.token AS uuid DEFAULT gen_random_uuid();"
+                   "CREATE DOMAIN public.code AS text DEFAULT 'x';")
+    root = "version: 1\nexternal:\n  types: [public.token, public.code]\n"
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:  # the server: a rewrite
+        with conn.transaction():
+            before = conn.execute("SELECT pg_relation_filenode('public.t')").fetchone()[0]
+            conn.execute("ALTER TABLE public.t ADD COLUMN probe public.token")
+            after = conn.execute("SELECT pg_relation_filenode('public.t')").fetchone()[0]
+            raise psycopg.Rollback()
+    assert after != before
+    plan, apply = _plan_and_apply(pg, db, _spec(tmp_path, "  token: public.token\n", root))
+    for result in (plan, apply):
+        assert result.code == 3, result
+        assert "SD610" in result.out and "volatile default gen_random_uuid()" in result.out, result.out
+    assert _columns(pg, db) == ["id", "name"]
+    # its own constant default, or a domain with a constant default: additive, no rewrite
+    spec = write_spec(tmp_path / "ok", {"schemadiff.yaml": root, "tables/t.yaml": T + (
+        "  token: {type: public.token, default: \"'00000000-0000-0000-0000-000000000000'\"}\n  code: public.code\n")})
+    plan, apply = _plan_and_apply(pg, db, spec)
+    assert plan.code == 0 and apply.code == 0, (plan, apply)
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT pg_relation_filenode('public.t')").fetchone()[0] == before
+    assert _canary(pg, db) == [(1, "keep"), (2, "me")]
+
+
 def test_a_new_column_of_a_constraint_free_domain_stays_additive_and_rewrites_nothing(pg, db, tmp_path):
     _setup(pg, db, DOMAINS)
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:

@@ -10,6 +10,7 @@ Each ``tests/rule_cases/SDNNN.yaml`` is a list of cases::
         not_valid: [{table: t, name: t_amount_check}]      # a constraint left NOT VALID
         invalid_indexes: [{table: t, name: t_idx}]         # an index a failed CONCURRENTLY build left INVALID
         constrained_domains: {public.posint: "domain public.posint (CHECK posint_check)"}   # catalog facts
+        volatile_domain_defaults: {public.token: gen_random_uuid()}                         # (CatalogFacts)
         column_users: [{table: t, column: name, users: [rule _RETURN on view public.v]}]   # (CatalogFacts)
       expect:
         codes: [SD106]                # codes that must be among the findings
@@ -200,7 +201,8 @@ def _catalog(state: dict | None) -> CatalogFacts:
     state = state or {}
     users = {(QualifiedName(x.get("schema", "public"), x["table"]), x["column"]): tuple(x["users"])
              for x in state.get("column_users", [])}
-    return CatalogFacts(constrained_domains=dict(state.get("constrained_domains", {})), column_users=users)
+    return CatalogFacts(constrained_domains=dict(state.get("constrained_domains", {})), column_users=users,
+                        volatile_domain_defaults=dict(state.get("volatile_domain_defaults", {})))
 
 
 @pytest.mark.parametrize("code,case", CASES, ids=[f"{code}: {case.get('name')}" for code, case in CASES])

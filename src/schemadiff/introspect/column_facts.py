@@ -2,7 +2,8 @@
 found at ``plan`` time so that ``apply`` never fails half-way (brief E):
 
 - ``catalog_facts``: the new columns whose type is a domain with a CHECK or NOT
-  NULL (SD610: PostgreSQL rewrites the table to check every row), and the columns
+  NULL, or with a volatile default (SD610: PostgreSQL rewrites the table to check
+  every row, or to give each its own value), and the columns
   a varchar widening would change that a view, rule, policy, trigger, generated
   column or publication uses (SD611: PostgreSQL refuses ALTER COLUMN TYPE there).
   Two bounded catalog queries, every name a bound parameter.
@@ -51,7 +52,8 @@ WITH RECURSIVE chain(txt, oid, depth) AS (
 )
 SELECT ch.txt, pg_catalog.format_type(t.oid, NULL), t.typnotnull,
        ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k
-             WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname)
+             WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname),
+       pg_catalog.pg_get_expr(t.typdefaultbin, 0)
 FROM chain ch JOIN pg_catalog.pg_type t ON t.oid = ch.oid
 WHERE t.typtype = 'd'
 ORDER BY ch.txt, ch.depth
@@ -133,11 +135,15 @@ def catalog_facts(conn: psycopg.Connection, desired: Schema, current: Schema) ->
 
     def read(conn):
         domains: dict[str, list[str]] = {}
+        defaults: dict[str, str] = {}
         if types:
-            for txt, name, notnull, checks in _domain_rows(conn, types):
+            for txt, name, notnull, checks, default in _domain_rows(conn, types):  # the domain first, then its bases
                 of = "" if name == txt else f" of {name}"
                 parts = domains.setdefault(txt, [])
                 parts += ([f"NOT NULL{of}"] if notnull else []) + [f"CHECK {k}{of}" for k in checks]
+                if default is not None:
+                    defaults.setdefault(txt, default)  # the nearest domain's default is the one used
+        volatile = volatility(conn, sorted(set(defaults.values()))) if defaults else {}
         users: dict = {}
         if widened:
             rows = conn.execute(_USERS, ([s for s, _, _ in widened], [t for _, t, _ in widened],
@@ -147,6 +153,7 @@ def catalog_facts(conn: psycopg.Connection, desired: Schema, current: Schema) ->
                 users.setdefault(key, []).append(what)
         return CatalogFacts(
             constrained_domains={txt: f"domain {txt} ({', '.join(parts)})" for txt, parts in domains.items() if parts},
+            volatile_domain_defaults={txt: d for txt, d in defaults.items() if volatile.get(d, True)},
             column_users={key: tuple(sorted(set(found))) for key, found in users.items()})
 
     return _in_sandbox(conn, read)

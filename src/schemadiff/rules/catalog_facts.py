@@ -18,6 +18,9 @@ class CatalogFacts:
     # A new column's type text (as the model spells it) -> what makes it a domain
     # PostgreSQL checks every existing row against: "domain public.posint (CHECK posint_check)".
     constrained_domains: dict[str, str] = field(default_factory=dict)
+    # A new column's type text -> the volatile default its domain (or a base domain) gives a
+    # column that has none of its own: "gen_random_uuid()", computed for every existing row.
+    volatile_domain_defaults: dict[str, str] = field(default_factory=dict)
     # (table, column) -> the objects that use the column and make PostgreSQL refuse
     # ALTER COLUMN TYPE ("rule _RETURN on view public.v", "policy p on table public.t"…), sorted.
     column_users: dict[tuple[QualifiedName, str], tuple[str, ...]] = field(default_factory=dict)
