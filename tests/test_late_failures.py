@@ -365,3 +365,37 @@ def test_a_widening_that_scans_or_rebuilds_under_the_lock_is_refused_sd611(pg, d
                             "WHERE attrelid = 'public.t'::regclass AND attname = 'name'").fetchone()[0] \
             == "character varying(10)"
     assert _canary(pg, db)[:2] == [(1, "keep"), (2, "me")]
+
+
+# -- the plan's own order: a new view reading a column the same plan adds or widens ----------------
+
+def test_a_new_view_reading_a_new_or_widened_column_is_created_after_the_column(pg, db, tmp_path):
+    """Before: the view came first, and apply stopped at 'column "extra" does not exist'."""
+    _setup(pg, db)
+    spec = write_spec(tmp_path / "spec", {
+        "schemadiff.yaml": ROOT,
+        "tables/t.yaml": T.replace("name: varchar(10)", "name: text") + "  extra: text\n",
+        "views/v.yaml": "view: v\nquery: SELECT id, name, extra FROM public.t\n"})
+    plan, apply = _plan_and_apply(pg, db, spec)
+    assert plan.code == 0, plan
+    assert apply.code == 0, apply
+    assert run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT id, name, extra FROM public.v ORDER BY id").fetchall() == [
+            (1, "keep", None), (2, "me", None)]
+
+
+def test_a_new_sql_function_reading_a_new_column_is_created_after_the_column(pg, db, tmp_path):
+    """PostgreSQL validates a LANGUAGE sql body when it creates the function
+    (check_function_bodies): the column it reads must exist by then."""
+    _setup(pg, db)
+    spec = write_spec(tmp_path / "spec", {
+        "schemadiff.yaml": ROOT,
+        "tables/t.yaml": T + "  extra: text\n",
+        "functions/extra_of.yaml": "function: extra_of\narguments: [integer]\nreturns: text\nlanguage: sql\n"
+                                   "volatility: stable\nbody: SELECT extra FROM public.t WHERE id = $1\n"})
+    plan, apply = _plan_and_apply(pg, db, spec)
+    assert plan.code == 0, plan
+    assert apply.code == 0, apply
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT public.extra_of(1)").fetchone()[0] is None

@@ -148,6 +148,10 @@ def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode
     return ctx
 
 
+# Changes to an existing table's columns that a new function or view of the same plan may read.
+_READ_BY_NEW = (c.AddColumn, c.AlterColumnType)
+
+
 def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False,
                steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None,
                catalog: CatalogFacts | None = None) -> Plan:
@@ -203,6 +207,13 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         created.add(t.qualified)
     for t, fk, i in deferred:
         add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
+    # The columns an existing table gains or widens, before the new functions and views that may
+    # read them (PostgreSQL checks a LANGUAGE sql body and a view's query as it creates them). None
+    # of them needs a new function: a default calling one on an existing table is refused (SD601).
+    for i in allowed:
+        if isinstance(changes[i], _READ_BY_NEW):
+            for phase, sql in compile_change(changes[i]):
+                add(phase, sql, i)
     for i in allowed:  # functions after the tables, before the triggers that call them
         if isinstance(changes[i], c.AddFunction):
             for phase, sql in compile_change(changes[i]):
@@ -221,7 +232,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     # Then changes to existing objects, in diff order.
     for i in allowed:
         if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddSequence, c.AddTable, c.AddFunction,
-                                   c.AddView)):
+                                   c.AddView) + _READ_BY_NEW):
             continue
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)
