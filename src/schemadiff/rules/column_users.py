@@ -4,8 +4,12 @@ those it re-checks or rebuilds under the ALTER's ACCESS EXCLUSIVE lock (SD611)."
 
 from __future__ import annotations
 
+import json
+
+from pglast.parser import ParseError, parse_sql_json
+
 from ..expressions import ExpressionError, parse_expression, references
-from ..model import Table
+from ..model import Table, View
 
 
 def _uses(expression: str | None, column: str, qualified: bool = False) -> bool:
@@ -40,4 +44,35 @@ def rechecked(table: Table, column: str) -> list[str]:
            if x.validated and _uses(x.expression, column)]
     out += [f"index {ix.name} (an expression or predicate on {column}: rebuilt)" for ix in table.indexes
             if _uses(ix.where, column) or any(_uses(e.expression, column) for e in ix.elements)]
+    return out
+
+
+def view_readers(views: tuple[View, ...], table: Table, column: str) -> list[str]:
+    """The spec's views that read ``table`` and name a column ``column`` (a view of the
+    spec lists its columns: ``*`` is a load error). A same-named column of another table
+    the view reads counts too: the refusal names the view, a reviewer decides. For
+    ``check``; against a database the catalog (``pg_depend``) says it exactly."""
+    out = []
+    for v in views:
+        try:
+            tree = json.loads(parse_sql_json(v.query))
+        except ParseError:
+            continue
+        reads, names = False, False
+        todo = [tree]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, list):
+                todo.extend(node)
+            elif isinstance(node, dict):
+                if node.get("relname") == table.name and node.get("schemaname", table.schema) == table.schema:
+                    reads = True
+                ref = node.get("ColumnRef")
+                if isinstance(ref, dict):
+                    fields = ref.get("fields") or ()
+                    if fields and (fields[-1].get("String") or {}).get("sval") == column:
+                        names = True
+                todo.extend(x for x in node.values() if isinstance(x, (dict, list)))
+        if reads and names:
+            out.append(f"view {v.schema}.{v.name}")
     return out

@@ -1,6 +1,6 @@
 from ..changes import AlterColumnType
 from .base import Rule, Verdict, register
-from .column_users import blockers, rechecked
+from .column_users import blockers, rechecked, view_readers
 from .facts import is_varchar_widening
 
 
@@ -19,8 +19,8 @@ class WidenUsedColumn(Rule):
 
     ``plan`` reads what uses the column from the live catalog (``pg_depend``),
     objects the spec does not manage included; ``check`` sees what the spec itself
-    holds (policies, triggers, generated columns, CHECKs, indexes of the table), not
-    views or anything only the database has.
+    holds (its views, and the table's policies, triggers, generated columns, CHECKs
+    and indexes), not what only the database has.
 
     Bad: ``name: text`` where ``name`` was ``varchar(50)`` and ``CREATE VIEW v AS SELECT name FROM t`` reads it.
     Bad: ``code: varchar(20)`` where ``code`` was ``varchar(10)`` with ``check: length(code) > 2``.
@@ -44,6 +44,8 @@ class WidenUsedColumn(Rule):
         table = ctx.current.table(change.table)
         users = set(ctx.catalog.column_users.get((change.table, change.column), ()))
         users |= set(blockers(table, change.column)) if table is not None else set()
+        if table is not None and not ctx.from_database:  # against a database, pg_depend said it exactly
+            users |= set(view_readers(ctx.current.views, table, change.column))
         if users:
             users = sorted(users)
             return self.finding(change, Verdict.REFUSE,
