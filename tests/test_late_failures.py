@@ -401,3 +401,19 @@ def test_a_new_sql_function_reading_a_new_column_is_created_after_the_column(pg,
     assert apply.code == 0, apply
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
         assert conn.execute("SELECT public.extra_of(1)").fetchone()[0] is None
+
+
+def test_a_default_of_a_type_or_label_the_plan_creates_is_no_false_alarm(pg, db, tmp_path):
+    """The one-row probe cannot compute a default of an enum the plan creates, or of a label
+    it adds (committed in its own first phase): such a default is not reported."""
+    _setup(pg, db, "CREATE TYPE public.old_mood AS ENUM ('a')")
+    spec = write_spec(tmp_path / "spec", {
+        "schemadiff.yaml": "version: 1\nenums:\n  mood: [happy, sad]\n  old_mood: [a, b]\n",
+        "tables/t.yaml": T + "  m: {type: public.mood, nullable: false, default: \"'happy'\"}\n"
+                             "  o: {type: public.old_mood, nullable: false, default: \"'b'\"}\n"})
+    plan, apply = _plan_and_apply(pg, db, spec)
+    assert plan.code == 0, plan
+    assert apply.code == 0, apply
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT id, m::text, o::text FROM public.t ORDER BY id").fetchall() == [
+            (1, "happy", "b"), (2, "happy", "b")]
