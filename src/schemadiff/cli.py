@@ -462,7 +462,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
             from .embedded import throwaway_database
 
             with throwaway_database() as dsn:
-                result = plan_against_database(loaded.schema, dsn)
+                result = plan_against_database(loaded.schema, dsn, throwaway=True)
             where = f"a throwaway embedded PostgreSQL {result.server_version} (no --db, DATABASE_URL or PG* variables)"
         else:
             dsn, source = resolved

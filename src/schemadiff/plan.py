@@ -26,6 +26,7 @@ from .diff import diff
 from .model import QualifiedName, Schema
 from .rules import Context, Finding, Verdict, evaluate, verdict_of
 from .phases import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE
+from .rules.catalog_facts import CatalogFacts
 from .rules.names import names_taken
 from .spec.views import view_order
 
@@ -136,9 +137,9 @@ def plan_fingerprint(database_fingerprint: str, steps: list[Step]) -> str:
 
 
 def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile,
-                 taken: dict[tuple[str, str], str] | None = None) -> Context:
+                 taken: dict[tuple[str, str], str] | None = None, catalog: CatalogFacts | None = None) -> Context:
     ctx = Context(mode=mode, current=current, desired=desired, is_volatile=is_volatile,
-                  taken={**names_taken(current), **(taken or {})})
+                  taken={**names_taken(current), **(taken or {})}, catalog=catalog or CatalogFacts())
     for ch in changes:
         if isinstance(ch, c.AddTable):
             ctx.new_tables.add(ch.table.qualified)
@@ -147,16 +148,22 @@ def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode
     return ctx
 
 
+# Changes to an existing table's columns that a new function or view of the same plan may read.
+_READ_BY_NEW = (c.AddColumn, c.AlterColumnType)
+
+
 def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False,
-               steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None) -> Plan:
+               steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None,
+               catalog: CatalogFacts | None = None) -> Plan:
     """Judge the changes and, unless one is refused, order the statements of the
     allowed ones. ``steps_when_refused`` orders them even then — for ``check``,
     whose policy may waive a refusal and which still inspects the statements; such
     a plan is never executable (``refused`` stays non-empty). ``taken``: the names
     the live catalog holds in the relation namespace of the plan's schemas
-    (``Introspection.names``); those of ``current`` are always known."""
+    (``Introspection.names``); those of ``current`` are always known. ``catalog``: what
+    the live catalog says of the touched objects (``introspect.column_facts``)."""
     changes = diff(current, desired)
-    ctx = make_context(current, desired, changes, mode, is_volatile, taken)
+    ctx = make_context(current, desired, changes, mode, is_volatile, taken, catalog)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
     if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
         plan.database_fingerprint, plan.state = fingerprint_and_state(current)
@@ -210,6 +217,13 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         created.add(t.qualified)
     for t, fk, i in deferred:
         add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
+    # The columns an existing table gains or widens, before the new functions and views that may
+    # read them (PostgreSQL checks a LANGUAGE sql body and a view's query as it creates them). None
+    # of them needs a new function: a default calling one on an existing table is refused (SD601, SD607).
+    for i in allowed:
+        if isinstance(changes[i], _READ_BY_NEW):
+            for phase, sql in compile_change(changes[i]):
+                add(phase, sql, i)
     add_functions(fnorder.BEFORE_VIEWS)
     new_views = {changes[i].view.qualified: i for i in allowed if isinstance(changes[i], c.AddView)}
     for v in view_order(tuple(changes[i].view for i in new_views.values())):  # each after the views it reads
@@ -226,7 +240,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     # Then changes to existing objects, in diff order.
     for i in allowed:
         if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddSequence, c.AddTable, c.AddFunction,
-                                   c.AddView)):
+                                   c.AddView) + _READ_BY_NEW):
             continue
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)

@@ -22,6 +22,9 @@ class AddColumnRule(Rule):
             return None
         if col.default is not None and ctx.is_volatile(col.default):
             return None
+        if col.type in ctx.catalog.constrained_domains or (
+                col.default is None and col.type in ctx.catalog.volatile_domain_defaults):
+            return None  # every existing row is checked against the domain, or gets its own value: SD610
         if not col.nullable and col.default is None:
             return None
         why = "nullable: existing rows read NULL" if col.nullable and col.default is None else \
