@@ -53,7 +53,13 @@ def comment_on_view(v: View, text: str | None) -> Statement:
 
 
 def view_statements(v: View) -> list[Statement]:
-    out = [create_view(v)]
-    if v.comment is not None:
-        out.append(comment_on_view(v, v.comment))
+    from .matviews import comment_on_view_column, matview_statements
+
+    if v.materialized:
+        out = matview_statements(v)
+    else:
+        out = [create_view(v)]
+        if v.comment is not None:
+            out.append(comment_on_view(v, v.comment))
+    out += [comment_on_view_column(v, column, text) for column, text in v.column_comments]
     return out
