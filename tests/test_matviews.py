@@ -113,6 +113,7 @@ def test_plan_lists_the_refresh_in_text_json_and_sql_and_apply_never_runs_it(pg,
     assert not [line for line in sql.splitlines() if line.lstrip().upper().startswith("REFRESH")]
     applied = run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes")
     assert applied.code == 0, applied
+    assert "REFRESH MATERIALIZED VIEW public.customer_totals;" in applied.out  # shown, never run
     assert _rows(pg, db, "SELECT relispopulated FROM pg_class WHERE relname = 'customer_totals'") == [(False,)]
     again = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
     assert again.code == 0 and "REFRESH" not in again.out, again
@@ -353,3 +354,18 @@ def test_any_matview_query_plans_to_nothing_against_itself_and_imports_exactly(p
     assert run_cli("import", "--db", pg.dsn(db), "--out", str(out)).code == 0
     assert "materialized: true" in (out / "views" / "m.yaml").read_text()
     assert run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+
+
+@pytest.mark.parametrize("files,where,message", [
+    ({"views/m.yaml": "view: m\nmaterialized: true\nquery: SELECT o.id FROM public.orders o\nindexes:\n"
+                      "  orders_pkey: [id]\n"}, "views/m.yaml:5:", "the index of primary key orders_pkey"),
+    ({"views/m.yaml": "view: m\nmaterialized: true\nquery: SELECT o.id FROM public.orders o\nindexes:\n"
+                      "  n: [id]\n", "views/n.yaml": "view: n\nquery: SELECT o.id FROM public.orders o\n"},
+     "views/", "already used by"),
+    ({"views/s.yaml": "view: s\nquery: SELECT o.id FROM public.orders o\n"}, "views/s.yaml:1:", "sequence public.s"),
+])
+def test_a_name_taken_inside_the_spec_is_a_load_error_with_its_line(tmp_path, files, where, message):
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT + "sequences:\n  s: {}\n",
+                                          "tables/orders.yaml": TABLE, **files})
+    result = run_cli("validate", str(spec))
+    assert result.code == 1 and where in result.err and message in result.err, result

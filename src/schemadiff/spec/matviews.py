@@ -153,3 +153,38 @@ class _Anything(list):
 
     def __contains__(self, item) -> bool:
         return True
+
+
+
+def check_view_names(views, contexts: dict, tables, sequences, enums) -> None:
+    """A view's name and a materialized view's index names share the schema's
+    namespace with tables, their indexes, key indexes and serial sequences,
+    sequences, types and the other views: a clash is an error at its line (the
+    server would refuse the second CREATE halfway through the migration). A view
+    named like a table is reported by the loader already."""
+    from ..normalize import serial_sequence
+
+    held: dict[tuple[str, str], str] = {}
+    for t in tables:
+        where = f"of table {t.schema}.{t.name}"
+        names = [(ix.name, f"index {ix.name} {where}") for ix in t.indexes]
+        names += [(u.name, f"the index of unique constraint {u.name} {where}") for u in t.uniques]
+        if t.primary_key is not None:
+            names.append((t.primary_key.name, f"the index of primary key {t.primary_key.name} {where}"))
+        names += [(serial_sequence(t.name, col.name), f"the sequence of serial column {col.name} {where}")
+                  for col in t.columns if col.serial]
+        for name, what in names:
+            held.setdefault((t.schema, name), what)
+    for s in sequences:
+        held.setdefault((s.schema, s.name), f"sequence {s.schema}.{s.name}")
+    for e in enums:
+        held.setdefault((e.schema, e.name), f"enum type {e.schema}.{e.name}")
+    for v in views:
+        ctx = contexts[v.qualified]
+        mine = [(v.name, ("view",), f"{v.kind} {v.qualified}")]
+        mine += [(ix.name, ("indexes", ix.name), f"index {ix.name} of {v.kind} {v.qualified}") for ix in v.indexes]
+        for name, path, what in mine:
+            if (v.schema, name) in held:
+                ctx.error(path, f"the name {name!r} ({what}) is already used by {held[(v.schema, name)]}",
+                          f"{v.kind} {v.qualified}", key=path[0] == "indexes")
+            held.setdefault((v.schema, name), what)
