@@ -111,7 +111,10 @@ def test_plan_lists_the_refresh_in_text_json_and_sql_and_apply_never_runs_it(pg,
     sql = run_cli("plan", str(spec), "--db", pg.dsn(db), "--format", "sql").out
     assert "--   REFRESH MATERIALIZED VIEW public.customer_totals;" in sql
     assert not [line for line in sql.splitlines() if line.lstrip().upper().startswith("REFRESH")]
-    applied = run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes")
+    saved = tmp_path / "plan.json"
+    assert run_cli("plan", str(spec), "--db", pg.dsn(db), "--out", str(saved)).code == 0
+    assert json.loads(saved.read_text())["follow_ups"] == document["follow_ups"]
+    applied = run_cli("apply", str(spec), "--db", pg.dsn(db), "--plan", str(saved))
     assert applied.code == 0, applied
     assert "REFRESH MATERIALIZED VIEW public.customer_totals;" in applied.out  # shown, never run
     assert _rows(pg, db, "SELECT relispopulated FROM pg_class WHERE relname = 'customer_totals'") == [(False,)]

@@ -664,6 +664,13 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
               f"pending, {len(after.refused)} change(s) refused); run `schemadiff plan`", file=stderr)
     else:
         say("The database now matches the spec.")
+    from .followups import TITLE, of_plan
+
+    follow = of_plan(plan)  # a new materialized view is empty until the user refreshes it
+    if follow:
+        say(TITLE)
+        for _, sql in follow:
+            say(f"  {one_line(sql)}")
     return EXIT_OK
 
 

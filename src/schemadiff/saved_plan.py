@@ -63,6 +63,14 @@ class SavedFinding(_Strict):
         return data
 
 
+class SavedFollowUp(_Strict):
+    """What the plan leaves for the user to run (``followups``); never run by apply."""
+    object: str
+    sql: str
+    run: str
+    why: str
+
+
 class SavedPlan(_Strict):
     format: str  # PLAN_FORMAT, checked first (parse_saved_plan)
     spec: str
@@ -75,6 +83,7 @@ class SavedPlan(_Strict):
     drift: list[SavedFinding]
     unmanaged: list[SavedFinding]
     steps: list[SavedStep]
+    follow_ups: list[SavedFollowUp] = []  # derived from the steps, which are compared
 
 
 # What a fresh plan must repeat exactly. Left out: where the plan was made from
