@@ -372,3 +372,31 @@ def test_a_name_taken_inside_the_spec_is_a_load_error_with_its_line(tmp_path, fi
                                           "tables/orders.yaml": TABLE, **files})
     result = run_cli("validate", str(spec))
     assert result.code == 1 and where in result.err and message in result.err, result
+
+
+def test_the_rls_walk_goes_through_views_schemadiff_does_not_read(pg, db, tmp_path):
+    """A view import leaves out (a WITH query) in a schema the spec does not name, over a
+    table with row level security in another such schema: pg_depend says what it reads,
+    so a new materialized view (SD705) or view (SD704) over it is refused with the path."""
+    assert pg.run_psql(db, sql="""
+        CREATE SCHEMA hidden; CREATE SCHEMA legacy;
+        CREATE TABLE hidden.care (id integer PRIMARY KEY, owner_name text);
+        ALTER TABLE hidden.care ENABLE ROW LEVEL SECURITY;
+        CREATE VIEW legacy.care_ids AS WITH x AS (SELECT id FROM hidden.care) SELECT x.id FROM x;
+        CREATE VIEW legacy.plain_ids AS SELECT 1 AS id;""").returncode == 0
+    base = {"schemadiff.yaml": ROOT + "external:\n  tables: [legacy.care_ids, legacy.plain_ids]\n",
+            "tables/orders.yaml": TABLE}
+    mat = write_spec(tmp_path / "mat", {**base, "views/m.yaml":
+                                        "view: m\nmaterialized: true\nquery: SELECT c.id FROM legacy.care_ids c\n"})
+    result = run_cli("plan", str(mat), "--db", pg.dsn(db))
+    assert result.code == 3 and "SD705" in result.out and "public.m -> legacy.care_ids -> hidden.care" in result.out, \
+        result
+    plain = write_spec(tmp_path / "plain", {**base, "views/v.yaml":
+                                            "view: v\nquery: SELECT c.id FROM legacy.care_ids c\n"})
+    result = run_cli("plan", str(plain), "--db", pg.dsn(db))
+    assert result.code == 3 and "SD704" in result.out and "public.v -> legacy.care_ids -> hidden.care" in result.out, \
+        result
+    fine = write_spec(tmp_path / "fine", {**base, "views/m.yaml":
+                                          "view: m\nmaterialized: true\nquery: SELECT c.id FROM legacy.plain_ids c\n"})
+    result = run_cli("plan", str(fine), "--db", pg.dsn(db))
+    assert result.code == 0 and "SD116" in result.out, result

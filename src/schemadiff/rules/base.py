@@ -55,6 +55,9 @@ class Context:
     # (schema, name) -> what holds the name in the relation namespace (and among types):
     # the current model's objects, and in database mode everything the live catalog holds there.
     taken: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Database mode: every view's reads as pg_depend records them, and the tables with row
+    # level security, database-wide (``relgraph.RelationFacts``), for SD704/SD705's walk.
+    relations: dict = field(default_factory=dict)
 
     @property
     def from_database(self) -> bool:
