@@ -207,11 +207,15 @@ def _comment(step) -> str:
 
 
 def plan_document(plan: Plan, *, spec: str, database: str, server_version: str | None) -> dict:
+    """The plan as data; ``follow_ups`` (what the user runs when they choose, never
+    schemadiff) only when there are some."""
     findings = []
     for i, ch in enumerate(plan.changes):
         diffs = [{"field": a, "database": b, "spec": c} for a, b, c in differences(ch)]
         for f in plan.findings[i]:
             findings.append(f.to_json() | ({"differences": diffs} if diffs else {}))
+    follow = [{"object": what, "sql": sql, "run": "by you, when you choose; never by schemadiff",
+               "why": followups.WHY} for what, sql in followups.of_plan(plan)]
     return {
         "format": PLAN_FORMAT,
         "spec": spec,
@@ -226,9 +230,7 @@ def plan_document(plan: Plan, *, spec: str, database: str, server_version: str |
         "steps": [] if plan.refused else [
             {"phase": s.phase, "sql": s.sql, "object": s.change.target(), "change": s.change.describe(),
              "rules": [f.code for f in s.findings]} for s in plan.steps],
-        "follow_ups": [{"object": what, "sql": sql, "run": "by you, when you choose; never by schemadiff",
-                        "why": followups.WHY} for what, sql in followups.of_plan(plan)],
-    }
+    } | ({"follow_ups": follow} if follow else {})
 
 
 def render_json(plan: Plan, **kwargs) -> str:
