@@ -339,13 +339,18 @@ _QUERY = st.builds(
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(query=_QUERY, comment=_LIT)
+@given(query=_QUERY, comment=_LIT, unique=st.booleans(), bound=st.one_of(st.none(), st.integers(-3, 3)))
 def test_any_matview_query_plans_to_nothing_against_itself_and_imports_exactly(pg, db, tmp_path_factory, query,
-                                                                               comment):
+                                                                               comment, unique, bound):
     tmp = tmp_path_factory.mktemp("matview")
-    view = {"view": "m", "materialized": True, "query": query}
+    key = "order_id" if "order_id" in query else "id"
+    index = {"columns": [key], "unique": unique}
+    if bound is not None:  # a predicate the server respells ((id > 2) …): converged through the server
+        index["where"] = f"{key} > {bound}"
+    view = {"view": "m", "materialized": True, "query": query, "indexes": {"m_key": index}}
     if comment:
         view["comment"] = comment
+        view["columns"] = {key: {"comment": comment}}
     spec = write_spec(tmp / "spec", {"schemadiff.yaml": ROOT, "tables/orders.yaml": TABLE,
                                      "views/m.yaml": json.dumps(view, ensure_ascii=False)})
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
