@@ -405,3 +405,18 @@ def test_the_rls_walk_goes_through_views_schemadiff_does_not_read(pg, db, tmp_pa
                                           "view: m\nmaterialized: true\nquery: SELECT c.id FROM legacy.plain_ids c\n"})
     result = run_cli("plan", str(fine), "--db", pg.dsn(db))
     assert result.code == 0 and "SD116" in result.out, result
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT o.id FROM public.orders o -- a trailing comment",
+    "SELECT o.id FROM public.orders o; -- and a semicolon",
+    "SELECT o.id /* inside */ FROM public.orders o /* last */",
+])
+def test_a_comment_at_the_end_of_the_query_never_swallows_with_no_data(pg, db, tmp_path, query):
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/orders.yaml": TABLE,
+                                          "views/m.yaml": "view: m\nmaterialized: true\nquery: " + json.dumps(query)
+                                          + "\n"})
+    script = _build(pg, db, tmp_path, spec)
+    assert "WITH NO DATA;" in script and "--" not in script.split("CREATE MATERIALIZED VIEW")[1].split(";")[0]
+    assert _rows(pg, db, "SELECT relispopulated FROM pg_class WHERE relname = 'm'") == [(False,)]
+    assert run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode").code == 0

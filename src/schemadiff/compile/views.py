@@ -23,7 +23,9 @@ from .verify import CompileError, Expect, checked
 
 
 def query_sql(view: View) -> str:
-    return flat(view.query).rstrip().rstrip(";").rstrip()
+    # "\n": flat's token path always runs, so no comment survives — a trailing ``-- …``
+    # on one line would swallow what a statement writes after the query (WITH NO DATA).
+    return flat(view.query + "\n").rstrip().rstrip(";").rstrip()
 
 
 def create_view(v: View) -> Statement:
