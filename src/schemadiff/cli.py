@@ -626,7 +626,10 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
                     if stdin.readline().strip().lower() not in ("y", "yes"):
                         print("schemadiff: not applied.", file=stderr)
                         return EXIT_ERROR
-                runner = Runner(conn, options, say, dsn=dsn, external=loaded.schema.external.functions)
+                from .speccalls import callees
+
+                runner = Runner(conn, options, say, dsn=dsn, external=loaded.schema.external.functions,
+                                functions=callees(loaded.schema.functions))
                 try:
                     outcome = runner.run(steps)  # pins and checks the session, then the final guard
                 except GuardError as exc:

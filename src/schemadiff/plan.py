@@ -167,7 +167,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
     if not allowed:
         return plan  # no step (the fingerprint above is that of no step): the compiler, and sqlglot, stay unloaded
-    from .compile import ddl, sequences
+    from .compile import ddl, fnorder, sequences
     from .compile.changes import compile_change
     from .compile.schema import table_extras, table_order
 
@@ -189,6 +189,16 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     created: set[QualifiedName] = set()
     deferred = []
     tables = [changes[i].table for i in new_tables.values()]
+    new_functions = {changes[i].function.signature: i for i in allowed if isinstance(changes[i], c.AddFunction)}
+    placed = fnorder.place([changes[i].function for i in new_functions.values()], tables,
+                           [changes[i].view for i in allowed if isinstance(changes[i], c.AddView)])
+
+    def add_functions(where: str) -> None:  # compile.fnorder: before the tables and views that call them
+        for fn in placed[where]:
+            for phase, sql in compile_change(changes[new_functions[fn.signature]]):
+                add(phase, sql, new_functions[fn.signature])
+
+    add_functions(fnorder.BEFORE_TABLES)
     for t in table_order(tuple(tables)):
         i = new_tables[t.qualified]
         inline = []
@@ -201,14 +211,12 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         created.add(t.qualified)
     for t, fk, i in deferred:
         add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
-    for i in allowed:  # functions after the tables, before the triggers that call them
-        if isinstance(changes[i], c.AddFunction):
-            for phase, sql in compile_change(changes[i]):
-                add(phase, sql, i)
+    add_functions(fnorder.BEFORE_VIEWS)
     new_views = {changes[i].view.qualified: i for i in allowed if isinstance(changes[i], c.AddView)}
     for v in view_order(tuple(changes[i].view for i in new_views.values())):  # each after the views it reads
         for phase, sql in compile_change(changes[new_views[v.qualified]]):
             add(phase, sql, new_views[v.qualified])
+    add_functions(fnorder.AFTER_VIEWS)  # before the indexes, policies and triggers that call them
     for t in sorted(tables, key=lambda t: t.qualified):
         for _, detail, stmt in table_extras(t):
             add(TRANSACTIONAL, stmt.sql, new_tables[t.qualified], detail)

@@ -34,8 +34,11 @@ def _index(r: dict) -> Index | None:
                  tuple(r["include"] or ()), r["nulls_not_distinct"], r["comment"])
 
 
-def views_from_rows(view_rows: list[dict], index_rows: list[dict]) -> tuple[list[View], set[tuple[str, str, str]]]:
-    """The views import writes, and (kind, schema, name) of each, as ``out_of_scope.sql`` names them."""
+def views_from_rows(view_rows: list[dict], index_rows: list[dict], functions=()
+                    ) -> tuple[list[View], set[tuple[str, str, str]]]:
+    """The views import writes, and (kind, schema, name) of each, as ``out_of_scope.sql`` names them.
+    ``functions``: the database's own functions read with them, which a query may call
+    (``routines_read.view``)."""
     indexes: dict[tuple[str, str], list] = {}
     for r in index_rows:
         indexes.setdefault((r["schema"], r["table_name"]), []).append(_index(r))
@@ -46,7 +49,7 @@ def views_from_rows(view_rows: list[dict], index_rows: list[dict]) -> tuple[list
             continue
         if r["materialized"] and list(r["options"] or ()):
             continue
-        view = routines_read.view({**r, "options": [] if r["materialized"] else r["options"]})
+        view = routines_read.view({**r, "options": [] if r["materialized"] else r["options"]}, functions)
         if view is None:
             continue
         own = indexes.get((r["schema"], r["name"]), [])

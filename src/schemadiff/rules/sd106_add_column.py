@@ -1,4 +1,5 @@
 from ..changes import AddColumn
+from .facts_speccalls import spec_code_run
 from .base import Rule, Verdict, register
 
 
@@ -14,6 +15,8 @@ class AddColumnRule(Rule):
     code, name, category, changes = "SD106", "add-column", "additive", (AddColumn,)
 
     def check(self, change, ctx):
+        if spec_code_run(change, ctx):
+            return None  # runs the spec's code over existing rows: SD607
         col = change.column
         if col.generated is not None or col.identity is not None or col.serial:
             return None

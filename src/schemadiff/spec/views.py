@@ -18,6 +18,7 @@ import json
 
 from pglast.parser import ParseError, parse_sql_json
 
+from ..casts import AnyType
 from ..funcpolicy import judge_tree
 from ..model import QualifiedName, View
 from . import format as f
@@ -71,9 +72,10 @@ def _star(targets) -> bool:
     return False
 
 
-def query_problem(text: str, external) -> tuple[str | None, set[QualifiedName]]:
+def query_problem(text: str, external, casts=None, functions=()) -> tuple[str | None, set[QualifiedName]]:
     """Why ``text`` is not a query a view may hold (None when it is), and the
-    relations it reads."""
+    relations it reads. ``casts``: the types beyond the built-in ones a cast may
+    name (the spec's enums); None: casts are not judged (ordering, import)."""
     try:
         stmts = json.loads(parse_sql_json(text)).get("stmts") or []
     except ParseError as exc:
@@ -93,7 +95,8 @@ def query_problem(text: str, external) -> tuple[str | None, set[QualifiedName]]:
                 return (f"the query reads {rv.get('relname')!r} without its schema: write it schema-qualified "
                         "(`public.t`), so its meaning does not depend on search_path"), set()
             reads.add(QualifiedName(rv["schemaname"], rv["relname"]))
-    problem = judge_tree(tree, "policy", external)
+    problem = judge_tree(tree, "policy", external, casts=AnyType() if casts is None else casts,
+                         functions=functions)
     if problem is not None:
         return f"the query {problem}", set()
     return None, reads
@@ -120,7 +123,8 @@ def build_view(spec: f.ViewSpec, ctx: FileContext, resolver: Resolver) -> tuple[
         ctx.error(("indexes",), "a plain view has no indexes", where,
                   "index the tables it reads, or make it `materialized: true`", key=True)
         ok = False
-    problem, reads = query_problem(spec.query, frozenset(resolver.external_functions))
+    problem, reads = query_problem(spec.query, frozenset(resolver.external_functions), frozenset(resolver.enums),
+                                   resolver.spec_functions)
     if problem is not None:
         ctx.error(("query",), problem, where, STAR_HINT if problem == STAR_PROBLEM else "")
         ok = False
