@@ -95,7 +95,7 @@ def view(r: dict, functions=()) -> View | None:
     flag = lambda key: options.get(key, "false").lower() in ("true", "on", "1", "yes")  # noqa: E731
     # Calls outside pg_catalog, but of the database's own functions read with it (``functions``,
     # speccalls.Callee), are left out, not guessed.
-    if query_problem(r["query"], (), functions)[0] is not None:
+    if query_problem(r["query"], (), functions=functions)[0] is not None:  # casts: not judged (import)
         return None
     return View(schema=r["schema"], name=r["name"], query=r["query"], security_invoker=flag("security_invoker"),
                 security_barrier=flag("security_barrier"), check_option=options.get("check_option") or None,
