@@ -343,7 +343,12 @@ def _sql(args, stdout: TextIO, stderr: TextIO) -> int:
 
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
+    from .followups import comment_lines, of_views
+    from .spec.views import view_order
+
     script = render_script(compile_schema(loaded.schema), header=SQL_HEADER)
+    follow = comment_lines(of_views(view_order(loaded.schema.views)))
+    script += ("\n" + "\n".join(follow) + "\n") if follow else ""
     return EXIT_OK if _emit(script, args.output, stdout, stderr) else EXIT_ERROR
 
 
@@ -662,6 +667,13 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
               f"pending, {len(after.refused)} change(s) refused); run `schemadiff plan`", file=stderr)
     else:
         say("The database now matches the spec.")
+    from .followups import TITLE, of_plan
+
+    follow = of_plan(plan)  # a new materialized view is empty until the user refreshes it
+    if follow:
+        say(TITLE)
+        for _, sql in follow:
+            say(f"  {one_line(sql)}")
     return EXIT_OK
 
 

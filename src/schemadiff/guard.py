@@ -65,6 +65,8 @@ What it checks, per step:
 - ``CREATE VIEW`` only as the compiler writes it: one SELECT (no INTO, FOR
   UPDATE, WITH, data-modifying statement), no OR REPLACE, TEMP or column list,
   options only security_invoker / security_barrier, its calls judged like a policy's;
+  ``CREATE MATERIALIZED VIEW … WITH NO DATA`` likewise (nothing else of CREATE
+  TABLE AS), after which the plan's indexes on it need no CONCURRENTLY;
 - ``SET`` only of ``lock_timeout`` / ``statement_timeout``, to a value
   ``timeouts.parse_ms`` accepts (at least 1 ms before rounding, within bounds).
 
@@ -711,7 +713,7 @@ def _widening(schema: str, table: str, column: str, cd: dict, state: _State) -> 
 
 
 _COMMENT_TARGETS = {"OBJECT_TABLE": 2, "OBJECT_COLUMN": 3, "OBJECT_INDEX": 2, "OBJECT_TYPE": None,
-                    "OBJECT_SEQUENCE": 2, "OBJECT_FUNCTION": None, "OBJECT_VIEW": 2}
+                    "OBJECT_SEQUENCE": 2, "OBJECT_FUNCTION": None, "OBJECT_VIEW": 2, "OBJECT_MATVIEW": 2}
 
 
 def _comment(node: dict, phase: str, state: _State) -> None:
@@ -1055,7 +1057,26 @@ def _create_view(node: dict, phase: str, state: _State) -> None:
     if node.get("withCheckOption", "NO_CHECK_OPTION") not in ("NO_CHECK_OPTION", "LOCAL_CHECK_OPTION",
                                                               "CASCADED_CHECK_OPTION"):
         raise _Refused("an unknown check option")
-    query = node.get("query") or {}
+    _view_query(node.get("query") or {}, state)
+
+
+def _create_matview(node: dict, phase: str, state: _State) -> None:
+    """``CREATE MATERIALIZED VIEW s.m AS SELECT … WITH NO DATA``: nothing else of
+    CREATE TABLE AS (no column list, USING, WITH options, TABLESPACE, IF NOT EXISTS,
+    TEMP or UNLOGGED, and never filled: the migration does not run its query); the
+    query as a view's. The plan's indexes on it may then be built in the transaction."""
+    _only(node, {"query", "into", "objtype"}, "CREATE MATERIALIZED VIEW")
+    if node.get("objtype") != "OBJECT_MATVIEW":
+        raise _Refused("CREATE TABLE AS / SELECT INTO is not what schemadiff writes")
+    into = node.get("into") or {}
+    _only(into, {"rel", "onCommit", "skipData"}, "CREATE MATERIALIZED VIEW")
+    if not into.get("skipData") or into.get("onCommit", "ONCOMMIT_NOOP") != "ONCOMMIT_NOOP":
+        raise _Refused("a materialized view filled by the migration (schemadiff writes WITH NO DATA)")
+    state.created.add(_relation(into.get("rel") or {}, "materialized view"))
+    _view_query(node.get("query") or {}, state)
+
+
+def _view_query(query: dict, state: _State) -> None:
     if set(query) != {"SelectStmt"}:
         raise _Refused("a view whose query is not one SELECT")
     todo = [query]
@@ -1078,4 +1099,5 @@ _STATEMENTS = {
     "AlterEnumStmt": _alter_enum, "CreatePolicyStmt": _create_policy, "VariableSetStmt": _set, "DropStmt": _drop,
     "CreateSeqStmt": _create_sequence, "AlterSeqStmt": _alter_sequence,
     "CreateFunctionStmt": _create_function, "CreateTrigStmt": _create_trigger, "ViewStmt": _create_view,
+    "CreateTableAsStmt": _create_matview,
 }

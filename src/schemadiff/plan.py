@@ -137,9 +137,11 @@ def plan_fingerprint(database_fingerprint: str, steps: list[Step]) -> str:
 
 
 def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile,
-                 taken: dict[tuple[str, str], str] | None = None, catalog: CatalogFacts | None = None) -> Context:
+                 taken: dict[tuple[str, str], str] | None = None, catalog: CatalogFacts | None = None,
+                 relations: dict | None = None) -> Context:
     ctx = Context(mode=mode, current=current, desired=desired, is_volatile=is_volatile,
-                  taken={**names_taken(current), **(taken or {})}, catalog=catalog or CatalogFacts())
+                  taken={**names_taken(current), **(taken or {})}, catalog=catalog or CatalogFacts(),
+                  relations=relations or {})
     for ch in changes:
         if isinstance(ch, c.AddTable):
             ctx.new_tables.add(ch.table.qualified)
@@ -154,7 +156,7 @@ _READ_BY_NEW = (c.AddColumn, c.AlterColumnType)
 
 def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False,
                steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None,
-               catalog: CatalogFacts | None = None) -> Plan:
+               catalog: CatalogFacts | None = None, relations: dict | None = None) -> Plan:
     """Judge the changes and, unless one is refused, order the statements of the
     allowed ones. ``steps_when_refused`` orders them even then — for ``check``,
     whose policy may waive a refusal and which still inspects the statements; such
@@ -163,7 +165,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     (``Introspection.names``); those of ``current`` are always known. ``catalog``: what
     the live catalog says of the touched objects (``introspect.column_facts``)."""
     changes = diff(current, desired)
-    ctx = make_context(current, desired, changes, mode, is_volatile, taken, catalog)
+    ctx = make_context(current, desired, changes, mode, is_volatile, taken, catalog, relations)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
     if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
         plan.database_fingerprint, plan.state = fingerprint_and_state(current)

@@ -58,6 +58,9 @@ class Context:
     taken: dict[tuple[str, str], str] = field(default_factory=dict)
     # Facts of the live catalog (database mode only; empty in check): ``catalog_facts``.
     catalog: CatalogFacts = field(default_factory=CatalogFacts)
+    # Database mode: every view's reads as pg_depend records them, and the tables with row
+    # level security, database-wide (``relgraph.RelationFacts``), for SD704/SD705's walk.
+    relations: dict = field(default_factory=dict)
 
     @property
     def from_database(self) -> bool:

@@ -23,6 +23,7 @@ from .names import qualify
 from .resolve import ResolveError, Resolver, check_identifier
 from .sequences import build_sequences, check_nextval_defaults, check_sequences, fold_serial
 from .functions import build_function, build_triggers
+from .matviews import check_view_names
 from ..speccalls import callees
 from .views import build_view, view_order
 from .tables import TableBuilder
@@ -330,6 +331,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     check_sequences(sequences, tables, root_ctx)
     check_nextval_defaults(sequences, tables, builders)
     sequences, tables = fold_serial(sequences, tables)
+    check_view_names(views, view_files, tables, sequences, enums)
 
     used_schemas = {t.schema for t in tables} | {e.schema for e in enums} | set(root.schemas)
     used_schemas |= {s.schema for s in sequences}
