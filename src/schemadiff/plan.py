@@ -16,13 +16,11 @@ change never becomes a step.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field, fields, is_dataclass
-from enum import Enum
+from dataclasses import dataclass, field
 
 from . import changes as c
 from .diff import diff
+from .fingerprint import digest, encode, fingerprint, fingerprint_and_state
 from .model import QualifiedName, Schema
 from .rules import Context, Finding, Verdict, evaluate, verdict_of
 from .phases import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE
@@ -77,57 +75,8 @@ class Plan:
         }
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _plain(value):
-    """A model as JSON-ready data (what ``dataclasses.asdict`` gives, without its deep copies)."""
-    if type(value) in (str, int, bool, float) or value is None:
-        return value
-    names = _FIELDS.get(type(value))
-    if names is None and is_dataclass(value):
-        names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))
-    if names is not None:
-        return {n: _plain(getattr(value, n)) for n in names}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
 def _hash(data) -> str:
-    blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return "sha256:" + hashlib.sha256(blob).hexdigest()
-
-
-def fingerprint(schema: Schema) -> str:
-    """A stable hash of a model (the database state a plan was made against)."""
-    return _hash(_plain(schema))
-
-
-def fingerprint_and_state(schema: Schema) -> tuple[str, dict[str, str]]:
-    """``fingerprint(schema)`` and a hash per object (so a stale saved plan can say
-    what moved: the object's hash is that of a schema holding only it), each
-    object turned into data once."""
-    whole = _plain(schema)
-    alone = _plain(Schema())
-    state = {}
-    for t, data in zip(schema.tables, whole["tables"]):
-        state[f"table {t.schema}.{t.name}"] = _hash({**alone, "tables": [data]})[7:23]
-    for e, data in zip(schema.enums, whole["enums"]):
-        state[f"type {e.schema}.{e.name}"] = _hash({**alone, "enums": [data]})[7:23]
-    for q, data in zip(schema.sequences, whole["sequences"]):
-        state[f"sequence {q.schema}.{q.name}"] = _hash({**alone, "sequences": [data]})[7:23]
-    for fn, data in zip(schema.functions, whole["functions"]):
-        state[f"function {fn.display()}"] = _hash({**alone, "functions": [data]})[7:23]
-    for v, data in zip(schema.views, whole["views"]):
-        state[f"view {v.schema}.{v.name}"] = _hash({**alone, "views": [data]})[7:23]
-    for x, data in zip(schema.extensions, whole["extensions"]):
-        state[f"extension {x.name}"] = _hash({**alone, "extensions": [data]})[7:23]
-    return _hash(whole), state
+    return digest(encode(data))
 
 
 def plan_fingerprint(database_fingerprint: str, steps: list[Step]) -> str:
