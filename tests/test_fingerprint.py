@@ -197,3 +197,25 @@ def _fields_seen(value):
     elif isinstance(value, tuple):
         for v in value:
             yield from _fields_seen(v)
+
+
+def test_a_plan_hashes_its_state_only_when_asked(monkeypatch):
+    """``build_plan`` keeps the state it was made against and hashes it on first use
+    (a plan shown as text never asks); what it gives is what it gave when computed
+    at once: the state's fingerprint, each object's hash, and the steps' fingerprint."""
+    import schemadiff.plan as plan_module
+    from schemadiff.plan import build_plan, plan_fingerprint
+
+    desired = load_spec(EXAMPLES / "engagement" / "schema").schema
+    current = replace(desired, tables=desired.tables[1:])
+    calls = []
+    real = plan_module.fingerprint_and_state
+    monkeypatch.setattr(plan_module, "fingerprint_and_state", lambda s: calls.append(s) or real(s))
+    plan = build_plan(current, desired)
+    assert plan.steps and not calls
+    whole, state = real(current)
+    assert (plan.database_fingerprint, plan.state) == (whole, state) and len(calls) == 1
+    assert plan.fingerprint == plan_fingerprint(whole, plan.steps) != plan_fingerprint(whole, [])
+    assert len(calls) == 1
+    offline = build_plan(current, desired, mode="spec")
+    assert (offline.fingerprint, offline.state, offline.database_fingerprint) == ("", {}, "")

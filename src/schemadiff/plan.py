@@ -44,11 +44,31 @@ class Plan:
     changes: list[c.Change]
     findings: dict[int, list[Finding]]  # index in changes -> findings
     steps: list[Step] = field(default_factory=list)
-    # What a saved plan is checked against before it runs (database mode): a hash of
-    # the database state it was made against and of its steps (``plan_fingerprint``).
-    fingerprint: str = ""
-    state: dict[str, str] = field(default_factory=dict)  # object -> hash, for "what moved"
-    database_fingerprint: str = ""  # the database state alone (``fingerprint(current)``)
+    # Database mode: the state the plan was made against. What a saved plan is checked
+    # against before it runs is hashed from it when first asked for (a plan shown as
+    # text never is): ``fingerprint``, ``state``, ``database_fingerprint`` below.
+    against: Schema | None = field(default=None, repr=False, compare=False)
+    _hashes: tuple[str, dict[str, str]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _state_hashes(self) -> tuple[str, dict[str, str]]:
+        if self._hashes is None:
+            self._hashes = fingerprint_and_state(self.against) if self.against is not None else ("", {})
+        return self._hashes
+
+    @property
+    def database_fingerprint(self) -> str:
+        """The database state alone (``fingerprint(against)``)."""
+        return self._state_hashes()[0]
+
+    @property
+    def state(self) -> dict[str, str]:
+        """Object -> hash, for "what moved"."""
+        return self._state_hashes()[1]
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of the database state and of the steps (``plan_fingerprint``); "" for a spec pair."""
+        return "" if self.against is None else plan_fingerprint(self.database_fingerprint, self.steps)
 
     def verdict(self, i: int) -> Verdict:
         return verdict_of(self.findings[i])
@@ -106,15 +126,13 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     (``Introspection.names``); those of ``current`` are always known."""
     changes = diff(current, desired)
     ctx = make_context(current, desired, changes, mode, is_volatile, taken)
-    plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
-    if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
-        plan.database_fingerprint, plan.state = fingerprint_and_state(current)
-        plan.fingerprint = plan_fingerprint(plan.database_fingerprint, [])
+    plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)},
+                against=current if mode == "database" else None)  # a spec pair has no state to check
     if plan.refused and not steps_when_refused:
         return plan  # nothing of a refused plan is executable
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
     if not allowed:
-        return plan  # no step (the fingerprint above is that of no step): the compiler, and sqlglot, stay unloaded
+        return plan  # no step (the fingerprint is that of no step): the compiler, and sqlglot, stay unloaded
     from .compile import ddl, sequences
     from .compile.changes import compile_change
     from .compile.schema import table_extras, table_order
@@ -172,8 +190,6 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)
     plan.steps = [s for phase in PHASES for s in by_phase[phase]]
-    if mode == "database":
-        plan.fingerprint = plan_fingerprint(plan.database_fingerprint, plan.steps)
     return plan
 
 
