@@ -16,13 +16,11 @@ change never becomes a step.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field, fields, is_dataclass
-from enum import Enum
+from dataclasses import dataclass, field
 
 from . import changes as c
 from .diff import diff
+from .fingerprint import digest, encode, fingerprint, fingerprint_and_state
 from .model import QualifiedName, Schema
 from .rules import Context, Finding, Verdict, evaluate, verdict_of
 from .phases import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE
@@ -47,11 +45,31 @@ class Plan:
     changes: list[c.Change]
     findings: dict[int, list[Finding]]  # index in changes -> findings
     steps: list[Step] = field(default_factory=list)
-    # What a saved plan is checked against before it runs (database mode): a hash of
-    # the database state it was made against and of its steps (``plan_fingerprint``).
-    fingerprint: str = ""
-    state: dict[str, str] = field(default_factory=dict)  # object -> hash, for "what moved"
-    database_fingerprint: str = ""  # the database state alone (``fingerprint(current)``)
+    # Database mode: the state the plan was made against. What a saved plan is checked
+    # against before it runs is hashed from it when first asked for (a plan shown as
+    # text never is): ``fingerprint``, ``state``, ``database_fingerprint`` below.
+    against: Schema | None = field(default=None, repr=False, compare=False)
+    _hashes: tuple[str, dict[str, str]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _state_hashes(self) -> tuple[str, dict[str, str]]:
+        if self._hashes is None:
+            self._hashes = fingerprint_and_state(self.against) if self.against is not None else ("", {})
+        return self._hashes
+
+    @property
+    def database_fingerprint(self) -> str:
+        """The database state alone (``fingerprint(against)``)."""
+        return self._state_hashes()[0]
+
+    @property
+    def state(self) -> dict[str, str]:
+        """Object -> hash, for "what moved"."""
+        return self._state_hashes()[1]
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of the database state and of the steps (``plan_fingerprint``); "" for a spec pair."""
+        return "" if self.against is None else plan_fingerprint(self.database_fingerprint, self.steps)
 
     def verdict(self, i: int) -> Verdict:
         return verdict_of(self.findings[i])
@@ -78,57 +96,8 @@ class Plan:
         }
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _plain(value):
-    """A model as JSON-ready data (what ``dataclasses.asdict`` gives, without its deep copies)."""
-    if type(value) in (str, int, bool, float) or value is None:
-        return value
-    names = _FIELDS.get(type(value))
-    if names is None and is_dataclass(value):
-        names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))
-    if names is not None:
-        return {n: _plain(getattr(value, n)) for n in names}
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
 def _hash(data) -> str:
-    blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return "sha256:" + hashlib.sha256(blob).hexdigest()
-
-
-def fingerprint(schema: Schema) -> str:
-    """A stable hash of a model (the database state a plan was made against)."""
-    return _hash(_plain(schema))
-
-
-def fingerprint_and_state(schema: Schema) -> tuple[str, dict[str, str]]:
-    """``fingerprint(schema)`` and a hash per object (so a stale saved plan can say
-    what moved: the object's hash is that of a schema holding only it), each
-    object turned into data once."""
-    whole = _plain(schema)
-    alone = _plain(Schema())
-    state = {}
-    for t, data in zip(schema.tables, whole["tables"]):
-        state[f"table {t.schema}.{t.name}"] = _hash({**alone, "tables": [data]})[7:23]
-    for e, data in zip(schema.enums, whole["enums"]):
-        state[f"type {e.schema}.{e.name}"] = _hash({**alone, "enums": [data]})[7:23]
-    for q, data in zip(schema.sequences, whole["sequences"]):
-        state[f"sequence {q.schema}.{q.name}"] = _hash({**alone, "sequences": [data]})[7:23]
-    for fn, data in zip(schema.functions, whole["functions"]):
-        state[f"function {fn.display()}"] = _hash({**alone, "functions": [data]})[7:23]
-    for v, data in zip(schema.views, whole["views"]):
-        state[f"view {v.schema}.{v.name}"] = _hash({**alone, "views": [data]})[7:23]
-    for x, data in zip(schema.extensions, whole["extensions"]):
-        state[f"extension {x.name}"] = _hash({**alone, "extensions": [data]})[7:23]
-    return _hash(whole), state
+    return digest(encode(data))
 
 
 def plan_fingerprint(database_fingerprint: str, steps: list[Step]) -> str:
@@ -166,15 +135,13 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     the live catalog says of the touched objects (``introspect.column_facts``)."""
     changes = diff(current, desired)
     ctx = make_context(current, desired, changes, mode, is_volatile, taken, catalog, relations)
-    plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
-    if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
-        plan.database_fingerprint, plan.state = fingerprint_and_state(current)
-        plan.fingerprint = plan_fingerprint(plan.database_fingerprint, [])
+    plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)},
+                against=current if mode == "database" else None)  # a spec pair has no state to check
     if plan.refused and not steps_when_refused:
         return plan  # nothing of a refused plan is executable
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
     if not allowed:
-        return plan  # no step (the fingerprint above is that of no step): the compiler, and sqlglot, stay unloaded
+        return plan  # no step (the fingerprint is that of no step): the compiler, and sqlglot, stay unloaded
     from .compile import ddl, fnorder, sequences
     from .compile.changes import compile_change
     from .compile.schema import table_extras, table_order
@@ -247,8 +214,6 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)
     plan.steps = [s for phase in PHASES for s in by_phase[phase]]
-    if mode == "database":
-        plan.fingerprint = plan_fingerprint(plan.database_fingerprint, plan.steps)
     return plan
 
 

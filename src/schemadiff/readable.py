@@ -18,6 +18,7 @@ Anything else is left exactly as the server printed it.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
@@ -192,7 +193,20 @@ def readable(text: str | None, types: dict[str, str]) -> str | None:
     return _cached(_READABLE, _types_key(text, types), lambda: _readable(text, types))
 
 
+def _may_rewrite(text: str) -> bool:
+    """False when no rule above can fire on ``text``: each needs a cast (``TypeCast``)
+    or an ``= ANY`` (``AEXPR_OP_ANY``) in the tree, seen here in libpg_query's JSON
+    (parsed once per text, in C) before pglast's node objects are built."""
+    try:
+        tree = json.dumps(parse_expression(text).tree)
+    except ExpressionError:
+        return True
+    return '"TypeCast"' in tree or '"AEXPR_OP_ANY"' in tree
+
+
 def _readable(text: str, types: dict[str, str]) -> str:
+    if not _may_rewrite(text):
+        return text
     try:
         stmts = parse_sql(f"SELECT {text}")
     except ParseError:

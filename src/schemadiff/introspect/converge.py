@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 
-from ..expressions import ExpressionError, parse_expression, references
+from ..expressions import ExpressionError, parse_expression, references, without_locations
 from ..identifiers import quote_ident
 from ..model import Column, Schema, Table, Trigger
 from ..normalize import strip_outer_parens
@@ -52,7 +52,27 @@ def _same_cheap(a: str | None, b: str | None, types: dict[str, str], schema: str
         return False
     if schema is not None:
         a, b = qualify_relations(a, schema), qualify_relations(b, schema)
+    if _same_tree(a, b):
+        return True  # one parse tree: the same expression, whatever the types
     return comparable(a, types) == comparable(b, types)
+
+
+_SAME_TREE: dict[tuple[str, str], bool] = {}
+
+
+def _same_tree(a: str, b: str) -> bool:
+    """``a`` and ``b`` parse to one tree (positions aside), once per pair of texts.
+    PostgreSQL's parser keeps no parentheses, spacing or keyword case:
+    ``(q >= 0) AND (q <= 9)`` and ``q >= 0 AND q <= 9`` are one tree, and so are
+    the same expression to the server, which is all ``comparable`` would prove."""
+    found = _SAME_TREE.get((a, b))
+    if found is None:
+        try:
+            found = without_locations(parse_expression(a).tree) == without_locations(parse_expression(b).tree)
+        except ExpressionError:
+            found = False
+        _SAME_TREE[(a, b)] = found
+    return found
 
 
 def _sql(expression: str, table: Table) -> str:
@@ -426,6 +446,8 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
                         probe and (lambda: probe.default(t, c.name, c.default)))
         generated = _pick(c.generated, old.generated, types,
                           probe and (lambda: probe.generated(t, c.name, c.generated)))
+        if default is c.default and generated is c.generated:
+            return c  # nothing to respell: no copy
         return replace(c, default=default, generated=generated)
 
     cur_checks = {x.name: x for x in cur.checks}

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..compile.routines import sql_type
-from ..identifiers import choose_name
+from ..identifiers import MAX_IDENTIFIER_BYTES, choose_name, column_names_part, identifier_bytes
 from ..model import (
     SERIAL_TYPES, FkAction, ForeignKey, Function, Index, Policy, PolicyCommand, QualifiedName, Schema, Sequence,
     SortOrder, Table, Trigger, View, sequence_defaults,
@@ -473,7 +473,10 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
     from .load import load_spec
 
     _one_sequence_per_name(schema, display)
-    explicit: set[tuple[str, str, str]] = set()
+    # Names the loader can never generate are written from the first render on (the
+    # first load would only have found them and asked for a second render).
+    explicit: set[tuple[str, str, str]] = set(never_generated(schema))
+    written_first = set(explicit)
     cache: dict = {}
     for round_ in range(4):
         files = render(schema, default_schema, explicit, cache)
@@ -500,9 +503,58 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
         if not added:
             return files
         explicit |= added
-        if round_ == 0 and _stable(kept, added):
+        if round_ == 0 and _stable(kept, added | written_first):
             return render(schema, default_schema, explicit, cache)
     return files
+
+
+_GENERATED = re.compile(r"(.*)_(pkey|key|check|fkey)[0-9]*", re.DOTALL)
+_SUFFIX_ROOM = 6  # digits ``choose_name`` may append before a stem is cut (a million constraints of one stem)
+
+
+def never_generated(schema: Schema) -> list[tuple[str, str, str]]:
+    """(schema, table, name) of the constraints whose names the loader can never
+    generate, and whose being written out changes no name it generates for another.
+
+    Every generated name is a candidate ``stem_label``, digits perhaps appended
+    (``identifiers.choose_name``; labels pkey, key, check, fkey; the stem is the
+    table's name, with a column part for a unique, a foreign key or a check), and
+    this parse of a name is unique. A name that is not a candidate of any (stem,
+    label) pair of the schema's constraints is never generated: the first
+    render-and-load round would always add it. Written from the start, it sits in
+    the loader's ``taken`` set, where no candidate equals it; left out, the loader
+    would generate a name for its constraint, and that name could push another's
+    to its next candidate. It cannot when no other constraint shares one of its
+    pairs and no stem of the schema comes near the 63-byte cut (where stems are
+    trimmed and may meet). Only such constraints are listed, so the render-and-load
+    loop of ``dump_spec`` ends with the same files as before, a render sooner."""
+    stems: dict[str, list[tuple[tuple, set[tuple[str, str]], str | None]]] = {}
+    for t in schema.tables:
+        own = stems.setdefault(t.schema, [])
+        if t.primary_key:
+            own.append((t.qualified, {(t.name, "pkey")}, t.primary_key.name))
+        for u in t.uniques:
+            own.append((t.qualified, {(f"{t.name}_{column_names_part(u.columns)}", "key")}, u.name))
+        for c in t.checks:
+            own.append((t.qualified, {(t.name, "check")} | {(f"{t.name}_{col.name}", "check") for col in t.columns},
+                        c.name))
+        for k in t.foreign_keys:
+            own.append((t.qualified, {(f"{t.name}_{column_names_part(k.columns)}", "fkey")}, k.name))
+    out = []
+    for schema_name, entries in stems.items():
+        if any(identifier_bytes(stem) + 1 + len(label) + _SUFFIX_ROOM > MAX_IDENTIFIER_BYTES
+               for _, pairs, _ in entries for stem, label in pairs):
+            continue  # near the cut: stems may be trimmed into one another
+        count: dict[tuple[str, str], int] = {}
+        for _, pairs, _ in entries:
+            for pair in pairs:
+                count[pair] = count.get(pair, 0) + 1
+        for qualified, pairs, name in entries:
+            shape = _GENERATED.fullmatch(name or "")
+            if name and (shape is None or (shape[1], shape[2]) not in count) \
+                    and all(count[pair] == 1 for pair in pairs):
+                out.append((schema_name, qualified.name, name))
+    return out
 
 
 def _one_sequence_per_name(schema: Schema, display: str | None) -> None:
