@@ -255,6 +255,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if t is None:
             continue
         where = f"constraint {r['name']} on {r['schema']}.{r['table_name']}"
+        unheld += [f"{where}: {what}" for what in r["unheld"] or ()]
         columns = tuple(r["columns"] or ())
         if r["not_enforced"] or r["temporal"]:
             problems.append(f"{where} is {'NOT ENFORCED' if r['not_enforced'] else 'WITHOUT OVERLAPS / PERIOD'} "
@@ -271,7 +272,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             t["uniques"].append(UniqueConstraint(r["name"], columns, r["nulls_not_distinct"], r["deferrable"],
                                                  r["initially_deferred"], key_storage))
         elif r["type"] == "c":
-            t["checks"].append(CheckConstraint(r["name"], _expr(r["expression"]), r["no_inherit"], r["validated"]))
+            t["checks"].append(CheckConstraint(r["name"], _expr(r["expression"]), False,  # NO INHERIT: listed, not held
+                                               r["validated"]))
             if not r["validated"]:
                 notes.append(f"{where} is NOT VALID: rows added before it may break it")
         elif r["type"] == "f":
@@ -324,6 +326,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         policy = Policy(r["name"], _COMMANDS[r["command"]], r["permissive"], roles,
                         _expr(r["using_expr"]), _expr(r["with_check_expr"]))
         t["policies"].append(policy)
+        if r["commented"]:
+            unheld.append(f"policy {r['name']} on {r['schema']}.{r['table_name']}: COMMENT")
 
     imported: set[tuple[str, str, str]] = set()  # (kind, schema, name as out_of_scope.sql writes it)
     for r in rows["triggers"]:
@@ -332,6 +336,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if trigger is not None:
             t["triggers"].append(trigger)
             imported.add(("trigger", r["schema"], f"{r['name']} on {r['table_name']}"))
+            if r["commented"]:
+                unheld.append(f"trigger {r['name']} on {r['schema']}.{r['table_name']}: COMMENT")
     functions = []
     for r in rows["functions"]:
         fn = routines_read.function(r)

@@ -25,7 +25,38 @@ SELECT n.nspname AS schema,
          CASE WHEN a.attcompression IN ('p', 'l')
               THEN 'SET COMPRESSION ' || CASE a.attcompression WHEN 'p' THEN 'pglz' ELSE 'lz4' END END,
          CASE WHEN COALESCE(a.attstattarget::int, -1) >= 0 THEN 'SET STATISTICS ' || a.attstattarget::text END,
-         CASE WHEN a.attoptions IS NOT NULL THEN 'SET (' || pg_catalog.array_to_string(a.attoptions, ', ') || ')' END
+         CASE WHEN a.attoptions IS NOT NULL THEN 'SET (' || pg_catalog.array_to_string(a.attoptions, ', ') || ')' END,
+         -- an identity column's sequence options other than CREATE TABLE's, and its name when not <table>_<column>_seq
+         (SELECT 'IDENTITY (' || pg_catalog.concat_ws(' ',
+                   CASE WHEN s.relname <> c.relname || '_' || a.attname || '_seq'
+                        THEN 'SEQUENCE NAME ' || pg_catalog.quote_ident(s.relname) END,
+                   CASE WHEN sq.seqtypid <> a.atttypid THEN 'AS ' || pg_catalog.format_type(sq.seqtypid, NULL) END,
+                   CASE WHEN sq.seqstart <> CASE WHEN sq.seqincrement > 0 THEN sq.seqmin ELSE sq.seqmax END
+                        THEN 'START WITH ' || sq.seqstart END,
+                   CASE WHEN sq.seqincrement <> 1 THEN 'INCREMENT BY ' || sq.seqincrement END,
+                   CASE WHEN sq.seqmin <> CASE WHEN sq.seqincrement > 0 THEN 1 ELSE bound.low END
+                        THEN 'MINVALUE ' || sq.seqmin END,
+                   CASE WHEN sq.seqmax <> CASE WHEN sq.seqincrement > 0 THEN bound.high ELSE -1 END
+                        THEN 'MAXVALUE ' || sq.seqmax END,
+                   CASE WHEN sq.seqcache <> 1 THEN 'CACHE ' || sq.seqcache END,
+                   CASE WHEN sq.seqcycle THEN 'CYCLE' END) || ')'
+          FROM pg_catalog.pg_depend d
+          JOIN pg_catalog.pg_class s ON s.oid = d.objid
+          JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
+          CROSS JOIN LATERAL (SELECT CASE sq.seqtypid WHEN 'pg_catalog.int2'::regtype THEN -32768
+                                                      WHEN 'pg_catalog.int4'::regtype THEN -2147483648
+                                                      ELSE -9223372036854775808 END AS low,
+                                     CASE sq.seqtypid WHEN 'pg_catalog.int2'::regtype THEN 32767
+                                                      WHEN 'pg_catalog.int4'::regtype THEN 2147483647
+                                                      ELSE 9223372036854775807 END AS high) bound
+          WHERE a.attidentity <> '' AND d.classid = 'pg_catalog.pg_class'::regclass
+            AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
+            AND d.refobjsubid = a.attnum AND d.deptype = 'i' AND s.relkind = 'S'
+            AND (s.relname <> c.relname || '_' || a.attname || '_seq' OR sq.seqtypid <> a.atttypid
+                 OR sq.seqstart <> CASE WHEN sq.seqincrement > 0 THEN sq.seqmin ELSE sq.seqmax END
+                 OR sq.seqincrement <> 1 OR sq.seqcache <> 1 OR sq.seqcycle
+                 OR sq.seqmin <> CASE WHEN sq.seqincrement > 0 THEN 1 ELSE bound.low END
+                 OR sq.seqmax <> CASE WHEN sq.seqincrement > 0 THEN bound.high ELSE -1 END))
        ], NULL) AS unheld,
        -- the sequences the column owns (a serial column's, or one set OWNED BY it),
        -- with what tells a serial's from any other: name, type and options
