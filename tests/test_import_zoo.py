@@ -127,6 +127,13 @@ def test_zoo(name, pg, tmp_path):
         r = pg.run_psql(fresh, file=script)
         assert r.returncode == 0, r.stderr
         assert _pg_dump(pg, fresh) == _pg_dump(pg, db)
+        applied_db = pg.create_database()  # and apply's plan, ordered on its own, builds it too
+        try:
+            applied = run_cli("apply", str(out), "--db", pg.dsn(applied_db), "--yes")
+            assert applied.code == 0, applied
+            assert _pg_dump(pg, applied_db) == _pg_dump(pg, db)
+        finally:
+            pg.drop_database(applied_db)
     finally:
         pg.drop_database(db)
         pg.drop_database(fresh)

@@ -168,7 +168,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         return plan  # no step (the fingerprint above is that of no step): the compiler, and sqlglot, stay unloaded
     from .compile import ddl, sequences
     from .compile.changes import compile_change
-    from .compile.schema import table_extras, table_order
+    from .compile.schema import needs_index, table_extras, table_order
 
     by_phase: dict[str, list[Step]] = {p: [] for p in PHASES}
 
@@ -187,12 +187,16 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
                 add(phase, sql, i)
     created: set[QualifiedName] = set()
     deferred = []
+    after_indexes = []  # foreign keys that reference a new table's unique index, not its key
     tables = [changes[i].table for i in new_tables.values()]
+    by_name = {t.qualified: t for t in tables}
     for t in table_order(tuple(tables)):
         i = new_tables[t.qualified]
         inline = []
         for fk in t.foreign_keys:
-            if fk.ref_table in new_tables and fk.ref_table not in created and fk.ref_table != t.qualified:
+            if needs_index(fk, by_name.get(fk.ref_table)):
+                after_indexes.append((t, fk, i))
+            elif fk.ref_table in new_tables and fk.ref_table not in created and fk.ref_table != t.qualified:
                 deferred.append((t, fk, i))
             else:
                 inline.append(fk)
@@ -211,6 +215,8 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     for t in sorted(tables, key=lambda t: t.qualified):
         for _, detail, stmt in table_extras(t):
             add(TRANSACTIONAL, stmt.sql, new_tables[t.qualified], detail)
+    for t, fk, i in after_indexes:
+        add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
     for i in allowed:  # a new sequence's owner exists once the new tables do
         if isinstance(changes[i], c.AddSequence) and changes[i].sequence.owned_by is not None:
             add(TRANSACTIONAL, sequences.owned_by(changes[i].sequence).sql, i, "owned by")
