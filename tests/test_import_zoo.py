@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import subprocess
 
+import psycopg
 import pytest
 
+from schemadiff.identifiers import quote_ident
 from schemadiff.spec import load_spec
 
 from .conftest import run_cli
+from .hostile import PAYLOADS
 
 
 def _pg_dump(pg, db) -> str:
@@ -24,6 +27,8 @@ def _pg_dump(pg, db) -> str:
     return "\n".join(line for line in out.splitlines() if not line.startswith(("\\restrict", "\\unrestrict")))
 
 
+NOT_CATALOG = (", which is not one of pg_catalog: the spec language names a collation only by its pg_catalog "
+               "name, and would mean another one")
 # name -> (lowest server_version_num, DDL, what import must list on stderr; [] = imported exactly)
 ZOO = {
     "fk_set_null_columns": (150000, """
@@ -59,6 +64,18 @@ ZOO = {
         CREATE TABLE t (a text COLLATE "C", b text COLLATE "POSIX", c varchar(10) COLLATE "ucs_basic");
         CREATE INDEX t_a_ix ON t (a COLLATE "POSIX");
         CREATE INDEX t_b_ix ON t (b COLLATE "C" DESC);""", []),
+    "collation_outside_pg_catalog": (0, """
+        CREATE COLLATION "en-US-x-mine" FROM "C";
+        CREATE TABLE t (a text COLLATE "en-US-x-mine", b text);
+        CREATE INDEX t_b_ix ON t (b COLLATE "en-US-x-mine");""",
+        ['error: column public.t.a has the collation public."en-US-x-mine"' + NOT_CATALOG,
+         'error: index public.t_b_ix has a key with the collation public."en-US-x-mine"' + NOT_CATALOG]),
+    "collation_icu": (0, """
+        CREATE TABLE t (a text COLLATE "en-US-x-icu", b text, c varchar(5) COLLATE "und-x-icu");
+        CREATE INDEX t_b_ix ON t (b COLLATE "en-US-x-icu" DESC);""", []),
+    "collation_builtin": (170000, """
+        CREATE TABLE t (a text COLLATE pg_c_utf8, b text);
+        CREATE INDEX t_b_ix ON t (b COLLATE pg_c_utf8 DESC);""", []),
     "odd_types": (0, """
         CREATE TABLE t (a "char", b name, c bit varying(7), d time(3) with time zone,
           e interval day to second, f interval day to second(2), g "char"[], h bit varying(3)[],
@@ -105,17 +122,24 @@ def test_zoo(name, pg, tmp_path):
     db, fresh = pg.create_database(), pg.create_database()
     try:
         r = pg.run_psql(db, sql=ddl)
+        if name == "collation_icu" and ("ICU is not supported" in r.stderr or "does not exist" in r.stderr):
+            pytest.skip("a server without ICU")
         assert r.returncode == 0, r.stderr
         out = tmp_path / "out"
         imported = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
         print(imported.err)
+        lines = {line.strip() for line in imported.err.splitlines()}
+        if any(what.startswith("error: ") for what in listed):  # import stops, names each, writes nothing
+            assert imported.code == 1 and not out.exists(), imported
+            for what in listed:
+                assert what in lines, imported.err
+            return
         assert imported.code == 0, imported
         for p in sorted(out.rglob("*.yaml")):
             print(p.relative_to(out), p.read_text(), sep="\n")
         load_spec(out)
         again = run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode")
         assert again.code == 0, again.out
-        lines = {line.strip() for line in imported.err.splitlines()}
         for what in listed:
             assert what in lines, imported.err
         if listed:  # the database keeps what the spec does not hold: sql builds something else, by design
@@ -137,3 +161,59 @@ def test_zoo(name, pg, tmp_path):
     finally:
         pg.drop_database(db)
         pg.drop_database(fresh)
+
+
+# A hostile database: collation names a migration would paste into SQL. PostgreSQL
+# allows any character but NUL in a name; import must write them quoted or refuse them.
+HOSTILE_COLLATIONS = [p.replace("public.canary", "keep.canary") for p in PAYLOADS if "\x00" not in p] + ["C", "en-US-x-icu", "a.b", "Mixed Case"]
+CANARY = ("CREATE SCHEMA keep; CREATE TABLE keep.canary (id integer PRIMARY KEY, note text); "  # not imported
+          "INSERT INTO keep.canary SELECT g, 'row ' || g FROM generate_series(1, 5) g;")
+
+
+def _canary_rows(pg, db) -> int:
+    with psycopg.connect(pg.dsn(db)) as conn:
+        return conn.execute("SELECT count(*) FROM keep.canary WHERE note LIKE 'row %'").fetchone()[0]
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+@pytest.mark.parametrize("name", HOSTILE_COLLATIONS)
+def test_a_hostile_collation_name_in_the_catalog_never_reaches_sql_unquoted(name, scs, pg, tmp_path):
+    db, fresh = pg.create_database(), pg.create_database()
+    try:
+        for d in (db, fresh):
+            with psycopg.connect(pg.dsn(d), autocommit=True) as conn:
+                conn.execute(f"ALTER DATABASE {quote_ident(d)} SET standard_conforming_strings = {scs}")
+                if name != "C":
+                    conn.execute(f"CREATE COLLATION pg_catalog.{quote_ident(name)} FROM \"C\"")
+                conn.execute(CANARY)
+        coll = f"pg_catalog.{quote_ident(name)}"
+        with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+            conn.execute(f"CREATE TABLE t (a text COLLATE {coll}, b text); CREATE INDEX t_b_ix ON t (b COLLATE {coll})")
+        out = tmp_path / "out"
+        imported = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+        if imported.code != 0:  # the loader refuses the name (a control character): nothing written, said why
+            assert imported.code == 1 and not out.exists() and "does not load" in imported.err, imported
+            return
+        assert run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+        script = tmp_path / "s.sql"
+        assert run_cli("sql", str(out), "-o", str(script)).code == 0
+        r = pg.run_psql(fresh, file=script)
+        assert r.returncode == 0, r.stderr
+        assert _canary_rows(pg, fresh) == 5 and _canary_rows(pg, db) == 5
+        assert _pg_dump(pg, fresh) == _pg_dump(pg, db)
+    finally:
+        pg.drop_database(db)
+        pg.drop_database(fresh)
+
+
+@pytest.mark.parametrize("name", ['x"; DROP TABLE keep.canary; --', "x'; DROP TABLE keep.canary; --", "a.b"])
+def test_a_hostile_collation_outside_pg_catalog_stops_import_named_quoted(name, pg, db, tmp_path):
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        conn.execute(CANARY)
+        conn.execute(f"CREATE COLLATION public.{quote_ident(name)} FROM \"C\"")
+        conn.execute(f"CREATE TABLE t (a text COLLATE public.{quote_ident(name)})")
+    out = tmp_path / "out"
+    imported = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+    assert imported.code == 1 and not out.exists(), imported
+    assert f"error: column public.t.a has the collation public.{quote_ident(name)}{NOT_CATALOG}" in imported.err
+    assert _canary_rows(pg, db) == 5

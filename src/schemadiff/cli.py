@@ -878,6 +878,12 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; nothing was written",
               file=stderr)
         return EXIT_ERROR
+    if result.unwritable:  # plan reads them as they are; a spec would mean something else
+        for problem in result.unwritable:
+            print(f"error: {problem}", file=stderr)
+        print(f"schemadiff: the database holds what the spec language cannot express yet "
+              f"({len(result.unwritable)} problem(s)); nothing was written", file=stderr)
+        return EXIT_ERROR
     try:
         files = dump_spec(shown, schemas[0], display=str(out))
     except SpecError as exc:  # named as the files would be in --out; none is written

@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from ..expressions import ExpressionError, parse_expression, references
 from .. import storage as st
 from ..gcpause import paused_gc
+from ..identifiers import quote_ident
 from ..model import (
     CheckConstraint,
     Column,
@@ -74,6 +75,9 @@ class Introspection:
     # Properties the spec language does not hold (SET STATISTICS, CLUSTER ON, a tablespace…):
     # kept by the database, never changed by plan, listed by import so none is dropped quietly.
     unheld: list[str] = field(default_factory=list)
+    # What import cannot write so that the spec means the same (a collation outside
+    # pg_catalog): plan reads it as it is; import stops and names each.
+    unwritable: list[str] = field(default_factory=list)
     queries: int = 0
     # Every name taken in the relation namespace (and by a type) of the schemas read,
     # whoever owns it: (schema, name) -> what holds it, e.g. 'index public.x on public.t'.
@@ -195,6 +199,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
     problems: list[str] = []
     notes: list[str] = []
     unheld: list[str] = []
+    unwritable: list[str] = []
     ext_tables: set[QualifiedName] = set()
     ext_types: set[QualifiedName] = set()
     ext_roles: set[str] = set()
@@ -244,6 +249,9 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                     problems.append(f"{where} has the type {r['type']}, {problem}")
                     continue
                 ext_types.add(qualified)
+        if r["collation_schema"] not in (None, "pg_catalog"):
+            unwritable.append(f"{where} has the collation {_collation_text(r['collation'], r['collation_schema'])}"
+                              f"{_NOT_CATALOG_COLLATION}")
         identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r["identity"] or "")
         t["columns"].append(Column(
             name=r["name"], type=r["type"], nullable=not r["not_null"], default=r["default_expr"],
@@ -295,6 +303,9 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             continue
         elements = []
         for k in r["keys"] or []:
+            if k.get("collation_schema") not in (None, "pg_catalog"):
+                unwritable.append(f"index {r['schema']}.{r['name']} has a key with the collation "
+                                  f"{_collation_text(k['collation'], k['collation_schema'])}{_NOT_CATALOG_COLLATION}")
             desc = bool(k["desc"])
             nulls_first = bool(k["nulls_first"])
             nulls = None
@@ -396,7 +407,17 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                if sequence_rows[(q.schema, q.name)].get("unlogged")]  # CREATE SEQUENCE makes it logged
     out = sorted(out + orphans, key=lambda o: (o.schema, o.kind, o.name))
     schema = replace(schema, sequences=sequences)
-    return Introspection(schema=schema, out_of_scope=out, notes=notes, unheld=sorted(unheld))
+    return Introspection(schema=schema, out_of_scope=out, notes=notes, unheld=sorted(unheld),
+                         unwritable=sorted(unwritable))
+
+
+_NOT_CATALOG_COLLATION = (", which is not one of pg_catalog: the spec language names a collation only by its "
+                          "pg_catalog name, and would mean another one")
+
+
+def _collation_text(qualified: str, schema: str) -> str:
+    """``schema.name`` of the catalog query -> ``"schema"."name"`` as SQL would write it."""
+    return f"{quote_ident(schema)}.{quote_ident(qualified[len(schema) + 1:])}"
 
 
 def sequences_from_rows(rows: dict[tuple[str, str], dict], absorbed: set[tuple[str, str]],

@@ -13,6 +13,7 @@ SELECT n.nspname AS schema,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
             THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname ELSE cn.nspname || '.' || co.collname END
        END AS collation,
+       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN cn.nspname END AS collation_schema,
        pg_catalog.col_description(c.oid, a.attnum) AS comment,
        bt.typtype AS base_typtype,
        bt.typname AS base_typname,

@@ -22,7 +22,11 @@ SELECT n.nspname AS schema,
                                 CASE WHEN opn.nspname = 'pg_catalog' THEN opc.opcname ELSE opn.nspname || '.' || opc.opcname END END,
                   'collation', CASE WHEN ix.indcollation[k.ord - 1] <> 0
                                      AND ix.indcollation[k.ord - 1] <> COALESCE(ta.attcollation, kt.typcollation)
-                                    THEN ico.collname END)
+                                    THEN CASE WHEN icn.nspname = 'pg_catalog' THEN ico.collname
+                                              ELSE icn.nspname || '.' || ico.collname END END,
+                  'collation_schema', CASE WHEN ix.indcollation[k.ord - 1] <> 0
+                                     AND ix.indcollation[k.ord - 1] <> COALESCE(ta.attcollation, kt.typcollation)
+                                    THEN icn.nspname END)
                 ORDER BY k.ord)
         FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
         LEFT JOIN pg_catalog.pg_attribute ta ON ta.attrelid = ix.indrelid AND ta.attnum = k.attnum AND k.attnum <> 0
@@ -31,6 +35,7 @@ SELECT n.nspname AS schema,
         LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = ix.indclass[k.ord - 1]
         LEFT JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace
         LEFT JOIN pg_catalog.pg_collation ico ON ico.oid = ix.indcollation[k.ord - 1]
+        LEFT JOIN pg_catalog.pg_namespace icn ON icn.oid = ico.collnamespace
         WHERE k.ord <= ix.indnkeyatts) AS keys,
        ARRAY(SELECT ta.attname FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_catalog.pg_attribute ta ON ta.attrelid = ix.indrelid AND ta.attnum = k.attnum
