@@ -13,7 +13,7 @@ import subprocess
 import psycopg
 import pytest
 
-from schemadiff.identifiers import quote_ident
+from schemadiff.identifiers import quote_ident, quote_literal
 from schemadiff.spec import load_spec
 
 from .conftest import run_cli
@@ -22,7 +22,7 @@ from .hostile import PAYLOADS
 
 def _pg_dump(pg, db) -> str:
     pg_dump = str(pg.psql).replace("psql", "pg_dump")
-    out = subprocess.run([pg_dump, "--schema-only", "--no-owner", "--no-privileges", pg.dsn(db)],
+    out = subprocess.run([pg_dump, "--schema-only", "--no-owner", "--no-privileges", "--encoding=UTF8", pg.dsn(db)],
                          capture_output=True, text=True, check=True).stdout
     return "\n".join(line for line in out.splitlines() if not line.startswith(("\\restrict", "\\unrestrict")))
 
@@ -217,3 +217,84 @@ def test_a_hostile_collation_outside_pg_catalog_stops_import_named_quoted(name, 
     assert imported.code == 1 and not out.exists(), imported
     assert f"error: column public.t.a has the collation public.{quote_ident(name)}{NOT_CATALOG}" in imported.err
     assert _canary_rows(pg, db) == 5
+
+
+# Databases in another encoding than UTF8: every session is pinned to client_encoding
+# UTF8, so a LATIN1 database converts and a SQL_ASCII one passes its bytes through.
+ENCODED = ("CREATE TYPE mood AS ENUM ('caf\u00e9', 'ok'); "
+           "CREATE TABLE \"t\u00e9\" (x text DEFAULT 'd\u00e9j\u00e0' CHECK (x <> '\u00e9'), m mood, \"\u00fc\" int); "
+           "CREATE INDEX \"t\u00e9_ix\" ON \"t\u00e9\" (x) WHERE x <> '\u00e0'; "
+           "COMMENT ON TABLE \"t\u00e9\" IS 'caf\u00e9'; COMMENT ON COLUMN \"t\u00e9\".x IS '\u00e9t\u00e9';")
+
+
+def _encoded_database(pg, encoding: str) -> str:
+    name = pg.create_database()
+    with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {quote_ident(name)}")
+        conn.execute(f"CREATE DATABASE {quote_ident(name)} ENCODING {quote_literal(encoding)} "
+                     "LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    return name
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII", "WIN1252"])
+def test_a_database_in_another_encoding_imports_exactly(encoding, pg, tmp_path):
+    db, fresh = _encoded_database(pg, encoding), _encoded_database(pg, encoding)
+    try:
+        r = pg.run_psql(db, sql="SET client_encoding = 'UTF8'; " + ENCODED)
+        assert r.returncode == 0, r.stderr
+        out = tmp_path / "out"
+        imported = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+        assert imported.code == 0, imported
+        assert "caf\u00e9" in (out / "schemadiff.yaml").read_text(encoding="utf-8")
+        assert run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+        applied = run_cli("apply", str(out), "--db", pg.dsn(fresh), "--yes")
+        assert applied.code == 0, applied
+        assert _pg_dump(pg, fresh) == _pg_dump(pg, db)
+    finally:
+        pg.drop_database(db)
+        pg.drop_database(fresh)
+
+
+def test_a_spec_the_database_encoding_cannot_hold_is_refused_cleanly(pg, tmp_path):
+    """'\u2026' has no LATIN1 byte: the server refuses the statement, apply says so in
+    one line, and the database is as it was."""
+    db = _encoded_database(pg, "LATIN1")
+    try:
+        spec = tmp_path / "spec"
+        (spec / "tables").mkdir(parents=True)
+        (spec / "schemadiff.yaml").write_text("version: 1\n", encoding="utf-8")
+        (spec / "tables" / "t.yaml").write_text("table: t\ncomment: \"wait\u2026\"\ncolumns: {x: text}\n",
+                                                encoding="utf-8")
+        before = _pg_dump(pg, db)
+        applied = run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes")
+        assert applied.code == 1, applied
+        assert "LATIN1" in applied.err and "Traceback" not in applied.err, applied
+        assert _pg_dump(pg, db) == before
+    finally:
+        pg.drop_database(db)
+
+
+def test_bytes_that_are_not_utf8_in_a_sql_ascii_database_stop_import_cleanly(pg, tmp_path):
+    db = _encoded_database(pg, "SQL_ASCII")
+    try:
+        with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+            conn.execute("SET client_encoding = 'SQL_ASCII'")
+            conn.execute(b"CREATE TABLE t (x int); COMMENT ON TABLE t IS 'caf\xe9'")  # LATIN1's e-acute, not UTF-8
+        out = tmp_path / "out"
+        imported = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+        assert imported.code == 1 and not out.exists(), imported
+        assert 'invalid byte sequence for encoding "UTF8"' in imported.err, imported
+        planned = run_cli("plan", str(out.parent), "--db", pg.dsn(db))
+        assert planned.code == 1 and "Traceback" not in planned.err, planned
+    finally:
+        pg.drop_database(db)
+
+
+def test_every_catalog_query_is_ascii():
+    """A query is sent in the session's encoding and converted to the database's: a
+    character LATIN1 lacks, even in a comment, would fail every import there."""
+    from importlib import resources
+
+    for path in resources.files("schemadiff.introspect").joinpath("queries").iterdir():
+        if path.name.endswith(".sql"):
+            assert path.read_text(encoding="utf-8").isascii(), path.name
