@@ -13,12 +13,15 @@ import subprocess
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as s
 
 from schemadiff.identifiers import quote_ident, quote_literal
 from schemadiff.spec import load_spec
 
 from .conftest import run_cli
 from .hostile import PAYLOADS
+from .pg import EMPTY_PUBLIC
 
 
 def _pg_dump(pg, db) -> str:
@@ -358,3 +361,85 @@ def test_not_valid_constraints_are_noted_and_plan_offers_only_to_validate_them(p
     steps = json.loads(planned.out)["steps"]
     assert [s["sql"] for s in steps] == ["ALTER TABLE public.c VALIDATE CONSTRAINT c_x_check",
                                          "ALTER TABLE public.c VALIDATE CONSTRAINT c_p_fk"], planned.out
+
+
+# Families with many shapes: identity options, foreign-key actions with and without a
+# column list, CHECK NO INHERIT, comments on constraints. Property: import lists a
+# property exactly when the spec would build something else — when it lists nothing,
+# `sql` on an empty database gives the same pg_dump; when it lists something, it does not.
+_INT_TYPES = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+@s.composite
+def _identity(draw) -> str:
+    kind = draw(s.sampled_from(["ALWAYS", "BY DEFAULT"]))
+    options = []
+    if draw(s.booleans()):
+        options.append(f"INCREMENT BY {draw(s.sampled_from([1, 5, -1]))}")
+    if draw(s.booleans()):
+        options.append(f"START WITH {draw(s.sampled_from([1, 100]))}")
+    if draw(s.booleans()):
+        options.append(f"CACHE {draw(s.sampled_from([1, 20]))}")
+    if draw(s.booleans()):
+        options.append(draw(s.sampled_from(["CYCLE", "NO CYCLE"])))
+    if draw(s.booleans()):
+        options.append(f"MAXVALUE {draw(s.sampled_from([1000, 32767]))}")
+    if any(o == "INCREMENT BY -1" for o in options):  # descending: START within its (negative) bounds
+        options = [o for o in options if not o.startswith(("START", "MAXVALUE"))]
+    return f"GENERATED {kind} AS IDENTITY" + (f" ({' '.join(options)})" if options else "")
+
+
+@s.composite
+def _family(draw, pg15: bool) -> str:
+    """Plain tables and one feature of a family: what import lists is that feature's, or nothing."""
+    kind = draw(s.sampled_from(sorted(_INT_TYPES)))
+    feature = draw(s.sampled_from(["identity", "fk", "check", "comment", "rename"]))
+    identity = draw(_identity()) if feature in ("identity", "rename") else "GENERATED ALWAYS AS IDENTITY"
+    sql = ["CREATE TABLE p (a int, b int, PRIMARY KEY (a, b))",
+           f"CREATE TABLE t (id {kind} {identity}, a int, b int DEFAULT 0, x int)"]
+    action = draw(s.sampled_from(["NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT"])) if feature == "fk" else "NO ACTION"
+    if feature == "fk" and action.startswith("SET") and pg15 and draw(s.booleans()):
+        action += draw(s.sampled_from([" (b)", " (a, b)", " (b, a)"]))
+    sql.append(f"ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (a, b) REFERENCES p ON DELETE {action}")
+    no_inherit = draw(s.sampled_from(["", " NO INHERIT"])) if feature == "check" else ""
+    sql.append("ALTER TABLE t ADD CONSTRAINT t_x_check CHECK (x > 0)" + no_inherit)
+    if feature == "comment":
+        what = draw(s.sampled_from(["CONSTRAINT t_fk ON t", "CONSTRAINT t_x_check ON t", "CONSTRAINT p_pkey ON p",
+                                    "INDEX p_pkey", "COLUMN t.id", "TABLE t"]))
+        sql.append(f"COMMENT ON {what} IS 'why'")
+    if feature == "rename":
+        sql.append("ALTER TABLE t RENAME TO t2")
+    return ";\n".join(sql) + ";"
+
+
+@pytest.fixture
+def two_databases(pg):
+    a, b = pg.create_database(), pg.create_database()
+    yield a, b
+    pg.drop_database(a)
+    pg.drop_database(b)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(data=s.data())
+def test_import_lists_a_property_exactly_when_sql_would_build_something_else(pg, two_databases, tmp_path_factory,
+                                                                              data):
+    db, fresh = two_databases
+    ddl = data.draw(_family(pg.version >= 150000))
+    for d in (db, fresh):
+        with psycopg.connect(pg.dsn(d), autocommit=True) as conn:
+            conn.execute(EMPTY_PUBLIC)
+    r = pg.run_psql(db, sql=ddl)
+    assert r.returncode == 0, f"{ddl}\n{r.stderr}"
+    out = tmp_path_factory.mktemp("spec") / "out"
+    imported = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+    assert imported.code == 0, f"{ddl}\n{imported}"
+    assert run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode").code == 0, ddl
+    script = out.parent / "s.sql"
+    assert run_cli("sql", str(out), "-o", str(script)).code == 0
+    r = pg.run_psql(fresh, file=script)
+    assert r.returncode == 0, f"{ddl}\n{r.stderr}"
+    listed = "not imported (" in imported.err
+    same = _pg_dump(pg, fresh) == _pg_dump(pg, db)
+    assert listed != same, f"{ddl}\nlisted: {imported.err}"
