@@ -95,6 +95,11 @@ ZOO = {
         COMMENT ON CONSTRAINT t_pk ON t IS 'the key';
         COMMENT ON INDEX t_ix IS 'an index';""",
         ["constraint t_pk on public.t: COMMENT", "constraint x_pos on public.t: COMMENT"]),
+    "comment_on_a_key_index": (0, """
+        CREATE TABLE t (x int PRIMARY KEY, y int UNIQUE);
+        COMMENT ON INDEX t_pkey IS 'the key';
+        COMMENT ON INDEX t_y_key IS 'the other';""",
+        ["constraint t_pkey on public.t: COMMENT ON INDEX t_pkey", "constraint t_y_key on public.t: COMMENT ON INDEX t_y_key"]),
     "comment_on_index": (0, """
         CREATE TABLE t (x int);
         CREATE INDEX t_ix ON t (x);
@@ -224,7 +229,7 @@ def test_a_hostile_collation_name_in_the_catalog_never_reaches_sql_unquoted(name
         for d in (db, fresh):
             with psycopg.connect(pg.dsn(d), autocommit=True) as conn:
                 conn.execute(f"ALTER DATABASE {quote_ident(d)} SET standard_conforming_strings = {scs}")
-                if name != "C":
+                if not conn.execute("SELECT FROM pg_collation WHERE collname = %s", (name,)).fetchall():
                     conn.execute(f"CREATE COLLATION pg_catalog.{quote_ident(name)} FROM \"C\"")
                 conn.execute(CANARY)
         coll = f"pg_catalog.{quote_ident(name)}"

@@ -40,7 +40,10 @@ SELECT n.nspname AS schema,
                       THEN pg_catalog.to_jsonb(con) -> 'confdelsetcols' ELSE '[]' END) WITH ORDINALITY AS k(attnum, ord)
           JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum::int2
           HAVING pg_catalog.count(*) > 0),
-         CASE WHEN pg_catalog.obj_description(con.oid, 'pg_constraint') IS NOT NULL THEN 'COMMENT' END
+         CASE WHEN pg_catalog.obj_description(con.oid, 'pg_constraint') IS NOT NULL THEN 'COMMENT' END,
+         CASE WHEN con.contype IN ('p', 'u') AND pg_catalog.obj_description(con.conindid, 'pg_class') IS NOT NULL
+              THEN 'COMMENT ON INDEX ' || pg_catalog.quote_ident((SELECT ic.relname FROM pg_catalog.pg_class ic
+                                                                  WHERE ic.oid = con.conindid)) END
        ], NULL) AS unheld
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
