@@ -9,7 +9,8 @@ Phases, in order:
 3. ``concurrent``: ``CREATE INDEX CONCURRENTLY`` on existing tables, one
    statement at a time, outside any transaction;
 4. ``validate``: ``VALIDATE CONSTRAINT`` and ``ADD CONSTRAINT … USING INDEX``,
-   one transaction each.
+   one transaction each; last, the foreign keys that reference a key this plan
+   gives an existing table (it exists only once the concurrent phase is done).
 Every step keeps the change and the findings that produced it. A refused
 change never becomes a step.
 """
@@ -168,7 +169,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         return plan  # no step (the fingerprint above is that of no step): the compiler, and sqlglot, stay unloaded
     from .compile import ddl, sequences
     from .compile.changes import compile_change
-    from .compile.schema import needs_index, table_extras, table_order
+    from .compile.schema import has_key, needs_index, table_extras, table_order
 
     by_phase: dict[str, list[Step]] = {p: [] for p in PHASES}
 
@@ -190,11 +191,18 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     after_indexes = []  # foreign keys that reference a new table's unique index, not its key
     tables = [changes[i].table for i in new_tables.values()]
     by_name = {t.qualified: t for t in tables}
+    existing = {t.qualified: t for t in current.tables}
+    # A key this plan gives an existing table (a new unique index, built CONCURRENTLY, or
+    # a unique constraint attached after it) exists only once the concurrent phase is
+    # done: the foreign keys that reference it come after, in the validate phase.
+    late: list[tuple[str, str, int, str | None]] = []
     for t in table_order(tuple(tables)):
         i = new_tables[t.qualified]
         inline = []
         for fk in t.foreign_keys:
-            if needs_index(fk, by_name.get(fk.ref_table)):
+            if fk.ref_table in existing and not has_key(existing[fk.ref_table], fk.ref_columns, indexes=True):
+                late.append((VALIDATE, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}"))
+            elif needs_index(fk, by_name.get(fk.ref_table)):
                 after_indexes.append((t, fk, i))
             elif fk.ref_table in new_tables and fk.ref_table not in created and fk.ref_table != t.qualified:
                 deferred.append((t, fk, i))
@@ -226,8 +234,15 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddSequence, c.AddTable, c.AddFunction,
                                    c.AddView)):
             continue
+        ch = changes[i]
+        if (isinstance(ch, c.AddForeignKey) and ch.foreign_key.ref_table in existing
+                and not has_key(existing[ch.foreign_key.ref_table], ch.foreign_key.ref_columns, indexes=True)):
+            late += [(VALIDATE, sql, i, None) for _, sql in compile_change(ch)]  # NOT VALID, then VALIDATE
+            continue
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)
+    for phase, sql, i, detail in late:
+        add(phase, sql, i, detail)
     plan.steps = [s for phase in PHASES for s in by_phase[phase]]
     if mode == "database":
         plan.fingerprint = plan_fingerprint(plan.database_fingerprint, plan.steps)

@@ -58,15 +58,23 @@ def table_order(tables: tuple[Table, ...]) -> list[Table]:
     return out
 
 
+def has_key(table: Table, columns: tuple[str, ...], *, indexes: bool) -> bool:
+    """Is ``columns`` (as a set, as PostgreSQL matches a foreign key's) the primary key
+    or a unique constraint of ``table`` — or, with ``indexes``, a valid unique index on
+    plain columns with no WHERE?"""
+    wanted = set(columns)
+    keys = ([set(table.primary_key.columns)] if table.primary_key else []) + [set(u.columns) for u in table.uniques]
+    if indexes:
+        keys += [{e.column for e in ix.elements} for ix in table.indexes
+                 if ix.unique and ix.valid and ix.where is None and all(e.column for e in ix.elements)]
+    return wanted in keys
+
+
 def needs_index(fk: ForeignKey, target: Table | None) -> bool:
     """Does ``fk`` reference a unique *index* of ``target`` (a table created with it)
     rather than its primary key or a unique constraint? Then it can only be added once
-    that index exists: after the indexes. PostgreSQL matches the key as a set."""
-    if target is None:
-        return False
-    wanted = set(fk.ref_columns)
-    keys = ([set(target.primary_key.columns)] if target.primary_key else []) + [set(u.columns) for u in target.uniques]
-    return wanted not in keys
+    that index exists: after the indexes."""
+    return target is not None and not has_key(target, fk.ref_columns, indexes=False)
 
 
 def compile_schema(schema: Schema) -> list[Statement]:
