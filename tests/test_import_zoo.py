@@ -149,6 +149,10 @@ ZOO = {
         CREATE SCHEMA ref;
         CREATE TABLE ref.p (id int PRIMARY KEY);
         CREATE TABLE c (p_id int REFERENCES ref.p);""", []),
+    "view_odd_names": (0, """
+        CREATE TABLE t (x text, "a b" int);
+        CREATE VIEW v AS SELECT x AS "line
+        break", "a b", E'tab\there' AS y, 'it''s' AS z FROM t WHERE x <> E'back\\slash';""", []),
     "view_unicode_literal": (0, """
         CREATE TABLE t (x text);
         CREATE VIEW v AS SELECT x FROM t WHERE x <> U&'\\00e9t\\00e9' AND x <> U&'d!0061t!+000061' UESCAPE '!';""",
