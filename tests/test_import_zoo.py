@@ -452,3 +452,21 @@ def test_import_lists_a_property_exactly_when_sql_would_build_something_else(pg,
     listed = "not imported (" in imported.err
     same = _pg_dump(pg, fresh) == _pg_dump(pg, db)
     assert listed != same, f"{ddl}\nlisted: {imported.err}"
+
+
+@pytest.mark.parametrize("kind", ["collation", "match full", "left out"])
+def test_a_hostile_catalog_name_is_printed_on_one_line(kind, pg, db, tmp_path):
+    """A name in the database is hostile input too: import's errors and lists print
+    it on one line, so it cannot forge a CI annotation or another line of the report."""
+    evil = "x\n::error file=a,line=1::SPOOFED\u202e"
+    sql = {"collation": f"CREATE COLLATION public.{quote_ident(evil)} FROM \"C\"; "
+                        f"CREATE TABLE t (a text COLLATE public.{quote_ident(evil)})",
+           "match full": f"CREATE TABLE p (a int PRIMARY KEY); CREATE TABLE c (a int, CONSTRAINT {quote_ident(evil)} "
+                         "FOREIGN KEY (a) REFERENCES p MATCH FULL)",
+           "left out": f"CREATE TABLE t (a int); CREATE MATERIALIZED VIEW {quote_ident(evil)} AS SELECT 1"}[kind]
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        conn.execute(sql)
+    imported = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "out"))
+    assert "SPOOFED" in imported.err, imported
+    assert not any(line.lstrip().startswith("::") for line in imported.err.splitlines()), imported.err
+    assert "\u202e" not in imported.err
