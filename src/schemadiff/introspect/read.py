@@ -222,6 +222,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             continue  # a partition or other out-of-scope relation
         where = f"column {r['schema']}.{r['table_name']}.{r['name']}"
         unheld += [f"{where}: {what}" for what in r["unheld"] or ()]
+        if r["identity_sequence"] not in (None, serial_sequence(r["table_name"], r["name"])):  # a renamed table's
+            unheld.append(f"{where}: IDENTITY (SEQUENCE NAME {quote_ident(r['identity_sequence'])})")
         serial = False
         if r["owned_sequences"]:
             own = r["owned_sequences"][0]

@@ -27,10 +27,8 @@ SELECT n.nspname AS schema,
               THEN 'SET COMPRESSION ' || CASE a.attcompression WHEN 'p' THEN 'pglz' ELSE 'lz4' END END,
          CASE WHEN COALESCE(a.attstattarget::int, -1) >= 0 THEN 'SET STATISTICS ' || a.attstattarget::text END,
          CASE WHEN a.attoptions IS NOT NULL THEN 'SET (' || pg_catalog.array_to_string(a.attoptions, ', ') || ')' END,
-         -- an identity column's sequence options other than CREATE TABLE's, and its name when not <table>_<column>_seq
+         -- an identity column's sequence options other than CREATE TABLE's (its name: identity_sequence)
          (SELECT 'IDENTITY (' || pg_catalog.concat_ws(' ',
-                   CASE WHEN s.relname <> c.relname || '_' || a.attname || '_seq'
-                        THEN 'SEQUENCE NAME ' || pg_catalog.quote_ident(s.relname) END,
                    CASE WHEN sq.seqtypid <> a.atttypid THEN 'AS ' || pg_catalog.format_type(sq.seqtypid, NULL) END,
                    CASE WHEN sq.seqstart <> CASE WHEN sq.seqincrement > 0 THEN sq.seqmin ELSE sq.seqmax END
                         THEN 'START WITH ' || sq.seqstart END,
@@ -53,12 +51,16 @@ SELECT n.nspname AS schema,
           WHERE a.attidentity <> '' AND d.classid = 'pg_catalog.pg_class'::regclass
             AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
             AND d.refobjsubid = a.attnum AND d.deptype = 'i' AND s.relkind = 'S'
-            AND (s.relname <> c.relname || '_' || a.attname || '_seq' OR sq.seqtypid <> a.atttypid
+            AND (sq.seqtypid <> a.atttypid
                  OR sq.seqstart <> CASE WHEN sq.seqincrement > 0 THEN sq.seqmin ELSE sq.seqmax END
                  OR sq.seqincrement <> 1 OR sq.seqcache <> 1 OR sq.seqcycle
                  OR sq.seqmin <> CASE WHEN sq.seqincrement > 0 THEN 1 ELSE bound.low END
                  OR sq.seqmax <> CASE WHEN sq.seqincrement > 0 THEN bound.high ELSE -1 END))
        ], NULL) AS unheld,
+       (SELECT s.relname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid
+        WHERE a.attidentity <> '' AND d.classid = 'pg_catalog.pg_class'::regclass
+          AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
+          AND d.refobjsubid = a.attnum AND d.deptype = 'i' AND s.relkind = 'S') AS identity_sequence,
        -- the sequences the column owns (a serial column's, or one set OWNED BY it),
        -- with what tells a serial's from any other: name, type and options
        (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
