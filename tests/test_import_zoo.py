@@ -155,6 +155,13 @@ ZOO = {
         CREATE TABLE t (x text, "a b" int);
         CREATE VIEW v AS SELECT x AS "line
         break", "a b", E'tab\there' AS y, 'it''s' AS z FROM t WHERE x <> E'back\\slash';""", []),
+    "opclass_parameters": (0, """
+        CREATE TABLE t (d tsvector, e int4range);
+        CREATE INDEX t_d_ix ON t USING gist (d tsvector_ops (siglen = 100));
+        CREATE INDEX t_e_ix ON t (lower(e), e);
+        ALTER INDEX t_e_ix ALTER COLUMN 1 SET STATISTICS 500;""",
+        ["index public.t_d_ix: key d: operator class parameters (siglen=100)",
+         "index public.t_e_ix: key lower: SET STATISTICS 500"]),
     "view_unicode_literal": (0, """
         CREATE TABLE t (x text);
         CREATE VIEW v AS SELECT x FROM t WHERE x <> U&'\\00e9t\\00e9' AND x <> U&'d!0061t!+000061' UESCAPE '!';""",
@@ -406,7 +413,7 @@ def _identity(draw) -> str:
 def _family(draw, pg15: bool) -> str:
     """Plain tables and one feature of a family: what import lists is that feature's, or nothing."""
     kind = draw(s.sampled_from(sorted(_INT_TYPES)))
-    feature = draw(s.sampled_from(["identity", "fk", "check", "comment", "rename"]))
+    feature = draw(s.sampled_from(["identity", "fk", "check", "comment", "rename", "index"]))
     identity = draw(_identity()) if feature in ("identity", "rename") else "GENERATED ALWAYS AS IDENTITY"
     sql = ["CREATE TABLE p (a int, b int, PRIMARY KEY (a, b))",
            f"CREATE TABLE t (id {kind} {identity}, a int, b int DEFAULT 0, x int)"]
@@ -422,6 +429,12 @@ def _family(draw, pg15: bool) -> str:
         sql.append(f"COMMENT ON {what} IS 'why'")
     if feature == "rename":
         sql.append("ALTER TABLE t RENAME TO t2")
+    if feature == "index":  # operator class parameters, a key's statistics target
+        sql.append("ALTER TABLE t ADD COLUMN d tsvector")
+        sql.append("CREATE INDEX t_d_ix ON t USING gist (d" + draw(s.sampled_from(["", " tsvector_ops (siglen = 40)"])) + ")")
+        sql.append("CREATE INDEX t_x_ix ON t ((x + 1), x)")
+        if draw(s.booleans()):
+            sql.append(f"ALTER INDEX t_x_ix ALTER COLUMN 1 SET STATISTICS {draw(s.sampled_from([0, 100]))}")
     return ";\n".join(sql) + ";"
 
 

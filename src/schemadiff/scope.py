@@ -31,7 +31,8 @@ IMPORTED: dict[str, str] = {
     "foreign key": "name, columns, referenced table and columns, ON DELETE/UPDATE, deferrable, NOT VALID "
                    "(a SET NULL/SET DEFAULT column list and a comment are listed)",
     "index": "keys (columns, expressions, order, nulls, opclass, collation of pg_catalog), method, unique, partial, INCLUDE, "
-             "NULLS NOT DISTINCT, storage parameters, comment",
+             "NULLS NOT DISTINCT, storage parameters, comment (a key's operator class parameters and statistics "
+             "target are listed)",
     "row level security policy": "ENABLE/FORCE on the table; policies: command, roles, USING, WITH CHECK "
                                  "(a comment is listed)",
     "sequence": "type, start, increment, min/max, cache, cycle, owned by, comment (`sequences:`); "

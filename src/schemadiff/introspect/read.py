@@ -324,6 +324,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                          "it does not serve queries")
         if r["tablespace"]:
             unheld.append(f"index {r['schema']}.{r['name']}: {r['tablespace']}")
+        unheld += [f"index {r['schema']}.{r['name']}: {what}" for what in r["unheld"] or ()]
         storage, unread = st.parse_reloptions(r["method"], r["options"])
         problems += [f"index {r['schema']}.{r['name']}: {p}" for p in unread]
         t["indexes"].append(Index(r["name"], tuple(elements), r["is_unique"], r["method"], _expr(r["predicate"]),

@@ -39,7 +39,17 @@ SELECT n.nspname AS schema,
         WHERE k.ord <= ix.indnkeyatts) AS keys,
        ARRAY(SELECT ta.attname FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_catalog.pg_attribute ta ON ta.attrelid = ix.indrelid AND ta.attnum = k.attnum
-             WHERE k.ord > ix.indnkeyatts ORDER BY k.ord) AS include
+             WHERE k.ord > ix.indnkeyatts ORDER BY k.ord) AS include,
+       -- what the spec language does not hold of its keys: listed by import, never dropped quietly
+       ARRAY(SELECT 'key ' || pg_catalog.quote_ident(ia.attname) || ': ' || pg_catalog.concat_ws('; ',
+                      CASE WHEN ia.attoptions IS NOT NULL
+                           THEN 'operator class parameters (' || pg_catalog.array_to_string(ia.attoptions, ', ') || ')' END,
+                      CASE WHEN COALESCE(ia.attstattarget::int, -1) >= 0
+                           THEN 'SET STATISTICS ' || ia.attstattarget::text END)
+             FROM pg_catalog.pg_attribute ia
+             WHERE ia.attrelid = ix.indexrelid AND ia.attnum > 0
+               AND (ia.attoptions IS NOT NULL OR COALESCE(ia.attstattarget::int, -1) >= 0)
+             ORDER BY ia.attnum) AS unheld
 FROM pg_catalog.pg_index ix
 JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
