@@ -162,6 +162,19 @@ ZOO = {
         ALTER INDEX t_e_ix ALTER COLUMN 1 SET STATISTICS 500;""",
         ["index public.t_d_ix: key d: operator class parameters (siglen=100)",
          "index public.t_e_ix: key lower: SET STATISTICS 500"]),
+    "not_null_named": (180000, """
+        CREATE TABLE t (x int CONSTRAINT x_must NOT NULL, y int NOT NULL, z int);
+        ALTER TABLE t ADD CONSTRAINT z_nn NOT NULL z NO INHERIT;""",
+        ["column public.t.x: NOT NULL constraint named x_must", "column public.t.z: NOT NULL constraint named z_nn",
+         "column public.t.z: NOT NULL NO INHERIT"]),
+    "not_null_not_valid": (180000, """
+        CREATE TABLE t (x int);
+        ALTER TABLE t ADD CONSTRAINT x_nn NOT NULL x NOT VALID;""",
+        ["column public.t.x: NOT NULL constraint named x_nn",
+         "column public.t.x: NOT NULL NOT VALID (rows added before it may hold NULL)"]),
+    "not_null_long_names": (0, """
+        CREATE TABLE a_table_name_long_enough_that_postgresql_must_shorten_it_here (
+          a_column_name_long_enough_too_for_the_constraint_name int NOT NULL);""", []),
     "view_unicode_literal": (0, """
         CREATE TABLE t (x text);
         CREATE VIEW v AS SELECT x FROM t WHERE x <> U&'\\00e9t\\00e9' AND x <> U&'d!0061t!+000061' UESCAPE '!';""",
@@ -384,7 +397,8 @@ def test_not_valid_constraints_are_noted_and_plan_offers_only_to_validate_them(p
 
 
 # Families with many shapes: identity options, foreign-key actions with and without a
-# column list, CHECK NO INHERIT, comments on constraints. Property: import lists a
+# column list, CHECK NO INHERIT, comments on constraints, index keys' parameters,
+# PostgreSQL 18's NOT NULL constraints. Property: import lists a
 # property exactly when the spec would build something else — when it lists nothing,
 # `sql` on an empty database gives the same pg_dump; when it lists something, it does not.
 _INT_TYPES = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
@@ -410,10 +424,11 @@ def _identity(draw) -> str:
 
 
 @s.composite
-def _family(draw, pg15: bool) -> str:
+def _family(draw, pg15: bool, pg18: bool = False) -> str:
     """Plain tables and one feature of a family: what import lists is that feature's, or nothing."""
     kind = draw(s.sampled_from(sorted(_INT_TYPES)))
-    feature = draw(s.sampled_from(["identity", "fk", "check", "comment", "rename", "index"]))
+    feature = draw(s.sampled_from(["identity", "fk", "check", "comment", "rename", "index"]
+                                  + (["not null"] if pg18 else [])))
     identity = draw(_identity()) if feature in ("identity", "rename") else "GENERATED ALWAYS AS IDENTITY"
     sql = ["CREATE TABLE p (a int, b int, PRIMARY KEY (a, b))",
            f"CREATE TABLE t (id {kind} {identity}, a int, b int DEFAULT 0, x int)"]
@@ -429,6 +444,10 @@ def _family(draw, pg15: bool) -> str:
         sql.append(f"COMMENT ON {what} IS 'why'")
     if feature == "rename":
         sql.append("ALTER TABLE t RENAME TO t2")
+    if feature == "not null":  # PostgreSQL 18's NOT NULL constraints: named, NO INHERIT, NOT VALID
+        name = draw(s.sampled_from(["t_x_not_null", "x_required"]))
+        sql.append(f"ALTER TABLE t ADD CONSTRAINT {name} NOT NULL x"
+                   + draw(s.sampled_from(["", " NO INHERIT", " NOT VALID"])))
     if feature == "index":  # operator class parameters, a key's statistics target
         sql.append("ALTER TABLE t ADD COLUMN d tsvector")
         sql.append("CREATE INDEX t_d_ix ON t USING gist (d" + draw(s.sampled_from(["", " tsvector_ops (siglen = 40)"])) + ")")
@@ -452,7 +471,7 @@ def two_databases(pg):
 def test_import_lists_a_property_exactly_when_sql_would_build_something_else(pg, two_databases, tmp_path_factory,
                                                                               data):
     db, fresh = two_databases
-    ddl = data.draw(_family(pg.version >= 150000))
+    ddl = data.draw(_family(pg.version >= 150000, pg.version >= 180000))
     for d in (db, fresh):
         with psycopg.connect(pg.dsn(d), autocommit=True) as conn:
             conn.execute(EMPTY_PUBLIC)

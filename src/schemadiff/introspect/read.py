@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 from ..expressions import ExpressionError, parse_expression, references
 from .. import storage as st
 from ..gcpause import paused_gc
-from ..identifiers import quote_ident
+from ..identifiers import make_object_name, quote_ident
 from ..model import (
     CheckConstraint,
     Column,
@@ -224,6 +224,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         unheld += [f"{where}: {what}" for what in r["unheld"] or ()]
         if r["identity_sequence"] not in (None, serial_sequence(r["table_name"], r["name"])):  # a renamed table's
             unheld.append(f"{where}: IDENTITY (SEQUENCE NAME {quote_ident(r['identity_sequence'])})")
+        unheld += _not_null_unheld(where, r)
         serial = False
         if r["owned_sequences"]:
             own = r["owned_sequences"][0]
@@ -412,6 +413,22 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
     schema = replace(schema, sequences=sequences)
     return Introspection(schema=schema, out_of_scope=out, notes=notes, unheld=sorted(unheld),
                          unwritable=sorted(unwritable))
+
+
+def _not_null_unheld(where: str, r: dict) -> list[str]:
+    """What the spec's ``nullable: false`` does not say of a NOT NULL constraint
+    (PostgreSQL 18): a name other than ``<table>_<column>_not_null``, NO INHERIT, NOT VALID."""
+    nn = r["not_null_constraint"]
+    if not nn:
+        return []
+    out = []
+    if nn["name"] != make_object_name(r["table_name"], r["name"], "not_null"):
+        out.append(f"{where}: NOT NULL constraint named {quote_ident(nn['name'])}")
+    if nn["no_inherit"]:
+        out.append(f"{where}: NOT NULL NO INHERIT")
+    if not nn["validated"]:
+        out.append(f"{where}: NOT NULL NOT VALID (rows added before it may hold NULL)")
+    return out
 
 
 _NOT_CATALOG_COLLATION = (", which is not one of pg_catalog: the spec language names a collation only by its "

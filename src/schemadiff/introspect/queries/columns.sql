@@ -61,6 +61,11 @@ SELECT n.nspname AS schema,
         WHERE a.attidentity <> '' AND d.classid = 'pg_catalog.pg_class'::regclass
           AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
           AND d.refobjsubid = a.attnum AND d.deptype = 'i' AND s.relkind = 'S') AS identity_sequence,
+       -- PostgreSQL 18 catalogs NOT NULL as a constraint: its name, NO INHERIT, NOT VALID (none before 18)
+       (SELECT pg_catalog.jsonb_build_object('name', nn.conname, 'no_inherit', nn.connoinherit,
+                                             'validated', nn.convalidated)
+        FROM pg_catalog.pg_constraint nn
+        WHERE nn.conrelid = c.oid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum) AS not_null_constraint,
        -- the sequences the column owns (a serial column's, or one set OWNED BY it),
        -- with what tells a serial's from any other: name, type and options
        (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
