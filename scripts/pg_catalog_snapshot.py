@@ -4,8 +4,9 @@
 
 The snapshot is what `check`, the loader's function policy and `apply`'s guard
 know about pg_catalog without a database: every function name with the
-volatilities of its overloads ("i", "s", "v", or several), and every operator
-symbol. Take it from the newest PostgreSQL release; tests/test_funcpolicy.py
+volatilities of its overloads ("i", "s", "v", or several), every operator
+symbol, every operator class, and every type that is not a domain (the types an
+expression may cast to: ``casts.py``). Take it from the newest PostgreSQL release; tests/test_funcpolicy.py
 holds it against the server the tests run on.
 """
 
@@ -36,6 +37,11 @@ SELECT DISTINCT c.opcname FROM pg_catalog.pg_opclass c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace WHERE n.nspname = 'pg_catalog' ORDER BY 1
 """
 
+TYPES = """
+SELECT t.typname FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'pg_catalog' AND t.typtype <> 'd' ORDER BY 1
+"""
+
 
 def snapshot(dsn: str) -> dict:
     with psycopg.connect(dsn) as conn:
@@ -43,14 +49,16 @@ def snapshot(dsn: str) -> dict:
         functions = {name: vol for name, vol in conn.execute(FUNCTIONS)}
         operators = [name for (name,) in conn.execute(OPERATORS)]
         opclasses = [name for (name,) in conn.execute(OPCLASSES)]
+        types = [name for (name,) in conn.execute(TYPES)]
     return {
         "comment": "pg_catalog functions (name -> volatilities of its overloads: i immutable, s stable, "
-                   f"v volatile), non-volatile operators and operator classes, read from PostgreSQL {version} by "
+                   f"v volatile), non-volatile operators, operator classes and types (no domain), read from PostgreSQL {version} by "
                    "scripts/pg_catalog_snapshot.py. Used where there is no database to ask.",
         "server_version": version,
         "functions": functions,
         "operators": operators,
         "opclasses": opclasses,
+        "types": types,
     }
 
 

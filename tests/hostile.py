@@ -48,6 +48,7 @@ FIELDS = [
     "using_literal", "with_check_literal", "generated_literal", "references",
     "function_name", "function_comment", "function_body", "search_path", "trigger_name", "trigger_arg",
     "trigger_when_literal", "view_name", "view_comment", "view_query_literal",
+    "matview_name", "matview_comment", "matview_index_name", "view_column_comment", "matview_query_literal",
 ]
 
 # Fields whose payload ends up inside a SQL string literal of an expression.
@@ -149,8 +150,19 @@ def spec_files(field: str | None = None, value: str = "") -> dict[str, str]:
         "query": f"SELECT {_q(column)} FROM {_q(schema)}.{_q(table)} WHERE {_q(column)} <> "
                  + (_lit(v["view_query_literal"]) if v["view_query_literal"] is not None else "''"),
     }
+    view_spec["columns"] = {column: {"comment": v["view_column_comment"] or "a view column"}}
+    # reads no table (the harness's table has row level security: SD705); one row, so its unique index holds
+    matview_spec = {
+        "view": v["matview_name"] or "t_mat", "schema": schema, "materialized": True,
+        "comment": v["matview_comment"] or "a materialized view",
+        "query": f"SELECT {_lit(v['matview_query_literal'] or 'x')}::text AS {_q(column)}, 1 AS n",
+        "columns": {column: {"comment": v["view_column_comment"] or "a view column"}},
+        "indexes": {v["matview_index_name"] or "t_mat_idx": {"columns": [column], "unique": True,
+                                                               "comment": "an index of a materialized view"}},
+    }
     return {"schemadiff.yaml": _yaml(root), "tables/t.yaml": _yaml(table_spec),
-            "functions/touch.yaml": _yaml(function_spec), "views/t_view.yaml": _yaml(view_spec)}
+            "functions/touch.yaml": _yaml(function_spec), "views/t_view.yaml": _yaml(view_spec),
+            "views/t_mat.yaml": _yaml(matview_spec)}
 
 
 def _q(name: str) -> str:

@@ -18,7 +18,7 @@ CREATE ROLE sd_scope_reader;
 CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
 CREATE TYPE pair AS (a integer, b integer);
 CREATE TABLE kept (id integer PRIMARY KEY, n positive, p pair, ns positive[], touched timestamptz);
-CREATE MATERIALIZED VIEW kept_view AS SELECT id FROM kept;
+CREATE MATERIALIZED VIEW kept_view WITH (fillfactor = 70) AS SELECT id FROM kept;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql SET work_mem = '64kB'
   AS $$ BEGIN NEW.touched := now(); RETURN NEW; END $$;
 CREATE CONSTRAINT TRIGGER kept_touch AFTER UPDATE ON kept DEFERRABLE FOR EACH ROW EXECUTE FUNCTION touch();

@@ -9,6 +9,9 @@ Each ``tests/rule_cases/SDNNN.yaml`` is a list of cases::
       database:                       # optional, database mode: what only a database can hold
         not_valid: [{table: t, name: t_amount_check}]      # a constraint left NOT VALID
         invalid_indexes: [{table: t, name: t_idx}]         # an index a failed CONCURRENTLY build left INVALID
+        constrained_domains: {public.posint: "domain public.posint (CHECK posint_check)"}   # catalog facts
+        volatile_domain_defaults: {public.token: gen_random_uuid()}                         # (CatalogFacts)
+        column_users: [{table: t, column: name, users: [rule _RETURN on view public.v]}]   # (CatalogFacts)
       expect:
         codes: [SD106]                # codes that must be among the findings
         verdicts: {SD106: add}        # refuse | add | widen | drift | unmanaged, for every finding of that code
@@ -32,10 +35,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from schemadiff.model import Schema
+from schemadiff.model import QualifiedName, Schema
 from schemadiff.plan import build_plan
 from schemadiff.rules import UNJUDGED, Rule, Verdict, all_rules
 from schemadiff.rules import base as rules_base
+from schemadiff.rules.catalog_facts import CatalogFacts
 from schemadiff.rules.docs import REGENERATE, render_rules_markdown
 from schemadiff.spec.errors import SpecError
 from schemadiff.spec.load import load_spec
@@ -192,6 +196,15 @@ def _database_state(schema: Schema, state: dict | None) -> Schema:
     return replace(schema, tables=tables)
 
 
+def _catalog(state: dict | None) -> CatalogFacts:
+    """What the live catalog would say (``introspect.column_facts``): constrained domains, column users."""
+    state = state or {}
+    users = {(QualifiedName(x.get("schema", "public"), x["table"]), x["column"]): tuple(x["users"])
+             for x in state.get("column_users", [])}
+    return CatalogFacts(constrained_domains=dict(state.get("constrained_domains", {})), column_users=users,
+                        volatile_domain_defaults=dict(state.get("volatile_domain_defaults", {})))
+
+
 @pytest.mark.parametrize("code,case", CASES, ids=[f"{code}: {case.get('name')}" for code, case in CASES])
 def test_rule_case(code: str, case: dict, tmp_path: Path):
     assert set(case) <= {"name", "mode", "current", "desired", "database", "expect"}, set(case)
@@ -204,7 +217,7 @@ def test_rule_case(code: str, case: dict, tmp_path: Path):
         current = _database_state(current, case["database"])
     desired = _schema(case["desired"], tmp_path / "desired")
 
-    plan = build_plan(current, desired, mode=mode, is_volatile=is_volatile)
+    plan = build_plan(current, desired, mode=mode, is_volatile=is_volatile, catalog=_catalog(case.get("database")))
 
     findings = [f for fs in plan.findings.values() for f in fs]
     shown = "\n".join(f"  {f.code} {f.verdict.name.lower()}: {f.change.describe()} ({f.reason})" for f in findings)

@@ -45,7 +45,15 @@ def _pg_env(pg, db: str, monkeypatch) -> dict[str, str]:
     return env
 
 
+def _example_roles(pg, db: str) -> None:
+    """The example's policies are for `authenticated` (`external: roles`): a database
+    without it is a plan error (the policy would fail at apply)."""
+    assert pg.run_psql(db, sql="DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') "
+                               "THEN CREATE ROLE authenticated NOLOGIN; END IF; END $$;").returncode == 0
+
+
 def test_plan_header_names_the_database_from_pg_variables(pg, db, clean_env):
+    _example_roles(pg, db)
     env = _pg_env(pg, db, clean_env)
     for fmt in ("text", "sql", "json"):
         r = run_cli("plan", str(SPEC), "--format", fmt)
@@ -57,6 +65,7 @@ def test_plan_header_names_the_database_from_pg_variables(pg, db, clean_env):
 
 
 def test_apply_prompt_names_the_database(pg, db, clean_env):
+    _example_roles(pg, db)
     _pg_env(pg, db, clean_env)
 
     class Terminal:
@@ -82,6 +91,7 @@ def test_import_names_the_database(pg, db, clean_env, tmp_path):
 
 
 def test_a_dsn_with_a_password_is_named_without_it(pg, db, clean_env):
+    _example_roles(pg, db)
     dsn = pg.dsn(db) + " password=hunter2-not-shown"
     r = run_cli("plan", str(SPEC), "--db", dsn)
     assert r.code == 0 and f"dbname={db}" in r.out.splitlines()[0] and "from --db" in r.out.splitlines()[0], r

@@ -114,6 +114,8 @@ def _expected_relations(spec: Path) -> set[tuple[str, str]]:
         rels |= {(t.schema, u.name) for u in t.uniques}
         if t.primary_key is not None:
             rels.add((t.schema, t.primary_key.name))
+    for v in load_spec(spec).schema.views:  # a materialized view's indexes
+        rels |= {(v.schema, ix.name) for ix in v.indexes}
     return rels
 
 
@@ -122,7 +124,8 @@ RUN_FIELDS = ["table", "column", "table_comment", "column_comment", "index_comme
               "index_name", "unique_name", "check_name", "fk_name", "policy_name", "role", "default_literal",
               "check_literal", "index_where_literal", "using_literal", "with_check_literal",
               "function_name", "function_comment", "function_body", "search_path", "trigger_name", "trigger_arg",
-              "trigger_when_literal", "view_name", "view_comment", "view_query_literal"]
+              "trigger_when_literal", "view_name", "view_comment", "view_query_literal",
+              "matview_name", "matview_comment", "matview_index_name", "view_column_comment", "matview_query_literal"]
 RUN_PAYLOADS = [
     "x'; DROP TABLE public.canary; --",
     "x\\'; DROP TABLE public.canary; --",
@@ -213,6 +216,17 @@ def test_sql_scripts_keep_the_canary_under_either_setting(pg, tmp_path, payload,
                     if field == "view_query_literal":  # the literal arrived intact in the view's query
                         assert conn.execute("SELECT count(*) FROM pg_class WHERE relkind = 'v' AND "
                                             "relnamespace = %s::regnamespace", (schema,)).fetchone()[0] == 1
+                    # the materialized view exists, empty (WITH NO DATA: never filled by a script)
+                    assert conn.execute("SELECT count(*) FROM pg_class WHERE relkind = 'm' AND NOT relispopulated "
+                                        "AND relnamespace = %s::regnamespace", (schema,)).fetchone()[0] == 1
+                    if field == "matview_query_literal":  # the literal arrived intact: refresh, read it back
+                        mv = next(v for v in load_spec(spec).schema.views if v.materialized)
+                        conn.execute(psql_sql.SQL("REFRESH MATERIALIZED VIEW {}.{}").format(
+                            psql_sql.Identifier(mv.schema), psql_sql.Identifier(mv.name)))
+                        got = conn.execute(psql_sql.SQL("SELECT {} FROM {}.{}").format(
+                            psql_sql.Identifier("c"), psql_sql.Identifier(mv.schema),
+                            psql_sql.Identifier(mv.name))).fetchone()[0]
+                        assert got == payload, (mode, scs, got)
 
                 _reset(pg, db, schema)
     finally:

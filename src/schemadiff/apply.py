@@ -152,8 +152,21 @@ class LiveCatalog(Catalog):
                 "UNION ALL SELECT 'collation', collname FROM pg_catalog.pg_collation "
                 "WHERE collnamespace = 'pg_catalog'::pg_catalog.regnamespace "
                 "UNION ALL SELECT 'opclass', opcname FROM pg_catalog.pg_opclass "
-                "WHERE opcnamespace = 'pg_catalog'::pg_catalog.regnamespace").fetchall())
+                "WHERE opcnamespace = 'pg_catalog'::pg_catalog.regnamespace "
+                # casts.py: a cast between built-in types or enums that runs a function outside pg_catalog
+                "UNION ALL SELECT 'cast', 'CREATE CAST (' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' "
+                "|| pg_catalog.format_type(c.casttarget, NULL) || ') WITH FUNCTION ' "
+                "|| c.castfunc::pg_catalog.regprocedure::text FROM pg_catalog.pg_cast c "
+                "JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc JOIN pg_catalog.pg_type s ON s.oid = c.castsource "
+                "JOIN pg_catalog.pg_type t ON t.oid = c.casttarget "
+                "WHERE p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace "
+                "AND (s.typnamespace = 'pg_catalog'::pg_catalog.regnamespace OR s.typtype = 'e') "
+                "AND (t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace OR t.typtype = 'e')").fetchall())
         return (kind, name) in self._builtins
+
+    def foreign_casts(self):
+        self.builtin("cast", "")  # the same one query
+        return sorted(name for kind, name in self._builtins if kind == "cast")
 
     def trigger_function(self, schema, name):
         return bool(self.conn.execute(
@@ -172,12 +185,18 @@ class LiveCatalog(Catalog):
             (schema, name)).fetchone()
         return None if row is None else SequenceFacts(*row)
 
+    def enum(self, schema, name):
+        return bool(self.conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = %s AND t.typname = %s AND t.typtype = 'e'", (schema, name)).fetchone())
+
 
 def guard(conn: psycopg.Connection, steps: list[StepView],
-          external: Collection[QualifiedName] | None = None) -> None:
+          external: Collection[QualifiedName] | None = None, functions: Collection = ()) -> None:
     """Refuse the whole plan unless every statement is one the compiler writes
-    (guard.py). ``external``: the spec's external functions, when known."""
-    problems = check_steps([(s.phase, s.sql) for s in steps], LiveCatalog(conn), external)
+    (guard.py). ``external``: the spec's external functions, when known;
+    ``functions``: the spec's own (``speccalls.Callee``)."""
+    problems = check_steps([(s.phase, s.sql) for s in steps], LiveCatalog(conn), external, functions=functions)
     if problems:
         raise GuardError(problems)
 
@@ -222,10 +241,11 @@ class Runner:
     def __init__(self, conn: psycopg.Connection, options: ApplyOptions,
                  say: Callable[[str], None], dsn: str | None = None,
                  on_boundary: Callable[[int, str], None] | None = None,
-                 external: Collection[QualifiedName] | None = None):
+                 external: Collection[QualifiedName] | None = None, functions: Collection = ()):
         self.conn, self.options, self.say, self.dsn = conn, options, say, dsn
         self.on_boundary = on_boundary or (lambda done, where: None)
         self.external = external
+        self.functions = functions
         self.result = ApplyResult()
 
     def run(self, steps: list[StepView]) -> ApplyResult:
@@ -233,7 +253,7 @@ class Runner:
             pin_session(self.conn, self.options)
         except SettingsError as exc:
             raise ApplyError(f"{exc}; nothing was applied") from None
-        guard(self.conn, steps, self.external)
+        guard(self.conn, steps, self.external, self.functions)
         try:
             return self._run(steps)
         finally:

@@ -456,13 +456,16 @@ class ReplacePolicy(Change):
 class SetComment(Change):
     """COMMENT ON … for a table (column None), a column, an index or a type."""
 
-    kind: str  # "table" | "column" | "index" | "type" | "sequence"
+    kind: str  # "table" | "column" | "index" | "type" | "sequence" | "view" | "materialized view"
     object: QualifiedName  # the table, index or type
     column: str | None
     before: str | None
     after: str
+    on: str = "table"  # what a column belongs to: "table", "view" or "materialized view"
 
     def target(self):
+        if self.kind == "column" and self.on != "table":
+            return f"{self.on} {self.object.schema}.{self.object.name}"
         if self.kind in ("table", "column"):
             return _t(self.object)
         return f"{self.kind} {self.object.schema}.{self.object.name}"
@@ -627,7 +630,7 @@ class ReplaceTrigger(Change):
 # -- views ----------------------------------------------------------------------------
 
 def _v(v) -> str:
-    return f"view {v.schema}.{v.name}"
+    return f"{v.kind} {v.schema}.{v.name}"
 
 
 @dataclass(frozen=True)
@@ -635,7 +638,7 @@ class AddView(Change):
     view: View
 
     def target(self): return _v(self.view)
-    def describe(self): return "create view"
+    def describe(self): return f"create {self.view.kind}" + (" WITH NO DATA" if self.view.materialized else "")
 
 
 @dataclass(frozen=True)
@@ -643,7 +646,7 @@ class DropView(Change):
     view: View
 
     def target(self): return _v(self.view)
-    def describe(self): return "drop view"
+    def describe(self): return f"drop {self.view.kind}"
 
 
 @dataclass(frozen=True)
@@ -655,4 +658,4 @@ class ReplaceView(Change):
     aspects: tuple[str, ...]
 
     def target(self): return _v(self.after)
-    def describe(self): return f"change view {', '.join(self.aspects)}"
+    def describe(self): return f"change {self.after.kind} {', '.join(self.aspects)}"

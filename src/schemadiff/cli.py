@@ -343,7 +343,12 @@ def _sql(args, stdout: TextIO, stderr: TextIO) -> int:
 
     loaded = load_spec(args.spec_dir)
     _print_warnings(loaded, stderr)
+    from .followups import comment_lines, of_views
+    from .spec.views import view_order
+
     script = render_script(compile_schema(loaded.schema), header=SQL_HEADER)
+    follow = comment_lines(of_views(view_order(loaded.schema.views)))
+    script += ("\n" + "\n".join(follow) + "\n") if follow else ""
     return EXIT_OK if _emit(script, args.output, stdout, stderr) else EXIT_ERROR
 
 
@@ -462,7 +467,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
             from .embedded import throwaway_database
 
             with throwaway_database() as dsn:
-                result = plan_against_database(loaded.schema, dsn)
+                result = plan_against_database(loaded.schema, dsn, throwaway=True)
             where = f"a throwaway embedded PostgreSQL {result.server_version} (no --db, DATABASE_URL or PG* variables)"
         else:
             dsn, source = resolved
@@ -621,7 +626,10 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
                     if stdin.readline().strip().lower() not in ("y", "yes"):
                         print("schemadiff: not applied.", file=stderr)
                         return EXIT_ERROR
-                runner = Runner(conn, options, say, dsn=dsn, external=loaded.schema.external.functions)
+                from .speccalls import callees
+
+                runner = Runner(conn, options, say, dsn=dsn, external=loaded.schema.external.functions,
+                                functions=callees(loaded.schema.functions))
                 try:
                     outcome = runner.run(steps)  # pins and checks the session, then the final guard
                 except GuardError as exc:
@@ -659,6 +667,13 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
               f"pending, {len(after.refused)} change(s) refused); run `schemadiff plan`", file=stderr)
     else:
         say("The database now matches the spec.")
+    from .followups import TITLE, of_plan
+
+    follow = of_plan(plan)  # a new materialized view is empty until the user refreshes it
+    if follow:
+        say(TITLE)
+        for _, sql in follow:
+            say(f"  {one_line(sql)}")
     return EXIT_OK
 
 

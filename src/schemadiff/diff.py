@@ -50,7 +50,7 @@ def diff(current: Schema, desired: Schema) -> list[c.Change]:
     return out
 
 
-_VIEW_ASPECTS = ("query", "security_invoker", "security_barrier", "check_option")
+_VIEW_ASPECTS = ("materialized", "query", "security_invoker", "security_barrier", "check_option", "indexes")
 
 
 def diff_views(current: Schema, desired: Schema) -> list[c.Change]:
@@ -62,10 +62,21 @@ def diff_views(current: Schema, desired: Schema) -> list[c.Change]:
         if q not in cur:
             out.append(c.AddView(v))
             continue
-        aspects = tuple(a for a in _VIEW_ASPECTS if getattr(cur[q], a) != getattr(v, a))
+        old = replace(cur[q], indexes=tuple(_index_shape(ix) for ix in cur[q].indexes))
+        new = replace(v, indexes=tuple(_index_shape(ix) for ix in v.indexes))
+        aspects = tuple(a for a in _VIEW_ASPECTS if getattr(old, a) != getattr(new, a))
         if aspects:
             out.append(c.ReplaceView(cur[q], v, aspects))
-        out += _comment("view", q, None, cur[q].comment, v.comment)
+            continue  # replaced whole: its comments are the new view's
+        out += _comment(v.kind, q, None, cur[q].comment, v.comment)
+        before = dict(cur[q].column_comments)
+        after = dict(v.column_comments)
+        for column in sorted(set(before) | set(after)):
+            if before.get(column) != after.get(column):
+                out.append(c.SetComment("column", q, column, before.get(column), after.get(column), v.kind))
+        ixs = {ix.name: ix for ix in cur[q].indexes}
+        for ix in v.indexes:
+            out += _comment("index", type(q)(q.schema, ix.name), None, ixs[ix.name].comment, ix.comment)
     out += [c.DropView(cur[q]) for q in sorted(cur) if q not in des]
     return out
 

@@ -27,7 +27,13 @@ files, running SQL text, large objects, sequences, settings, locks, signals,
 or would resolve to whatever a hostile ``search_path`` puts first); a
 schema-qualified one must be ``pg_catalog``'s or declared under
 ``external: functions``; operators must be ``pg_catalog``'s; no query
-parameters, and no row locks or data-modifying ``WITH`` in a policy's subquery.
+parameters, and no row locks or data-modifying ``WITH`` in a policy's subquery;
+a cast only to a built-in type or an enum of the spec (``casts.py``: a cast runs
+the type's input function, and a domain's CHECK).
+
+The spec's own functions (``functions=``, ``speccalls.Callee``), called by their
+schema-qualified name, are judged by their declared volatility as built-ins are
+(a VOLATILE one only in a default; SD607 keeps any of them off existing rows).
 
 The judge works on libpg_query's JSON parse tree, so the loader (on a spec's
 expression) and apply's guard (on an expression inside a parsed statement) ask
@@ -129,10 +135,33 @@ def _walk(tree) -> Iterator[tuple[str, dict]]:
         todo.extend(v for v in value.values() if isinstance(v, (dict, list)))
 
 
+def _judge_spec_call(shown: str, nargs: int, matches: list, context: str) -> FunctionProblem | None:
+    """A call of a function the spec defines, judged by its declared volatility
+    (the most volatile overload taking ``nargs`` arguments)."""
+    fitting = [m for m in matches if m.nargs == nargs]
+    if not fitting:
+        takes = ", ".join(sorted({str(m.nargs) for m in matches}))
+        return FunctionProblem(shown, f"the spec's function takes {takes} argument(s), not {nargs}")
+    volatility = "v" if any(m.volatility == "v" for m in fitting) else (
+        "s" if any(m.volatility == "s" for m in fitting) else "i")
+    if context in _IMMUTABLE_ONLY and volatility != "i":
+        kind = "VOLATILE" if volatility == "v" else "STABLE"
+        return FunctionProblem(shown, f"the spec declares it {kind}; a {context} expression may call only "
+                                      "IMMUTABLE functions (its value must never change for the same row)")
+    if volatility == "v" and context != "default":
+        return FunctionProblem(shown, f"the spec declares it VOLATILE; a {context} expression may call only "
+                                      "IMMUTABLE or STABLE functions")
+    return None  # a VOLATILE one in a default: only on a new table (SD607 refuses it on an existing one)
+
+
 def _judge_call(names: tuple[str, ...], args: list, context: str,
-                external: Collection[QualifiedName]) -> FunctionProblem | None:
+                external: Collection[QualifiedName], functions: Collection = ()) -> FunctionProblem | None:
     shown = ".".join(names) + "()"
     name = names[-1]
+    if functions and len(names) == 2 and not names[0].startswith("pg_") and not is_denied(name):
+        matches = [f for f in functions if f.schema == names[0] and f.name == name]
+        if matches:
+            return _judge_spec_call(shown, len(args or ()), matches, context)
     if is_denied(name):
         return FunctionProblem(shown, "it has effects beyond computing a value (reads files, runs SQL, "
                                       "changes settings, sequences, large objects or locks); no spec "
@@ -189,15 +218,22 @@ def _is_literal_argument(args: list) -> bool:
 _KEYWORD_EXPRS = frozenset({"AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM", "AEXPR_NOT_BETWEEN_SYM"})
 
 
-def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = ()) -> FunctionProblem | None:
+def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (), *,
+               casts: Collection[QualifiedName] | None = None,
+               functions: Collection = ()) -> FunctionProblem | None:
     """The first problem with what the expression ``tree`` (a libpg_query JSON
-    node) calls in ``context`` (one of ``CONTEXTS``), or None."""
+    node) calls in ``context`` (one of ``CONTEXTS``), or None. A cast is a call
+    too (``casts.py``): to a built-in type, or to one of ``casts`` (the spec's
+    enums; None: none). ``functions``: the spec's own functions
+    (``speccalls.Callee``: schema, name, nargs, volatility "i"/"s"/"v"), callable
+    by their schema-qualified name under their declared volatility."""
     if context not in CONTEXTS:
         raise ValueError(f"unknown expression context {context!r}")
     _, operators = catalog()
     for kind, body in _walk(tree):
         if kind == "FuncCall":
-            problem = _judge_call(_names(body.get("funcname")), body.get("args") or [], context, external)
+            problem = _judge_call(_names(body.get("funcname")), body.get("args") or [], context, external,
+                                  functions)
             if problem is not None:
                 return problem
         elif kind == "SQLValueFunction" and context in _IMMUTABLE_ONLY:
@@ -223,7 +259,9 @@ def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (
                 if "SelectStmt" not in query:
                     return FunctionProblem("WITH … " + next(iter(query), "?"), "a subquery in a spec "
                                                                                  "expression only reads")
-    return None
+    from .casts import judge_casts
+
+    return judge_casts(tree, casts)
 
 
 def judge_text(text: str, context: str, external: Collection[QualifiedName] = ()) -> FunctionProblem | None:

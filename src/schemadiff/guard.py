@@ -29,7 +29,17 @@ What it checks, per step:
   schema-qualified in ``DROP INDEX`` and ``COMMENT ON INDEX``;
 - every expression (DEFAULT, CHECK, generated column, index expression and
   predicate, policy USING / WITH CHECK) passes ``funcpolicy.judge_tree`` in its
-  context;
+  context, its casts included (only to a built-in type, or an enum the plan
+  creates or the database holds: ``casts.py``); it may call a function of the
+  spec (one apply was given, or one an earlier ``CREATE FUNCTION`` of the plan
+  creates) under its volatility, but in a DEFAULT, generated column, CHECK or
+  index only on a table this plan creates (never over existing rows: SD607);
+- no expression at all where the database holds a cast between built-in types
+  or enums that runs a function outside pg_catalog (``Catalog.foreign_casts``:
+  PostgreSQL may apply it to any expression, unasked);
+- the DEFAULT of a new column on a table this plan does not create calls only
+  pg_catalog functions that are not VOLATILE, or a value generator — never an
+  external function, whatever the planner's rules (SD601) said;
 - on a table this plan does not create: an index is built ``CONCURRENTLY``, a
   CHECK or FOREIGN KEY is added ``NOT VALID`` (validated by its own step), a
   UNIQUE or PRIMARY KEY only ``USING INDEX``, a new column has no identity and
@@ -55,6 +65,8 @@ What it checks, per step:
 - ``CREATE VIEW`` only as the compiler writes it: one SELECT (no INTO, FOR
   UPDATE, WITH, data-modifying statement), no OR REPLACE, TEMP or column list,
   options only security_invoker / security_barrier, its calls judged like a policy's;
+  ``CREATE MATERIALIZED VIEW … WITH NO DATA`` likewise (nothing else of CREATE
+  TABLE AS), after which the plan's indexes on it need no CONCURRENTLY;
 - ``SET`` only of ``lock_timeout`` / ``statement_timeout``, to a value
   ``timeouts.parse_ms`` accepts (at least 1 ms before rounding, within bounds).
 
@@ -79,6 +91,7 @@ from pglast.parser import ParseError, parse_sql_json
 
 from . import searchpath
 from .compile.changes import CONCURRENT, ENUM_VALUES, PHASES
+from .casts import KnownEnums
 from .funcpolicy import judge_tree
 from .model import QualifiedName
 from .sqltext import literal_problem
@@ -121,6 +134,15 @@ class Catalog:
     def sequence(self, schema: str, name: str) -> SequenceFacts | None:
         """The database's sequence ``schema.name``; None when it has none (or cannot say)."""
         return None
+
+    def enum(self, schema: str, name: str) -> bool:
+        """Is ``schema.name`` an enum type of the database (a cast to it only looks a label up)?"""
+        return False
+
+    def foreign_casts(self) -> list[str]:
+        """The database's casts between built-in types or enums that run a function
+        outside pg_catalog (``CREATE CAST (text AS integer) WITH FUNCTION public.f(text)``)."""
+        return []
 
 
 @dataclass(frozen=True)
@@ -169,14 +191,21 @@ class _State:
     triggers: set[tuple[str, str, str]] = field(default_factory=set)  # (schema, table, trigger) created so far
     functions: set[tuple[str, str]] = field(default_factory=set)  # trigger functions (no arguments) created so far
     sequences: set[tuple[str, str]] = field(default_factory=set)  # sequences created so far
+    enums: set[tuple[str, str]] = field(default_factory=set)  # enums created so far (a cast may name them)
+    # The spec's functions an expression may call (speccalls.Callee): those apply was given, and those
+    # an earlier CREATE FUNCTION of the plan creates; in a default, generated column, CHECK or index
+    # only on a table this plan creates (never run over existing rows: SD607).
+    callees: list = field(default_factory=list)
 
 
 def check_steps(steps: Sequence[tuple[str, str]], catalog: Catalog,
-                external: Collection[QualifiedName] | None = None) -> list[GuardProblem]:
+                external: Collection[QualifiedName] | None = None, *, functions: Collection = ()
+                ) -> list[GuardProblem]:
     """Problems of a plan's steps, ``(phase, sql)`` in the order they run (one
     statement per step). ``external``: the spec's declared external functions;
-    None when not known (see ``AnyExternal``)."""
-    state = _State(catalog, AnyExternal() if external is None else external)
+    None when not known (see ``AnyExternal``). ``functions``: the spec's own
+    functions (``speccalls.Callee``) the database holds."""
+    state = _State(catalog, AnyExternal() if external is None else external, callees=list(functions))
     problems: list[GuardProblem] = []
     last = 0
     for i, (phase, sql) in enumerate(steps):
@@ -227,6 +256,8 @@ def _judge(sql, phase: str, state: _State) -> None:
         returns = _strings((node.get("returnType") or {}).get("names"))
         if len(names) == 2 and not node.get("parameters") and returns in (["trigger"], ["pg_catalog", "trigger"]):
             state.functions.add((names[0], names[1]))
+        if len(names) == 2:  # callable from an expression under the volatility it is created with
+            state.callees.append(_callee(names, node))
 
 
 def _literals(sql: str) -> None:
@@ -349,8 +380,21 @@ def _walk(tree) -> Iterator[tuple[str, dict]]:
             todo.extend(v for v in value.values() if isinstance(v, (dict, list)))
 
 
-def _expression(tree, context: str, state: _State) -> None:
-    """Names in an expression as anywhere else; its calls under the function policy."""
+def _callee(names: list[str], node: dict):
+    from .speccalls import Callee
+
+    volatility = "v"
+    for item in node.get("options") or ():
+        opt = (item or {}).get("DefElem") or {}
+        if opt.get("defname") == "volatility":
+            volatility = {"immutable": "i", "stable": "s"}.get((opt.get("arg") or {}).get("String", {}).get("sval"),
+                                                                "v")
+    return Callee(names[0], names[1], len(node.get("parameters") or ()), volatility)
+
+
+def _expression(tree, context: str, state: _State, *, spec_ok: bool = True) -> None:
+    """Names in an expression as anywhere else; its calls under the function policy.
+    ``spec_ok``: whether it may call the spec's functions (not over existing rows)."""
     for kind, body in _walk(tree):
         if kind == "RangeVar":
             _relation(body, "relation", alias_ok=True)
@@ -358,9 +402,15 @@ def _expression(tree, context: str, state: _State) -> None:
             _type_name(body, state)
         elif kind == "CollateClause":
             _qualified(_strings(body.get("collname")), "collation", "collation", state)
-    problem = judge_tree(tree, context, state.external)
+    problem = judge_tree(tree, context, state.external, casts=KnownEnums(state.enums, state.catalog.enum),
+                         functions=state.callees if spec_ok else ())
     if problem is not None:
         raise _Refused(f"the {context} expression {problem}")
+    foreign = state.catalog.foreign_casts()
+    if foreign:
+        raise _Refused(f"the {context} expression cannot be judged on this database: it holds {foreign[0]}, a cast "
+                       "between built-in types or enums that runs a function outside pg_catalog, which PostgreSQL "
+                       "may apply to any expression, explicitly or on its own")
 
 
 # ----------------------------------------------------------------------------- statements
@@ -456,7 +506,23 @@ def _column(cd: dict, state: _State, *, adding: bool) -> None:
         if contype == "CONSTR_GENERATED" and con.get("generated_kind") != "s":
             raise _Refused(f"column {name}: only STORED generated columns are what schemadiff writes")
         if "raw_expr" in con:
-            _expression(con["raw_expr"], "default" if contype == "CONSTR_DEFAULT" else "generated", state)
+            _expression(con["raw_expr"], "default" if contype == "CONSTR_DEFAULT" else "generated", state,
+                        spec_ok=not adding)
+        if adding and contype == "CONSTR_DEFAULT":
+            _existing_table_default(name, con["raw_expr"], state)
+
+
+def _existing_table_default(name: str, tree: dict, state: _State) -> None:
+    """A new column on a table the plan did not create: ADD COLUMN evaluates its
+    default in the migration, once or per existing row. Whatever the planner's
+    rules said (SD601), the default may call only pg_catalog functions that are not
+    VOLATILE, or the value generators of ``funcpolicy.VALUE_GENERATORS``."""
+    problem = judge_tree(tree, "default", (), casts=KnownEnums(state.enums, state.catalog.enum))
+    if problem is not None:
+        raise _Refused(f"the default of new column {name}, on a table this plan does not create, calls "
+                       f"{problem.function}: it runs inside the migration, so there a default may call only "
+                       "pg_catalog functions that are not VOLATILE, or a value generator (gen_random_uuid(), "
+                       "clock_timestamp()…)")
 
 
 _TABLE_CONSTRAINTS = {
@@ -482,7 +548,7 @@ def _constraint(con: dict, state: _State, table: tuple[str, str], *, new_table: 
     if not name:
         raise _Refused(f"an unnamed {contype.removeprefix('CONSTR_')} constraint is not what schemadiff writes")
     if contype == "CONSTR_CHECK":
-        _expression(con.get("raw_expr"), "check", state)
+        _expression(con.get("raw_expr"), "check", state, spec_ok=new_table)
     if contype == "CONSTR_FOREIGN":
         _relation(con.get("pktable") or {}, f"{what}'s referenced table")
         if con.get("fk_matchtype", "s") != "s":
@@ -526,7 +592,7 @@ def _index(node: dict, phase: str, state: _State) -> None:
         if ("name" in elem) == ("expr" in elem):
             raise _Refused("an index key is a column or an expression")
         if "expr" in elem:
-            _expression(elem["expr"], "index", state)
+            _expression(elem["expr"], "index", state, spec_ok=table in state.created)
         if elem.get("collation"):
             _qualified(_strings(elem["collation"]), "collation", "collation", state)
         if elem.get("opclass"):
@@ -540,7 +606,7 @@ def _index(node: dict, phase: str, state: _State) -> None:
                 "SORTBY_DEFAULT", "SORTBY_NULLS_DEFAULT"):  # the parser's defaults, not an order: INCLUDE has none
             raise _Refused("an INCLUDE column with an order")
     if "whereClause" in node:
-        _expression(node["whereClause"], "index", state)
+        _expression(node["whereClause"], "index", state, spec_ok=table in state.created)
 
 
 _ALTER_SUBCOMMANDS = {
@@ -647,7 +713,7 @@ def _widening(schema: str, table: str, column: str, cd: dict, state: _State) -> 
 
 
 _COMMENT_TARGETS = {"OBJECT_TABLE": 2, "OBJECT_COLUMN": 3, "OBJECT_INDEX": 2, "OBJECT_TYPE": None,
-                    "OBJECT_SEQUENCE": 2, "OBJECT_FUNCTION": None, "OBJECT_VIEW": 2}
+                    "OBJECT_SEQUENCE": 2, "OBJECT_FUNCTION": None, "OBJECT_VIEW": 2, "OBJECT_MATVIEW": 2}
 
 
 def _comment(node: dict, phase: str, state: _State) -> None:
@@ -695,6 +761,7 @@ def _create_enum(node: dict, phase: str, state: _State) -> None:
     if len(names) != 2:
         raise _Refused(f"type {'.'.join(names)} is not schema-qualified")
     _schema(names[0])
+    state.enums.add((names[0], names[1]))
 
 
 def _alter_enum(node: dict, phase: str, state: _State) -> None:
@@ -990,7 +1057,26 @@ def _create_view(node: dict, phase: str, state: _State) -> None:
     if node.get("withCheckOption", "NO_CHECK_OPTION") not in ("NO_CHECK_OPTION", "LOCAL_CHECK_OPTION",
                                                               "CASCADED_CHECK_OPTION"):
         raise _Refused("an unknown check option")
-    query = node.get("query") or {}
+    _view_query(node.get("query") or {}, state)
+
+
+def _create_matview(node: dict, phase: str, state: _State) -> None:
+    """``CREATE MATERIALIZED VIEW s.m AS SELECT … WITH NO DATA``: nothing else of
+    CREATE TABLE AS (no column list, USING, WITH options, TABLESPACE, IF NOT EXISTS,
+    TEMP or UNLOGGED, and never filled: the migration does not run its query); the
+    query as a view's. The plan's indexes on it may then be built in the transaction."""
+    _only(node, {"query", "into", "objtype"}, "CREATE MATERIALIZED VIEW")
+    if node.get("objtype") != "OBJECT_MATVIEW":
+        raise _Refused("CREATE TABLE AS / SELECT INTO is not what schemadiff writes")
+    into = node.get("into") or {}
+    _only(into, {"rel", "onCommit", "skipData"}, "CREATE MATERIALIZED VIEW")
+    if not into.get("skipData") or into.get("onCommit", "ONCOMMIT_NOOP") != "ONCOMMIT_NOOP":
+        raise _Refused("a materialized view filled by the migration (schemadiff writes WITH NO DATA)")
+    state.created.add(_relation(into.get("rel") or {}, "materialized view"))
+    _view_query(node.get("query") or {}, state)
+
+
+def _view_query(query: dict, state: _State) -> None:
     if set(query) != {"SelectStmt"}:
         raise _Refused("a view whose query is not one SELECT")
     todo = [query]
@@ -1013,4 +1099,5 @@ _STATEMENTS = {
     "AlterEnumStmt": _alter_enum, "CreatePolicyStmt": _create_policy, "VariableSetStmt": _set, "DropStmt": _drop,
     "CreateSeqStmt": _create_sequence, "AlterSeqStmt": _alter_sequence,
     "CreateFunctionStmt": _create_function, "CreateTrigStmt": _create_trigger, "ViewStmt": _create_view,
+    "CreateTableAsStmt": _create_matview,
 }

@@ -14,6 +14,9 @@ from pglast.enums.parsenodes import AlterTableType, ConstrType
 
 NEW_TABLE = "new table: no other session sees it before the transaction commits"
 NO_TABLE_LOCK = "no table lock"
+NEW_VIEW = "new view: no table lock; no other session sees it before the transaction commits"
+NEW_MATVIEW = ("new materialized view, created empty (WITH NO DATA: its query does not run); its indexes are built "
+               "on the empty view; no other session sees it before the transaction commits")
 
 _BRIEF = "ACCESS EXCLUSIVE, brief; no rewrite, no scan"
 _VALIDATE = "SHARE UPDATE EXCLUSIVE (reads and writes go on); scans the table once"
@@ -137,4 +140,6 @@ def statement_kind(sql: str) -> str:
     return {"CreateSchemaStmt": "CREATE SCHEMA", "CreateExtensionStmt": "CREATE EXTENSION",
             "CreateEnumStmt": "CREATE TYPE … AS ENUM", "CreateStmt": "CREATE TABLE",
             "CreatePolicyStmt": "CREATE POLICY", "CreateSeqStmt": "CREATE SEQUENCE",
-            "AlterSeqStmt": "ALTER SEQUENCE"}.get(type(node).__name__, type(node).__name__)
+            "AlterSeqStmt": "ALTER SEQUENCE", "ViewStmt": "CREATE VIEW",
+            "CreateTableAsStmt": "CREATE MATERIALIZED VIEW … WITH NO DATA"}.get(type(node).__name__,
+                                                                               type(node).__name__)

@@ -69,6 +69,7 @@ from .compile.rollback import (
     undo_steps,
 )
 from .compile.validation import NoValidation, validation_checks, validation_sql
+from . import followups
 from .oneline import one_line
 from .plan import Plan
 from .report import _comment, render_sql
@@ -451,6 +452,7 @@ def part_sql(part: _Part, stem: str, k: int, n: int, convention: str, source: st
                 f"SET LOCAL statement_timeout = '{statement_timeout if part.phase != VALIDATE else 0}';", ""]
         for s in part.steps:
             body += [_comment(s), s.sql + ";", ""]
+    body += followups.comment_lines(followups.of_changes(s.change for s in part.steps))
     return "\n".join(head) + "\n--\n" + "\n".join(body).rstrip("\n") + "\n"
 
 

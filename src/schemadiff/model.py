@@ -310,9 +310,12 @@ class Function:
 
 @dataclass(frozen=True)
 class View:
-    """A plain view. ``query`` is one SELECT, as the spec writes it or as the server
-    prints it (``pg_get_viewdef``); equal queries are brought to the server's
-    spelling before the diff. ``check_option``: None, ``local`` or ``cascaded``."""
+    """A view, plain or materialized. ``query`` is one SELECT, as the spec writes it
+    or as the server prints it (``pg_get_viewdef``); equal queries are brought to
+    the server's spelling before the diff. ``check_option``: None, ``local`` or
+    ``cascaded``. ``column_comments``: (column, comment) sorted by column.
+    A materialized view has no security_invoker, security_barrier or check option;
+    it may have ``indexes``."""
 
     schema: str
     name: str
@@ -321,6 +324,13 @@ class View:
     security_barrier: bool = False
     check_option: str | None = None
     comment: str | None = None
+    materialized: bool = False
+    indexes: tuple[Index, ...] = ()  # sorted by name; materialized views only
+    column_comments: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return "materialized view" if self.materialized else "view"
 
     @property
     def qualified(self) -> QualifiedName:

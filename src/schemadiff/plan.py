@@ -27,6 +27,7 @@ from .diff import diff
 from .model import QualifiedName, Schema
 from .rules import Context, Finding, Verdict, evaluate, verdict_of
 from .phases import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE
+from .rules.catalog_facts import CatalogFacts
 from .rules.names import names_taken
 from .spec.views import view_order
 
@@ -137,9 +138,11 @@ def plan_fingerprint(database_fingerprint: str, steps: list[Step]) -> str:
 
 
 def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode: str, is_volatile,
-                 taken: dict[tuple[str, str], str] | None = None) -> Context:
+                 taken: dict[tuple[str, str], str] | None = None, catalog: CatalogFacts | None = None,
+                 relations: dict | None = None) -> Context:
     ctx = Context(mode=mode, current=current, desired=desired, is_volatile=is_volatile,
-                  taken={**names_taken(current), **(taken or {})})
+                  taken={**names_taken(current), **(taken or {})}, catalog=catalog or CatalogFacts(),
+                  relations=relations or {})
     for ch in changes:
         if isinstance(ch, c.AddTable):
             ctx.new_tables.add(ch.table.qualified)
@@ -148,16 +151,22 @@ def make_context(current: Schema, desired: Schema, changes: list[c.Change], mode
     return ctx
 
 
+# Changes to an existing table's columns that a new function or view of the same plan may read.
+_READ_BY_NEW = (c.AddColumn, c.AlterColumnType)
+
+
 def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False,
-               steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None) -> Plan:
+               steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None,
+               catalog: CatalogFacts | None = None, relations: dict | None = None) -> Plan:
     """Judge the changes and, unless one is refused, order the statements of the
     allowed ones. ``steps_when_refused`` orders them even then — for ``check``,
     whose policy may waive a refusal and which still inspects the statements; such
     a plan is never executable (``refused`` stays non-empty). ``taken``: the names
     the live catalog holds in the relation namespace of the plan's schemas
-    (``Introspection.names``); those of ``current`` are always known."""
+    (``Introspection.names``); those of ``current`` are always known. ``catalog``: what
+    the live catalog says of the touched objects (``introspect.column_facts``)."""
     changes = diff(current, desired)
-    ctx = make_context(current, desired, changes, mode, is_volatile, taken)
+    ctx = make_context(current, desired, changes, mode, is_volatile, taken, catalog, relations)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)})
     if mode == "database":  # what a saved plan is checked against before it runs; a spec pair has no such state
         plan.database_fingerprint, plan.state = fingerprint_and_state(current)
@@ -167,7 +176,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     allowed = [i for i in range(len(changes)) if plan.verdict(i) in (Verdict.ADD, Verdict.WIDEN)]
     if not allowed:
         return plan  # no step (the fingerprint above is that of no step): the compiler, and sqlglot, stay unloaded
-    from .compile import ddl, sequences
+    from .compile import ddl, fnorder, sequences
     from .compile.changes import compile_change
     from .compile.schema import has_key, needs_index, table_extras, table_order
 
@@ -196,6 +205,16 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     # a unique constraint attached after it) exists only once the concurrent phase is
     # done: the foreign keys that reference it come after, in the validate phase.
     late: list[tuple[str, str, int, str | None]] = []
+    new_functions = {changes[i].function.signature: i for i in allowed if isinstance(changes[i], c.AddFunction)}
+    placed = fnorder.place([changes[i].function for i in new_functions.values()], tables,
+                           [changes[i].view for i in allowed if isinstance(changes[i], c.AddView)])
+
+    def add_functions(where: str) -> None:  # compile.fnorder: before the tables and views that call them
+        for fn in placed[where]:
+            for phase, sql in compile_change(changes[new_functions[fn.signature]]):
+                add(phase, sql, new_functions[fn.signature])
+
+    add_functions(fnorder.BEFORE_TABLES)
     for t in table_order(tuple(tables)):
         i = new_tables[t.qualified]
         inline = []
@@ -212,14 +231,19 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         created.add(t.qualified)
     for t, fk, i in deferred:
         add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
-    for i in allowed:  # functions after the tables, before the triggers that call them
-        if isinstance(changes[i], c.AddFunction):
+    # The columns an existing table gains or widens, before the new functions and views that may
+    # read them (PostgreSQL checks a LANGUAGE sql body and a view's query as it creates them). None
+    # of them needs a new function: a default calling one on an existing table is refused (SD601, SD607).
+    for i in allowed:
+        if isinstance(changes[i], _READ_BY_NEW):
             for phase, sql in compile_change(changes[i]):
                 add(phase, sql, i)
+    add_functions(fnorder.BEFORE_VIEWS)
     new_views = {changes[i].view.qualified: i for i in allowed if isinstance(changes[i], c.AddView)}
     for v in view_order(tuple(changes[i].view for i in new_views.values())):  # each after the views it reads
         for phase, sql in compile_change(changes[new_views[v.qualified]]):
             add(phase, sql, new_views[v.qualified])
+    add_functions(fnorder.AFTER_VIEWS)  # before the indexes, policies and triggers that call them
     for t in sorted(tables, key=lambda t: t.qualified):
         for _, detail, stmt in table_extras(t):
             add(TRANSACTIONAL, stmt.sql, new_tables[t.qualified], detail)
@@ -232,7 +256,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     # Then changes to existing objects, in diff order.
     for i in allowed:
         if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddSequence, c.AddTable, c.AddFunction,
-                                   c.AddView)):
+                                   c.AddView) + _READ_BY_NEW):
             continue
         ch = changes[i]
         if (isinstance(ch, c.AddForeignKey) and ch.foreign_key.ref_table in existing

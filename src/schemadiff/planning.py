@@ -8,7 +8,9 @@ from . import changes as c
 from .diff import diff
 from .fkcheck import live_problems
 from .introspect import introspect
+from .introspect.column_facts import catalog_facts, missing_roles, rejected_defaults
 from .introspect.connect import connect, target_of
+from .introspect.probe_access import require_probes
 from .introspect.converge import converge, volatility
 from .introspect.exprcheck import rejected
 from .introspect.converge_views import converge_views
@@ -48,16 +50,19 @@ def _index_sql(table, index) -> str:
     return create_index(table, index).sql
 
 
-def plan_against_database(desired: Schema, dsn: str) -> PlanResult:
+def plan_against_database(desired: Schema, dsn: str, *, throwaway: bool = False) -> PlanResult:
     with connect(dsn) as conn:
-        return plan_with_connection(desired, conn)
+        return plan_with_connection(desired, conn, throwaway=throwaway)
 
 
-def plan_with_connection(desired: Schema, conn) -> PlanResult:
-    """Plan on an open autocommit connection (left idle, autocommit, as found)."""
+def plan_with_connection(desired: Schema, conn, *, throwaway: bool = False) -> PlanResult:
+    """Plan on an open autocommit connection (left idle, autocommit, as found).
+    ``throwaway``: an empty embedded server of our own (plan without a database), which
+    has none of the spec's external roles; they are not looked for there."""
     version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
     read = introspect(conn, managed_schemas(desired), missing_ok=True)
     current = _within_scope(read.schema, desired)
+    require_probes(conn)  # a session that cannot run them: said now, never a phantom change
     desired = converge(desired, current, conn)
     desired = converge_views(desired, current, conn)
     # What PostgreSQL would reject at apply: said now, each at its spec line.
@@ -65,13 +70,18 @@ def plan_with_connection(desired: Schema, conn) -> PlanResult:
     problems += [(r.change, f"{r.what}: the server rejects it: {r.message}")
                  for r in rejected(conn, desired, current, _index_sql)]
     problems += unknown_to_server(desired, conn.info.server_version // 10000, version)
+    problems += rejected_defaults(conn, desired, current)
+    problems += [] if throwaway else missing_roles(conn, desired, current)
     if problems:
         raise TargetProblems(problems)
     defaults = [ch.column.default for ch in diff(current, desired)
                 if isinstance(ch, c.AddColumn) and ch.column.default is not None]
     volatile = volatility(conn, defaults) if defaults else {}
+    from .introspect.relation_graph import relation_graph
+
     plan = build_plan(current, desired, mode="database", is_volatile=lambda e: volatile.get(e, False),
-                      taken={**read.names, **functions_taken(conn, desired)})
+                      taken={**read.names, **functions_taken(conn, desired)},
+                      catalog=catalog_facts(conn, desired, current), relations=relation_graph(conn))
     return PlanResult(plan=plan, current=current, server_version=version, target=target_of(conn))
 
 

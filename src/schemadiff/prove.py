@@ -10,7 +10,8 @@ in a way the rules refuse.
 The head spec comes from a pull request: everything it leads to runs in a
 **sandbox** (docs/ci.md, "Trust model"). The superuser of the throwaway
 server only creates a role for the proof (LOGIN with a generated password,
-no attribute, member of nothing), the proof databases owned by it, and the
+sent as a SCRAM-SHA-256 verifier computed on the client, never in clear; no
+attribute, member of nothing), the proof databases owned by it, and the
 external roles the specs name (plain NOLOGIN roles); it never opens a session
 in a proof database. Everything else — ``--prove-setup`` SQL, the stubs, the
 base and head DDL, the planned steps, the introspection — runs in sessions
@@ -32,7 +33,7 @@ import contextlib
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import psycopg
 from psycopg import sql
@@ -68,7 +69,7 @@ class Sandbox:
     """The proof's unprivileged role and a conninfo per proof database, as that role."""
 
     role: str
-    dsns: dict[str, str]
+    dsns: dict[str, str] = field(repr=False)  # they hold the role's password: never in a repr or a traceback
 
     def connect(self, database: str) -> psycopg.Connection:
         return psycopg.connect(self.dsns[database], autocommit=True, connect_timeout=10)
@@ -86,7 +87,7 @@ def open_sandbox(admin_dsn: str, databases: Iterable[str] = DATABASES, roles: It
         # is a member of no role at all, brings that and nothing else.
         inherit = "INHERIT" if conn.info.server_version < 160000 else "NOINHERIT"
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                             "NOBYPASSRLS " + inherit).format(role, sql.Literal(password)))
+                             "NOBYPASSRLS " + inherit).format(role, sql.Literal(scram_verifier(conn, password))))
         existing = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
         for name in sorted(set(roles) - existing):
             conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN NOINHERIT").format(sql.Identifier(name)))
@@ -98,6 +99,18 @@ def open_sandbox(admin_dsn: str, databases: Iterable[str] = DATABASES, roles: It
             conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
             dsns[name] = make_conninfo(admin_dsn, dbname=name, user=SANDBOX_ROLE, password=password)
     return Sandbox(SANDBOX_ROLE, dsns)
+
+
+def scram_verifier(conn: psycopg.Connection, password: str) -> str:
+    """The SCRAM-SHA-256 verifier of ``password`` for the sandbox role, computed here
+    by libpq (``PQencryptPasswordConn``): ``CREATE ROLE … PASSWORD`` then carries
+    only the salted verifier, never the password itself, so a server that logs DDL
+    (``log_statement = ddl``), or an error, writes no secret to its log. The
+    server stores a verifier as it is, whatever its ``password_encryption``."""
+    verifier = conn.pgconn.encrypt_password(password.encode(), SANDBOX_ROLE.encode(), b"scram-sha-256").decode()
+    if not verifier.startswith("SCRAM-SHA-256$") or password in verifier:
+        raise ProveError("libpq did not compute a SCRAM-SHA-256 verifier for the proof's role")
+    return verifier
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from . import followups
 from .differences import differences
 from .oneline import one_line
 from .plan import PHASES, PLAN_FORMAT, Plan
@@ -54,6 +55,10 @@ def render_text(plan: Plan, header: str, color: bool = False, where=None) -> str
                       "not schemadiff's, left alone."]
     if plan.steps and not plan.refused:
         lines += _step_lines(plan)
+        follow = followups.of_plan(plan)
+        if follow:
+            lines += ["", followups.TITLE] + [f"  {one_line(sql)}" for _, sql in follow] + [
+                f"  ({followups.WHY})"]
     s = plan.summary()
     if not groups and not drift:
         lines.append("No changes: the database matches the spec.")
@@ -98,7 +103,7 @@ def _step_lines(plan: Plan) -> list[str]:
     whether it rewrites or scans the table. A new table's statements (its indexes,
     policies, comments…) are one entry: nobody else sees the table yet."""
     from . import changes as c
-    from .locks import NEW_TABLE, effect, referenced_tables, statement_kind
+    from .locks import NEW_MATVIEW, NEW_TABLE, NEW_VIEW, effect, referenced_tables, statement_kind
 
     new = {(ch.table.schema, ch.table.name) for ch in plan.changes if isinstance(ch, c.AddTable)}
     phases = [p for p in PHASES if any(s.phase == p for s in plan.steps)]
@@ -109,9 +114,19 @@ def _step_lines(plan: Plan) -> list[str]:
         steps = [s for s in plan.steps if s.phase == phase]
         tables: dict[int, list] = {}  # a new table's statements, under its first
         for step in steps:
-            if isinstance(step.change, c.AddTable):
+            if isinstance(step.change, (c.AddTable, c.AddView)):
                 tables.setdefault(id(step.change), []).append(step)
         for step in steps:
+            if isinstance(step.change, c.AddView):  # a new view's statements: one entry, like a table's
+                group = tables.get(id(step.change))
+                if group is None or group[0] is not step:
+                    continue
+                n += 1
+                count = f"{len(group)} statements; " if len(group) > 1 else ""
+                shown = NEW_MATVIEW if step.change.view.materialized else NEW_VIEW
+                out += [f"  {n:>3}. {one_line(f'{step.change.target()}: {step.change.describe()}')}",
+                        f"       {count}{shown}"]
+                continue
             if isinstance(step.change, c.AddTable):
                 group = tables.get(id(step.change))
                 if group is None or group[0] is not step:
@@ -180,6 +195,7 @@ def render_sql(plan: Plan, lock_timeout: str, statement_timeout: str, psql: bool
             for s in steps:
                 out += ["BEGIN;", f"SET LOCAL lock_timeout = '{lock_timeout}';", "SET LOCAL statement_timeout = 0;",
                         _comment(s), s.sql + ";", "COMMIT;", ""]
+    out += followups.comment_lines(followups.of_plan(plan))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -191,11 +207,15 @@ def _comment(step) -> str:
 
 
 def plan_document(plan: Plan, *, spec: str, database: str, server_version: str | None) -> dict:
+    """The plan as data; ``follow_ups`` (what the user runs when they choose, never
+    schemadiff) only when there are some."""
     findings = []
     for i, ch in enumerate(plan.changes):
         diffs = [{"field": a, "database": b, "spec": c} for a, b, c in differences(ch)]
         for f in plan.findings[i]:
             findings.append(f.to_json() | ({"differences": diffs} if diffs else {}))
+    follow = [{"object": what, "sql": sql, "run": "by you, when you choose; never by schemadiff",
+               "why": followups.WHY} for what, sql in followups.of_plan(plan)]
     return {
         "format": PLAN_FORMAT,
         "spec": spec,
@@ -210,7 +230,7 @@ def plan_document(plan: Plan, *, spec: str, database: str, server_version: str |
         "steps": [] if plan.refused else [
             {"phase": s.phase, "sql": s.sql, "object": s.change.target(), "change": s.change.describe(),
              "rules": [f.code for f in s.findings]} for s in plan.steps],
-    }
+    } | ({"follow_ups": follow} if follow else {})
 
 
 def render_json(plan: Plan, **kwargs) -> str:

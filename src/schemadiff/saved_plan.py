@@ -63,6 +63,14 @@ class SavedFinding(_Strict):
         return data
 
 
+class SavedFollowUp(_Strict):
+    """What the plan leaves for the user to run (``followups``); never run by apply."""
+    object: str
+    sql: str
+    run: str
+    why: str
+
+
 class SavedPlan(_Strict):
     format: str  # PLAN_FORMAT, checked first (parse_saved_plan)
     spec: str
@@ -75,6 +83,15 @@ class SavedPlan(_Strict):
     drift: list[SavedFinding]
     unmanaged: list[SavedFinding]
     steps: list[SavedStep]
+    follow_ups: list[SavedFollowUp] | None = None  # only when there are some; derived from the steps
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler):
+        """A plan without follow-ups has no such key in the file, nor in its dump."""
+        data = handler(self)
+        if data.get("follow_ups") is None:
+            data.pop("follow_ups", None)
+        return data
 
 
 # What a fresh plan must repeat exactly. Left out: where the plan was made from

@@ -41,13 +41,16 @@ IMPORTED: dict[str, str] = {
                 "volatility, strict, security, search_path, body exactly as stored, comment",
     "trigger": "BEFORE/AFTER, row or statement, events (UPDATE OF), WHEN, function and arguments, enabled state "
                "(in their table's file; a comment is listed)",
-    "view": "plain views (`views/`): query, security_invoker, security_barrier, check_option, comment",
+    "view": "plain views (`views/`): query, security_invoker, security_barrier, check_option, comment, "
+            "comments on its columns",
+    "materialized view": "materialized views (`views/`, `materialized: true`): query, comment, comments on its "
+                         "columns, indexes (as a table's, without storage parameters)",
 }
 
 # Kinds import lists (never writes) and plan never touches: kind -> plural.
 OUT_OF_SCOPE: dict[str, str] = {
     "view": "views",  # only the shapes the spec language does not write (see IMPORTED)
-    "materialized view": "materialized views",
+    "materialized view": "materialized views",  # only with storage parameters, a tablespace or an unwritable index
     "foreign table": "foreign tables",
     "partitioned table": "partitioned tables",
     "partition": "partitions",

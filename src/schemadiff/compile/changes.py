@@ -68,7 +68,7 @@ def _expected_target(change: c.Change, node: str) -> tuple[str, ...]:
         return (change.enum.schema, change.enum.name)
     if isinstance(change, c.SetComment):
         parts = (change.object.schema, change.object.name) + ((change.column,) if change.column is not None else ())
-        return ("OBJECT_" + change.kind.upper(),) + parts
+        return ("OBJECT_MATVIEW" if change.kind == "materialized view" else "OBJECT_" + change.kind.upper(),) + parts
     table = change.table
     if isinstance(change, c.SetStorageParameter) and change.index is not None:
         return (table.schema, change.index)  # ALTER INDEX schema.index SET (…)

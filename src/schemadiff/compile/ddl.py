@@ -285,7 +285,7 @@ def comment_sql(kind: str, parts: tuple[str, ...], text: str | None, what: str) 
     ``quote_literal``, the object its quoted name parts; checked like every statement."""
     target = ".".join(quote_ident(p) for p in parts)
     literal = "NULL" if text is None else quote_literal(text)
-    objtype = "OBJECT_" + kind.upper()
+    objtype = "OBJECT_MATVIEW" if kind == "materialized view" else "OBJECT_" + kind.upper()
     return checked(f"COMMENT ON {kind.upper()} {target} IS {literal}", Expect("CommentStmt", (objtype, *parts), what))
 
 

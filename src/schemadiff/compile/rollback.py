@@ -131,7 +131,8 @@ _UNDO: dict[type, Callable[[c.Change, Step], list[Undo]]] = {
     c.AddFunction: lambda ch, s: [Undo(OBJECTS, f"DROP FUNCTION IF EXISTS {routines.function_ref(ch.function)}")],
     c.SetFunctionComment: lambda ch, s: [Undo(OBJECTS, f"COMMENT ON FUNCTION {routines.function_ref(ch.function)} IS "
                                                        + ("NULL" if ch.before is None else quote_literal(ch.before)))],
-    c.AddView: lambda ch, s: [Undo(OBJECTS, f"DROP VIEW IF EXISTS {_q(ch.view.qualified)}")],
+    # a materialized view's indexes and comments go with it
+    c.AddView: lambda ch, s: [Undo(OBJECTS, f"DROP {ch.view.kind.upper()} IF EXISTS {_q(ch.view.qualified)}")],
     c.AddEnumValue: _not_undone("PostgreSQL cannot drop a value from an enum type; rows may already hold it"),
     c.AlterColumnType: _not_undone("left widened: values written since may not fit the narrower type, and "
                                    "narrowing rewrites or scans the table under an exclusive lock"),

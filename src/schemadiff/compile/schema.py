@@ -13,7 +13,7 @@ import heapq
 
 from ..model import ForeignKey, QualifiedName, Schema, Table
 from ..spec.views import view_order
-from . import ddl, routines, sequences, views
+from . import ddl, fnorder, routines, sequences, views
 from .statements import Statement
 from .verify import PIN_STRINGS
 
@@ -84,6 +84,9 @@ def compile_schema(schema: Schema) -> list[Statement]:
     out += [ddl.create_enum(e) for e in schema.enums]
     out += [sequences.create_sequence(s) for s in schema.sequences]  # before the defaults that call nextval()
 
+    placed = fnorder.place(schema.functions, schema.tables, schema.views)
+    # Functions a table's default, generated column or CHECK calls: before the tables.
+    out += [stmt for fn in placed[fnorder.BEFORE_TABLES] for stmt in routines.function_statements(fn)]
     created: set[QualifiedName] = set()
     deferred: list[tuple[Table, ForeignKey]] = []
     after_indexes: list[tuple[Table, ForeignKey]] = []  # those that reference a unique index
@@ -101,10 +104,12 @@ def compile_schema(schema: Schema) -> list[Statement]:
     out += [ddl.add_foreign_key(t, fk) for t, fk in deferred]
     out += [sequences.owned_by(s) for s in schema.sequences if s.owned_by is not None]
     # Functions after the tables (a SQL function's body is checked against them when
-    # created) and before the triggers and policies that call them.
-    out += [stmt for fn in schema.functions for stmt in routines.function_statements(fn)]
+    # created) and before the views, indexes, triggers and policies that call them;
+    # those no view calls after the views (their bodies may read one): compile.fnorder.
+    out += [stmt for fn in placed[fnorder.BEFORE_VIEWS] for stmt in routines.function_statements(fn)]
     # Views after the tables and functions they read, each after the views it reads.
     out += [stmt for v in view_order(schema.views) for stmt in views.view_statements(v)]
+    out += [stmt for fn in placed[fnorder.AFTER_VIEWS] for stmt in routines.function_statements(fn)]
 
     tables = schema.tables  # sorted by qualified name
     parts = [table_extras(t) for t in tables]

@@ -215,12 +215,23 @@ _CHECKS: dict[type, Callable[[c.Change], list[tuple[str, str]]]] = {
     c.AddFunction: lambda ch: [_function_check(ch.function)] + (
         [(f"comment on function {ch.function.display()}", _function_comment(ch.function, ch.function.comment))]
         if ch.function.comment is not None else []),
-    c.AddView: lambda ch: [(f"view {ch.view.qualified}", _exists(f"pg_class WHERE oid = {_rel(ch.view.qualified)} "
-                                                                  "AND relkind = 'v'"))] + (
-        [_comment_check("view", ch.view.qualified, None, ch.view.comment)] if ch.view.comment is not None else []),
+    c.AddView: lambda ch: _view_checks(ch.view),
     c.SetFunctionComment: lambda ch: [(f"comment on function {ch.function.display()}",
                                        _function_comment(ch.function, ch.after))],
 }
+
+
+def _view_checks(v) -> list[tuple[str, str]]:
+    """A new view (relkind v) or materialized view (relkind m), its indexes, its comments."""
+    relkind = "'m'" if v.materialized else "'v'"
+    out = [(f"{v.kind} {v.qualified}", _exists(f"pg_class WHERE oid = {_rel(v.qualified)} AND relkind = {relkind}"))]
+    out += [_index_check(v.qualified, ix.name) for ix in v.indexes]
+    out += [_comment_check("index", QualifiedName(v.schema, ix.name), None, ix.comment) for ix in v.indexes
+            if ix.comment is not None]
+    if v.comment is not None:
+        out.append(_comment_check(v.kind, v.qualified, None, v.comment))
+    out += [_comment_check("column", v.qualified, column, text) for column, text in v.column_comments]
+    return out
 
 
 def _function_comment(fn, text: str | None) -> str:

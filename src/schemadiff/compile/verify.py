@@ -90,6 +90,8 @@ def _target(node: str, body: dict) -> tuple[str, ...]:
         return _relation(body.get("relation")) + (body.get("idxname", ""),)
     if node == "ViewStmt":
         return _relation(body.get("view"))
+    if node == "CreateTableAsStmt":  # CREATE MATERIALIZED VIEW
+        return _relation((body.get("into") or {}).get("rel"))
     if node == "CreateTrigStmt":
         return _relation(body.get("relation")) + (body.get("trigname", ""),)
     if node == "CreateFunctionStmt":

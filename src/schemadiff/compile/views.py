@@ -23,7 +23,9 @@ from .verify import CompileError, Expect, checked
 
 
 def query_sql(view: View) -> str:
-    return flat(view.query).rstrip().rstrip(";").rstrip()
+    # "\n": flat's token path always runs, so no comment survives — a trailing ``-- …``
+    # on one line would swallow what a statement writes after the query (WITH NO DATA).
+    return flat(view.query + "\n").rstrip().rstrip(";").rstrip()
 
 
 def create_view(v: View) -> Statement:
@@ -53,7 +55,13 @@ def comment_on_view(v: View, text: str | None) -> Statement:
 
 
 def view_statements(v: View) -> list[Statement]:
-    out = [create_view(v)]
-    if v.comment is not None:
-        out.append(comment_on_view(v, v.comment))
+    from .matviews import comment_on_view_column, matview_statements
+
+    if v.materialized:
+        out = matview_statements(v)
+    else:
+        out = [create_view(v)]
+        if v.comment is not None:
+            out.append(comment_on_view(v, v.comment))
+    out += [comment_on_view_column(v, column, text) for column, text in v.column_comments]
     return out

@@ -39,7 +39,7 @@ from ..model import Column, Schema, Table, Trigger
 from ..normalize import strip_outer_parens
 from ..readable import comparable
 from ..relnames import qualify_relations
-from . import sandbox
+from . import sandbox, standins
 from ..sqltext import flat, pin_literals
 
 
@@ -104,8 +104,9 @@ def _temp_name(table: Table, taken, n: int, kind: str) -> str:
 class _ServerProbe:
     """Canonical server text for spec expressions, in one rolled-back transaction."""
 
-    def __init__(self, conn: psycopg.Connection):
+    def __init__(self, conn: psycopg.Connection, standin: standins.Session | None = None):
         self.conn = conn
+        self.standin = standin  # the spec's functions: stand-ins, never their bodies
         self.tables: dict[tuple, str | None] = {}
         self.counter = 0
 
@@ -130,14 +131,17 @@ class _ServerProbe:
     def _probe(self, statements: list[str], query: str, params=()) -> str | None:
         import psycopg
 
+        if self.standin is not None:
+            statements = [self.standin.statement(sql) for sql in statements]
         try:
             with self.conn.transaction():  # a savepoint: a failed probe leaves the rest
                 for sql in statements:
                     self.conn.execute(sql)
                 row = self.conn.execute(query, params).fetchone()
-                return None if row is None else row[0]
+                text = None if row is None else row[0]
         except psycopg.Error:
             return None
+        return self.standin.text(text) if self.standin is not None and isinstance(text, str) else text
 
     def check(self, table: Table, expression: str) -> str | None:
         t = self._temp_table(table)
@@ -300,8 +304,10 @@ SELECT 't', tg.tgname::text, pg_get_triggerdef(tg.oid)
 """
 
 
-def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str | None]:
-    """Every request answered by the server in two round trips, or {} when the batch fails."""
+def _batch(conn: psycopg.Connection, requests: list[tuple],
+           standin: standins.Session | None = None) -> dict[tuple, str | None]:
+    """Every request answered by the server in two round trips, or {} when the batch fails.
+    ``standin``: the spec's functions called through stand-ins (``standins``)."""
     import psycopg
 
     temp: dict = {}
@@ -341,6 +347,8 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
         else:
             statements.append(f"CREATE POLICY probe_{n} ON {t} USING ({_sql(expression, table)})")
             keys[("p", f"probe_{n}")] = key
+    if standin is not None:
+        statements = [standin.statement(sql) for sql in statements]
     rows: list = []
     try:
         with conn.transaction():  # a savepoint, always rolled back; a failed batch leaves the transaction usable
@@ -353,6 +361,8 @@ def _batch(conn: psycopg.Connection, requests: list[tuple]) -> dict[tuple, str |
     for kind, name, text in rows:
         key = keys.get((kind, name))
         if key is not None:
+            if standin is not None:
+                text = standin.text(text)
             answers[key] = strip_outer_parens(text) if kind in ("c", "i", "p") and text is not None else \
                 _when(text) if kind == "t" else text
     return answers
@@ -367,7 +377,7 @@ def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None =
         # Local to the transaction that is always rolled back; schema-qualified, so a
         # hostile search_path cannot stand in for set_config (connect pins it too).
         sandbox.pin(conn)
-        probe = _ServerProbe(conn)
+        probe = _ServerProbe(conn, standins.Session(conn, desired.functions))
     try:
         pairs = [(t, current.table(t.qualified)) for t in desired.tables]
         if probe is None:
@@ -381,7 +391,8 @@ def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None =
             first.append(t if cur is None else _converge_table(t, cur, recorder))
             if len(recorder.requests) > before:
                 first[-1] = None  # to be done again with the answers
-        answers = _Answers(_batch(conn, list(recorder.requests.values())) if recorder.requests else {}, probe)
+        answers = _Answers(_batch(conn, list(recorder.requests.values()), probe.standin)
+                           if recorder.requests else {}, probe)
         tables = [done if done is not None else _converge_table(t, cur, answers)
                   for done, (t, cur) in zip(first, pairs)]
         return replace(desired, tables=tuple(tables))

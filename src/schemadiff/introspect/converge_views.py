@@ -34,6 +34,9 @@ def _tree(text: str):
 
 
 def converge_views(desired: Schema, current: Schema, conn: psycopg.Connection | None = None) -> Schema:
+    from .converge_matviews import converge_matview_indexes
+
+    desired = converge_matview_indexes(desired, current, conn)
     cur = {v.qualified: v for v in current.views}
     todo = [v for v in desired.views if v.qualified in cur and v.query != cur[v.qualified].query]
     if not todo:

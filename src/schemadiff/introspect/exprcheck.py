@@ -37,7 +37,7 @@ from .. import changes as c
 from ..identifiers import quote_ident, quote_qualified
 from ..model import Schema, Table
 from ..relnames import qualify_relations
-from . import sandbox
+from . import sandbox, standins
 from ..sqltext import flat, pin_literals
 
 # The server's "does not exist (yet)": the plan may be about to create it.
@@ -144,10 +144,15 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
             for t, probes, new in work if probes or new]
     if not work:
         return []
+    calls = standins.wanted([sql for _, probes, _ in work for _, _, sql in probes], desired.functions)
     found: list[Rejected] = []
     conn.autocommit = False
     try:
         sandbox.pin(conn)
+        if calls:  # the spec's functions an expression calls: stand-ins, never their bodies (standins)
+            made = standins.install(conn, desired.functions, calls)
+            work = [(t, [(ch, what, standins.redirect(sql, desired.functions, made)) for ch, what, sql in probes],
+                     new) for t, probes, new in work]
         names = [t.name for t, _, _ in work]
         if len(set(names)) == len(names):
             # The common case, a spec the server takes: every copy and every probe in one statement.
@@ -195,7 +200,8 @@ def rejected(conn: psycopg.Connection, desired: Schema, current: Schema, index_s
                         if name is not None:
                             failed.add(name)
                         found.append(Rejected(change, what, sandbox.timed_out_message()
-                                              if exc.sqlstate == sandbox.CANCELED else _message(exc)))
+                                              if exc.sqlstate == sandbox.CANCELED
+                                              else standins.restore(_message(exc), desired.functions)))
             finally:
                 with conn.transaction():
                     conn.execute(f"DROP TABLE IF EXISTS pg_temp.{quote_ident(t.name)}")

@@ -42,7 +42,7 @@ from ..expressions import ExpressionError, parse_expression
 from ..model import Schema, Table
 from ..normalize import TypeError_, canonical_builtin_type, strip_outer_parens
 from ..readable import readable_schema
-from . import sandbox
+from . import sandbox, standins
 from .converge import _Answers, _batch, _ServerProbe
 
 # format_type() text -> what people write (the loader reads each back to the same type)
@@ -216,7 +216,7 @@ def people_schema(conn: psycopg.Connection, schema: Schema) -> Schema:
             propose("policy", t, None, p.with_check, opol[p.name].with_check, ("with_check", t.qualified, p.name))
     accepted: set[tuple] = set()
     if asks:
-        accepted = _verify(conn, asks)
+        accepted = _verify(conn, asks, schema.functions)
 
     def pick(key: tuple, current: str | None) -> str | None:
         return proposals[key] if key in accepted else current
@@ -240,14 +240,16 @@ def people_schema(conn: psycopg.Connection, schema: Schema) -> Schema:
     return replace(base, tables=tuple(tables))
 
 
-def _verify(conn: psycopg.Connection, asks: list[tuple[tuple, str, tuple]]) -> set[tuple]:
-    """The keys of the proposals the server stores exactly as their originals."""
+def _verify(conn: psycopg.Connection, asks: list[tuple[tuple, str, tuple]], functions=()) -> set[tuple]:
+    """The keys of the proposals the server stores exactly as their originals. ``functions``:
+    the imported functions, called through stand-ins (``standins``: never their bodies)."""
     conn.autocommit = False
     accepted: set[tuple] = set()
     try:
         sandbox.pin(conn)
         requests = list({(k, t.qualified, col, text): (k, t, col, text) for (k, t, col, text), _, _ in asks}.values())
-        answers = _Answers(_batch(conn, requests), _ServerProbe(conn))
+        standin = standins.Session(conn, functions)
+        answers = _Answers(_batch(conn, requests, standin), _ServerProbe(conn, standin))
         for (kind, t, column, text), original, key in asks:
             method = getattr(answers, kind)
             stored = method(t, column, text) if kind in ("default", "generated") else method(t, text)

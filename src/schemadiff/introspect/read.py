@@ -36,10 +36,12 @@ from ..model import (
     UniqueConstraint,
 )
 from . import routines_read
+from .views_read import views_from_rows
+from ..speccalls import callees
 from ..normalize import TypeError_, parse_type, qualified_type_text, serial_default, serial_sequence, strip_outer_parens
 
 QUERY_NAMES = ("extensions", "enums", "tables", "columns", "constraints", "indexes", "policies", "out_of_scope",
-               "relation_names", "sequences", "functions", "triggers", "views")
+               "relation_names", "sequences", "functions", "triggers", "views", "view_indexes")
 
 _ACTIONS = {"a": FkAction.NO_ACTION, "r": FkAction.RESTRICT, "c": FkAction.CASCADE,
             "n": FkAction.SET_NULL, "d": FkAction.SET_DEFAULT}
@@ -360,12 +362,9 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             functions.append(fn)
             imported.add(("function", r["schema"], f"{r['name']}({r['identity_args']})"))
 
-    views = []
-    for r in rows["views"]:
-        view = routines_read.view(r)
-        if view is not None:
-            views.append(view)
-            imported.add(("view", r["schema"], r["name"]))
+    # a query may call the functions read here
+    views, imported_views = views_from_rows(rows["views"], rows["view_indexes"], callees(functions))
+    imported |= imported_views
     own = {fn.qualified for fn in functions}
     ext_functions.update(tr.function for t in tables.values() for tr in t["triggers"] if tr.function not in own)
 
@@ -387,7 +386,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             unlogged=r["unlogged"], storage=tuple(sorted(storage + toast)),
             triggers=tuple(sorted(t["triggers"], key=lambda tr: tr.name)))
         built.append(table)
-        ext_functions.update(_qualified_functions(table))
+        ext_functions.update(f for f in _qualified_functions(table) if f not in own)  # own: the spec's (speccalls)
 
     if problems:
         raise IntrospectError(problems)

@@ -82,18 +82,20 @@ def trigger(r: dict) -> Trigger | None:
                    columns=tuple(r["columns"] or ()), when=when, args=args, enabled=_ENABLED[r["enabled"]])
 
 
-def view(r: dict) -> View | None:
+def view(r: dict, functions=()) -> View | None:
     """A view as the spec writes it, or None (left out of scope): one with options other
-    than the spec's, comments on its columns, or a query the spec's view files may not
+    than the spec's, or a query the spec's view files may not
     hold (a WITH, a relation the server prints unqualified)."""
     options: dict[str, str] = {}
     for item in r["options"] or ():
         key, _, value = item.partition("=")
         options[key] = value
-    if set(options) - {"security_invoker", "security_barrier", "check_option"} or r["column_comments"]:
+    if set(options) - {"security_invoker", "security_barrier", "check_option"}:
         return None
     flag = lambda key: options.get(key, "false").lower() in ("true", "on", "1", "yes")  # noqa: E731
-    if query_problem(r["query"], ())[0] is not None:  # calls outside pg_catalog: left out, not guessed
+    # Calls outside pg_catalog, but of the database's own functions read with it (``functions``,
+    # speccalls.Callee), are left out, not guessed.
+    if query_problem(r["query"], (), functions=functions)[0] is not None:  # casts: not judged (import)
         return None
     return View(schema=r["schema"], name=r["name"], query=r["query"], security_invoker=flag("security_invoker"),
                 security_barrier=flag("security_barrier"), check_option=options.get("check_option") or None,

@@ -9,6 +9,21 @@ probe transaction runs with a ``statement_timeout`` of its own
 (``STATEMENT_TIMEOUT_MS``, local to the transaction, which is always rolled
 back): a probe that outlives it is canceled (SQLSTATE 57014) and reported as a
 plan error for that expression, never left running on the target.
+
+The timeout is served where the backend checks for interrupts: between rows,
+and inside the loops of the costly built-ins (``repeat``, ``generate_series``,
+the regular-expression engine, ``pg_sleep``…). A single built-in call that does
+not check (a hash such as ``md5`` or ``sha512`` of one long value) is canceled
+only when it returns. Nothing more is needed, nor possible from the client: a
+cancel request (``conn.cancel()``) and ``pg_terminate_backend`` are served at the
+same checks, so no watchdog would stop it sooner. Such a call is bounded by its
+input, which is at most 1 GB (the largest value PostgreSQL holds), and building that
+input is itself interruptible: with a 500 ms timeout,
+``md5(repeat('x…' (100 characters), 10000000)) IS NULL`` (a 1 GB value) is canceled
+after 0.56 s, and the whole computation, untimed, takes 4.5 s on a loaded 2-core
+machine. The probes hold locks only on their own temporary tables (and
+ACCESS SHARE on the tables a policy's subquery or a view reads, which blocks no
+reader or writer, only DDL), so an overrun delays the plan, not the target's writers.
 """
 
 from __future__ import annotations

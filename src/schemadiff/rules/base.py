@@ -8,6 +8,7 @@ from enum import Enum
 
 from ..changes import Change
 from ..model import QualifiedName, Schema
+from .catalog_facts import CatalogFacts
 
 
 class Verdict(str, Enum):
@@ -55,6 +56,11 @@ class Context:
     # (schema, name) -> what holds the name in the relation namespace (and among types):
     # the current model's objects, and in database mode everything the live catalog holds there.
     taken: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Facts of the live catalog (database mode only; empty in check): ``catalog_facts``.
+    catalog: CatalogFacts = field(default_factory=CatalogFacts)
+    # Database mode: every view's reads as pg_depend records them, and the tables with row
+    # level security, database-wide (``relgraph.RelationFacts``), for SD704/SD705's walk.
+    relations: dict = field(default_factory=dict)
 
     @property
     def from_database(self) -> bool:

@@ -36,6 +36,10 @@ def names_taken(schema: Schema) -> dict[tuple[str, str], str]:
         taken[(s.schema, s.name)] = f"sequence {s.schema}.{s.name}"
     for fn in schema.functions:
         taken[(fn.schema, signature_key(fn.name, [a.type for a in fn.args]))] = f"function {fn.display()}"
+    for v in schema.views:
+        taken[(v.schema, v.name)] = f"{v.kind} {v.schema}.{v.name}"
+        for ix in v.indexes:
+            taken[(v.schema, ix.name)] = f"index {v.schema}.{ix.name} on {v.schema}.{v.name}"
     return taken
 
 
@@ -66,6 +70,10 @@ def names_created(change: c.Change) -> list[tuple[str, str, str]]:
     if isinstance(change, c.AddUnique):
         u = change.unique
         return [(change.table.schema, u.name, f"the index of unique constraint {u.name} on {change.table}")]
+    if isinstance(change, c.AddView):
+        v = change.view
+        return [(v.schema, v.name, f"{v.kind} {v.schema}.{v.name} (and its row type)")] + [
+            (v.schema, ix.name, f"index {ix.name} of new {v.kind} {v.schema}.{v.name}") for ix in v.indexes]
     if isinstance(change, c.AddFunction):
         fn = change.function
         return [(fn.schema, signature_key(fn.name, [a.type for a in fn.args]), f"function {fn.display()}")]

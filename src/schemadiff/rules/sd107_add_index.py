@@ -1,4 +1,5 @@
 from ..changes import AddIndex
+from .facts_speccalls import spec_code_run
 from .base import Rule, Verdict, register
 from .names import clashes
 from .facts import new_null_columns
@@ -16,6 +17,8 @@ class AddIndexRule(Rule):
     code, name, category, changes = "SD107", "add-index", "additive", (AddIndex,)
 
     def check(self, change, ctx):
+        if spec_code_run(change, ctx):
+            return None  # runs the spec's code over existing rows: SD607
         if clashes(change, ctx):
             return None  # a name already taken: SD901
         if change.index.unique:

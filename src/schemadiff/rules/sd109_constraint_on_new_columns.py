@@ -1,4 +1,5 @@
 from ..changes import AddCheck, AddForeignKey, AddUnique
+from .facts_speccalls import spec_code_run
 from .base import Rule, Verdict, register
 from .names import clashes
 from .facts import new_null_columns
@@ -21,6 +22,8 @@ class ConstraintOnNewColumns(Rule):
     code, name, category, changes = "SD109", "constraint-on-new-columns", "additive", (AddCheck, AddForeignKey, AddUnique)
 
     def check(self, change, ctx):
+        if spec_code_run(change, ctx):
+            return None  # runs the spec's code over existing rows: SD607
         if clashes(change, ctx):
             return None  # a name already taken: SD901
         columns = _columns(change, ctx)

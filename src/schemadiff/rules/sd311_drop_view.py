@@ -4,7 +4,7 @@ from .base import Rule, Verdict, register
 
 @register
 class DropViewRule(Rule):
-    """Removing a view breaks every query, report and view that reads it.
+    """Removing a view or a materialized view breaks every query, report and view that reads it.
 
     Bad: deleting a view file.
     Good: keep it in the spec until nothing reads it.
@@ -19,6 +19,6 @@ class DropViewRule(Rule):
 
     def check(self, change, ctx):
         if ctx.from_database:
-            return self.finding(change, Verdict.DRIFT, f"view {change.view.qualified} is in the database, not in "
-                                "the spec; kept")
-        return self.finding(change, Verdict.REFUSE, "dropping a view breaks whatever reads it")
+            return self.finding(change, Verdict.DRIFT, f"{change.view.kind} {change.view.qualified} is in the "
+                                "database, not in the spec; kept")
+        return self.finding(change, Verdict.REFUSE, f"dropping a {change.view.kind} breaks whatever reads it")

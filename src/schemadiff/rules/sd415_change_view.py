@@ -10,6 +10,10 @@ class ChangeViewRule(Rule):
     ``CREATE OR REPLACE VIEW`` accepts; it is refused too: readers of ``SELECT *``
     and positional clients see a new column, and the old query is replaced whole.
 
+    The same holds for a materialized view: a changed query, a view made materialized
+    or plain, or changed indexes (the view would be dropped and rebuilt, empty until
+    its next REFRESH).
+
     Bad: editing the ``WHERE`` of a view.
     Good: a new view under a new name (additive), readers moved to it.
     """
@@ -21,5 +25,5 @@ class ChangeViewRule(Rule):
     )
 
     def check(self, change, ctx):
-        return self.finding(change, Verdict.REFUSE, f"changing the {', '.join(change.aspects)} of view "
-                            f"{change.after.qualified} changes what every reader gets")
+        return self.finding(change, Verdict.REFUSE, f"changing the {', '.join(change.aspects)} of "
+                            f"{change.after.kind} {change.after.qualified} changes what every reader gets")

@@ -35,24 +35,34 @@ def rls_tables_read(view, ctx) -> list[str]:
     that are not security_invoker themselves: such a view reads with its owner's
     rights too. A security_invoker view reads as the current user even inside
     another view (observed on PostgreSQL 15 and 18), so the walk stops there."""
-    if view.security_invoker:
+    if view.security_invoker and not view.materialized:
         return []
+    graph = getattr(ctx, "relations", None) or {}  # database mode: what pg_depend records
     guarded = {t.qualified for schema in (ctx.desired, ctx.current) for t in schema.tables if t.rls_enabled}
-    views = {v.qualified: v for v in ctx.current.views}
-    views.update({v.qualified: v for v in ctx.desired.views})
+    guarded |= {q for q, facts in graph.items() if facts.rls}
+    # each view: (what it reads, security_invoker, materialized); the spec's first, then the
+    # database's as schemadiff reads it, then as pg_depend records it (views it does not read)
+    nodes = {q: (frozenset(f.reads), f.invoker, f.kind == "materialized view") for q, f in graph.items()
+             if f.kind != "table"}
+    for v in (*ctx.current.views, *ctx.desired.views):
+        nodes[v.qualified] = (None, v.security_invoker, v.materialized, v)
     hits: set[str] = set()
     todo = [(view, (view.qualified,))]
     while todo:
         here, path = todo.pop()
-        for read in _reads(here.query):
+        for read in sorted(here if isinstance(here, frozenset) else _reads(here.query)):
             if read in path:  # a cycle: the server refuses it, the spec may not
                 continue
             if read in guarded:
                 hits.add(" -> ".join(f"{q.schema}.{q.name}" for q in (*path, read)) if len(path) > 1
                          else f"{read.schema}.{read.name}")
-            inner = views.get(read)
-            if inner is not None and not inner.security_invoker:
-                todo.append((inner, (*path, read)))
+            inner = nodes.get(read)
+            if inner is None:
+                continue
+            reads, invoker, materialized = inner[:3]
+            # REFRESH runs a materialized view's query as its owner, security_invoker views inside it included
+            if not materialized and (view.materialized or not invoker):
+                todo.append((inner[3] if reads is None else reads, (*path, read)))
     return sorted(hits)
 
 
@@ -65,9 +75,11 @@ class ViewBypassesRls(Rule):
     the view sees every row the policies hide from them.
 
     Judged for the tables a new view names itself (in FROM, a join or a subquery),
-    with row level security enabled in the spec or in the database, and for those it
-    reads through other views (of the spec or the database) without
-    ``security_invoker``, which read with their owner's rights too; the message
+    with row level security enabled in the spec or in the database (in any schema),
+    and for those it reads through other views (of the spec or the database) without
+    ``security_invoker``, which read with their owner's rights too — a database view
+    schemadiff does not read (out of scope, or in a schema the spec does not name) by
+    what ``pg_depend`` records it reads; the message
     names the path (``public.v2 -> public.v1 -> public.care``). A view with
     ``security_invoker`` reads as the current user even inside another view, so
     the path stops there.
@@ -86,6 +98,8 @@ class ViewBypassesRls(Rule):
     )
 
     def check(self, change, ctx):
+        if change.view.materialized:
+            return None  # SD705
         hit = rls_tables_read(change.view, ctx)
         if not hit:
             return None

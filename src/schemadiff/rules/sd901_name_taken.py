@@ -1,11 +1,13 @@
-from ..changes import AddColumn, AddEnum, AddFunction, AddIndex, AddPrimaryKey, AddSequence, AddTable, AddUnique
+from ..changes import (AddColumn, AddEnum, AddFunction, AddIndex, AddPrimaryKey, AddSequence, AddTable, AddUnique,
+                       AddView)
 from .base import Rule, Verdict, register
 from .names import clashes
 
 
 @register
 class NameTaken(Rule):
-    """A name the plan would create — a table (and its row type), an enum, an index,
+    """A name the plan would create — a table (and its row type), a view or materialized
+    view (and its row type) and a materialized view's indexes, an enum, an index,
     the index of a primary key or unique constraint, the sequence of a serial
     column — is already taken in its schema by another object: a table, index,
     sequence, view or type, managed by the spec or not. PostgreSQL refuses the
@@ -25,7 +27,7 @@ class NameTaken(Rule):
     """
 
     code, name, category = "SD901", "name-taken", "conflict"
-    changes = (AddTable, AddEnum, AddIndex, AddPrimaryKey, AddUnique, AddColumn, AddSequence, AddFunction)
+    changes = (AddTable, AddEnum, AddIndex, AddPrimaryKey, AddUnique, AddColumn, AddSequence, AddFunction, AddView)
     safe_path = (
         "find the object that holds the name (the refusal names it): often an index or sequence a renamed "
         "table left behind",

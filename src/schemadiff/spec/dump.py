@@ -210,6 +210,8 @@ def view_text(v: View, default_schema: str) -> str:
     doc: dict = {"view": v.name}
     if v.schema != default_schema:
         doc["schema"] = v.schema
+    if v.materialized:
+        doc["materialized"] = True
     if v.security_invoker:
         doc["security_invoker"] = True
     if v.security_barrier:
@@ -218,6 +220,10 @@ def view_text(v: View, default_schema: str) -> str:
         doc["check_option"] = v.check_option
     if v.comment is not None:
         doc["comment"] = v.comment
+    if v.column_comments:
+        doc["columns"] = {name: {"comment": text} for name, text in v.column_comments}
+    if v.indexes:
+        doc["indexes"] = {ix.name: _index(ix) for ix in v.indexes}
     return "\n".join(block(doc) + literal_block("query", v.query)) + "\n"
 
 

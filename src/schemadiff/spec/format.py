@@ -248,16 +248,32 @@ class FunctionSpec(_Strict):
                                    "(`body: |`); its white space counts.")
 
 
+class ViewColumnSpec(_Strict):
+    """A column of a view: only its comment (the query gives its name and type)."""
+
+    comment: Text = Field(description="COMMENT ON COLUMN view.column.")
+
+
 class ViewSpec(_Strict):
-    """One view, in a file of its own (`views/NAME.yaml`)."""
+    """One view, in a file of its own (`views/NAME.yaml`); `materialized: true` makes it a
+    materialized view (created WITH NO DATA; plan lists the REFRESH for you to run)."""
 
     view: Ident = Field(description="The view's exact name.")
     schema_: Ident | None = Field(None, alias="schema", description="Defaults to the root's `schema`.")
+    materialized: StrictBool = Field(False, description="A materialized view: created WITH NO DATA, filled by a "
+                                                        "REFRESH MATERIALIZED VIEW you run when you choose.")
     query: Text = Field(description="One SELECT; every table or view it reads schema-qualified (`public.t`).")
-    security_invoker: StrictBool = Field(False, description="Check permissions as the querying user (PG 15+).")
-    security_barrier: StrictBool = False
-    check_option: Literal["local", "cascaded"] | None = Field(None, description="WITH LOCAL/CASCADED CHECK OPTION.")
+    security_invoker: StrictBool = Field(False, description="Check permissions as the querying user (PG 15+; "
+                                                            "plain views only).")
+    security_barrier: StrictBool = Field(False, description="Plain views only.")
+    check_option: Literal["local", "cascaded"] | None = Field(None, description="WITH LOCAL/CASCADED CHECK OPTION "
+                                                                                "(plain views only).")
     comment: Text | None = None
+    columns: dict[Ident, ViewColumnSpec] = Field(
+        default_factory=dict, description="Comments on the view's columns: `{total: {comment: Sum of the lines.}}`.")
+    indexes: dict[Ident, Union[list[IndexKey], IndexSpec]] = Field(
+        default_factory=dict, description="Indexes of a materialized view, as a table's (a unique one on plain "
+                                          "columns, without `where`, allows REFRESH … CONCURRENTLY).")
 
 
 class EnumSpec(_Strict):

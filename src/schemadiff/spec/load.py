@@ -7,6 +7,7 @@ it (``tables/lead.yaml``), read in sorted path order.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from .names import qualify
 from .resolve import ResolveError, Resolver, check_identifier
 from .sequences import build_sequences, check_nextval_defaults, check_sequences, fold_serial
 from .functions import build_function, build_triggers
+from .matviews import check_view_names
+from ..speccalls import callees
 from .views import build_view, view_order
 from .tables import TableBuilder
 from .validate import validate
@@ -48,6 +51,49 @@ def _display(path: Path, base: Path) -> str:
         return path.relative_to(base.parent if base.name else base).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _spec_files(base: Path, root_path: Path, shown, errors: list[SpecIssue]) -> list[Path]:
+    """The YAML files below BASE that hold tables, functions or views, sorted.
+
+    A ``.yaml`` entry that is not a regular file (a FIFO, a device, a socket, a
+    broken link, a link to one of those) is an error naming it, never skipped in
+    silence: a spec file nobody reads is a table the plan no longer sees. Its type
+    is read with ``stat`` before anything opens it (opening a FIFO would wait for a
+    writer forever).
+    """
+    files = []
+    for p in base.rglob("*"):
+        if p.suffix not in (".yaml", ".yml") or p == root_path:
+            continue
+        if p.parent == base and p.name in POLICY_NAMES:
+            continue
+        if any(part.startswith(".") for part in p.relative_to(base).parts):
+            continue
+        try:
+            mode = p.stat().st_mode
+        except OSError as exc:
+            errors.append(SpecIssue(Mark(shown(p), 1, 1), f"cannot read {shown(p)}: "
+                                    f"{'a broken link' if p.is_symlink() else exc.strerror}",
+                                    hint="remove it, or point it at a spec file"))
+            continue
+        if stat.S_ISDIR(mode):
+            continue  # a directory named like a file: its files are walked on their own
+        if not stat.S_ISREG(mode):
+            errors.append(SpecIssue(Mark(shown(p), 1, 1),
+                                    f"{shown(p)} is not a regular file ({_kind(mode)})",
+                                    hint="a spec file is a regular YAML file; remove it or replace it with one"))
+            continue
+        files.append(p)
+    return sorted(files)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def find_root(spec_dir: Path, display: str | None = None) -> Path:
@@ -132,12 +178,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         file_errors.extend(exc.issues)
     root_ctx = FileContext(root_file, root_data, issues, warnings)
 
-    table_files = sorted(
-        p for p in base.rglob("*")
-        if p.suffix in (".yaml", ".yml") and p.is_file() and p != root_path
-        and not (p.parent == base and p.name in POLICY_NAMES)
-        and not any(part.startswith(".") for part in p.relative_to(base).parts)
-    )
+    table_files = _spec_files(base, root_path, shown, file_errors)
     parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
     parsed_functions: list[tuple[f.FunctionSpec, FileContext]] = []
     parsed_views: list[tuple[f.ViewSpec, FileContext]] = []
@@ -202,6 +243,29 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     sequences = build_sequences(root, root_ctx)
     extensions = _extensions(root, root_ctx)
 
+    functions: list[Function] = []
+    function_files: dict[tuple, str] = {}
+    function_contexts: dict[tuple, FileContext] = {}
+    by_name: dict[QualifiedName, list[Function]] = {}
+    for spec, ctx in parsed_functions:
+        fn = build_function(spec, ctx, resolver)
+        if fn is None:
+            continue
+        if fn.signature in function_files:
+            ctx.error(("function",), f"function {fn.display()} is already defined in {function_files[fn.signature]}")
+            continue
+        if fn.qualified in resolver.external_functions:
+            ctx.error(("function",), f"function {fn.qualified} is defined here and also listed under `external: "
+                      "functions` in schemadiff.yaml", f"function {fn.display()}",
+                      "a function is either the spec's or external, not both; an expression calls a function of "
+                      "the spec by its schema-qualified name, with no `external:` entry")
+            continue
+        function_files[fn.signature] = ctx.file
+        function_contexts[fn.signature] = ctx
+        functions.append(fn)
+        by_name.setdefault(fn.qualified, []).append(fn)
+    # Before the tables: their expressions may call these functions (speccalls).
+    resolver.spec_functions = callees(functions)
     builders: dict[QualifiedName, TableBuilder] = {}
     files: dict[QualifiedName, str] = {}
     contexts: dict[QualifiedName, FileContext] = {}
@@ -238,27 +302,6 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     for b in ordered:
         b.build_foreign_keys(taken[b.qualified.schema], builders, external_tables)
         b.build_rls()
-    functions: list[Function] = []
-    function_files: dict[tuple, str] = {}
-    function_contexts: dict[tuple, FileContext] = {}
-    by_name: dict[QualifiedName, list[Function]] = {}
-    for spec, ctx in parsed_functions:
-        fn = build_function(spec, ctx, resolver)
-        if fn is None:
-            continue
-        if fn.signature in function_files:
-            ctx.error(("function",), f"function {fn.display()} is already defined in {function_files[fn.signature]}")
-            continue
-        if fn.qualified in resolver.external_functions:
-            ctx.error(("function",), f"function {fn.qualified} is defined here and also listed under `external: "
-                      "functions` in schemadiff.yaml", f"function {fn.display()}",
-                      "a function is either the spec's or external, not both; an expression cannot call a function "
-                      "of the spec")
-            continue
-        function_files[fn.signature] = ctx.file
-        function_contexts[fn.signature] = ctx
-        functions.append(fn)
-        by_name.setdefault(fn.qualified, []).append(fn)
     views: list = []
     view_reads: dict = {}
     view_files: dict[QualifiedName, FileContext] = {}
@@ -288,6 +331,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     check_sequences(sequences, tables, root_ctx)
     check_nextval_defaults(sequences, tables, builders)
     sequences, tables = fold_serial(sequences, tables)
+    check_view_names(views, view_files, tables, sequences, enums)
 
     used_schemas = {t.schema for t in tables} | {e.schema for e in enums} | set(root.schemas)
     used_schemas |= {s.schema for s in sequences}

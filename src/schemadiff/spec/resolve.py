@@ -19,10 +19,12 @@ BUILTIN_ROLES = frozenset({"public"})
 
 
 @lru_cache(maxsize=65536)
-def _judged(parsed: ParsedExpression, context: str, external: frozenset) -> FunctionProblem | None:
-    """The function policy's verdict, once per expression, context and externals (the
-    same default or check recurs in table after table)."""
-    return judge_tree(parsed.tree, context, external)
+def _judged(parsed: ParsedExpression, context: str, external: frozenset,
+            enums: frozenset = frozenset(), functions: tuple = ()) -> FunctionProblem | None:
+    """The function policy's verdict, once per expression, context, externals,
+    enums (the types a cast may name) and spec functions (the same default or
+    check recurs in table after table)."""
+    return judge_tree(parsed.tree, context, external, casts=enums, functions=functions)
 
 
 def _unqualified_type_names(tree) -> list[str]:
@@ -63,6 +65,9 @@ class Resolver:
     external_types: set[QualifiedName] = field(default_factory=set)
     external_functions: set[QualifiedName] = field(default_factory=set)
     external_roles: set[str] = field(default_factory=set)
+    # The spec's own functions (``speccalls.Callee``), which an expression may call by
+    # their schema-qualified name under their declared volatility.
+    spec_functions: tuple = ()
 
     # -- types -------------------------------------------------------------
     def type_text(self, text: str) -> str:
@@ -117,7 +122,8 @@ class Resolver:
             if text.rstrip().endswith(("--",)) or "--" in text:
                 hint = "remove the SQL comment: a spec expression holds exactly one expression"
             raise ResolveError(f"{what}: {message}", hint) from None
-        problem = _judged(parsed, context, frozenset(self.external_functions))
+        problem = _judged(parsed, context, frozenset(self.external_functions), frozenset(self.enums),
+                          self.spec_functions)
         if problem is not None:
             raise ResolveError(f"{what}: {problem}",
                                hint="see \"Which functions an expression may call\" in docs/spec.md")

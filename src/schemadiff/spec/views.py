@@ -18,10 +18,12 @@ import json
 
 from pglast.parser import ParseError, parse_sql_json
 
+from ..casts import AnyType
 from ..funcpolicy import judge_tree
 from ..model import QualifiedName, View
 from . import format as f
 from .context import FileContext
+from .matviews import column_comments, matview_indexes, output_columns
 from .resolve import ResolveError, Resolver, check_identifier
 
 _FORBIDDEN = {"InsertStmt": "an INSERT", "UpdateStmt": "an UPDATE", "DeleteStmt": "a DELETE", "MergeStmt": "a MERGE",
@@ -70,9 +72,10 @@ def _star(targets) -> bool:
     return False
 
 
-def query_problem(text: str, external) -> tuple[str | None, set[QualifiedName]]:
+def query_problem(text: str, external, casts=None, functions=()) -> tuple[str | None, set[QualifiedName]]:
     """Why ``text`` is not a query a view may hold (None when it is), and the
-    relations it reads."""
+    relations it reads. ``casts``: the types beyond the built-in ones a cast may
+    name (the spec's enums); None: casts are not judged (ordering, import)."""
     try:
         stmts = json.loads(parse_sql_json(text)).get("stmts") or []
     except ParseError as exc:
@@ -92,7 +95,8 @@ def query_problem(text: str, external) -> tuple[str | None, set[QualifiedName]]:
                 return (f"the query reads {rv.get('relname')!r} without its schema: write it schema-qualified "
                         "(`public.t`), so its meaning does not depend on search_path"), set()
             reads.add(QualifiedName(rv["schemaname"], rv["relname"]))
-    problem = judge_tree(tree, "policy", external)
+    problem = judge_tree(tree, "policy", external, casts=AnyType() if casts is None else casts,
+                         functions=functions)
     if problem is not None:
         return f"the query {problem}", set()
     return None, reads
@@ -108,15 +112,31 @@ def build_view(spec: f.ViewSpec, ctx: FileContext, resolver: Resolver) -> tuple[
         except ResolveError as exc:
             ctx.error(path, str(exc), where, exc.hint)
             ok = False
-    problem, reads = query_problem(spec.query, frozenset(resolver.external_functions))
+    if spec.materialized:
+        where = f"materialized view {schema}.{spec.view}"
+        for key in ("security_invoker", "security_barrier", "check_option"):
+            if getattr(spec, key):
+                ctx.error((key,), f"a materialized view has no {key}", where,
+                          "its query runs as its owner at each REFRESH; leave the key out")
+                ok = False
+    elif spec.indexes:
+        ctx.error(("indexes",), "a plain view has no indexes", where,
+                  "index the tables it reads, or make it `materialized: true`", key=True)
+        ok = False
+    problem, reads = query_problem(spec.query, frozenset(resolver.external_functions), frozenset(resolver.enums),
+                                   resolver.spec_functions)
     if problem is not None:
         ctx.error(("query",), problem, where, STAR_HINT if problem == STAR_PROBLEM else "")
         ok = False
-    if not ok:
+    outputs = output_columns(spec.query) if problem is None else None
+    comments = column_comments(spec, ctx, where, outputs)
+    indexes = matview_indexes(spec, ctx, where, resolver, outputs) if spec.materialized else ()
+    if not ok or comments is None or indexes is None:
         return None
     return View(schema=schema, name=spec.view, query=spec.query, security_invoker=spec.security_invoker,
                 security_barrier=spec.security_barrier, check_option=spec.check_option,
-                comment=spec.comment), reads
+                comment=spec.comment, materialized=spec.materialized, indexes=indexes,
+                column_comments=comments), reads
 
 
 def view_order(views, reads: dict[QualifiedName, set[QualifiedName]] | None = None) -> list[View]:

@@ -63,6 +63,36 @@ CREATE TABLE public.user_engagement_states (
   CONSTRAINT user_engagement_states_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE
 );
 
+-- [SD106] table public.user_profiles: add column preferred_destination text DEFAULT 'individual'
+ALTER TABLE public.user_profiles ADD COLUMN preferred_destination text DEFAULT 'individual';
+
+-- [SD106] table public.user_profiles: add column preferred_destination text DEFAULT 'individual'
+COMMENT ON COLUMN public.user_profiles.preferred_destination IS 'Where proactive engagement messages go: the user''s individual chat or their group.';
+
+-- [SD106] table public.user_profiles: add column reengagement_opt_out boolean DEFAULT false
+ALTER TABLE public.user_profiles ADD COLUMN reengagement_opt_out boolean DEFAULT false;
+
+-- [SD106] table public.user_profiles: add column reengagement_opt_out boolean DEFAULT false
+COMMENT ON COLUMN public.user_profiles.reengagement_opt_out IS 'True when the user asked not to receive re-engagement (goodbye/reminder) messages.';
+
+-- [SD106] table public.user_profiles: add column onboarding_tier integer DEFAULT 0
+ALTER TABLE public.user_profiles ADD COLUMN onboarding_tier integer DEFAULT 0;
+
+-- [SD106] table public.user_profiles: add column onboarding_tier integer DEFAULT 0
+COMMENT ON COLUMN public.user_profiles.onboarding_tier IS 'Progressive onboarding tier reached, 0 (none) to 3 (all tiers).';
+
+-- [SD106] table public.user_profiles: add column onboarding_tier_progress jsonb DEFAULT '{}'::jsonb
+ALTER TABLE public.user_profiles ADD COLUMN onboarding_tier_progress jsonb DEFAULT '{}'::jsonb;
+
+-- [SD106] table public.user_profiles: add column onboarding_tier_progress jsonb DEFAULT '{}'::jsonb
+COMMENT ON COLUMN public.user_profiles.onboarding_tier_progress IS 'Per-tier progress of onboarding actions, e.g. {"tier_1": {"add_expense": true}}.';
+
+-- [SD106] table public.user_profiles: add column magic_moment_at timestamp with time zone
+ALTER TABLE public.user_profiles ADD COLUMN magic_moment_at timestamp with time zone;
+
+-- [SD106] table public.user_profiles: add column magic_moment_at timestamp with time zone
+COMMENT ON COLUMN public.user_profiles.magic_moment_at IS 'When the user first reached the "magic moment"; NULL until then.';
+
 -- [SD105] table public.engagement_message_queue: create table: index idx_engagement_message_queue_pending_scheduled
 CREATE INDEX idx_engagement_message_queue_pending_scheduled ON public.engagement_message_queue (scheduled_for) WHERE status = 'pending';
 
@@ -173,36 +203,6 @@ COMMENT ON COLUMN public.user_engagement_states.goodbye_expires_at IS 'When an u
 
 -- [SD105] table public.user_engagement_states: create table: comment on column remind_at
 COMMENT ON COLUMN public.user_engagement_states.remind_at IS 'When to remind a user who chose remind_later.';
-
--- [SD106] table public.user_profiles: add column preferred_destination text DEFAULT 'individual'
-ALTER TABLE public.user_profiles ADD COLUMN preferred_destination text DEFAULT 'individual';
-
--- [SD106] table public.user_profiles: add column preferred_destination text DEFAULT 'individual'
-COMMENT ON COLUMN public.user_profiles.preferred_destination IS 'Where proactive engagement messages go: the user''s individual chat or their group.';
-
--- [SD106] table public.user_profiles: add column reengagement_opt_out boolean DEFAULT false
-ALTER TABLE public.user_profiles ADD COLUMN reengagement_opt_out boolean DEFAULT false;
-
--- [SD106] table public.user_profiles: add column reengagement_opt_out boolean DEFAULT false
-COMMENT ON COLUMN public.user_profiles.reengagement_opt_out IS 'True when the user asked not to receive re-engagement (goodbye/reminder) messages.';
-
--- [SD106] table public.user_profiles: add column onboarding_tier integer DEFAULT 0
-ALTER TABLE public.user_profiles ADD COLUMN onboarding_tier integer DEFAULT 0;
-
--- [SD106] table public.user_profiles: add column onboarding_tier integer DEFAULT 0
-COMMENT ON COLUMN public.user_profiles.onboarding_tier IS 'Progressive onboarding tier reached, 0 (none) to 3 (all tiers).';
-
--- [SD106] table public.user_profiles: add column onboarding_tier_progress jsonb DEFAULT '{}'::jsonb
-ALTER TABLE public.user_profiles ADD COLUMN onboarding_tier_progress jsonb DEFAULT '{}'::jsonb;
-
--- [SD106] table public.user_profiles: add column onboarding_tier_progress jsonb DEFAULT '{}'::jsonb
-COMMENT ON COLUMN public.user_profiles.onboarding_tier_progress IS 'Per-tier progress of onboarding actions, e.g. {"tier_1": {"add_expense": true}}.';
-
--- [SD106] table public.user_profiles: add column magic_moment_at timestamp with time zone
-ALTER TABLE public.user_profiles ADD COLUMN magic_moment_at timestamp with time zone;
-
--- [SD106] table public.user_profiles: add column magic_moment_at timestamp with time zone
-COMMENT ON COLUMN public.user_profiles.magic_moment_at IS 'When the user first reached the "magic moment"; NULL until then.';
 
 -- [SD109] table public.user_profiles: add check user_profiles_onboarding_tier_check: onboarding_tier BETWEEN 0 AND 3
 ALTER TABLE public.user_profiles ADD CONSTRAINT user_profiles_onboarding_tier_check CHECK (onboarding_tier BETWEEN 0 AND 3) NOT VALID;

@@ -111,6 +111,12 @@ CREATE TABLE public."Message" (
   CONSTRAINT "Message_conversation_id_fkey" FOREIGN KEY (conversation_id) REFERENCES public."Conversation" (id) ON DELETE CASCADE ON UPDATE CASCADE
 );
 
+-- [SD106] table public.Job: add column customer_id text
+ALTER TABLE public."Job" ADD COLUMN customer_id text;
+
+-- [SD106] table public.Lead: add column customer_id text
+ALTER TABLE public."Lead" ADD COLUMN customer_id text;
+
 -- [SD105] table public.Conversation: create table: index Conversation_channel_external_id_key
 CREATE UNIQUE INDEX "Conversation_channel_external_id_key" ON public."Conversation" (channel, external_id);
 
@@ -213,14 +219,8 @@ CREATE INDEX "Message_created_at_idx" ON public."Message" (created_at);
 -- [SD105] table public.Message: create table: comment on the table
 COMMENT ON TABLE public."Message" IS 'One message of a conversation; append-only (no updated_at).';
 
--- [SD106] table public.Job: add column customer_id text
-ALTER TABLE public."Job" ADD COLUMN customer_id text;
-
 -- [SD109] table public.Job: add foreign key Job_customer_id_fkey (customer_id) -> public.Customer(id)
 ALTER TABLE public."Job" ADD CONSTRAINT "Job_customer_id_fkey" FOREIGN KEY (customer_id) REFERENCES public."Customer" (id) ON DELETE SET NULL ON UPDATE CASCADE NOT VALID;
-
--- [SD106] table public.Lead: add column customer_id text
-ALTER TABLE public."Lead" ADD COLUMN customer_id text;
 
 -- [SD109] table public.Lead: add foreign key Lead_customer_id_fkey (customer_id) -> public.Customer(id)
 ALTER TABLE public."Lead" ADD CONSTRAINT "Lead_customer_id_fkey" FOREIGN KEY (customer_id) REFERENCES public."Customer" (id) ON DELETE SET NULL ON UPDATE CASCADE NOT VALID;

@@ -1,0 +1,153 @@
+"""Stand-ins for the spec's functions in plan's rolled-back probes.
+
+``exprcheck`` gives each new expression to the server on a temporary copy of its
+table. An expression may call a function of the spec (``speccalls``), which the
+database may not hold yet (the plan creates it), or holds with a body that must
+never run at plan time: PostgreSQL folds the constant parts of an index
+expression or predicate and of a generated column as it takes them, and that
+would call the real function. So, inside the probe transaction (always rolled
+back), each spec function gets a stand-in in ``pg_temp`` with the same
+argument types, result type and volatility, whose body is ``SELECT
+NULL::rettype`` and nothing else; and each probe statement calls the stand-in
+instead (its call rewritten in the parse tree, then deparsed by pglast). The
+real body never runs, and the server still type-checks the call: argument
+types, the result's type in its place.
+
+A stand-in is named ``pg_temp.schemadiff_standin_N`` (N: the function's place
+in the spec's sorted list), so no spec name, however hostile, reaches it as text
+but through ``quote_ident``-quoted types, and two spec functions of one name in
+two schemas do not collide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..identifiers import quote_literal
+from ..model import Function, Volatility
+
+_VOLATILITY = {Volatility.IMMUTABLE: "IMMUTABLE", Volatility.STABLE: "STABLE", Volatility.VOLATILE: "VOLATILE"}
+PREFIX = "schemadiff_standin_"
+
+
+def callable_functions(functions: Sequence[Function]) -> list[Function]:
+    """The spec's functions an expression can call (not trigger functions)."""
+    return [fn for fn in functions if fn.returns not in ("trigger",)]
+
+
+def create_statements(functions: Sequence[Function]) -> list[str]:
+    """``CREATE FUNCTION pg_temp.schemadiff_standin_N(types) RETURNS type …`` for each
+    function of ``callable_functions(functions)``, in that order. The types are the
+    catalog's own text (``format_type``), already validated by the loader."""
+    out = []
+    for n, fn in enumerate(callable_functions(functions)):
+        args = ", ".join(a.type for a in fn.args)
+        body = quote_literal(f"SELECT NULL::{fn.returns}")
+        out.append(f"CREATE FUNCTION pg_temp.{PREFIX}{n}({args}) RETURNS {fn.returns} LANGUAGE sql "
+                   f"{_VOLATILITY[Volatility(fn.volatility)]} AS {body}")
+    return out
+
+
+def install(conn, functions: Sequence[Function], wanted: set[int]) -> set[int]:
+    """Create the stand-ins numbered ``wanted`` in the open transaction of ``conn``
+    (which the caller rolls back), each in a savepoint of its own; the numbers of
+    those the server took (one whose types the plan has yet to create cannot be made:
+    calls of it stay as they are, and are judged as any call of a missing function)."""
+    import psycopg
+
+    made: set[int] = set()
+    for n, statement in enumerate(create_statements(functions)):
+        if n not in wanted:
+            continue
+        try:
+            with conn.transaction():
+                conn.execute(statement)
+            made.add(n)
+        except psycopg.Error:
+            pass
+    return made
+
+
+def wanted(statements: Sequence[str], functions: Sequence[Function]) -> set[int]:
+    """The numbers of the stand-ins ``statements`` call (through ``redirect``)."""
+    found: set[int] = set()
+    for statement in statements:
+        redirect(statement, functions, found=found)
+    return found
+
+
+def redirect(statement: str, functions: Sequence[Function], only: set[int] | None = None,
+             found: set[int] | None = None) -> str:
+    """``statement`` with each call of a spec function (schema, name, argument count)
+    made a call of its stand-in (of those numbered ``only``, when given); unchanged when
+    it calls none (or cannot be read). ``found`` collects the numbers called."""
+    targets = {(fn.schema, fn.name, len(fn.args)): n for n, fn in enumerate(callable_functions(functions))
+               if only is None or n in only}
+    if not targets:
+        return statement
+    from pglast import ast, parse_sql
+    from pglast.stream import RawStream
+    from pglast.visitors import Visitor
+
+    changed = False
+
+    class _Calls(Visitor):
+        def visit_FuncCall(self, ancestors, node):  # noqa: N802 (pglast's naming)
+            nonlocal changed
+            parts = tuple(getattr(p, "sval", None) for p in node.funcname or ())
+            if len(parts) != 2:
+                return
+            n = targets.get((parts[0], parts[1], len(node.args or ())))
+            if n is not None:
+                node.funcname = (ast.String(sval="pg_temp"), ast.String(sval=f"{PREFIX}{n}"))
+                changed = True
+                if found is not None:
+                    found.add(n)
+
+    try:
+        stmts = parse_sql(statement)
+        _Calls()(stmts)
+        return RawStream()(stmts) if changed else statement
+    except Exception:  # noqa: BLE001 — a statement pglast cannot redo is probed as it is
+        return statement
+
+
+def restore(message: str, functions: Sequence[Function]) -> str:
+    """A server message about a probe, each stand-in named as the spec's function."""
+    if PREFIX not in message:
+        return message
+    for n, fn in reversed(list(enumerate(callable_functions(functions)))):  # _10 before _1
+        message = message.replace(f"pg_temp.{PREFIX}{n}", f"{fn.schema}.{fn.name}")
+        message = message.replace(f"{PREFIX}{n}", f"{fn.schema}.{fn.name}")
+    return message
+
+
+class Session:
+    """Stand-ins for the probes of one rolled-back transaction that read the server's
+    spelling back (``converge``): ``statement`` redirects a probe's calls, creating
+    the stand-ins it needs first (outside the probe's savepoint, so they outlive a
+    failed probe), and ``text`` names each stand-in in the server's answer as the
+    spec's function, quoted as the server quotes it (``public.level()``)."""
+
+    def __init__(self, conn, functions: Sequence[Function]):
+        self.conn, self.functions = conn, list(functions)
+        self.made: set[int] = set()
+        self.tried: set[int] = set()
+
+    def statement(self, sql: str) -> str:
+        if not self.functions:
+            return sql
+        calls = wanted([sql], self.functions) - self.tried
+        if calls:
+            self.made |= install(self.conn, self.functions, calls)
+            self.tried |= calls
+        return redirect(sql, self.functions, self.made) if self.made else sql
+
+    def text(self, text: str | None) -> str | None:
+        if text is None or PREFIX not in text:
+            return text
+        from ..identifiers import quote_qualified
+
+        for n, fn in reversed(list(enumerate(callable_functions(self.functions)))):  # _10 before _1
+            text = text.replace(f"pg_temp.{PREFIX}{n}(", quote_qualified(fn.schema, fn.name) + "(")
+        return text
