@@ -884,14 +884,20 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR
     except IntrospectError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=stderr)
+        for problem in exc.problems:  # catalog names are hostile input: one line each
+            print(one_line(f"error: {problem}"), file=stderr)
         print(f"schemadiff: the database holds what the spec language cannot express yet "
               f"({len(exc.problems)} problem(s)); nothing was written", file=stderr)
         return EXIT_ERROR
     except psycopg.Error as exc:
         print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; nothing was written",
               file=stderr)
+        return EXIT_ERROR
+    if result.unwritable:  # plan reads them as they are; a spec would mean something else
+        for problem in result.unwritable:
+            print(one_line(f"error: {problem}"), file=stderr)
+        print(f"schemadiff: the database holds what the spec language cannot express yet "
+              f"({len(result.unwritable)} problem(s)); nothing was written", file=stderr)
         return EXIT_ERROR
     try:
         files = dump_spec(shown, schemas[0], display=str(out))
@@ -909,12 +915,12 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
           f"{len(s.tables)} tables, {len(s.enums)} enums, {len(s.extensions)} extensions"
           + (f", {len(s.sequences)} sequences" if s.sequences else ""), file=stdout)
     for note in result.notes:
-        print(f"note: {note}", file=stdout)
+        print(one_line(f"note: {note}"), file=stdout)
     if result.unheld:  # on stderr, never a failure: properties of imported objects the spec does not hold
         print(f"not imported ({len(result.unheld)} properties the spec language does not hold; the database "
               "keeps them and plan never changes them — see docs/import.md#out-of-scope):", file=stderr)
         for what in result.unheld:
-            print(f"  {what}", file=stderr)
+            print(one_line(f"  {what}"), file=stderr)
     if result.out_of_scope:  # on stderr, never a failure: what the spec does not hold, by name
         from .scope import summary
 
@@ -922,7 +928,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"left out ({len(result.out_of_scope)} objects the spec language does not cover yet; "
               "schemadiff never changes them):", file=stderr)
         for obj in result.out_of_scope:
-            print(f"  {obj.kind}: {obj.schema}.{obj.name}" + (f" — {obj.reason}" if obj.reason else ""),
+            print(one_line(f"  {obj.kind}: {obj.schema}.{obj.name}" + (f" — {obj.reason}" if obj.reason else "")),
                   file=stderr)
     return EXIT_OK
 

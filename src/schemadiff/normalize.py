@@ -42,7 +42,7 @@ _PLAIN = frozenset(
     tsvector tsquery oid regclass regtype regproc regprocedure point line lseg
     box path polygon circle int4range int8range numrange tsrange tstzrange
     daterange int4multirange int8multirange nummultirange tsmultirange
-    tstzmultirange datemultirange pg_lsn txid_snapshot pg_snapshot jsonpath
+    tstzmultirange datemultirange pg_lsn txid_snapshot pg_snapshot jsonpath name
     """.split()
 )
 
@@ -193,6 +193,8 @@ def _builtin(parsed: ParsedType, text: str) -> str | None:
         if precision is not None:
             out += f"({precision})"
         return out
+    if internal == "char":  # the one-byte internal type, only ever written quoted (unquoted char is bpchar)
+        return no_mods('"char"')
     if internal in _PLAIN:
         return no_mods(internal)
     return None

@@ -9,7 +9,8 @@ Phases, in order:
 3. ``concurrent``: ``CREATE INDEX CONCURRENTLY`` on existing tables, one
    statement at a time, outside any transaction;
 4. ``validate``: ``VALIDATE CONSTRAINT`` and ``ADD CONSTRAINT … USING INDEX``,
-   one transaction each.
+   one transaction each; last, the foreign keys that reference a key this plan
+   gives an existing table (it exists only once the concurrent phase is done).
 Every step keeps the change and the findings that produced it. A refused
 change never becomes a step.
 """
@@ -144,7 +145,7 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         return plan  # no step (the fingerprint is that of no step): the compiler, and sqlglot, stay unloaded
     from .compile import ddl, fnorder, sequences
     from .compile.changes import compile_change
-    from .compile.schema import table_extras, table_order
+    from .compile.schema import has_key, needs_index, table_extras, table_order
 
     by_phase: dict[str, list[Step]] = {p: [] for p in PHASES}
 
@@ -163,7 +164,14 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
                 add(phase, sql, i)
     created: set[QualifiedName] = set()
     deferred = []
+    after_indexes = []  # foreign keys that reference a new table's unique index, not its key
     tables = [changes[i].table for i in new_tables.values()]
+    by_name = {t.qualified: t for t in tables}
+    existing = {t.qualified: t for t in current.tables}
+    # A key this plan gives an existing table (a new unique index, built CONCURRENTLY, or
+    # a unique constraint attached after it) exists only once the concurrent phase is
+    # done: the foreign keys that reference it come after, in the validate phase.
+    late: list[tuple[str, str, int, str | None]] = []
     new_functions = {changes[i].function.signature: i for i in allowed if isinstance(changes[i], c.AddFunction)}
     placed = fnorder.place([changes[i].function for i in new_functions.values()], tables,
                            [changes[i].view for i in allowed if isinstance(changes[i], c.AddView)])
@@ -178,7 +186,11 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         i = new_tables[t.qualified]
         inline = []
         for fk in t.foreign_keys:
-            if fk.ref_table in new_tables and fk.ref_table not in created and fk.ref_table != t.qualified:
+            if fk.ref_table in existing and not has_key(existing[fk.ref_table], fk.ref_columns, indexes=True):
+                late.append((VALIDATE, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}"))
+            elif needs_index(fk, by_name.get(fk.ref_table)):
+                after_indexes.append((t, fk, i))
+            elif fk.ref_table in new_tables and fk.ref_table not in created and fk.ref_table != t.qualified:
                 deferred.append((t, fk, i))
             else:
                 inline.append(fk)
@@ -202,6 +214,8 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
     for t in sorted(tables, key=lambda t: t.qualified):
         for _, detail, stmt in table_extras(t):
             add(TRANSACTIONAL, stmt.sql, new_tables[t.qualified], detail)
+    for t, fk, i in after_indexes:
+        add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
     for i in allowed:  # a new sequence's owner exists once the new tables do
         if isinstance(changes[i], c.AddSequence) and changes[i].sequence.owned_by is not None:
             add(TRANSACTIONAL, sequences.owned_by(changes[i].sequence).sql, i, "owned by")
@@ -211,8 +225,15 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         if isinstance(changes[i], (c.AddSchema, c.AddExtension, c.AddEnum, c.AddSequence, c.AddTable, c.AddFunction,
                                    c.AddView) + _READ_BY_NEW):
             continue
+        ch = changes[i]
+        if (isinstance(ch, c.AddForeignKey) and ch.foreign_key.ref_table in existing
+                and not has_key(existing[ch.foreign_key.ref_table], ch.foreign_key.ref_columns, indexes=True)):
+            late += [(VALIDATE, sql, i, None) for _, sql in compile_change(ch)]  # NOT VALID, then VALIDATE
+            continue
         for phase, sql in compile_change(changes[i]):
             add(phase, sql, i)
+    for phase, sql, i, detail in late:
+        add(phase, sql, i, detail)
     plan.steps = [s for phase in PHASES for s in by_phase[phase]]
     return plan
 

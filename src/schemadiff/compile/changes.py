@@ -101,7 +101,10 @@ def _(change: c.AddExtension):
 
 @_compile.register
 def _(change: c.AddEnum):
-    return [(TRANSACTIONAL, ddl.create_enum(change.enum).sql)]
+    out = [(TRANSACTIONAL, ddl.create_enum(change.enum).sql)]
+    if change.enum.comment is not None:  # as `sql` writes it: apply to an empty database builds the same
+        out.append((TRANSACTIONAL, ddl.comment_on_type(change.enum).sql))
+    return out
 
 
 @_compile.register

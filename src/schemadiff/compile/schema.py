@@ -2,7 +2,8 @@
 
 Order: extensions, schemas, enums, sequences, tables in foreign-key order (a foreign key
 whose target is created later, or that closes a cycle, is added after all
-tables, then sequences' OWNED BY), functions, then indexes, row level security, policies, triggers, comments. Ties are broken
+tables, then sequences' OWNED BY), functions, then indexes, the foreign keys that
+reference a unique index (not a key), row level security, policies, triggers, comments. Ties are broken
 by qualified name, so the same model always gives byte-identical SQL.
 """
 
@@ -57,6 +58,25 @@ def table_order(tables: tuple[Table, ...]) -> list[Table]:
     return out
 
 
+def has_key(table: Table, columns: tuple[str, ...], *, indexes: bool) -> bool:
+    """Is ``columns`` (as a set, as PostgreSQL matches a foreign key's) the primary key
+    or a unique constraint of ``table`` — or, with ``indexes``, a valid unique index on
+    plain columns with no WHERE?"""
+    wanted = set(columns)
+    keys = ([set(table.primary_key.columns)] if table.primary_key else []) + [set(u.columns) for u in table.uniques]
+    if indexes:
+        keys += [{e.column for e in ix.elements} for ix in table.indexes
+                 if ix.unique and ix.valid and ix.where is None and all(e.column for e in ix.elements)]
+    return wanted in keys
+
+
+def needs_index(fk: ForeignKey, target: Table | None) -> bool:
+    """Does ``fk`` reference a unique *index* of ``target`` (a table created with it)
+    rather than its primary key or a unique constraint? Then it can only be added once
+    that index exists: after the indexes."""
+    return target is not None and not has_key(target, fk.ref_columns, indexes=False)
+
+
 def compile_schema(schema: Schema) -> list[Statement]:
     out: list[Statement] = []
     out += [ddl.create_extension(x) for x in schema.extensions]
@@ -69,10 +89,13 @@ def compile_schema(schema: Schema) -> list[Statement]:
     out += [stmt for fn in placed[fnorder.BEFORE_TABLES] for stmt in routines.function_statements(fn)]
     created: set[QualifiedName] = set()
     deferred: list[tuple[Table, ForeignKey]] = []
+    after_indexes: list[tuple[Table, ForeignKey]] = []  # those that reference a unique index
     for t in table_order(schema.tables):
         inline = []
         for fk in t.foreign_keys:
-            if fk.ref_table in created or fk.ref_table == t.qualified or schema.table(fk.ref_table) is None:
+            if needs_index(fk, schema.table(fk.ref_table)):
+                after_indexes.append((t, fk))
+            elif fk.ref_table in created or fk.ref_table == t.qualified or schema.table(fk.ref_table) is None:
                 inline.append(fk)
             else:
                 deferred.append((t, fk))
@@ -90,7 +113,9 @@ def compile_schema(schema: Schema) -> list[Statement]:
 
     tables = schema.tables  # sorted by qualified name
     parts = [table_extras(t) for t in tables]
-    for kind in ("index", "rls", "policy", "trigger"):
+    out += [stmt for extras in parts for k, _, stmt in extras if k == "index"]
+    out += [ddl.add_foreign_key(t, fk) for t, fk in after_indexes]
+    for kind in ("rls", "policy", "trigger"):
         out += [stmt for extras in parts for k, _, stmt in extras if k == kind]
     out += [ddl.comment_on_type(e) for e in schema.enums if e.comment is not None]
     out += [sequences.comment_on_sequence(s) for s in schema.sequences if s.comment is not None]

@@ -291,8 +291,11 @@ def error_message(exc: BaseException, dsn: str) -> str:
 # are read as standard SQL. The database's or role's own settings (`ALTER DATABASE …
 # SET search_path = evil, pg_catalog`, `standard_conforming_strings = off`) are
 # hostile input: until this is pinned, no unqualified name is used.
+# The client encoding too: UTF8 whatever the database's (a LATIN1 database converts,
+# a SQL_ASCII one passes its bytes through, and bytes that are not UTF-8 are an error,
+# never text read in another encoding).
 SEARCH_PATH = "pg_catalog, pg_temp"
-BASE_SETTINGS = {"search_path": SEARCH_PATH, "standard_conforming_strings": "on"}
+BASE_SETTINGS = {"search_path": SEARCH_PATH, "standard_conforming_strings": "on", "client_encoding": "UTF8"}
 
 
 class SettingsError(Exception):
@@ -326,7 +329,8 @@ def connect(dsn: str, *, application_name: str = "schemadiff") -> psycopg.Connec
     before anything else runs on it."""
     check_dsn(dsn)
     try:
-        conn = psycopg.connect(dsn, autocommit=True, application_name=application_name, connect_timeout=10)
+        conn = psycopg.connect(dsn, autocommit=True, application_name=application_name, connect_timeout=10,
+                               client_encoding="UTF8")
     except psycopg.Error as exc:
         raise ConnectError(f"cannot connect to {redact(dsn)}: {error_message(exc, dsn)}") from None
     try:

@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from ..expressions import ExpressionError, parse_expression, references
 from .. import storage as st
 from ..gcpause import paused_gc
+from ..identifiers import make_object_name, quote_ident
 from ..model import (
     CheckConstraint,
     Column,
@@ -76,6 +77,9 @@ class Introspection:
     # Properties the spec language does not hold (SET STATISTICS, CLUSTER ON, a tablespace…):
     # kept by the database, never changed by plan, listed by import so none is dropped quietly.
     unheld: list[str] = field(default_factory=list)
+    # What import cannot write so that the spec means the same (a collation outside
+    # pg_catalog): plan reads it as it is; import stops and names each.
+    unwritable: list[str] = field(default_factory=list)
     queries: int = 0
     # Every name taken in the relation namespace (and by a type) of the schemas read,
     # whoever owns it: (schema, name) -> what holds it, e.g. 'index public.x on public.t'.
@@ -197,6 +201,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
     problems: list[str] = []
     notes: list[str] = []
     unheld: list[str] = []
+    unwritable: list[str] = []
     ext_tables: set[QualifiedName] = set()
     ext_types: set[QualifiedName] = set()
     ext_roles: set[str] = set()
@@ -219,6 +224,9 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             continue  # a partition or other out-of-scope relation
         where = f"column {r['schema']}.{r['table_name']}.{r['name']}"
         unheld += [f"{where}: {what}" for what in r["unheld"] or ()]
+        if r["identity_sequence"] not in (None, serial_sequence(r["table_name"], r["name"])):  # a renamed table's
+            unheld.append(f"{where}: IDENTITY (SEQUENCE NAME {quote_ident(r['identity_sequence'])})")
+        unheld += _not_null_unheld(where, r)
         serial = False
         if r["owned_sequences"]:
             own = r["owned_sequences"][0]
@@ -246,6 +254,9 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                     problems.append(f"{where} has the type {r['type']}, {problem}")
                     continue
                 ext_types.add(qualified)
+        if r["collation_schema"] not in (None, "pg_catalog"):
+            unwritable.append(f"{where} has the collation {_collation_text(r['collation'], r['collation_schema'])}"
+                              f"{_NOT_CATALOG_COLLATION}")
         identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r["identity"] or "")
         t["columns"].append(Column(
             name=r["name"], type=r["type"], nullable=not r["not_null"], default=r["default_expr"],
@@ -257,6 +268,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if t is None:
             continue
         where = f"constraint {r['name']} on {r['schema']}.{r['table_name']}"
+        unheld += [f"{where}: {what}" for what in r["unheld"] or ()]
         columns = tuple(r["columns"] or ())
         if r["not_enforced"] or r["temporal"]:
             problems.append(f"{where} is {'NOT ENFORCED' if r['not_enforced'] else 'WITHOUT OVERLAPS / PERIOD'} "
@@ -273,7 +285,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             t["uniques"].append(UniqueConstraint(r["name"], columns, r["nulls_not_distinct"], r["deferrable"],
                                                  r["initially_deferred"], key_storage))
         elif r["type"] == "c":
-            t["checks"].append(CheckConstraint(r["name"], _expr(r["expression"]), r["no_inherit"], r["validated"]))
+            t["checks"].append(CheckConstraint(r["name"], _expr(r["expression"]), False,  # NO INHERIT: listed, not held
+                                               r["validated"]))
             if not r["validated"]:
                 notes.append(f"{where} is NOT VALID: rows added before it may break it")
         elif r["type"] == "f":
@@ -295,6 +308,9 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             continue
         elements = []
         for k in r["keys"] or []:
+            if k.get("collation_schema") not in (None, "pg_catalog"):
+                unwritable.append(f"index {r['schema']}.{r['name']} has a key with the collation "
+                                  f"{_collation_text(k['collation'], k['collation_schema'])}{_NOT_CATALOG_COLLATION}")
             desc = bool(k["desc"])
             nulls_first = bool(k["nulls_first"])
             nulls = None
@@ -311,6 +327,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                          "it does not serve queries")
         if r["tablespace"]:
             unheld.append(f"index {r['schema']}.{r['name']}: {r['tablespace']}")
+        unheld += [f"index {r['schema']}.{r['name']}: {what}" for what in r["unheld"] or ()]
         storage, unread = st.parse_reloptions(r["method"], r["options"])
         problems += [f"index {r['schema']}.{r['name']}: {p}" for p in unread]
         t["indexes"].append(Index(r["name"], tuple(elements), r["is_unique"], r["method"], _expr(r["predicate"]),
@@ -326,6 +343,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         policy = Policy(r["name"], _COMMANDS[r["command"]], r["permissive"], roles,
                         _expr(r["using_expr"]), _expr(r["with_check_expr"]))
         t["policies"].append(policy)
+        if r["commented"]:
+            unheld.append(f"policy {r['name']} on {r['schema']}.{r['table_name']}: COMMENT")
 
     imported: set[tuple[str, str, str]] = set()  # (kind, schema, name as out_of_scope.sql writes it)
     for r in rows["triggers"]:
@@ -334,6 +353,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if trigger is not None:
             t["triggers"].append(trigger)
             imported.add(("trigger", r["schema"], f"{r['name']} on {r['table_name']}"))
+            if r["commented"]:
+                unheld.append(f"trigger {r['name']} on {r['schema']}.{r['table_name']}: COMMENT")
     functions = []
     for r in rows["functions"]:
         fn = routines_read.function(r)
@@ -389,7 +410,33 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                if sequence_rows[(q.schema, q.name)].get("unlogged")]  # CREATE SEQUENCE makes it logged
     out = sorted(out + orphans, key=lambda o: (o.schema, o.kind, o.name))
     schema = replace(schema, sequences=sequences)
-    return Introspection(schema=schema, out_of_scope=out, notes=notes, unheld=sorted(unheld))
+    return Introspection(schema=schema, out_of_scope=out, notes=notes, unheld=sorted(unheld),
+                         unwritable=sorted(unwritable))
+
+
+def _not_null_unheld(where: str, r: dict) -> list[str]:
+    """What the spec's ``nullable: false`` does not say of a NOT NULL constraint
+    (PostgreSQL 18): a name other than ``<table>_<column>_not_null``, NO INHERIT, NOT VALID."""
+    nn = r["not_null_constraint"]
+    if not nn:
+        return []
+    out = []
+    if nn["name"] != make_object_name(r["table_name"], r["name"], "not_null"):
+        out.append(f"{where}: NOT NULL constraint named {quote_ident(nn['name'])}")
+    if nn["no_inherit"]:
+        out.append(f"{where}: NOT NULL NO INHERIT")
+    if not nn["validated"]:
+        out.append(f"{where}: NOT NULL NOT VALID (rows added before it may hold NULL)")
+    return out
+
+
+_NOT_CATALOG_COLLATION = (", which is not one of pg_catalog: the spec language names a collation only by its "
+                          "pg_catalog name, and would mean another one")
+
+
+def _collation_text(qualified: str, schema: str) -> str:
+    """``schema.name`` of the catalog query -> ``"schema"."name"`` as SQL would write it."""
+    return f"{quote_ident(schema)}.{quote_ident(qualified[len(schema) + 1:])}"
 
 
 def sequences_from_rows(rows: dict[tuple[str, str], dict], absorbed: set[tuple[str, str]],

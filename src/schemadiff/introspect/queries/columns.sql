@@ -13,6 +13,7 @@ SELECT n.nspname AS schema,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
             THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname ELSE cn.nspname || '.' || co.collname END
        END AS collation,
+       CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN cn.nspname END AS collation_schema,
        pg_catalog.col_description(c.oid, a.attnum) AS comment,
        bt.typtype AS base_typtype,
        bt.typname AS base_typname,
@@ -25,8 +26,46 @@ SELECT n.nspname AS schema,
          CASE WHEN a.attcompression IN ('p', 'l')
               THEN 'SET COMPRESSION ' || CASE a.attcompression WHEN 'p' THEN 'pglz' ELSE 'lz4' END END,
          CASE WHEN COALESCE(a.attstattarget::int, -1) >= 0 THEN 'SET STATISTICS ' || a.attstattarget::text END,
-         CASE WHEN a.attoptions IS NOT NULL THEN 'SET (' || pg_catalog.array_to_string(a.attoptions, ', ') || ')' END
+         CASE WHEN a.attoptions IS NOT NULL THEN 'SET (' || pg_catalog.array_to_string(a.attoptions, ', ') || ')' END,
+         -- an identity column's sequence options other than CREATE TABLE's (its name: identity_sequence)
+         (SELECT 'IDENTITY (' || pg_catalog.concat_ws(' ',
+                   CASE WHEN sq.seqtypid <> a.atttypid THEN 'AS ' || pg_catalog.format_type(sq.seqtypid, NULL) END,
+                   CASE WHEN sq.seqstart <> CASE WHEN sq.seqincrement > 0 THEN sq.seqmin ELSE sq.seqmax END
+                        THEN 'START WITH ' || sq.seqstart END,
+                   CASE WHEN sq.seqincrement <> 1 THEN 'INCREMENT BY ' || sq.seqincrement END,
+                   CASE WHEN sq.seqmin <> CASE WHEN sq.seqincrement > 0 THEN 1 ELSE bound.low END
+                        THEN 'MINVALUE ' || sq.seqmin END,
+                   CASE WHEN sq.seqmax <> CASE WHEN sq.seqincrement > 0 THEN bound.high ELSE -1 END
+                        THEN 'MAXVALUE ' || sq.seqmax END,
+                   CASE WHEN sq.seqcache <> 1 THEN 'CACHE ' || sq.seqcache END,
+                   CASE WHEN sq.seqcycle THEN 'CYCLE' END) || ')'
+          FROM pg_catalog.pg_depend d
+          JOIN pg_catalog.pg_class s ON s.oid = d.objid
+          JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
+          CROSS JOIN LATERAL (SELECT CASE sq.seqtypid WHEN 'pg_catalog.int2'::regtype THEN -32768
+                                                      WHEN 'pg_catalog.int4'::regtype THEN -2147483648
+                                                      ELSE -9223372036854775808 END AS low,
+                                     CASE sq.seqtypid WHEN 'pg_catalog.int2'::regtype THEN 32767
+                                                      WHEN 'pg_catalog.int4'::regtype THEN 2147483647
+                                                      ELSE 9223372036854775807 END AS high) bound
+          WHERE a.attidentity <> '' AND d.classid = 'pg_catalog.pg_class'::regclass
+            AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
+            AND d.refobjsubid = a.attnum AND d.deptype = 'i' AND s.relkind = 'S'
+            AND (sq.seqtypid <> a.atttypid
+                 OR sq.seqstart <> CASE WHEN sq.seqincrement > 0 THEN sq.seqmin ELSE sq.seqmax END
+                 OR sq.seqincrement <> 1 OR sq.seqcache <> 1 OR sq.seqcycle
+                 OR sq.seqmin <> CASE WHEN sq.seqincrement > 0 THEN 1 ELSE bound.low END
+                 OR sq.seqmax <> CASE WHEN sq.seqincrement > 0 THEN bound.high ELSE -1 END))
        ], NULL) AS unheld,
+       (SELECT s.relname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid
+        WHERE a.attidentity <> '' AND d.classid = 'pg_catalog.pg_class'::regclass
+          AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
+          AND d.refobjsubid = a.attnum AND d.deptype = 'i' AND s.relkind = 'S') AS identity_sequence,
+       -- PostgreSQL 18 catalogs NOT NULL as a constraint: its name, NO INHERIT, NOT VALID (none before 18)
+       (SELECT pg_catalog.jsonb_build_object('name', nn.conname, 'no_inherit', nn.connoinherit,
+                                             'validated', nn.convalidated)
+        FROM pg_catalog.pg_constraint nn
+        WHERE nn.conrelid = c.oid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum) AS not_null_constraint,
        -- the sequences the column owns (a serial column's, or one set OWNED BY it),
        -- with what tells a serial's from any other: name, type and options
        (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(

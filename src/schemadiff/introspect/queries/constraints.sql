@@ -28,7 +28,23 @@ SELECT n.nspname AS schema,
        -- the query runs unchanged where the columns do not exist: NULL there)
        (pg_catalog.to_jsonb(con) ->> 'conenforced')::boolean IS FALSE AS not_enforced,
        COALESCE((pg_catalog.to_jsonb(con) ->> 'conperiod')::boolean, false) AS temporal,
-       con.coninhcount AS inherited
+       con.coninhcount AS inherited,
+       -- what the spec language does not hold: listed by import, never dropped quietly. The
+       -- column list of ON DELETE SET NULL / SET DEFAULT is PostgreSQL 15's (read through to_jsonb)
+       pg_catalog.array_remove(ARRAY[
+         CASE WHEN con.contype = 'c' AND con.connoinherit THEN 'NO INHERIT' END,
+         (SELECT 'ON DELETE ' || CASE con.confdeltype WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END || ' ('
+                 || pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.ord) || ')'
+          FROM pg_catalog.jsonb_array_elements_text(
+                 CASE WHEN pg_catalog.jsonb_typeof(pg_catalog.to_jsonb(con) -> 'confdelsetcols') = 'array'
+                      THEN pg_catalog.to_jsonb(con) -> 'confdelsetcols' ELSE '[]' END) WITH ORDINALITY AS k(attnum, ord)
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum::int2
+          HAVING pg_catalog.count(*) > 0),
+         CASE WHEN pg_catalog.obj_description(con.oid, 'pg_constraint') IS NOT NULL THEN 'COMMENT' END,
+         CASE WHEN con.contype IN ('p', 'u') AND pg_catalog.obj_description(con.conindid, 'pg_class') IS NOT NULL
+              THEN 'COMMENT ON INDEX ' || pg_catalog.quote_ident((SELECT ic.relname FROM pg_catalog.pg_class ic
+                                                                  WHERE ic.oid = con.conindid)) END
+       ], NULL) AS unheld
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

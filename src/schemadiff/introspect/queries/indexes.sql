@@ -22,7 +22,11 @@ SELECT n.nspname AS schema,
                                 CASE WHEN opn.nspname = 'pg_catalog' THEN opc.opcname ELSE opn.nspname || '.' || opc.opcname END END,
                   'collation', CASE WHEN ix.indcollation[k.ord - 1] <> 0
                                      AND ix.indcollation[k.ord - 1] <> COALESCE(ta.attcollation, kt.typcollation)
-                                    THEN ico.collname END)
+                                    THEN CASE WHEN icn.nspname = 'pg_catalog' THEN ico.collname
+                                              ELSE icn.nspname || '.' || ico.collname END END,
+                  'collation_schema', CASE WHEN ix.indcollation[k.ord - 1] <> 0
+                                     AND ix.indcollation[k.ord - 1] <> COALESCE(ta.attcollation, kt.typcollation)
+                                    THEN icn.nspname END)
                 ORDER BY k.ord)
         FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
         LEFT JOIN pg_catalog.pg_attribute ta ON ta.attrelid = ix.indrelid AND ta.attnum = k.attnum AND k.attnum <> 0
@@ -31,10 +35,21 @@ SELECT n.nspname AS schema,
         LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = ix.indclass[k.ord - 1]
         LEFT JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace
         LEFT JOIN pg_catalog.pg_collation ico ON ico.oid = ix.indcollation[k.ord - 1]
+        LEFT JOIN pg_catalog.pg_namespace icn ON icn.oid = ico.collnamespace
         WHERE k.ord <= ix.indnkeyatts) AS keys,
        ARRAY(SELECT ta.attname FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
              JOIN pg_catalog.pg_attribute ta ON ta.attrelid = ix.indrelid AND ta.attnum = k.attnum
-             WHERE k.ord > ix.indnkeyatts ORDER BY k.ord) AS include
+             WHERE k.ord > ix.indnkeyatts ORDER BY k.ord) AS include,
+       -- what the spec language does not hold of its keys: listed by import, never dropped quietly
+       ARRAY(SELECT 'key ' || pg_catalog.quote_ident(ia.attname) || ': ' || pg_catalog.concat_ws('; ',
+                      CASE WHEN ia.attoptions IS NOT NULL
+                           THEN 'operator class parameters (' || pg_catalog.array_to_string(ia.attoptions, ', ') || ')' END,
+                      CASE WHEN COALESCE(ia.attstattarget::int, -1) >= 0
+                           THEN 'SET STATISTICS ' || ia.attstattarget::text END)
+             FROM pg_catalog.pg_attribute ia
+             WHERE ia.attrelid = ix.indexrelid AND ia.attnum > 0
+               AND (ia.attoptions IS NOT NULL OR COALESCE(ia.attstattarget::int, -1) >= 0)
+             ORDER BY ia.attnum) AS unheld
 FROM pg_catalog.pg_index ix
 JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid

@@ -62,7 +62,7 @@ SELECT kind, schema, name FROM (
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE con.contype = 'x' AND n.nspname IN (SELECT nspname FROM wanted)  -- a constraint trigger ('t'): as its trigger
   UNION ALL
-  -- privileges granted on a relation to another role than its owner (GRANT … ON TABLE/SEQUENCE/VIEW)
+  -- privileges granted on a relation to another role than its owner (GRANT ... ON TABLE/SEQUENCE/VIEW)
   SELECT 'grant', n.nspname,
          c.relname || ' (' || string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) || ') to '
            || CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END

@@ -1,6 +1,6 @@
--- Every name in the relation namespace of the requested schemas — tables,
+-- Every name in the relation namespace of the requested schemas; tables,
 -- indexes, sequences, views, materialized views, foreign and partitioned tables,
--- composite types — and the names of the types that are no relation's row type
+-- composite types; and the names of the types that are no relation's row type
 -- (a new table's row type takes its table's name in pg_type), whoever owns them
 -- (extensions, other tools, tables the spec does not manage): what a plan's new
 -- names must not meet. Array types are left out (PostgreSQL renames a new array
