@@ -35,7 +35,7 @@ from ..identifiers import quote_ident
 from ..model import Column, Schema, Table
 from ..rules.catalog_facts import CatalogFacts
 from ..rules.facts import is_varchar_widening
-from . import sandbox
+from . import probe_reach, sandbox
 from .converge import volatility
 from .exprcheck import _message, _sql
 
@@ -245,11 +245,41 @@ def _try(conn: psycopg.Connection, statements: list[str]) -> psycopg.Error | Non
     return None
 
 
+_REL = "pg_temp.schemadiff_probe_row"
+
+
+def _create_sql(t: Table, cols: list[Column]) -> str:
+    return f"CREATE TEMP TABLE schemadiff_probe_row ({', '.join(_column_sql(t, col) for col in cols)})"
+
+
+def _add_sql(t: Table, x) -> str:
+    return f"ALTER TABLE {_REL} ADD CONSTRAINT {quote_ident(x.name)} CHECK ({_sql(x.expression, t)})"
+
+
+def _computable(conn: psycopg.Connection, t: Table, cols: list[Column], checks: list) -> tuple[list, list]:
+    """The columns and checks whose computation on one row calls nothing but
+    non-volatile functions of pg_catalog, as the server's pg_depend says
+    (``probe_reach``): a domain's CHECK or DEFAULT, an operator, may call the
+    database's own functions, whose effects a rollback does not undo."""
+    if not probe_reach.unsafe(conn, [_create_sql(t, cols)] + [_add_sql(t, x) for x in checks], _REL):
+        return cols, checks
+    cols = [col for col in cols if not probe_reach.unsafe(conn, [_create_sql(t, [col])], _REL)]
+    if not cols:
+        return [], []
+    names = {col.name for col in cols}
+    checks = [x for x in checks if {r[-1] for r in references(parse_expression(x.expression)).columns} <= names
+              and not probe_reach.unsafe(conn, [_create_sql(t, cols), _add_sql(t, x)], _REL)]
+    return cols, checks
+
+
 def _probe_table(conn: psycopg.Connection, t: Table, cols: list[Column], checks: list) -> list[tuple[c.Change, str]]:
-    rel = "pg_temp.schemadiff_probe_row"
-    create = f"CREATE TEMP TABLE schemadiff_probe_row ({', '.join(_column_sql(t, col) for col in cols)})"
+    cols, checks = _computable(conn, t, cols, checks)
+    if not any(col.default is not None for col in cols):
+        return []
+    rel = _REL
+    create = _create_sql(t, cols)
     insert = f"INSERT INTO {rel} DEFAULT VALUES"
-    add = [f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(x.name)} CHECK ({_sql(x.expression, t)})" for x in checks]
+    add = [_add_sql(t, x) for x in checks]
     error = _try(conn, [create, insert] + add)
     if error is None:
         return []

@@ -1,0 +1,80 @@
+"""Plan's one-row default probe (``column_facts.rejected_defaults``) computes a new
+column's default on a temporary table holding one row. What that computation runs is
+more than the default's text shows: the column's domain (its CHECKs, its own DEFAULT
+when the column has none), a cast to a domain inside the default, an operator. A
+database whose domain calls a function with effects a rollback does not undo (a
+sequence's ``nextval``, an advisory lock, ``pg_terminate_backend``, a dblink) must not
+have it called by ``plan``. Each case on a real server, with canary rows and a
+sequence that count every call; standard_conforming_strings on and off."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from .conftest import run_cli, write_spec
+
+CANARY = ("CREATE TABLE public.t (id integer PRIMARY KEY, name varchar(10));"
+          "INSERT INTO public.t VALUES (1, 'keep'), (2, 'me');"
+          "CREATE SEQUENCE public.side;"
+          # a function with an effect no rollback undoes: every call advances the sequence
+          "CREATE FUNCTION public.bump(integer) RETURNS boolean LANGUAGE plpgsql AS "
+          "$$BEGIN PERFORM pg_catalog.nextval('public.side'); RETURN true; END$$;"
+          "CREATE FUNCTION public.bumped() RETURNS integer LANGUAGE plpgsql AS "
+          "$$BEGIN PERFORM pg_catalog.nextval('public.side'); RETURN 1; END$$;"
+          "CREATE DOMAIN public.audited AS integer CHECK (public.bump(VALUE));"
+          "CREATE DOMAIN public.stamped AS integer DEFAULT public.bumped();"
+          "CREATE DOMAIN public.deep AS public.audited;"
+          "CREATE FUNCTION public.plus(integer, integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS "
+          "$$BEGIN PERFORM pg_catalog.nextval('public.side'); RETURN $1 + $2; END$$;"
+          "CREATE OPERATOR public.### (LEFTARG = integer, RIGHTARG = integer, FUNCTION = public.plus);")
+ROOT = "version: 1\nexternal:\n  types: [public.audited, public.stamped, public.deep]\n"
+T = "table: t\ncolumns:\n  id: {type: integer, primary_key: true}\n  name: varchar(10)\n"
+
+CASES = {
+    "a domain whose CHECK calls a function": "  n: {type: public.audited, default: '5'}\n",
+    "a domain of that domain": "  n: {type: public.deep, default: '5'}\n",
+    "a domain whose DEFAULT calls a function": "  n: public.stamped\n  m: {type: integer, default: '1'}\n",
+    "a cast to that domain inside the default": "  m: {type: integer, default: \"('5'::public.audited)::integer\"}\n",
+    "a CHECK casting to that domain": "  m: {type: integer, default: '5', check: \"(m::public.audited) IS NOT NULL\"}\n",
+    "an operator whose function has the effect": "  m: {type: integer, default: \"1 OPERATOR(public.###) 1\"}\n",
+}
+
+
+def _state(dsn: str):
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute("SELECT id, name FROM public.t ORDER BY id").fetchall()
+        side = conn.execute("SELECT last_value, is_called FROM public.side").fetchone()
+        cols = [r[0] for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'public.t'::regclass AND attnum > 0 "
+            "AND NOT attisdropped ORDER BY attnum")]
+        return rows, side, cols
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_plan_never_calls_a_function_the_new_columns_default_would_reach(pg, db, tmp_path, case, scs):
+    result = pg.run_psql(db, sql=CANARY + f'ALTER DATABASE "{db}" SET standard_conforming_strings = {scs};')
+    assert result.returncode == 0, result.stderr
+    before = _state(pg.dsn(db))
+    assert before == ([(1, "keep"), (2, "me")], (1, False), ["id", "name"])
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": T + CASES[case]})
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert "Traceback" not in plan.err, plan
+    assert plan.code in (0, 1, 3), plan
+    assert _state(pg.dsn(db)) == before, (case, plan)  # no call of public.bump / bumped / plus
+
+
+def test_the_control_a_domain_whose_check_calls_only_pg_catalog_is_still_computed(pg, db, tmp_path):
+    """The probe still finds what it is for: ``posint``'s CHECK (VALUE > 0) rejects the default 0."""
+    result = pg.run_psql(db, sql=CANARY + "CREATE DOMAIN public.posint AS integer CHECK (VALUE > 0);")
+    assert result.returncode == 0, result.stderr
+    before = _state(pg.dsn(db))
+    root = "version: 1\nexternal:\n  types: [public.posint, public.audited]\n"
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": root, "tables/t.yaml": T + (
+        "  n: {type: public.posint, default: '0'}\n  a: {type: public.audited, default: '5'}\n")})
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert plan.code == 1, plan
+    assert "t.yaml:5: error:" in plan.err and 'violates check constraint "posint_check"' in plan.err, plan.err
+    assert "column a" not in plan.err, plan.err
+    assert _state(pg.dsn(db)) == before
