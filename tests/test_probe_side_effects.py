@@ -78,3 +78,38 @@ def test_the_control_a_domain_whose_check_calls_only_pg_catalog_is_still_compute
     assert "t.yaml:5: error:" in plan.err and 'violates check constraint "posint_check"' in plan.err, plan.err
     assert "column a" not in plan.err, plan.err
     assert _state(pg.dsn(db)) == before
+
+
+# -- a materialized view's index, brought to the server's spelling (converge_matviews) -----------
+
+LEVEL = ("function: level\nreturns: integer\nlanguage: plpgsql\nvolatility: immutable\n"
+         "body: |\n  BEGIN\n    PERFORM pg_catalog.nextval('public.side');\n    RETURN 1;\n  END;\n")
+ORDERS = "table: orders\ncolumns:\n  id: {type: integer, primary_key: true}\n  total: {type: numeric, nullable: false}\n"
+MV = ("view: totals\nmaterialized: true\nquery: SELECT o.id, o.total FROM public.orders o\n"
+      "indexes:\n  totals_big: {columns: [id], where: total > public.level()}\n")
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+def test_plan_never_runs_a_spec_functions_body_to_spell_a_matviews_index(pg, db, tmp_path, scs):
+    """The server folds an IMMUTABLE call in an index predicate as it takes it: the probe
+    that reads back its spelling must call a stand-in, as exprcheck's probes do."""
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": "version: 1\n", "functions/level.yaml": LEVEL,
+                                          "tables/orders.yaml": ORDERS, "views/totals.yaml": MV})
+    # (built by hand: apply creates the view's index before the function it calls, a plan order fault of its own)
+    result = pg.run_psql(db, sql=(
+        "CREATE SEQUENCE public.side;"
+        "CREATE FUNCTION public.level() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS "
+        "$$BEGIN\n  PERFORM pg_catalog.nextval('public.side');\n  RETURN 1;\nEND;\n$$;"
+        "CREATE TABLE public.orders (id integer PRIMARY KEY, total numeric NOT NULL);"
+        "CREATE MATERIALIZED VIEW public.totals AS SELECT o.id, o.total FROM public.orders o WITH NO DATA;"
+        "CREATE INDEX totals_big ON public.totals (id) WHERE total > public.level();"
+        "DROP SEQUENCE public.side; CREATE SEQUENCE public.side;"
+        "INSERT INTO public.orders VALUES (1, 5), (2, 500);"
+        f'ALTER DATABASE "{db}" SET standard_conforming_strings = {scs};'))
+    assert result.returncode == 0, result.stderr
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert plan.code == 0, plan.out
+    assert "totals_big" not in plan.out, plan.out  # the server's spelling is the spec's: no change
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        assert conn.execute("SELECT last_value, is_called FROM public.side").fetchone() == (1, False)
+        assert conn.execute("SELECT id, total FROM public.orders ORDER BY id").fetchall() == [(1, 5), (2, 500)]

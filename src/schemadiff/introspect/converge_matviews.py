@@ -21,7 +21,7 @@ from pglast.parser import ParseError, parse_sql_json
 
 from ..expressions import without_locations
 from ..model import Index, Schema, View
-from . import sandbox
+from . import sandbox, standins
 
 if TYPE_CHECKING:
     import psycopg
@@ -61,7 +61,7 @@ def converge_matview_indexes(desired: Schema, current: Schema, conn: psycopg.Con
             same[(v.qualified, ix.name)] = old
     asks = [item for item in todo if (item[0].qualified, item[1].name) not in same]
     if conn is not None and asks:
-        same.update(_ask_server(conn, asks))
+        same.update(_ask_server(conn, asks, desired.functions))
 
     def converged(v: View) -> View:
         if not any((v.qualified, ix.name) in same for ix in v.indexes):
@@ -76,7 +76,10 @@ def _take(ix: Index, old: Index) -> Index:
                                                        for e, o in zip(ix.elements, old.elements)))
 
 
-def _ask_server(conn: psycopg.Connection, items: list[tuple[View, Index, Index]]) -> dict:
+def _ask_server(conn: psycopg.Connection, items: list[tuple[View, Index, Index]], functions=()) -> dict:
+    """Each index built on the copy calls the spec's functions through their stand-ins
+    (``standins``): the server folds an IMMUTABLE call with constant arguments as it
+    takes the index, which would run the database's body of the function."""
     import psycopg
 
     from ..compile.ddl import create_index
@@ -88,12 +91,15 @@ def _ask_server(conn: psycopg.Connection, items: list[tuple[View, Index, Index]]
     conn.autocommit = False
     try:
         sandbox.pin(conn)
+        standin = standins.Session(conn, functions)
         for n, (v, ix, old) in enumerate(items):
             probe = View(schema="pg_temp", name=f"schemadiff_probe_matview_{n}", query="SELECT 1")
+            # its stand-ins made outside the probe's savepoint, so that they outlive a failed probe
+            index = standin.statement(create_index(probe, replace(ix, name=f"{probe.name}_ix", storage=())).sql)
             try:
                 with conn.transaction():  # a savepoint: an index the server rejects leaves the rest
                     conn.execute(f"CREATE TEMP TABLE {probe.name} (LIKE {quote_qualified(v.schema, v.name)})")
-                    conn.execute(create_index(probe, replace(ix, name=f"{probe.name}_ix", storage=())).sql)
+                    conn.execute(index)
                     row = conn.execute(
                         "SELECT pg_catalog.pg_get_expr(ix.indpred, ix.indrelid), "
                         "ARRAY(SELECT CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(ix.indexrelid, "
@@ -103,7 +109,8 @@ def _ask_server(conn: psycopg.Connection, items: list[tuple[View, Index, Index]]
                         (f"pg_temp.{probe.name}",)).fetchone()
             except psycopg.Error:
                 continue
-            where, exprs = _expr(row[0]), [_expr(e) if e else None for e in row[1]]
+            where = _expr(standin.text(row[0]))
+            exprs = [_expr(standin.text(e)) if e else None for e in row[1]]
             if where == old.where and exprs == [e.expression for e in old.elements]:
                 out[(v.qualified, ix.name)] = old
     finally:
