@@ -113,3 +113,25 @@ def test_plan_never_runs_a_spec_functions_body_to_spell_a_matviews_index(pg, db,
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
         assert conn.execute("SELECT last_value, is_called FROM public.side").fetchone() == (1, False)
         assert conn.execute("SELECT id, total FROM public.orders ORDER BY id").fetchall() == [(1, 5), (2, 500)]
+
+
+# -- the database's event triggers ------------------------------------------------------------------
+
+EVENT = ("CREATE FUNCTION public.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS "
+         "$$BEGIN PERFORM pg_catalog.nextval('public.side'); END$$;"
+         "CREATE EVENT TRIGGER on_ddl_start ON ddl_command_start EXECUTE FUNCTION public.on_ddl();"
+         "CREATE EVENT TRIGGER on_ddl_end ON ddl_command_end EXECUTE FUNCTION public.on_ddl();")
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+def test_plan_fires_no_event_trigger_of_the_database(pg, db, tmp_path, scs):
+    """Every probe is DDL on temporary objects (CREATE TEMP TABLE, CREATE FUNCTION pg_temp…,
+    CREATE INDEX, CREATE POLICY): an event trigger of the database fires on each."""
+    result = pg.run_psql(db, sql=CANARY + EVENT + f'ALTER DATABASE "{db}" SET standard_conforming_strings = {scs};')
+    assert result.returncode == 0, result.stderr
+    before = _state(pg.dsn(db))
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": T + (
+        "  n: {type: integer, default: '0', check: n >= 0}\nindexes:\n  t_n: {columns: [n], where: n > 0}\n")})
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert "Traceback" not in plan.err, plan
+    assert _state(pg.dsn(db)) == before, plan.out + plan.err

@@ -44,7 +44,20 @@ def pin(conn: psycopg.Connection) -> None:
     for set_config; every value a bound parameter)."""
     conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
                  "pg_catalog.set_config('standard_conforming_strings', 'on', true), "
-                 "pg_catalog.set_config('statement_timeout', %s, true)", (f"{int(STATEMENT_TIMEOUT_MS)}ms",))
+                 "pg_catalog.set_config('statement_timeout', %s, true), "
+                 + _NO_EVENT_TRIGGERS, (f"{int(STATEMENT_TIMEOUT_MS)}ms",))
+
+
+# Every probe is DDL on temporary objects, and the database's event triggers fire on DDL:
+# their functions would run at plan time, with effects a rollback may not undo. A
+# superuser's session turns them off for the probe's transaction: event_triggers = off
+# (PostgreSQL 17+: all of them) and session_replication_role = replica (those enabled
+# for the origin, the default). Other roles may set neither: their probes still fire them.
+_SUPER = "pg_catalog.current_setting('is_superuser') OPERATOR(pg_catalog.=) 'on'"
+_NO_EVENT_TRIGGERS = (
+    f"CASE WHEN {_SUPER} THEN pg_catalog.set_config('session_replication_role', 'replica', true) END, "
+    f"CASE WHEN {_SUPER} AND pg_catalog.current_setting('event_triggers', true) IS NOT NULL "
+    "THEN pg_catalog.set_config('event_triggers', 'off', true) END")
 
 
 def timeout_text() -> str:
