@@ -135,3 +135,29 @@ def test_plan_fires_no_event_trigger_of_the_database(pg, db, tmp_path, scs):
     plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
     assert "Traceback" not in plan.err, plan
     assert _state(pg.dsn(db)) == before, plan.out + plan.err
+
+
+# -- SD704's walk through the database's views (relation_graph) ------------------------------------
+
+def _ladder(levels: int) -> str:
+    """A guarded table under ``levels`` diamonds of views: 2**levels paths from the top to it."""
+    sql = ["CREATE TABLE public.care (id integer); ALTER TABLE public.care ENABLE ROW LEVEL SECURITY;",
+           "CREATE VIEW public.l0 AS SELECT id FROM public.care;"]
+    for k in range(1, levels + 1):
+        sql.append(f"CREATE VIEW public.l{k}a AS SELECT id FROM public.l{k - 1};"
+                   f"CREATE VIEW public.l{k}b AS SELECT id FROM public.l{k - 1};"
+                   f"CREATE VIEW public.l{k} AS SELECT id FROM public.l{k}a UNION ALL SELECT id FROM public.l{k}b;")
+    return "".join(sql)
+
+
+@pytest.mark.parametrize("LEVELS", [1, 22])
+def test_sd704_walks_each_database_view_once_however_many_paths_lead_to_it(pg, db, tmp_path, LEVELS):
+    """A hostile (or just large) catalog of views sharing views: the walk through them is
+    bounded by the views and their edges, not by the paths (2**40 here)."""
+    result = pg.run_psql(db, sql="CREATE SCHEMA other;" + _ladder(LEVELS).replace("public.", "other."))
+    assert result.returncode == 0, result.stderr
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": "version: 1\n",
+                                          "views/top.yaml": f"view: top\nquery: SELECT t.id FROM other.l{LEVELS} t\n"})
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert plan.code == 3, plan.out
+    assert "SD704" in plan.out and "other.care" in plan.out, plan.out

@@ -48,6 +48,9 @@ def rls_tables_read(view, ctx) -> list[str]:
         nodes[v.qualified] = (None, v.security_invoker, v.materialized, v)
     hits: set[str] = set()
     todo = [(view, (view.qualified,))]
+    # each view is walked once, by the first path that reaches it: views that share views
+    # (a diamond of n levels has 2**n paths) must not make the walk count paths
+    walked = {view.qualified}
     while todo:
         here, path = todo.pop()
         for read in sorted(here if isinstance(here, frozenset) else _reads(here.query)):
@@ -61,7 +64,8 @@ def rls_tables_read(view, ctx) -> list[str]:
                 continue
             reads, invoker, materialized = inner[:3]
             # REFRESH runs a materialized view's query as its owner, security_invoker views inside it included
-            if not materialized and (view.materialized or not invoker):
+            if not materialized and (view.materialized or not invoker) and read not in walked:
+                walked.add(read)
                 todo.append((inner[3] if reads is None else reads, (*path, read)))
     return sorted(hits)
 
