@@ -161,3 +161,31 @@ def test_sd704_walks_each_database_view_once_however_many_paths_lead_to_it(pg, d
     plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
     assert plan.code == 3, plan.out
     assert "SD704" in plan.out and "other.care" in plan.out, plan.out
+
+
+# -- a secret of the database's settings, echoed in a probe's message -------------------------------
+
+SECRET = "s3cr3t-jwt-key"
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+@pytest.mark.parametrize("default", [
+    "current_setting('app.settings.jwt_secret')::integer",
+    "pg_catalog.current_setting('app.settings.jwt_secret', true)::integer",
+    "length(current_setting('app.settings.jwt_secret')) / 0",
+])
+def test_plan_never_prints_a_setting_a_new_columns_default_reads(pg, db, tmp_path, scs, default):
+    """A pull request's default that reads a database setting (Supabase kept its JWT secret in
+    app.settings.jwt_secret) and fails on it must not have plan print the value."""
+    result = pg.run_psql(db, sql=CANARY + f'ALTER DATABASE "{db}" SET app.settings.jwt_secret = \'{SECRET}\';'
+                                          f'ALTER DATABASE "{db}" SET standard_conforming_strings = {scs};')
+    assert result.returncode == 0, result.stderr
+    before = _state(pg.dsn(db))
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "tables/t.yaml": T + (
+        f"  m: {{type: integer, default: \"{default}\"}}\n")})
+    plan = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert "Traceback" not in plan.err, plan
+    assert SECRET not in plan.out + plan.err, plan.out + plan.err
+    assert plan.code == 1 and "t.yaml:5: error: the default of new column m" in plan.err, plan
+    assert "SQLSTATE 22P02" in plan.err or "division by zero" in plan.err, plan.err  # still says why
+    assert _state(pg.dsn(db)) == before

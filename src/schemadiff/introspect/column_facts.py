@@ -296,7 +296,7 @@ def _probe_table(conn: psycopg.Connection, t: Table, cols: list[Column], checks:
             bad.add(col.name)
             out.append((c.AddColumn(t.qualified, col),
                         f"the default of new column {col.name}: every existing row of {t.qualified} gets it, "
-                        f"and the server rejects it: {_why(exc, t)}"))
+                        f"and the server rejects it: {_why(exc, t, [col.default])}"))
     for x, statement in zip(checks, add):
         cols_of = {r[-1] for r in references(parse_expression(x.expression)).columns}
         if cols_of & bad:
@@ -307,14 +307,43 @@ def _probe_table(conn: psycopg.Connection, t: Table, cols: list[Column], checks:
                         f"check {x.name}: the default{'s' if len(cols_of) > 1 else ''} of "
                         f"{', '.join(sorted(cols_of))} violate{'' if len(cols_of) > 1 else 's'} it, "
                         f"and every existing row of {t.qualified} gets {'them' if len(cols_of) > 1 else 'it'}: "
-                        f"{_why(exc, t)}"))
+                        f"{_why(exc, t, [x.expression] + [col.default for col in cols if col.name in cols_of])}"))
     return out
 
 
-def _why(exc: psycopg.Error, t: Table) -> str:
+# The server's messages that name the constraint, column or type at fault but never
+# quote the value: all of them may be shown whatever computed the value.
+_NO_VALUE_QUOTED = frozenset({"23502", "23514", "22001", "22012"})
+
+
+def _why(exc: psycopg.Error, t: Table, texts: list[str | None]) -> str:
+    """The server's reason, with its probe table named as ``t``. When one of ``texts``
+    (the default, the CHECK) calls a function, the value the probe computed may be
+    what the database holds in confidence (``current_setting('app.settings.jwt_secret')``,
+    ``pg_get_functiondef``): a message that quotes the value, or the failing row in its
+    DETAIL, is not shown, only its condition."""
     if exc.sqlstate == sandbox.CANCELED:
         return sandbox.timed_out_message()
+    if _calls_any(texts):
+        if exc.sqlstate in _NO_VALUE_QUOTED:
+            said = (exc.diag.message_primary or "").replace("\n", " ")
+        else:
+            said = (f"{type(exc).__name__} (SQLSTATE {exc.sqlstate}); the server's message is not shown, "
+                    "as it quotes the value a function computed")
+        return said.replace('"schemadiff_probe_row"', f'"{t.name}"')
     return _message(exc).replace('"schemadiff_probe_row"', f'"{t.name}"')
+
+
+def _calls_any(texts: list[str | None]) -> bool:
+    for text in texts:
+        if text is None:
+            continue
+        try:
+            if references(parse_expression(text)).functions:
+                return True
+        except ExpressionError:
+            return True
+    return False
 
 
 def missing_roles(conn: psycopg.Connection, desired: Schema, current: Schema) -> list[tuple[c.Change, str]]:
