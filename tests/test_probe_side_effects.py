@@ -189,3 +189,28 @@ def test_plan_never_prints_a_setting_a_new_columns_default_reads(pg, db, tmp_pat
     assert plan.code == 1 and "t.yaml:5: error: the default of new column m" in plan.err, plan
     assert "SQLSTATE 22P02" in plan.err or "division by zero" in plan.err, plan.err  # still says why
     assert _state(pg.dsn(db)) == before
+
+
+# -- import: the database's own expressions, read back through probes (humane, converge) ----------
+
+NOT_A_SPEC_FUNCTION = (
+    # immutable, with a default argument: not a function the spec language holds, so no stand-in
+    "CREATE FUNCTION public.lim(a integer DEFAULT 1) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS "
+    "$$BEGIN PERFORM pg_catalog.nextval('public.side'); RETURN a; END$$;"
+    # on a table nothing here reads (a query planned on it folds them: PostgreSQL's own habit)
+    "CREATE TABLE public.u (id integer, name varchar(10));"
+    "CREATE INDEX u_some ON public.u (id) WHERE name <> 'x' AND id > public.lim();"
+    "CREATE INDEX u_expr ON public.u ((name::text || public.lim()::text));")
+
+
+@pytest.mark.parametrize("scs", ["on", "off"])
+def test_import_never_runs_a_database_functions_body(pg, db, tmp_path, scs):
+    result = pg.run_psql(db, sql=CANARY + NOT_A_SPEC_FUNCTION)
+    assert result.returncode == 0, result.stderr
+    result = pg.run_psql(db, sql="DROP SEQUENCE public.side CASCADE; CREATE SEQUENCE public.side;"
+                                 f'ALTER DATABASE "{db}" SET standard_conforming_strings = {scs};')
+    assert result.returncode == 0, result.stderr
+    before = _state(pg.dsn(db))
+    imported = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "out"))
+    assert "Traceback" not in imported.err, imported
+    assert _state(pg.dsn(db)) == before, imported.out + imported.err

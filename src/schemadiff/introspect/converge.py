@@ -151,8 +151,11 @@ class _ServerProbe:
     def _probe(self, statements: list[str], query: str, params=()) -> str | None:
         import psycopg
 
-        if self.standin is not None:
-            statements = [self.standin.statement(sql) for sql in statements]
+        try:
+            if self.standin is not None:
+                statements = [self.standin.statement(sql) for sql in statements]
+        except standins.NotProbed:
+            return None
         try:
             with self.conn.transaction():  # a savepoint: a failed probe leaves the rest
                 for sql in statements:
@@ -368,7 +371,10 @@ def _batch(conn: psycopg.Connection, requests: list[tuple],
             statements.append(f"CREATE POLICY probe_{n} ON {t} USING ({_sql(expression, table)})")
             keys[("p", f"probe_{n}")] = key
     if standin is not None:
-        statements = [standin.statement(sql) for sql in statements]
+        try:
+            statements = [standin.statement(sql) for sql in statements]
+        except standins.NotProbed:
+            return {}  # one by one (``_ServerProbe``): that one is not probed, the rest are
     rows: list = []
     try:
         with conn.transaction():  # a savepoint, always rolled back; a failed batch leaves the transaction usable

@@ -95,7 +95,10 @@ def _ask_server(conn: psycopg.Connection, items: list[tuple[View, Index, Index]]
         for n, (v, ix, old) in enumerate(items):
             probe = View(schema="pg_temp", name=f"schemadiff_probe_matview_{n}", query="SELECT 1")
             # its stand-ins made outside the probe's savepoint, so that they outlive a failed probe
-            index = standin.statement(create_index(probe, replace(ix, name=f"{probe.name}_ix", storage=())).sql)
+            try:
+                index = standin.statement(create_index(probe, replace(ix, name=f"{probe.name}_ix", storage=())).sql)
+            except standins.NotProbed:
+                continue
             try:
                 with conn.transaction():  # a savepoint: an index the server rejects leaves the rest
                     conn.execute(f"CREATE TEMP TABLE {probe.name} (LIKE {quote_qualified(v.schema, v.name)})")

@@ -122,6 +122,58 @@ def restore(message: str, functions: Sequence[Function]) -> str:
     return message
 
 
+class NotProbed(Exception):
+    """A probe statement that must not reach the server (``folds_outside``): the caller
+    takes it as a probe the server rejected."""
+
+
+def folds_outside(statement: str) -> bool:
+    """Whether ``statement`` is one the server computes constants of as it takes it (an
+    index, a stored generated column) and calls a function or operator named in a schema
+    other than ``pg_catalog`` that is no stand-in: a database's function the spec
+    language cannot hold (a default argument, SETOF, another language), or one whose
+    stand-in could not be made. Folding would run its body (with whatever effect it has)
+    at plan or import time. Unqualified names are pg_catalog's (the probes' search_path
+    is ``pg_catalog, pg_temp``, and PostgreSQL never looks for a function in pg_temp
+    unless it is named). Unreadable: True."""
+    from pglast import parse_sql
+    from pglast.enums import ConstrType
+    from pglast.visitors import Visitor
+
+    folds = False
+    outside = False
+
+    def foreign(names) -> bool:
+        parts = [getattr(p, "sval", None) for p in names or ()]
+        if len(parts) < 2:
+            return False
+        return not (parts[-2] == "pg_catalog" or (parts[-2] == "pg_temp" and str(parts[-1]).startswith(PREFIX)))
+
+    class _Walk(Visitor):
+        def visit_IndexStmt(self, ancestors, node):  # noqa: N802 (pglast's naming)
+            nonlocal folds
+            folds = True
+
+        def visit_Constraint(self, ancestors, node):  # noqa: N802
+            nonlocal folds
+            if node.contype == ConstrType.CONSTR_GENERATED:
+                folds = True
+
+        def visit_FuncCall(self, ancestors, node):  # noqa: N802
+            nonlocal outside
+            outside = outside or foreign(node.funcname)
+
+        def visit_A_Expr(self, ancestors, node):  # noqa: N802
+            nonlocal outside
+            outside = outside or foreign(node.name)
+
+    try:
+        _Walk()(parse_sql(statement))
+    except Exception:  # noqa: BLE001 — a statement pglast cannot read is not run either
+        return True
+    return folds and outside
+
+
 class Session:
     """Stand-ins for the probes of one rolled-back transaction that read the server's
     spelling back (``converge``): ``statement`` redirects a probe's calls, creating
@@ -135,13 +187,18 @@ class Session:
         self.tried: set[int] = set()
 
     def statement(self, sql: str) -> str:
-        if not self.functions:
-            return sql
-        calls = wanted([sql], self.functions) - self.tried
-        if calls:
-            self.made |= install(self.conn, self.functions, calls)
-            self.tried |= calls
-        return redirect(sql, self.functions, self.made) if self.made else sql
+        """``sql`` with its calls redirected to stand-ins; ``NotProbed`` when the server
+        would fold a call the stand-ins do not cover (``folds_outside``)."""
+        if self.functions:
+            calls = wanted([sql], self.functions) - self.tried
+            if calls:
+                self.made |= install(self.conn, self.functions, calls)
+                self.tried |= calls
+            if self.made:
+                sql = redirect(sql, self.functions, self.made)
+        if folds_outside(sql):
+            raise NotProbed(sql)
+        return sql
 
     def text(self, text: str | None) -> str | None:
         if text is None or PREFIX not in text:
