@@ -95,7 +95,7 @@ def test_plan_never_runs_a_spec_functions_body_to_spell_a_matviews_index(pg, db,
     that reads back its spelling must call a stand-in, as exprcheck's probes do."""
     spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": "version: 1\n", "functions/level.yaml": LEVEL,
                                           "tables/orders.yaml": ORDERS, "views/totals.yaml": MV})
-    # (built by hand: apply creates the view's index before the function it calls, a plan order fault of its own)
+    # (built by hand, to hold the real body in the database before the plan runs)
     result = pg.run_psql(db, sql=(
         "CREATE SEQUENCE public.side;"
         "CREATE FUNCTION public.level() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS "

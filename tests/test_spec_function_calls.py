@@ -397,3 +397,33 @@ def test_import_never_runs_a_function_an_index_calls_and_its_spec_plans_to_nothi
     again = run_cli("plan", str(out), "--db", pg.dsn(db), "--detailed-exitcode")
     assert again.code == 0, again.out + again.err
     assert _canary_untouched(pg, db)
+
+
+# -- a materialized view's index calling a spec function -------------------------------------------
+
+LEVEL = ("function: level\nreturns: integer\nlanguage: plpgsql\nvolatility: immutable\n"
+         "body: |\n  BEGIN\n    RETURN 1;\n  END;\n")
+ORDERS = "table: orders\ncolumns:\n  id: {type: integer, primary_key: true}\n  total: {type: numeric, nullable: false}\n"
+TOTALS = ("view: totals\nmaterialized: true\nquery: SELECT o.id, o.total FROM public.orders o\n"
+          "indexes:\n  totals_big: {columns: [id], where: total > public.level()}\n"
+          "  totals_expr: {columns: [{expression: public.level() + id}]}\n")
+
+
+@pytest.mark.parametrize("command", ["sql", "plan"])
+def test_a_function_a_materialized_views_index_calls_comes_before_the_view(pg, db, tmp_path, command):
+    """The index is created with its (empty) materialized view: the function it calls must
+    exist by then. It was placed after the views (apply failed: function does not exist)."""
+    spec = write_spec(tmp_path / "spec", {"schemadiff.yaml": ROOT, "functions/level.yaml": LEVEL,
+                                          "tables/orders.yaml": ORDERS, "views/totals.yaml": TOTALS})
+    if command == "sql":
+        out = run_cli("sql", str(spec))
+    else:
+        out = run_cli("plan", str(spec), "--db", pg.dsn(db), "--format", "sql")
+    assert out.code == 0, out
+    at = out.out.index
+    assert at("CREATE FUNCTION public.level") < at("CREATE MATERIALIZED VIEW public.totals"), out.out
+    if command == "plan":
+        applied = run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes")
+        assert applied.code == 0, applied
+        again = run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode")
+        assert again.code == 0, again.out + again.err

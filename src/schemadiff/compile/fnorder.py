@@ -10,7 +10,8 @@ a function that reads a table or a view must come after it. So three places:
    CHECK calls (such a function, if written in SQL, cannot read a spec table:
    its body is checked before the table exists; write it in PL/pgSQL, whose
    body is checked when it runs);
-2. after the tables, before the views: the functions a view's query calls;
+2. after the tables, before the views: the functions a view's query, or a
+   materialized view's index (built with it), calls;
 3. after the views: every other function (trigger functions, those called by
    policies and indexes only, those reading views), before the indexes,
    policies and triggers that use them.
@@ -50,6 +51,10 @@ def _view_calls(views: Iterable[View], functions) -> set[tuple[str, str]]:
         except ParseError:
             continue
         out.update(called(tree, functions))
+        for index in v.indexes:  # a materialized view's indexes are built with it
+            out.update(called_in_text(index.where, functions))
+            for element in index.elements:
+                out.update(called_in_text(element.expression, functions))
     return out
 
 
