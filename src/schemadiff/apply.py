@@ -164,6 +164,17 @@ class LiveCatalog(Catalog):
                 "AND (t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace OR t.typtype = 'e')").fetchall())
         return (kind, name) in self._builtins
 
+    def routines(self, schema, name):
+        return [tuple(row) for row in self.conn.execute(
+            "SELECT p.pronargs::integer, p.pronargdefaults::integer, p.provariadic <> 0, p.provolatile::text "
+            "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = %s AND p.proname = %s AND p.prokind <> 'p' ORDER BY p.oid", (schema, name)).fetchall()]
+
+    def type_named(self, schema, name):
+        return bool(self.conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = %s AND t.typname = %s", (schema, name)).fetchone())
+
     def foreign_casts(self):
         self.builtin("cast", "")  # the same one query
         return sorted(name for kind, name in self._builtins if kind == "cast")

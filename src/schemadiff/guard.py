@@ -139,6 +139,15 @@ class Catalog:
         """Is ``schema.name`` an enum type of the database (a cast to it only looks a label up)?"""
         return False
 
+    def routines(self, schema: str, name: str) -> list[tuple[int, int, bool, str]]:
+        """Every function of the database named ``schema.name``: (argument count, how many
+        have defaults, variadic, volatility "i"/"s"/"v")."""
+        return []
+
+    def type_named(self, schema: str, name: str) -> bool:
+        """Does the database hold a type ``schema.name`` (``schema.name(x)`` may then be a cast to it)?"""
+        return False
+
     def foreign_casts(self) -> list[str]:
         """The database's casts between built-in types or enums that run a function
         outside pg_catalog (``CREATE CAST (text AS integer) WITH FUNCTION public.f(text)``)."""
@@ -406,11 +415,44 @@ def _expression(tree, context: str, state: _State, *, spec_ok: bool = True) -> N
                          functions=state.callees if spec_ok else ())
     if problem is not None:
         raise _Refused(f"the {context} expression {problem}")
+    if spec_ok and state.callees:
+        _spec_calls_resolve_as_judged(tree, context, state)
     foreign = state.catalog.foreign_casts()
     if foreign:
         raise _Refused(f"the {context} expression cannot be judged on this database: it holds {foreign[0]}, a cast "
                        "between built-in types or enums that runs a function outside pg_catalog, which PostgreSQL "
                        "may apply to any expression, explicitly or on its own")
+
+
+_RANK = {"i": 0, "s": 1, "v": 2}
+
+
+def _spec_calls_resolve_as_judged(tree, context: str, state: _State) -> None:
+    """A call of a spec function was judged by the volatility the spec declares for
+    its name and argument count; PostgreSQL resolves it against every function of
+    that name the database holds (an overload of other argument types, one with
+    defaults, a VARIADIC one) and, with one argument, a type of that name (the call
+    is then a cast, running a domain's CHECK). Each must be no more volatile than
+    declared, and no such type may exist."""
+    from .speccalls import calls
+
+    for names, nargs in calls(tree):
+        fitting = [c for c in state.callees if (c.schema, c.name) == tuple(names) and c.nargs == nargs]
+        if len(names) != 2 or not fitting:
+            continue
+        declared = max(_RANK.get(c.volatility, 2) for c in fitting)
+        shown = f"{names[0]}.{names[1]}()"
+        if nargs == 1 and state.catalog.type_named(*names):
+            raise _Refused(f"the {context} expression calls {shown}, and the database holds a type of that name: "
+                           "PostgreSQL may read the call as a cast to it, which runs the type's input function "
+                           "and a domain's CHECK")
+        for total, defaults, variadic, volatility in state.catalog.routines(*names):
+            reachable = total - defaults <= nargs <= total or (variadic and nargs >= total - 1)
+            if reachable and _RANK.get(volatility, 2) > declared:
+                kind = {"s": "STABLE", "v": "VOLATILE"}.get(volatility, "of unknown volatility")
+                raise _Refused(f"the {context} expression calls {shown}, and the database holds a {kind} function "
+                               f"of that name taking {total} argument(s) that the call may resolve to, more volatile "
+                               "than the spec declares it")
 
 
 # ----------------------------------------------------------------------------- statements
