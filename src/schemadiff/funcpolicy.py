@@ -214,6 +214,8 @@ def _is_literal_argument(args: list) -> bool:
     return "sval" in node.get("A_Const", {})
 
 
+# Where a parse tree names an operator: the field of each node kind that holds its name.
+_OPERATOR_FIELDS = {"A_Expr": "name", "SubLink": "operName", "SortBy": "useOp"}
 # A_Expr kinds whose name is a keyword, not an operator.
 _KEYWORD_EXPRS = frozenset({"AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM", "AEXPR_NOT_BETWEEN_SYM"})
 
@@ -240,8 +242,9 @@ def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (
             what = body.get("op", "SVFOP").removeprefix("SVFOP_").replace("_", " ")
             return FunctionProblem(what, f"its value changes over time or by session; a {context} expression "
                                          "may call only IMMUTABLE functions")
-        elif kind == "A_Expr" and body.get("kind") not in _KEYWORD_EXPRS:
-            names = _names(body.get("name"))
+        elif kind in _OPERATOR_FIELDS and (kind != "A_Expr" or body.get("kind") not in _KEYWORD_EXPRS):
+            # an operator is named in ``a OP b``, ``a OP ANY|ALL (SELECT …)`` and ``ORDER BY a USING OP``
+            names = _names(body.get(_OPERATOR_FIELDS[kind]))
             if not names:
                 continue
             if len(names) > 1 and names[0] != "pg_catalog":
