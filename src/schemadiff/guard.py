@@ -38,8 +38,12 @@ What it checks, per step:
   or enums that runs a function outside pg_catalog (``Catalog.foreign_casts``:
   PostgreSQL may apply it to any expression, unasked);
 - the DEFAULT of a new column on a table this plan does not create calls only
-  pg_catalog functions that are not VOLATILE, or a value generator — never an
-  external function, whatever the planner's rules (SD601) said;
+  pg_catalog functions that are not VOLATILE (no value generator either: it would
+  run per existing row, a rewrite) — never an external function, whatever the
+  planner's rules (SD601) said;
+- a call of a spec function resolves as judged: the database holds no more
+  volatile function of that name the call may reach, and (one argument) no type
+  of that name (``Catalog.routines``, ``Catalog.type_named``);
 - on a table this plan does not create: an index is built ``CONCURRENTLY``, a
   CHECK or FOREIGN KEY is added ``NOT VALID`` (validated by its own step), a
   UNIQUE or PRIMARY KEY only ``USING INDEX``, a new column has no identity and
@@ -558,13 +562,17 @@ def _existing_table_default(name: str, tree: dict, state: _State) -> None:
     """A new column on a table the plan did not create: ADD COLUMN evaluates its
     default in the migration, once or per existing row. Whatever the planner's
     rules said (SD601), the default may call only pg_catalog functions that are not
-    VOLATILE, or the value generators of ``funcpolicy.VALUE_GENERATORS``."""
-    problem = judge_tree(tree, "default", (), casts=KnownEnums(state.enums, state.catalog.enum))
+    VOLATILE: a VOLATILE one — a value generator of ``funcpolicy.VALUE_GENERATORS``
+    too — runs once per existing row, rewriting the table under an ACCESS EXCLUSIVE
+    lock (as an identity column would), and ``nextval()`` advances a sequence that
+    much. (The "policy" context is the default's without the value generators.)"""
+    casts = KnownEnums(state.enums, state.catalog.enum)
+    problem = judge_tree(tree, "default", (), casts=casts) or judge_tree(tree, "policy", (), casts=casts)
     if problem is not None:
         raise _Refused(f"the default of new column {name}, on a table this plan does not create, calls "
                        f"{problem.function}: it runs inside the migration, so there a default may call only "
-                       "pg_catalog functions that are not VOLATILE, or a value generator (gen_random_uuid(), "
-                       "clock_timestamp()…)")
+                       "pg_catalog functions that are not VOLATILE (a value generator such as gen_random_uuid() "
+                       "or nextval() runs once per existing row, rewriting the table under an exclusive lock)")
 
 
 _TABLE_CONSTRAINTS = {
