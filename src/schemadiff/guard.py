@@ -152,6 +152,12 @@ class Catalog:
         """Does the database hold a type ``schema.name`` (``schema.name(x)`` may then be a cast to it)?"""
         return False
 
+    def domain_expressions(self, schema: str, name: str) -> tuple[str | None, list[str]]:
+        """When ``schema.name`` is a domain: the DEFAULT a new column of it gets (its own
+        or that of a domain under it) and the CHECK expressions of it and the domains
+        under it, as the server deparses them; else (None, [])."""
+        return None, []
+
     def foreign_casts(self) -> list[str]:
         """The database's casts between built-in types or enums that run a function
         outside pg_catalog (``CREATE CAST (text AS integer) WITH FUNCTION public.f(text)``)."""
@@ -556,6 +562,32 @@ def _column(cd: dict, state: _State, *, adding: bool) -> None:
                         spec_ok=not adding)
         if adding and contype == "CONSTR_DEFAULT":
             _existing_table_default(name, con["raw_expr"], state)
+    names = _strings(type_name.get("names"))
+    if adding and len(names) == 2 and names[0] != "pg_catalog" and not type_name.get("arrayBounds"):
+        _existing_table_domain(name, names, state, own_default=any(
+            ((item or {}).get("Constraint") or {}).get("contype") == "CONSTR_DEFAULT"
+            for item in cd.get("constraints") or ()))
+
+
+def _existing_table_domain(name: str, names: list[str], state: _State, *, own_default: bool) -> None:
+    """A new column of a domain on a table the plan did not create: ADD COLUMN runs the
+    domain's DEFAULT (unless the column has its own) and its CHECK constraints (on NULL
+    too) over every existing row, inside the migration."""
+    from .expressions import ExpressionError, parse_expression
+
+    default, checks = state.catalog.domain_expressions(names[0], names[1])
+    judged = [("CHECK", text, "check") for text in checks] + (
+        [] if own_default or default is None else [("DEFAULT", default, "policy")])
+    casts = KnownEnums(state.enums, state.catalog.enum)
+    for part, text, context in judged:  # "policy": the default's context without the value generators
+        try:
+            problem = judge_tree(parse_expression(text).tree, context, (), casts=casts)
+        except ExpressionError:
+            problem = "is an expression the guard cannot read"
+        if problem is not None:
+            raise _Refused(f"new column {name}, on a table this plan does not create, is of domain "
+                           f"{names[0]}.{names[1]}, whose {part} {problem}: adding the column runs it over every "
+                           "existing row, inside the migration")
 
 
 def _existing_table_default(name: str, tree: dict, state: _State) -> None:
