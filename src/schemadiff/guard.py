@@ -41,6 +41,11 @@ What it checks, per step:
   pg_catalog functions that are not VOLATILE (no value generator either: it would
   run per existing row, a rewrite) — never an external function, whatever the
   planner's rules (SD601) said;
+- a new column of a domain on such a table: the domain's DEFAULT (unless the
+  column has its own) and the CHECKs of it and the domains under it, as the server
+  deparses them (``Catalog.domain_expressions``), call only pg_catalog functions
+  that are not VOLATILE (the CHECKs only IMMUTABLE ones): ADD COLUMN runs them over
+  every existing row;
 - a call of a spec function resolves as judged: the database holds no more
   volatile function of that name the call may reach, and (one argument) no type
   of that name (``Catalog.routines``, ``Catalog.type_named``);
