@@ -141,6 +141,7 @@ class LiveCatalog(Catalog):
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
         self._builtins: set[tuple[str, str]] | None = None
+        self._asked: dict = {}  # the guard's questions asked once per plan (routines)
 
     def invalid_index(self, schema, name):
         return index_is_invalid(self.conn, schema, name)
@@ -181,6 +182,12 @@ class LiveCatalog(Catalog):
         return (kind, name) in self._builtins
 
     def routines(self, schema, name):
+        key = ("routines", schema, name)
+        if key not in self._asked:
+            self._asked[key] = self._routines(schema, name)
+        return self._asked[key]
+
+    def _routines(self, schema, name):
         return [tuple(row) for row in self.conn.execute(
             "SELECT p.pronargs::integer, p.pronargdefaults::integer, p.provariadic <> 0, p.provolatile::text "
             "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
