@@ -216,6 +216,8 @@ def _is_literal_argument(args: list) -> bool:
 
 # Where a parse tree names an operator: the field of each node kind that holds its name.
 _OPERATOR_FIELDS = {"A_Expr": "name", "SubLink": "operName", "SortBy": "useOp"}
+# TABLESAMPLE methods of pg_catalog (their handlers are system's and bernoulli's).
+_SAMPLING_METHODS = frozenset({"system", "bernoulli"})
 # A_Expr kinds whose name is a keyword, not an operator.
 _KEYWORD_EXPRS = frozenset({"AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM", "AEXPR_NOT_BETWEEN_SYM"})
 
@@ -252,6 +254,14 @@ def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (
             if names[-1] not in operators:
                 return FunctionProblem(f"operator {names[-1]}", "not a pg_catalog operator; an operator runs "
                                                                 "a function this check cannot judge")
+        elif kind == "RangeTableSample":  # the method names its handler function, run by every query
+            names = _names(body.get("method"))
+            qualified = QualifiedName(names[0], names[1]) if len(names) == 2 else None
+            if not ((len(names) == 1 or names[0] == "pg_catalog") and names[-1] in _SAMPLING_METHODS) \
+                    and not (qualified is not None and qualified in external):
+                return FunctionProblem(f"the sampling method {'.'.join(names)}",
+                                       "TABLESAMPLE runs its handler in every query; only pg_catalog's system and "
+                                       "bernoulli, or a method declared under `external: functions`")
         elif kind == "ParamRef":
             return FunctionProblem("a query parameter", "a spec expression holds no parameters")
         elif kind == "SelectStmt":
