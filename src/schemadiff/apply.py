@@ -119,12 +119,29 @@ def index_is_invalid(conn: psycopg.Connection, schema: str, name: str) -> bool:
     return bool(row and row[0])
 
 
+# guard.Catalog.domain_expressions: the domain and the domains under it, outermost first.
+_DOMAIN_CHAIN = """
+WITH RECURSIVE chain(oid, depth) AS (
+  SELECT t.oid, 0 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  WHERE n.nspname = %s AND t.typname = %s AND t.typtype = 'd'
+  UNION ALL SELECT t.typbasetype, c.depth + 1 FROM chain c JOIN pg_catalog.pg_type t ON t.oid = c.oid
+  WHERE t.typtype = 'd' AND c.depth < 100
+)
+SELECT 'default', pg_catalog.pg_get_expr(t.typdefaultbin, 0), c.depth, 0::pg_catalog.oid FROM chain c
+JOIN pg_catalog.pg_type t ON t.oid = c.oid WHERE t.typtype = 'd' AND t.typdefaultbin IS NOT NULL
+UNION ALL SELECT 'check', pg_catalog.pg_get_expr(con.conbin, 0), c.depth, con.oid FROM chain c
+JOIN pg_catalog.pg_constraint con ON con.contypid = c.oid WHERE con.contype = 'c'
+ORDER BY 3, 1, 4
+"""
+
+
 class LiveCatalog(Catalog):
     """The guard's questions, asked of the target database."""
 
     def __init__(self, conn: psycopg.Connection):
         self.conn = conn
         self._builtins: set[tuple[str, str]] | None = None
+        self._asked: dict = {}  # the guard's questions asked once per plan (routines)
 
     def invalid_index(self, schema, name):
         return index_is_invalid(self.conn, schema, name)
@@ -163,6 +180,28 @@ class LiveCatalog(Catalog):
                 "AND (s.typnamespace = 'pg_catalog'::pg_catalog.regnamespace OR s.typtype = 'e') "
                 "AND (t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace OR t.typtype = 'e')").fetchall())
         return (kind, name) in self._builtins
+
+    def routines(self, schema, name):
+        key = ("routines", schema, name)
+        if key not in self._asked:
+            self._asked[key] = self._routines(schema, name)
+        return self._asked[key]
+
+    def _routines(self, schema, name):
+        return [tuple(row) for row in self.conn.execute(
+            "SELECT p.pronargs::integer, p.pronargdefaults::integer, p.provariadic <> 0, p.provolatile::text "
+            "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = %s AND p.proname = %s AND p.prokind <> 'p' ORDER BY p.oid", (schema, name)).fetchall()]
+
+    def type_named(self, schema, name):
+        return bool(self.conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = %s AND t.typname = %s", (schema, name)).fetchone())
+
+    def domain_expressions(self, schema, name):
+        rows = self.conn.execute(_DOMAIN_CHAIN, (schema, name)).fetchall()
+        defaults = [text for part, text, _, _ in rows if part == "default"]
+        return (defaults[0] if defaults else None), [text for part, text, _, _ in rows if part == "check"]
 
     def foreign_casts(self):
         self.builtin("cast", "")  # the same one query

@@ -214,6 +214,10 @@ def _is_literal_argument(args: list) -> bool:
     return "sval" in node.get("A_Const", {})
 
 
+# Where a parse tree names an operator: the field of each node kind that holds its name.
+_OPERATOR_FIELDS = {"A_Expr": "name", "SubLink": "operName", "SortBy": "useOp"}
+# TABLESAMPLE methods of pg_catalog (their handlers are system's and bernoulli's).
+_SAMPLING_METHODS = frozenset({"system", "bernoulli"})
 # A_Expr kinds whose name is a keyword, not an operator.
 _KEYWORD_EXPRS = frozenset({"AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM", "AEXPR_NOT_BETWEEN_SYM"})
 
@@ -240,8 +244,9 @@ def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (
             what = body.get("op", "SVFOP").removeprefix("SVFOP_").replace("_", " ")
             return FunctionProblem(what, f"its value changes over time or by session; a {context} expression "
                                          "may call only IMMUTABLE functions")
-        elif kind == "A_Expr" and body.get("kind") not in _KEYWORD_EXPRS:
-            names = _names(body.get("name"))
+        elif kind in _OPERATOR_FIELDS and (kind != "A_Expr" or body.get("kind") not in _KEYWORD_EXPRS):
+            # an operator is named in ``a OP b``, ``a OP ANY|ALL (SELECT …)`` and ``ORDER BY a USING OP``
+            names = _names(body.get(_OPERATOR_FIELDS[kind]))
             if not names:
                 continue
             if len(names) > 1 and names[0] != "pg_catalog":
@@ -249,6 +254,14 @@ def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (
             if names[-1] not in operators:
                 return FunctionProblem(f"operator {names[-1]}", "not a pg_catalog operator; an operator runs "
                                                                 "a function this check cannot judge")
+        elif kind == "RangeTableSample":  # the method names its handler function, run by every query
+            names = _names(body.get("method"))
+            qualified = QualifiedName(names[0], names[1]) if len(names) == 2 else None
+            if not ((len(names) == 1 or names[0] == "pg_catalog") and names[-1] in _SAMPLING_METHODS) \
+                    and not (qualified is not None and qualified in external):
+                return FunctionProblem(f"the sampling method {'.'.join(names)}",
+                                       "TABLESAMPLE runs its handler in every query; only pg_catalog's system and "
+                                       "bernoulli, or a method declared under `external: functions`")
         elif kind == "ParamRef":
             return FunctionProblem("a query parameter", "a spec expression holds no parameters")
         elif kind == "SelectStmt":

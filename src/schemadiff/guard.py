@@ -38,8 +38,17 @@ What it checks, per step:
   or enums that runs a function outside pg_catalog (``Catalog.foreign_casts``:
   PostgreSQL may apply it to any expression, unasked);
 - the DEFAULT of a new column on a table this plan does not create calls only
-  pg_catalog functions that are not VOLATILE, or a value generator — never an
-  external function, whatever the planner's rules (SD601) said;
+  pg_catalog functions that are not VOLATILE (no value generator either: it would
+  run per existing row, a rewrite) — never an external function, whatever the
+  planner's rules (SD601) said;
+- a new column of a domain on such a table: the domain's DEFAULT (unless the
+  column has its own) and the CHECKs of it and the domains under it, as the server
+  deparses them (``Catalog.domain_expressions``), call only pg_catalog functions
+  that are not VOLATILE (the CHECKs only IMMUTABLE ones): ADD COLUMN runs them over
+  every existing row;
+- a call of a spec function resolves as judged: the database holds no more
+  volatile function of that name the call may reach, and (one argument) no type
+  of that name (``Catalog.routines``, ``Catalog.type_named``);
 - on a table this plan does not create: an index is built ``CONCURRENTLY``, a
   CHECK or FOREIGN KEY is added ``NOT VALID`` (validated by its own step), a
   UNIQUE or PRIMARY KEY only ``USING INDEX``, a new column has no identity and
@@ -138,6 +147,21 @@ class Catalog:
     def enum(self, schema: str, name: str) -> bool:
         """Is ``schema.name`` an enum type of the database (a cast to it only looks a label up)?"""
         return False
+
+    def routines(self, schema: str, name: str) -> list[tuple[int, int, bool, str]]:
+        """Every function of the database named ``schema.name``: (argument count, how many
+        have defaults, variadic, volatility "i"/"s"/"v")."""
+        return []
+
+    def type_named(self, schema: str, name: str) -> bool:
+        """Does the database hold a type ``schema.name`` (``schema.name(x)`` may then be a cast to it)?"""
+        return False
+
+    def domain_expressions(self, schema: str, name: str) -> tuple[str | None, list[str]]:
+        """When ``schema.name`` is a domain: the DEFAULT a new column of it gets (its own
+        or that of a domain under it) and the CHECK expressions of it and the domains
+        under it, as the server deparses them; else (None, [])."""
+        return None, []
 
     def foreign_casts(self) -> list[str]:
         """The database's casts between built-in types or enums that run a function
@@ -406,11 +430,44 @@ def _expression(tree, context: str, state: _State, *, spec_ok: bool = True) -> N
                          functions=state.callees if spec_ok else ())
     if problem is not None:
         raise _Refused(f"the {context} expression {problem}")
+    if spec_ok and state.callees:
+        _spec_calls_resolve_as_judged(tree, context, state)
     foreign = state.catalog.foreign_casts()
     if foreign:
         raise _Refused(f"the {context} expression cannot be judged on this database: it holds {foreign[0]}, a cast "
                        "between built-in types or enums that runs a function outside pg_catalog, which PostgreSQL "
                        "may apply to any expression, explicitly or on its own")
+
+
+_RANK = {"i": 0, "s": 1, "v": 2}
+
+
+def _spec_calls_resolve_as_judged(tree, context: str, state: _State) -> None:
+    """A call of a spec function was judged by the volatility the spec declares for
+    its name and argument count; PostgreSQL resolves it against every function of
+    that name the database holds (an overload of other argument types, one with
+    defaults, a VARIADIC one) and, with one argument, a type of that name (the call
+    is then a cast, running a domain's CHECK). Each must be no more volatile than
+    declared, and no such type may exist."""
+    from .speccalls import calls
+
+    for names, nargs in calls(tree):
+        fitting = [c for c in state.callees if (c.schema, c.name) == tuple(names) and c.nargs == nargs]
+        if len(names) != 2 or not fitting:
+            continue
+        declared = max(_RANK.get(c.volatility, 2) for c in fitting)
+        shown = f"{names[0]}.{names[1]}()"
+        if nargs == 1 and state.catalog.type_named(*names):
+            raise _Refused(f"the {context} expression calls {shown}, and the database holds a type of that name: "
+                           "PostgreSQL may read the call as a cast to it, which runs the type's input function "
+                           "and a domain's CHECK")
+        for total, defaults, variadic, volatility in state.catalog.routines(*names):
+            reachable = total - defaults <= nargs <= total or (variadic and nargs >= total - 1)
+            if reachable and _RANK.get(volatility, 2) > declared:
+                kind = {"s": "STABLE", "v": "VOLATILE"}.get(volatility, "of unknown volatility")
+                raise _Refused(f"the {context} expression calls {shown}, and the database holds a {kind} function "
+                               f"of that name taking {total} argument(s) that the call may resolve to, more volatile "
+                               "than the spec declares it")
 
 
 # ----------------------------------------------------------------------------- statements
@@ -510,19 +567,49 @@ def _column(cd: dict, state: _State, *, adding: bool) -> None:
                         spec_ok=not adding)
         if adding and contype == "CONSTR_DEFAULT":
             _existing_table_default(name, con["raw_expr"], state)
+    names = _strings(type_name.get("names"))
+    if adding and len(names) == 2 and names[0] != "pg_catalog" and not type_name.get("arrayBounds"):
+        _existing_table_domain(name, names, state, own_default=any(
+            ((item or {}).get("Constraint") or {}).get("contype") == "CONSTR_DEFAULT"
+            for item in cd.get("constraints") or ()))
+
+
+def _existing_table_domain(name: str, names: list[str], state: _State, *, own_default: bool) -> None:
+    """A new column of a domain on a table the plan did not create: ADD COLUMN runs the
+    domain's DEFAULT (unless the column has its own) and its CHECK constraints (on NULL
+    too) over every existing row, inside the migration."""
+    from .expressions import ExpressionError, parse_expression
+
+    default, checks = state.catalog.domain_expressions(names[0], names[1])
+    judged = [("CHECK", text, "check") for text in checks] + (
+        [] if own_default or default is None else [("DEFAULT", default, "policy")])
+    casts = KnownEnums(state.enums, state.catalog.enum)
+    for part, text, context in judged:  # "policy": the default's context without the value generators
+        try:
+            problem = judge_tree(parse_expression(text).tree, context, (), casts=casts)
+        except ExpressionError:
+            problem = "is an expression the guard cannot read"
+        if problem is not None:
+            raise _Refused(f"new column {name}, on a table this plan does not create, is of domain "
+                           f"{names[0]}.{names[1]}, whose {part} {problem}: adding the column runs it over every "
+                           "existing row, inside the migration")
 
 
 def _existing_table_default(name: str, tree: dict, state: _State) -> None:
     """A new column on a table the plan did not create: ADD COLUMN evaluates its
     default in the migration, once or per existing row. Whatever the planner's
     rules said (SD601), the default may call only pg_catalog functions that are not
-    VOLATILE, or the value generators of ``funcpolicy.VALUE_GENERATORS``."""
-    problem = judge_tree(tree, "default", (), casts=KnownEnums(state.enums, state.catalog.enum))
+    VOLATILE: a VOLATILE one — a value generator of ``funcpolicy.VALUE_GENERATORS``
+    too — runs once per existing row, rewriting the table under an ACCESS EXCLUSIVE
+    lock (as an identity column would), and ``nextval()`` advances a sequence that
+    much. (The "policy" context is the default's without the value generators.)"""
+    casts = KnownEnums(state.enums, state.catalog.enum)
+    problem = judge_tree(tree, "default", (), casts=casts) or judge_tree(tree, "policy", (), casts=casts)
     if problem is not None:
         raise _Refused(f"the default of new column {name}, on a table this plan does not create, calls "
                        f"{problem.function}: it runs inside the migration, so there a default may call only "
-                       "pg_catalog functions that are not VOLATILE, or a value generator (gen_random_uuid(), "
-                       "clock_timestamp()…)")
+                       "pg_catalog functions that are not VOLATILE (a value generator such as gen_random_uuid() "
+                       "or nextval() runs once per existing row, rewriting the table under an exclusive lock)")
 
 
 _TABLE_CONSTRAINTS = {

@@ -83,7 +83,7 @@ class SavedPlan(_Strict):
     drift: list[SavedFinding]
     unmanaged: list[SavedFinding]
     steps: list[SavedStep]
-    follow_ups: list[SavedFollowUp] | None = None  # only when there are some; derived from the steps
+    follow_ups: list[SavedFollowUp] | None = None  # only when there are some; derived from the steps, compared
 
     @model_serializer(mode="wrap")
     def _as_written(self, handler):
@@ -169,6 +169,8 @@ def first_difference(saved: SavedPlan, fresh: dict) -> str | None:
             return (f"its fingerprint {one_line(doc['fingerprint'])[:80]} is not the plan's made now "
                     f"({fresh['fingerprint']})")
         return f"its {key} differ from the plan made now"
+    if doc.get("follow_ups") != fresh.get("follow_ups"):  # derived from the steps; the record must say them exactly
+        return "its follow_ups differ from the plan made now's"
     return None
 
 

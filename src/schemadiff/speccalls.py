@@ -53,6 +53,11 @@ def _calls(tree) -> Iterator[tuple[tuple[str, ...], int]]:
             todo.extend(v for v in node.values() if isinstance(v, (dict, list)))
 
 
+def calls(tree) -> list[tuple[tuple[str, ...], int]]:
+    """(name parts, argument count) of every function call in a JSON parse tree."""
+    return list(_calls(tree))
+
+
 def called(tree, functions: Iterable[Callee | Function]) -> list[tuple[str, str]]:
     """The (schema, name) of each spec function ``tree`` calls, in first-call order.
     Matched by schema and name only (any argument count): the safe side for
