@@ -125,7 +125,8 @@ RUN_FIELDS = ["table", "column", "table_comment", "column_comment", "index_comme
               "check_literal", "index_where_literal", "using_literal", "with_check_literal",
               "function_name", "function_comment", "function_body", "search_path", "trigger_name", "trigger_arg",
               "trigger_when_literal", "view_name", "view_comment", "view_query_literal",
-              "matview_name", "matview_comment", "matview_index_name", "view_column_comment", "matview_query_literal"]
+              "matview_name", "matview_comment", "matview_index_name", "view_column_comment", "matview_query_literal",
+              "pk_comment", "unique_comment", "check_comment", "fk_comment", "policy_comment", "trigger_comment"]
 RUN_PAYLOADS = [
     "x'; DROP TABLE public.canary; --",
     "x\\'; DROP TABLE public.canary; --",
