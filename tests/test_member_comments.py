@@ -223,3 +223,23 @@ def test_sql_on_an_empty_database_builds_the_same_comments(pg, db, tmp_path):
     assert done.returncode == 0, done.stderr
     assert _members(pg, db) == {name: TEXT for name in NAMES}
     assert run_cli("plan", str(spec), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+
+
+def test_a_widened_check_keeps_its_comment(pg, db, tmp_path):
+    """SD202 replaces a widened CHECK (drop and add NOT VALID): its comment would go
+    with the old one, so the new one is commented again, after it is validated."""
+    def spec(values: str):
+        return write_spec(tmp_path / values, {"schemadiff.yaml": "version: 1\n", "tables/w.yaml": json.dumps(
+            {"table": "w", "columns": {"s": "text"},
+             "checks": [{"expression": f"s IN ({values})", "name": "w_s_check", "comment": "kept"}]}) + "\n"})
+    assert run_cli("apply", str(spec("'a', 'b'")), "--db", pg.dsn(db), "--yes").code == 0
+    wider = spec("'a', 'b', 'c'")
+    planned = run_cli("plan", str(wider), "--db", pg.dsn(db), "--format", "json")
+    assert planned.code == 0, planned
+    steps = [(s["phase"], s["sql"]) for s in json.loads(planned.out)["steps"]]
+    assert steps[-1] == ("validate", "COMMENT ON CONSTRAINT w_s_check ON public.w IS 'kept'"), steps
+    assert run_cli("apply", str(wider), "--db", pg.dsn(db), "--yes").code == 0
+    with psycopg.connect(pg.dsn(db)) as conn:
+        assert conn.execute("SELECT obj_description(oid, 'pg_constraint') FROM pg_constraint "
+                            "WHERE conname = 'w_s_check'").fetchone()[0] == "kept"
+    assert run_cli("plan", str(wider), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
