@@ -49,6 +49,7 @@ FIELDS = [
     "function_name", "function_comment", "function_body", "search_path", "trigger_name", "trigger_arg",
     "trigger_when_literal", "view_name", "view_comment", "view_query_literal",
     "matview_name", "matview_comment", "matview_index_name", "view_column_comment", "matview_query_literal",
+    "pk_comment", "unique_comment", "check_comment", "fk_comment", "policy_comment", "trigger_comment",
 ]
 
 # Fields whose payload ends up inside a SQL string literal of an expression.
@@ -96,10 +97,12 @@ def spec_files(field: str | None = None, value: str = "") -> dict[str, str]:
         "schema": schema,
         "comment": v["table_comment"] or "a table",
         "columns": columns,
-        "unique": [{"columns": ["n"], "name": v["unique_name"] or "t_n_key"}],
-        "checks": [{"expression": "n > 0", "name": v["check_name"] or "t_n_positive"}],
+        "unique": [{"columns": ["n"], "name": v["unique_name"] or "t_n_key",
+                    "comment": v["unique_comment"] or "a unique key"}],
+        "checks": [{"expression": "n > 0", "name": v["check_name"] or "t_n_positive",
+                    "comment": v["check_comment"] or "a check"}],
         "foreign_keys": [{"columns": ["parent"], "references": v["references"] or f"{_ref(schema, table)}(id)",
-                          "name": v["fk_name"] or "t_parent_fkey"}],
+                          "name": v["fk_name"] or "t_parent_fkey", "comment": v["fk_comment"] or "a foreign key"}],
         "indexes": {
             v["index_name"] or "t_c_idx": {
                 "columns": [index_key],
@@ -115,10 +118,13 @@ def spec_files(field: str | None = None, value: str = "") -> dict[str, str]:
                 "using": f"{_q(column)} <> {_lit(v['using_literal'])}" if v["using_literal"] is not None
                 else "true",
                 "with_check": f"{_q(column)} <> {_lit(v['with_check_literal'])}"
-                if v["with_check_literal"] is not None else "true"}}},
+                if v["with_check_literal"] is not None else "true",
+                "comment": v["policy_comment"] or "a policy"}}},
     }
-    if v["pk_name"] is not None:
-        table_spec["primary_key"] = {"columns": ["id"], "name": v["pk_name"]}
+    if v["pk_name"] is not None or v["pk_comment"] is not None:
+        columns["id"] = {"type": "bigint"}
+        table_spec["primary_key"] = {"columns": ["id"], "name": v["pk_name"] or "t_pkey",
+                                     "comment": v["pk_comment"] or "a primary key"}
     if table_spec["indexes"][v["index_name"] or "t_c_idx"]["where"] is None:
         del table_spec["indexes"][v["index_name"] or "t_c_idx"]["where"]
     root = {
@@ -140,7 +146,7 @@ def spec_files(field: str | None = None, value: str = "") -> dict[str, str]:
                 + "\nEND;\n",
     }
     trigger = {"timing": "before", "events": ["insert", "update"], "function": _ref(schema, function),
-               "args": [v["trigger_arg"] or "an arg", "second"]}
+               "args": [v["trigger_arg"] or "an arg", "second"], "comment": v["trigger_comment"] or "a trigger"}
     if v["trigger_when_literal"] is not None:
         trigger["when"] = f"new.{_q(column)} IS DISTINCT FROM {_lit(v['trigger_when_literal'])}"
     table_spec["triggers"] = {v["trigger_name"] or "t_touch": trigger}

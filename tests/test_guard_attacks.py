@@ -408,6 +408,12 @@ NEVER_WRITTEN = {
     "operator outside pg_catalog": (
         [(T, "ALTER TABLE public.canary ADD CONSTRAINT ck CHECK (id OPERATOR(public.===) 1) NOT VALID")],
         "operator public.==="),
+    "a comment on a domain's constraint": ([(T, "COMMENT ON CONSTRAINT c ON DOMAIN public.d IS 'x'")],
+                                           "COMMENT ON DOMCONSTRAINT is not what schemadiff writes"),
+    "a comment on a rule": ([(T, "COMMENT ON RULE r ON public.canary IS 'x'")],
+                            "COMMENT ON RULE is not what schemadiff writes"),
+    "a comment on an event trigger": ([(T, "COMMENT ON EVENT TRIGGER e IS 'x'")],
+                                      "COMMENT ON EVENT_TRIGGER is not what schemadiff writes"),
 }
 
 
@@ -441,6 +447,14 @@ UNQUALIFIED = {
         "referenced table sp is not schema-qualified"),
     "comment on an unqualified table": ([(T, "COMMENT ON TABLE sp IS 'x'")], "is not schema-qualified"),
     "comment on an unqualified index": ([(T, "COMMENT ON INDEX ix IS 'x'")], "is not schema-qualified"),
+    "comment on a constraint of an unqualified table": ([(T, "COMMENT ON CONSTRAINT sp_k ON sp IS 'x'")],
+                                                        "is not schema-qualified"),
+    "comment on a policy of an unqualified table": ([(T, "COMMENT ON POLICY p ON sp IS 'x'")],
+                                                    "is not schema-qualified"),
+    "comment on a trigger of an unqualified table": ([(T, "COMMENT ON TRIGGER tr ON sp IS 'x'")],
+                                                     "is not schema-qualified"),
+    "comment on a constraint in pg_catalog": (
+        [(T, "COMMENT ON CONSTRAINT pg_class_oid_index ON pg_catalog.pg_class IS 'x'")], "reserved for the system"),
     "unqualified cast type in a default": (
         [(T, "ALTER TABLE public.canary ADD COLUMN m text DEFAULT 'ok'::mood::text")], "mood is not schema-qualified"),
     "unqualified relation in a policy subquery": (
@@ -540,6 +554,29 @@ def test_the_trigger_and_sequence_shapes_the_compiler_writes_pass(monkeypatch, t
                             "ORDER BY 1").fetchall() == [("a", "D"), ("b", "R"), ("c", "O"), ("d", "O")]
         assert conn.execute("SELECT seqmax FROM pg_sequence WHERE seqrelid = 'public.s3'::regclass").fetchone()[0] \
             == 9000000000
+
+
+def test_the_comment_shapes_on_constraints_policies_and_triggers_pass(monkeypatch, target):
+    """``COMMENT ON CONSTRAINT / POLICY / TRIGGER name ON schema.table``, as the compiler
+    writes them, pass the guard and land on the object they name."""
+    dsn, spec = target
+    inject(monkeypatch, [
+        (T, "CREATE TABLE public.m (id integer NOT NULL, CONSTRAINT m_pk PRIMARY KEY (id))"),
+        (T, "CREATE FUNCTION public.tg() RETURNS trigger LANGUAGE plpgsql VOLATILE AS 'BEGIN RETURN NEW; END'"),
+        (T, "CREATE POLICY p ON public.m USING (true)"),
+        (T, "CREATE TRIGGER tr BEFORE UPDATE ON public.m FOR EACH ROW EXECUTE FUNCTION public.tg()"),
+        (T, "COMMENT ON CONSTRAINT m_pk ON public.m IS E'it''s \\\\ $$ */'"),
+        (T, "COMMENT ON POLICY p ON public.m IS 'the policy'"),
+        (T, "COMMENT ON TRIGGER tr ON public.m IS 'the trigger'"),
+    ])
+    result = run_cli("apply", spec, "--db", dsn, "--yes")
+    assert result.code == 0, result.err
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute(
+            "SELECT obj_description((SELECT oid FROM pg_constraint WHERE conname = 'm_pk'), 'pg_constraint'), "
+            "obj_description((SELECT oid FROM pg_policy WHERE polname = 'p'), 'pg_policy'), "
+            "obj_description((SELECT oid FROM pg_trigger WHERE tgname = 'tr'), 'pg_trigger')").fetchone() \
+            == ("it's \\ $$ */", "the policy", "the trigger")
 
 
 def test_runner_guards_on_its_own(pg, target):

@@ -125,7 +125,8 @@ RUN_FIELDS = ["table", "column", "table_comment", "column_comment", "index_comme
               "check_literal", "index_where_literal", "using_literal", "with_check_literal",
               "function_name", "function_comment", "function_body", "search_path", "trigger_name", "trigger_arg",
               "trigger_when_literal", "view_name", "view_comment", "view_query_literal",
-              "matview_name", "matview_comment", "matview_index_name", "view_column_comment", "matview_query_literal"]
+              "matview_name", "matview_comment", "matview_index_name", "view_column_comment", "matview_query_literal",
+              "pk_comment", "unique_comment", "check_comment", "fk_comment", "policy_comment", "trigger_comment"]
 RUN_PAYLOADS = [
     "x'; DROP TABLE public.canary; --",
     "x\\'; DROP TABLE public.canary; --",
@@ -260,6 +261,11 @@ def test_apply_and_plan_scripts_keep_the_canary_on_an_existing_table(pg, tmp_pat
                                            "where": "extra <> '" + payload.replace("'", "''") + "'",
                                            "comment": payload}
         root["enums"]["mood"]["values"].append(payload)
+        for key in ("unique", "checks", "foreign_keys"):  # changed comments on existing constraints
+            table[key][0]["comment"] = payload
+        table["checks"].append({"expression": "extra <> ''", "name": "t_extra_check", "comment": payload})  # new
+        table["rls"]["policies"]["p_read"]["comment"] = payload
+        table["triggers"]["t_touch"]["comment"] = payload
         head = write_spec(tmp_path / f"head{i}", {"schemadiff.yaml": json.dumps(root) + "\n",
                                                   "tables/t.yaml": json.dumps(table) + "\n",
                                                   "functions/touch.yaml": files["functions/touch.yaml"],
@@ -297,7 +303,14 @@ def test_apply_and_plan_scripts_keep_the_canary_on_an_existing_table(pg, tmp_pat
                                            "WHERE a.attname = 'extra'").fetchone()[0]
                     labels = [t for (t,) in conn.execute("SELECT enumlabel::text FROM pg_enum ORDER BY enumsortorder")]
                     value = conn.execute("SELECT " + default).fetchone()[0]
+                    members = conn.execute(
+                        "SELECT array_agg(obj_description(oid, 'pg_constraint') ORDER BY conname) FROM pg_constraint "
+                        "WHERE conrelid = 'app.t'::regclass AND contype IN ('u', 'c', 'f') AND conname <> 't_c_check' "
+                        "UNION ALL SELECT array_agg(obj_description(oid, 'pg_policy')) FROM pg_policy "
+                        "WHERE polrelid = 'app.t'::regclass UNION ALL SELECT array_agg(obj_description(oid, "
+                        "'pg_trigger')) FROM pg_trigger WHERE tgrelid = 'app.t'::regclass AND NOT tgisinternal").fetchall()
                 assert comment == payload and value == payload and labels[-1] == payload, (mode, scs, comment, value)
+                assert [m for (texts,) in members for m in texts] == [payload] * 6, (mode, scs, members)
             finally:
                 pg.drop_database(db)
 

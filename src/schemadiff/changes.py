@@ -452,13 +452,19 @@ class ReplacePolicy(Change):
 
 # -- comments ---------------------------------------------------------------------
 
+# What ``COMMENT ON <kind> name ON table`` names: SetComment.column holds the name.
+TABLE_MEMBER_KINDS = ("constraint", "policy", "trigger")
+
+
 @dataclass(frozen=True)
 class SetComment(Change):
-    """COMMENT ON … for a table (column None), a column, an index or a type."""
+    """COMMENT ON … for a table (column None), a column, an index or a type; or for a
+    constraint, policy or trigger of a table (``object`` the table, ``column`` its name)."""
 
     kind: str  # "table" | "column" | "index" | "type" | "sequence" | "view" | "materialized view"
+    #          | "constraint" | "policy" | "trigger"
     object: QualifiedName  # the table, index or type
-    column: str | None
+    column: str | None  # the column, or the constraint, policy or trigger
     before: str | None
     after: str
     on: str = "table"  # what a column belongs to: "table", "view" or "materialized view"
@@ -466,12 +472,12 @@ class SetComment(Change):
     def target(self):
         if self.kind == "column" and self.on != "table":
             return f"{self.on} {self.object.schema}.{self.object.name}"
-        if self.kind in ("table", "column"):
+        if self.kind in ("table", "column") + TABLE_MEMBER_KINDS:
             return _t(self.object)
         return f"{self.kind} {self.object.schema}.{self.object.name}"
 
     def describe(self):
-        what = f"column {self.column}" if self.kind == "column" else self.kind
+        what = f"{self.kind} {self.column}" if self.kind in ("column",) + TABLE_MEMBER_KINDS else self.kind
         return f"{'set' if self.before is None else 'change'} comment on {what}"
 
 

@@ -196,6 +196,7 @@ def diff_table(cur: Table, des: Table) -> list[c.Change]:
             out.append(c.ReplaceUnique(q, cur.primary_key, des.primary_key))
     elif des.primary_key is not None:  # the same key: its index's storage parameters, one by one
         out += _storage(q, des.primary_key.name, "btree", cur.primary_key.storage, des.primary_key.storage)
+        out += _member_comment("constraint", q, cur.primary_key, des.primary_key)
 
     cur_u = {u.name: u for u in cur.uniques}
     des_u = {u.name: u for u in des.uniques}
@@ -211,10 +212,13 @@ def diff_table(cur: Table, des: Table) -> list[c.Change]:
     for u in des.uniques:
         if u.name in cur_u and _keyless(cur_u[u.name]) == _keyless(u):
             out += _storage(q, u.name, "btree", cur_u[u.name].storage, u.storage)
+            out += _member_comment("constraint", q, cur_u[u.name], u)
 
     out += _named(q, cur.checks, des.checks, c.AddCheck, c.DropCheck, c.ReplaceCheck, validate=True)
     out += _named(q, cur.foreign_keys, des.foreign_keys, c.AddForeignKey, c.DropForeignKey, c.ReplaceForeignKey,
                   validate=True)
+    out += _same_comments("constraint", q, cur.checks + cur.foreign_keys, des.checks + des.foreign_keys,
+                          lambda x: replace(x, validated=True))
 
     cur_ix = {ix.name: ix for ix in cur.indexes}
     des_ix = {ix.name: ix for ix in des.indexes}
@@ -248,18 +252,20 @@ def diff_table(cur: Table, des: Table) -> list[c.Change]:
     for name in sorted(des_pol):
         if name not in cur_pol:
             out.append(c.AddPolicy(q, des_pol[name]))
-        elif cur_pol[name] != des_pol[name]:
+        elif _uncommented(cur_pol[name]) != _uncommented(des_pol[name]):
             out.append(c.ReplacePolicy(q, cur_pol[name], des_pol[name]))
     out += [c.DropPolicy(q, cur_pol[n]) for n in sorted(cur_pol) if n not in des_pol]
+    out += _same_comments("policy", q, cur.policies, des.policies)
 
     cur_tr = {tr.name: tr for tr in cur.triggers}
     des_tr = {tr.name: tr for tr in des.triggers}
     for name in sorted(des_tr):
         if name not in cur_tr:
             out.append(c.AddTrigger(q, des_tr[name]))
-        elif cur_tr[name] != des_tr[name]:
+        elif _uncommented(cur_tr[name]) != _uncommented(des_tr[name]):
             out.append(c.ReplaceTrigger(q, cur_tr[name], des_tr[name]))
     out += [c.DropTrigger(q, cur_tr[n]) for n in sorted(cur_tr) if n not in des_tr]
+    out += _same_comments("trigger", q, cur.triggers, des.triggers)
 
     out += _comment("table", q, None, cur.comment, des.comment)
     for col in des.columns:
@@ -281,8 +287,30 @@ def _storage(q, index, kind, current, desired) -> list[c.Change]:
 
 def _keyless(key):
     """A primary key or unique constraint without its index's storage parameters
-    (those change one by one, never by replacing the key)."""
-    return replace(key, storage=()) if key is not None else None
+    (those change one by one, never by replacing the key) and its comment (set alone)."""
+    return replace(key, storage=(), comment=None) if key is not None else None
+
+
+def _uncommented(obj):
+    """A constraint, policy or trigger without its comment: a comment is set by
+    ``COMMENT ON``, never by replacing what it is on."""
+    return replace(obj, comment=None)
+
+
+def _member_comment(kind, q, old, new) -> list[c.Change]:
+    """The comment on a constraint, policy or trigger of table ``q`` that both sides have
+    and the diff keeps (a new or replaced one carries its comment in its own change)."""
+    return _comment(kind, q, new.name, old.comment, new.comment)
+
+
+def _same_comments(kind, q, current, desired, shape=lambda x: x) -> list[c.Change]:
+    cur = {x.name: x for x in current}
+    out: list[c.Change] = []
+    for new in sorted(desired, key=lambda x: x.name):
+        old = cur.get(new.name)
+        if old is not None and shape(_uncommented(old)) == shape(_uncommented(new)):
+            out += _member_comment(kind, q, old, new)
+    return out
 
 
 def _named(q, current, desired, add, drop, replace_, validate=False) -> list[c.Change]:
@@ -295,7 +323,7 @@ def _named(q, current, desired, add, drop, replace_, validate=False) -> list[c.C
             continue
         old, new = cur[name], des[name]
         if validate:
-            if replace(old, validated=True) != replace(new, validated=True):
+            if replace(old, validated=True, comment=None) != replace(new, validated=True, comment=None):
                 out.append(replace_(q, old, new))
             elif not old.validated and new.validated:
                 out.append(c.ValidateConstraint(q, name))

@@ -800,7 +800,10 @@ def _widening(schema: str, table: str, column: str, cd: dict, state: _State) -> 
 
 
 _COMMENT_TARGETS = {"OBJECT_TABLE": 2, "OBJECT_COLUMN": 3, "OBJECT_INDEX": 2, "OBJECT_TYPE": None,
-                    "OBJECT_SEQUENCE": 2, "OBJECT_FUNCTION": None, "OBJECT_VIEW": 2, "OBJECT_MATVIEW": 2}
+                    "OBJECT_SEQUENCE": 2, "OBJECT_FUNCTION": None, "OBJECT_VIEW": 2, "OBJECT_MATVIEW": 2,
+                    # COMMENT ON CONSTRAINT / POLICY / TRIGGER name ON schema.table: [schema, table, name]
+                    # (a domain's constraint, OBJECT_DOMCONSTRAINT, is not written)
+                    "OBJECT_TABCONSTRAINT": 3, "OBJECT_POLICY": 3, "OBJECT_TRIGGER": 3}
 
 
 def _comment(node: dict, phase: str, state: _State) -> None:

@@ -32,7 +32,7 @@ def table_of(change: c.Change, indexes: IndexTables | None = None) -> QualifiedN
     if isinstance(change, (c.AddTable, c.DropTable)):
         return table.qualified
     if isinstance(change, c.SetComment):
-        if change.kind in ("table", "column"):
+        if change.kind in ("table", "column") + c.TABLE_MEMBER_KINDS:
             return change.object
         if change.kind == "index" and indexes:
             return indexes.get(change.object)
@@ -42,7 +42,7 @@ def table_of(change: c.Change, indexes: IndexTables | None = None) -> QualifiedN
 
 def _column_of(change: c.Change) -> str | None:
     if isinstance(change, c.SetComment):
-        return change.column
+        return change.column if change.kind == "column" else None
     col = getattr(change, "column", None)
     return col.name if hasattr(col, "name") else col
 
@@ -51,6 +51,8 @@ def _member_of(change: c.Change) -> tuple[str, str] | None:
     """(section, name) of the index, constraint or policy a change is about."""
     if isinstance(change, c.SetComment) and change.kind == "index":
         return "indexes", change.object.name
+    if isinstance(change, c.SetComment) and change.kind in c.TABLE_MEMBER_KINDS:
+        return {"policy": "policies", "trigger": "triggers"}.get(change.kind, "constraint"), change.column
     for attr in ("index", "policy", "trigger", "primary_key", "unique", "check", "foreign_key", "after"):
         obj = getattr(change, attr, None)
         if obj is not None and hasattr(obj, "name"):

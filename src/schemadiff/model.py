@@ -87,6 +87,7 @@ class PrimaryKey:
     name: str
     columns: tuple[str, ...]
     storage: tuple[tuple[str, int | float | bool | str], ...] = ()  # of its (btree) index, as Index.storage
+    comment: str | None = None  # COMMENT ON CONSTRAINT (not on its index)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class UniqueConstraint:
     deferrable: bool = False
     initially_deferred: bool = False
     storage: tuple[tuple[str, int | float | bool | str], ...] = ()  # of its (btree) index, as Index.storage
+    comment: str | None = None  # COMMENT ON CONSTRAINT (not on its index)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class CheckConstraint:
     expression: str
     no_inherit: bool = False
     validated: bool = True  # False: added NOT VALID and not validated yet
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class ForeignKey:
     deferrable: bool = False
     initially_deferred: bool = False
     validated: bool = True  # False: added NOT VALID and not validated yet
+    comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,7 @@ class Policy:
     roles: tuple[str, ...] = ("public",)
     using: str | None = None
     with_check: str | None = None
+    comment: str | None = None  # COMMENT ON POLICY
 
 
 class TriggerTiming(str, Enum):
@@ -191,6 +196,7 @@ class Trigger:
     when: str | None = None
     args: tuple[str, ...] = ()
     enabled: str = "origin"
+    comment: str | None = None  # COMMENT ON TRIGGER
 
 
 @dataclass(frozen=True)

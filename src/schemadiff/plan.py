@@ -188,6 +188,9 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         for fk in t.foreign_keys:
             if fk.ref_table in existing and not has_key(existing[fk.ref_table], fk.ref_columns, indexes=True):
                 late.append((VALIDATE, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}"))
+                if fk.comment is not None:
+                    late.append((VALIDATE, ddl.comment_on_member(t, "constraint", fk.name, fk.comment).sql, i,
+                                 f"comment on constraint {fk.name}"))
             elif needs_index(fk, by_name.get(fk.ref_table)):
                 after_indexes.append((t, fk, i))
             elif fk.ref_table in new_tables and fk.ref_table not in created and fk.ref_table != t.qualified:
@@ -211,11 +214,20 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
         for phase, sql in compile_change(changes[new_views[v.qualified]]):
             add(phase, sql, new_views[v.qualified])
     add_functions(fnorder.AFTER_VIEWS)  # before the indexes, policies and triggers that call them
+    # A foreign key added after the indexes (or last) takes its comment with it.
+    later = {(t.qualified, fk.name) for t, fk, _ in after_indexes}
+    later |= {(t.qualified, fk.name) for t in tables for fk in t.foreign_keys
+              if fk.ref_table in existing and not has_key(existing[fk.ref_table], fk.ref_columns, indexes=True)}
     for t in sorted(tables, key=lambda t: t.qualified):
         for _, detail, stmt in table_extras(t):
+            if detail.startswith("comment on constraint ") and (t.qualified, detail[22:]) in later:
+                continue
             add(TRANSACTIONAL, stmt.sql, new_tables[t.qualified], detail)
     for t, fk, i in after_indexes:
         add(TRANSACTIONAL, ddl.add_foreign_key(t, fk).sql, i, f"foreign key {fk.name}")
+        if fk.comment is not None:
+            add(TRANSACTIONAL, ddl.comment_on_member(t, "constraint", fk.name, fk.comment).sql, i,
+                f"comment on constraint {fk.name}")
     for i in allowed:  # a new sequence's owner exists once the new tables do
         if isinstance(changes[i], c.AddSequence) and changes[i].sequence.owned_by is not None:
             add(TRANSACTIONAL, sequences.owned_by(changes[i].sequence).sql, i, "owned by")

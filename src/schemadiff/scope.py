@@ -25,22 +25,22 @@ IMPORTED: dict[str, str] = {
     "column": "type and modifiers, NOT NULL, default, identity (ALWAYS or BY DEFAULT; its sequence's options "
               "are listed), stored generated, serial, collation (of pg_catalog), comment; "
               "of a built-in, enum, extension, domain or composite type",
-    "primary key": "name, columns (a comment on it or its index is listed)",
-    "unique constraint": "name, columns, NULLS NOT DISTINCT, deferrable (a comment on it or its index is listed)",
-    "check constraint": "name, expression, NOT VALID (NO INHERIT and a comment are listed)",
-    "foreign key": "name, columns, referenced table and columns, ON DELETE/UPDATE, deferrable, NOT VALID "
-                   "(a SET NULL/SET DEFAULT column list and a comment are listed)",
+    "primary key": "name, columns, comment (a comment on its index is listed)",
+    "unique constraint": "name, columns, NULLS NOT DISTINCT, deferrable, comment (a comment on its index is listed)",
+    "check constraint": "name, expression, NOT VALID, comment (NO INHERIT is listed)",
+    "foreign key": "name, columns, referenced table and columns, ON DELETE/UPDATE, deferrable, NOT VALID, "
+                   "comment (a SET NULL/SET DEFAULT column list is listed)",
     "index": "keys (columns, expressions, order, nulls, opclass, collation of pg_catalog), method, unique, partial, INCLUDE, "
              "NULLS NOT DISTINCT, storage parameters, comment (a key's operator class parameters and statistics "
              "target are listed)",
-    "row level security policy": "ENABLE/FORCE on the table; policies: command, roles, USING, WITH CHECK "
-                                 "(a comment is listed)",
+    "row level security policy": "ENABLE/FORCE on the table; policies: command, roles, USING, WITH CHECK, "
+                                 "comment",
     "sequence": "type, start, increment, min/max, cache, cycle, owned by, comment (`sequences:`); "
                 "a serial column's own sequence folds into the column",
     "function": "SQL and PL/pgSQL functions with input arguments only (`functions/`): arguments, returns, language, "
                 "volatility, strict, security, search_path, body exactly as stored, comment",
     "trigger": "BEFORE/AFTER, row or statement, events (UPDATE OF), WHEN, function and arguments, enabled state "
-               "(in their table's file; a comment is listed)",
+               "comment (in their table's file)",
     "view": "plain views (`views/`): query, security_invoker, security_barrier, check_option, comment, "
             "comments on its columns",
     "materialized view": "materialized views (`views/`, `materialized: true`): query, comment, comments on its "

@@ -40,10 +40,10 @@ _KINDS: dict[type, tuple[str, ...]] = {
     c.AddEnumValue: ("AlterEnumStmt",),
     c.AddColumn: ("AlterTableStmt", "CommentStmt"),
     c.AlterColumnType: ("AlterTableStmt",),
-    c.AddCheck: ("AlterTableStmt",),
-    c.ReplaceCheck: ("AlterTableStmt",),
-    c.AddForeignKey: ("AlterTableStmt",),
-    c.AddUnique: ("IndexStmt", "AlterTableStmt"),
+    c.AddCheck: ("AlterTableStmt", "CommentStmt"),
+    c.ReplaceCheck: ("AlterTableStmt", "CommentStmt"),
+    c.AddForeignKey: ("AlterTableStmt", "CommentStmt"),
+    c.AddUnique: ("IndexStmt", "AlterTableStmt", "CommentStmt"),
     c.ValidateConstraint: ("AlterTableStmt",),
     c.AddIndex: ("IndexStmt", "CommentStmt"),
     c.RebuildInvalidIndex: ("DropStmt", "IndexStmt"),
@@ -68,7 +68,7 @@ def _expected_target(change: c.Change, node: str) -> tuple[str, ...]:
         return (change.enum.schema, change.enum.name)
     if isinstance(change, c.SetComment):
         parts = (change.object.schema, change.object.name) + ((change.column,) if change.column is not None else ())
-        return ("OBJECT_MATVIEW" if change.kind == "materialized view" else "OBJECT_" + change.kind.upper(),) + parts
+        return (ddl.comment_objtype(change.kind),) + parts
     table = change.table
     if isinstance(change, c.SetStorageParameter) and change.index is not None:
         return (table.schema, change.index)  # ALTER INDEX schema.index SET (…)
@@ -76,12 +76,35 @@ def _expected_target(change: c.Change, node: str) -> tuple[str, ...]:
         return (table.schema, table.name)
     if node == "CommentStmt" and isinstance(change, c.AddColumn):
         return ("OBJECT_COLUMN", table.schema, table.name, change.column.name)
+    if node == "CommentStmt" and isinstance(change, _COMMENTED_CONSTRAINT):
+        return ("OBJECT_TABCONSTRAINT", table.schema, table.name, _constraint(change).name)
     name = change.unique.name if isinstance(change, c.AddUnique) else change.index.name
     if node == "IndexStmt":
         return (table.schema, table.name, name)
     if node == "CommentStmt":
         return ("OBJECT_INDEX", table.schema, name)
     return ("OBJECT_INDEX", table.schema, name)  # DropStmt of the invalid index being rebuilt
+
+
+# New constraints on an existing table, whose comment follows them in the same phase as
+# their last statement: the constraint exists only from then on.
+_COMMENTED_CONSTRAINT = (c.AddCheck, c.ReplaceCheck, c.AddForeignKey, c.AddUnique)
+
+
+def _constraint(change):
+    if isinstance(change, c.AddCheck):
+        return change.check
+    if isinstance(change, c.ReplaceCheck):
+        return change.after
+    return change.foreign_key if isinstance(change, c.AddForeignKey) else change.unique
+
+
+def _with_comment(change, steps: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    con = _constraint(change)
+    if con.comment is None:
+        return steps
+    t = Table(change.table.schema, change.table.name, ())
+    return steps + [(steps[-1][0], ddl.comment_on_member(t, "constraint", con.name, con.comment).sql)]
 
 
 @singledispatch
@@ -160,22 +183,23 @@ def _(change: c.AlterColumnType):  # only varchar widenings are allowed
 def _(change: c.AddCheck):
     sql = ddl._sql(exp.Alter(this=ddl._table(change.table.schema, change.table.name), kind="TABLE",
                              actions=[exp.AddConstraint(expressions=[ddl.check_node(change.check)])]))
-    return [(TRANSACTIONAL, sql + " NOT VALID"), (VALIDATE, _validate(change.table, change.check.name))]
+    return _with_comment(change, [(TRANSACTIONAL, sql + " NOT VALID"), (VALIDATE, _validate(change.table, change.check.name))])
 
 
 @_compile.register
 def _(change: c.ReplaceCheck):  # only superset widenings are allowed
     t = _table_sql(change.table)
     add = ddl._sql(ddl.check_node(change.after))
-    return [(TRANSACTIONAL, f"ALTER TABLE {t} DROP CONSTRAINT {quote_ident(change.before.name)}, ADD {add} NOT VALID"),
-            (VALIDATE, _validate(change.table, change.after.name))]
+    return _with_comment(change, [
+        (TRANSACTIONAL, f"ALTER TABLE {t} DROP CONSTRAINT {quote_ident(change.before.name)}, ADD {add} NOT VALID"),
+        (VALIDATE, _validate(change.table, change.after.name))])
 
 
 @_compile.register
 def _(change: c.AddForeignKey):
     t = Table(change.table.schema, change.table.name, ())
-    return [(TRANSACTIONAL, ddl.add_foreign_key(t, change.foreign_key).sql + " NOT VALID"),
-            (VALIDATE, _validate(change.table, change.foreign_key.name))]
+    return _with_comment(change, [(TRANSACTIONAL, ddl.add_foreign_key(t, change.foreign_key).sql + " NOT VALID"),
+                                  (VALIDATE, _validate(change.table, change.foreign_key.name))])
 
 
 @_compile.register
@@ -189,7 +213,7 @@ def _(change: c.AddUnique):
     attach = f"ALTER TABLE {_table_sql(change.table)} ADD CONSTRAINT {quote_ident(u.name)} UNIQUE USING INDEX {quote_ident(u.name)}"
     if u.deferrable:
         attach += " DEFERRABLE" + (" INITIALLY DEFERRED" if u.initially_deferred else "")
-    return [(CONCURRENT, index), (VALIDATE, attach)]
+    return _with_comment(change, [(CONCURRENT, index), (VALIDATE, attach)])
 
 
 @_compile.register
@@ -224,7 +248,8 @@ def _(change: c.RebuildInvalidIndex):
 
 @_compile.register
 def _(change: c.SetComment):
-    parts = (change.object.schema, change.object.name) + ((change.column,) if change.kind == "column" else ())
+    member = change.kind == "column" or change.kind in c.TABLE_MEMBER_KINDS
+    parts = (change.object.schema, change.object.name) + ((change.column,) if member else ())
     return [(TRANSACTIONAL, ddl.comment_sql(change.kind, parts, change.after, f"comment on {change.target()}"))]
 
 

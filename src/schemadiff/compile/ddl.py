@@ -280,13 +280,46 @@ def create_policy(t: Table, p: Policy) -> Statement:
     return Statement(checked(sql, Expect("CreatePolicyStmt", (t.schema, t.name, p.name), what)), "create_policy", what)
 
 
+# COMMENT ON CONSTRAINT / POLICY / TRIGGER name ON schema.table: the parser's object types.
+_MEMBER_OBJTYPES = {"constraint": "OBJECT_TABCONSTRAINT", "policy": "OBJECT_POLICY", "trigger": "OBJECT_TRIGGER"}
+
+
+def comment_objtype(kind: str) -> str:
+    """The parser's ``objtype`` of ``COMMENT ON <kind>``."""
+    if kind in _MEMBER_OBJTYPES:
+        return _MEMBER_OBJTYPES[kind]
+    return "OBJECT_MATVIEW" if kind == "materialized view" else "OBJECT_" + kind.upper()
+
+
 def comment_sql(kind: str, parts: tuple[str, ...], text: str | None, what: str) -> str:
     """``COMMENT ON kind a.b[.c] IS 'text'`` (or ``IS NULL``): the text a literal by
-    ``quote_literal``, the object its quoted name parts; checked like every statement."""
-    target = ".".join(quote_ident(p) for p in parts)
+    ``quote_literal``, the object its quoted name parts; checked like every statement.
+    A constraint, policy or trigger is ``(schema, table, name)``:
+    ``COMMENT ON CONSTRAINT name ON schema.table``."""
     literal = "NULL" if text is None else quote_literal(text)
-    objtype = "OBJECT_MATVIEW" if kind == "materialized view" else "OBJECT_" + kind.upper()
-    return checked(f"COMMENT ON {kind.upper()} {target} IS {literal}", Expect("CommentStmt", (objtype, *parts), what))
+    if kind in _MEMBER_OBJTYPES:
+        schema, table, name = parts
+        target = f"{quote_ident(name)} ON {quote_ident(schema)}.{quote_ident(table)}"
+    else:
+        target = ".".join(quote_ident(p) for p in parts)
+    return checked(f"COMMENT ON {kind.upper()} {target} IS {literal}",
+                   Expect("CommentStmt", (comment_objtype(kind), *parts), what))
+
+
+def comment_on_member(t: Table, kind: str, name: str, text: str) -> Statement:
+    """The comment on a constraint, policy or trigger ``name`` of ``t``."""
+    what = f"comment on {kind} {name} on {t.schema}.{t.name}"
+    return Statement(comment_sql(kind, (t.schema, t.name, name), text, what), "comment", what)
+
+
+def member_comments(t: Table) -> list[tuple[str, str, Statement]]:
+    """(kind, detail, statement) for the comments on ``t``'s keys, checks, foreign keys,
+    policies and triggers, in that order."""
+    keys = ((t.primary_key,) if t.primary_key is not None else ()) + t.uniques + t.checks + t.foreign_keys
+    members = [("constraint", x) for x in keys] + [("policy", p) for p in t.policies] + \
+              [("trigger", tr) for tr in t.triggers]
+    return [("comment", f"comment on {kind} {x.name}", comment_on_member(t, kind, x.name, x.comment))
+            for kind, x in members if x.comment is not None]
 
 
 def _comment(kind: str, parts: tuple[str, ...], text: str, obj: str) -> Statement:

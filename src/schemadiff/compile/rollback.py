@@ -67,6 +67,8 @@ def _drop_index(table: QualifiedName, name: str) -> str:
 def _comment_target(ch: c.SetComment) -> str:
     if ch.kind == "column":
         return f"COLUMN {_q(ch.object)}.{quote_ident(ch.column)}"
+    if ch.kind in c.TABLE_MEMBER_KINDS:  # COMMENT ON CONSTRAINT name ON schema.table
+        return f"{ch.kind.upper()} {quote_ident(ch.column)} ON {_q(ch.object)}"
     return f"{ch.kind.upper()} {_q(ch.object)}"
 
 

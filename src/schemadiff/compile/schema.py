@@ -140,6 +140,7 @@ def table_extras(t: Table) -> list[tuple[str, str, Statement]]:
             for c in t.columns if c.comment is not None]
     out += [("comment", f"comment on index {ix.name}", ddl.comment_on_index(t, ix))
             for ix in t.indexes if ix.comment is not None]
+    out += ddl.member_comments(t)
     return out
 
 

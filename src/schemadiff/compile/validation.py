@@ -64,12 +64,30 @@ def _index_check(table: QualifiedName, name: str) -> tuple[str, str]:
                     "AND indisvalid AND indisready"))
 
 
+# A constraint's, policy's or trigger's catalog: (catalog, its oid, its table's oid, its name).
+_MEMBER_CATALOGS = {"constraint": ("pg_constraint", "oid", "conrelid", "conname"),
+                    "policy": ("pg_policy", "oid", "polrelid", "polname"),
+                    "trigger": ("pg_trigger", "oid", "tgrelid", "tgname")}
+
+
+def _member_comments(t) -> list[tuple[str, str]]:
+    keys = ((t.primary_key,) if t.primary_key is not None else ()) + t.uniques + t.checks + t.foreign_keys
+    members = [("constraint", x) for x in keys] + [("policy", p) for p in t.policies] + \
+              [("trigger", tr) for tr in t.triggers]
+    return [_comment_check(kind, t.qualified, x.name, x.comment) for kind, x in members if x.comment is not None]
+
+
 def _comment_check(kind: str, obj: QualifiedName, column: str | None, text: str | None) -> tuple[str, str]:
     expected = "NULL" if text is None else quote_literal(text)
     if kind == "column":
         actual = (f"(SELECT col_description(attrelid, attnum) FROM pg_attribute WHERE attrelid = {_rel(obj)} "
                   f"AND attname = {quote_literal(column)})")
         what = f"column {obj}.{column}"
+    elif kind in _MEMBER_CATALOGS:
+        catalog, oid, rel, name = _MEMBER_CATALOGS[kind]
+        actual = (f"(SELECT obj_description({oid}, {quote_literal(catalog)}) FROM {catalog} "
+                  f"WHERE {rel} = {_rel(obj)} AND {name} = {quote_literal(column)})")
+        what = f"{kind} {column} on {obj}"
     elif kind == "type":
         actual, what = f"obj_description(to_regtype({quote_literal(_q(obj))}), 'pg_type')", f"type {obj}"
     else:
@@ -139,6 +157,7 @@ def _table_checks(ch: c.AddTable) -> list[tuple[str, str]]:
     out += [_comment_check("column", q, col.name, col.comment) for col in t.columns if col.comment is not None]
     out += [_comment_check("index", QualifiedName(q.schema, ix.name), None, ix.comment)
             for ix in t.indexes if ix.comment is not None]
+    out += _member_comments(t)
     return out
 
 
@@ -183,6 +202,10 @@ def _storage_checks(ch: c.SetStorageParameter) -> list[tuple[str, str]]:
              _exists(f"pg_class WHERE oid = {rel} AND {quote_literal(text)} = ANY(reloptions)"))]
 
 
+def _key_comment(table: QualifiedName, con) -> list[tuple[str, str]]:
+    return [_comment_check("constraint", table, con.name, con.comment)] if con.comment is not None else []
+
+
 _CHECKS: dict[type, Callable[[c.Change], list[tuple[str, str]]]] = {
     c.AddSchema: lambda ch: [(f"schema {ch.name}", _exists(f"pg_namespace WHERE nspname = {quote_literal(ch.name)}"))],
     c.AddExtension: lambda ch: [(f"extension {ch.extension.name}",
@@ -194,11 +217,12 @@ _CHECKS: dict[type, Callable[[c.Change], list[tuple[str, str]]]] = {
     c.AddTable: _table_checks,
     c.AddColumn: _column_checks,
     c.AlterColumnType: lambda ch: [_column_check(ch.table, ch.column, ch.after)],
-    c.AddCheck: lambda ch: [_constraint_check(ch.table, ch.check.name, "c")],
-    c.ReplaceCheck: lambda ch: [_constraint_check(ch.table, ch.after.name, "c")],
-    c.AddForeignKey: lambda ch: [_constraint_check(ch.table, ch.foreign_key.name, "f")],
+    c.AddCheck: lambda ch: [_constraint_check(ch.table, ch.check.name, "c")] + _key_comment(ch.table, ch.check),
+    c.ReplaceCheck: lambda ch: [_constraint_check(ch.table, ch.after.name, "c")] + _key_comment(ch.table, ch.after),
+    c.AddForeignKey: lambda ch: [_constraint_check(ch.table, ch.foreign_key.name, "f")]
+    + _key_comment(ch.table, ch.foreign_key),
     c.AddPrimaryKey: lambda ch: [_constraint_check(ch.table, ch.primary_key.name, "p")],
-    c.AddUnique: lambda ch: [_constraint_check(ch.table, ch.unique.name, "u")],
+    c.AddUnique: lambda ch: [_constraint_check(ch.table, ch.unique.name, "u")] + _key_comment(ch.table, ch.unique),
     c.ValidateConstraint: lambda ch: [_constraint_check(ch.table, ch.name, None)],
     c.AddIndex: _index_checks,
     c.RebuildInvalidIndex: lambda ch: [_index_check(ch.table, ch.index.name)],

@@ -280,13 +280,13 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
             key_storage, unread = st.parse_reloptions("btree", r["index_options"])
             problems += [f"{where}: {p}" for p in unread]
         if r["type"] == "p":
-            t["pk"] = PrimaryKey(r["name"], columns, key_storage)
+            t["pk"] = PrimaryKey(r["name"], columns, key_storage, r["comment"])
         elif r["type"] == "u":
             t["uniques"].append(UniqueConstraint(r["name"], columns, r["nulls_not_distinct"], r["deferrable"],
-                                                 r["initially_deferred"], key_storage))
+                                                 r["initially_deferred"], key_storage, r["comment"]))
         elif r["type"] == "c":
             t["checks"].append(CheckConstraint(r["name"], _expr(r["expression"]), False,  # NO INHERIT: listed, not held
-                                               r["validated"]))
+                                               r["validated"], r["comment"]))
             if not r["validated"]:
                 notes.append(f"{where} is NOT VALID: rows added before it may break it")
         elif r["type"] == "f":
@@ -298,7 +298,7 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                 ext_tables.add(target)
             t["fks"].append(ForeignKey(
                 r["name"], columns, target, tuple(r["ref_columns"] or ()), _ACTIONS[r["on_delete"]],
-                _ACTIONS[r["on_update"]], r["deferrable"], r["initially_deferred"], r["validated"]))
+                _ACTIONS[r["on_update"]], r["deferrable"], r["initially_deferred"], r["validated"], r["comment"]))
             if not r["validated"]:
                 notes.append(f"{where} is NOT VALID: rows added before it may break it")
 
@@ -341,10 +341,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         roles = tuple(sorted(r["roles"]))
         ext_roles.update(role for role in roles if role != "public")
         policy = Policy(r["name"], _COMMANDS[r["command"]], r["permissive"], roles,
-                        _expr(r["using_expr"]), _expr(r["with_check_expr"]))
+                        _expr(r["using_expr"]), _expr(r["with_check_expr"]), r["comment"])
         t["policies"].append(policy)
-        if r["commented"]:
-            unheld.append(f"policy {r['name']} on {r['schema']}.{r['table_name']}: COMMENT")
 
     imported: set[tuple[str, str, str]] = set()  # (kind, schema, name as out_of_scope.sql writes it)
     for r in rows["triggers"]:
@@ -353,8 +351,6 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
         if trigger is not None:
             t["triggers"].append(trigger)
             imported.add(("trigger", r["schema"], f"{r['name']} on {r['table_name']}"))
-            if r["commented"]:
-                unheld.append(f"trigger {r['name']} on {r['schema']}.{r['table_name']}: COMMENT")
     functions = []
     for r in rows["functions"]:
         fn = routines_read.function(r)

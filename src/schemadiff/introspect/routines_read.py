@@ -79,7 +79,8 @@ def trigger(r: dict) -> Trigger | None:
     args = tuple(part.decode("utf-8") for part in raw.split(b"\x00")[:r["nargs"]])
     return Trigger(name=r["name"], timing=TriggerTiming.BEFORE if bits & 2 else TriggerTiming.AFTER, events=events,
                    function=QualifiedName(r["function_schema"], r["function_name"]), for_each_row=bool(bits & 1),
-                   columns=tuple(r["columns"] or ()), when=when, args=args, enabled=_ENABLED[r["enabled"]])
+                   columns=tuple(r["columns"] or ()), when=when, args=args, enabled=_ENABLED[r["enabled"]],
+                   comment=r["comment"])
 
 
 def view(r: dict, functions=()) -> View | None:

@@ -71,21 +71,23 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
         doc["storage"] = dict(t.storage)
 
     pk_inline = (t.primary_key is not None and len(t.primary_key.columns) == 1
-                 and not names.needed(t, t.primary_key.name) and not t.primary_key.storage)
+                 and not names.needed(t, t.primary_key.name) and not t.primary_key.storage
+                 and t.primary_key.comment is None)  # a comment needs the long form: the column has no place
+
     inline_unique: dict[str, object] = {}
     for u in t.uniques:
-        if (len(u.columns) == 1 and not (u.nulls_not_distinct or u.deferrable or u.storage)
+        if (len(u.columns) == 1 and not (u.nulls_not_distinct or u.deferrable or u.storage) and u.comment is None
                 and not names.needed(t, u.name)
                 and u.columns[0] not in inline_unique):
             inline_unique[u.columns[0]] = u
     inline_check: dict[str, object] = {}
     for c in t.checks:
         col = _single_column_check(c.name, t)
-        if col and col not in inline_check and not names.needed(t, c.name):
+        if col and col not in inline_check and not names.needed(t, c.name) and c.comment is None:
             inline_check[col] = c
     inline_fk: dict[str, ForeignKey] = {}
     for k in t.foreign_keys:
-        if (len(k.columns) == 1 and not k.deferrable and not names.needed(t, k.name)
+        if (len(k.columns) == 1 and not k.deferrable and not names.needed(t, k.name) and k.comment is None
                 and k.columns[0] not in inline_fk):
             inline_fk[k.columns[0]] = k
 
@@ -128,6 +130,8 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
             pk_doc["name"] = t.primary_key.name
         if t.primary_key.storage:
             pk_doc["storage"] = dict(t.primary_key.storage)
+        if t.primary_key.comment is not None:
+            pk_doc["comment"] = t.primary_key.comment
         doc["primary_key"] = pk_doc if len(pk_doc) > 1 else pk_cols
     uniques = []
     for u in t.uniques:
@@ -144,6 +148,8 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
             entry["initially_deferred"] = True
         if u.storage:
             entry["storage"] = dict(u.storage)
+        if u.comment is not None:
+            entry["comment"] = u.comment
         uniques.append(entry["columns"] if list(entry) == ["columns"] else entry)
     if uniques:
         doc["unique"] = uniques
@@ -152,7 +158,12 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
         col = _single_column_check(c.name, t)
         if col and inline_check.get(col) is c:
             continue
-        checks.append({"expression": c.expression, "name": c.name} if names.needed(t, c.name) else c.expression)
+        check: dict = {"expression": c.expression}
+        if names.needed(t, c.name):
+            check["name"] = c.name
+        if c.comment is not None:
+            check["comment"] = c.comment
+        checks.append(check if len(check) > 1 else c.expression)
     if checks:
         doc["checks"] = checks
     fks = []
@@ -171,6 +182,8 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
             entry["deferrable"] = True
         if k.initially_deferred:
             entry["initially_deferred"] = True
+        if k.comment is not None:
+            entry["comment"] = k.comment
         fks.append(entry)
     if fks:
         doc["foreign_keys"] = fks
@@ -203,6 +216,8 @@ def _trigger(tr: Trigger, default_schema: str) -> dict:
         spec["args"] = list(tr.args)
     if tr.enabled != "origin":
         spec["enabled"] = tr.enabled
+    if tr.comment is not None:
+        spec["comment"] = tr.comment
     return spec
 
 
@@ -322,6 +337,8 @@ def _policy(p: Policy) -> dict:
         spec["using"] = p.using
     if p.with_check is not None:
         spec["with_check"] = p.with_check
+    if p.comment is not None:
+        spec["comment"] = p.comment
     return spec
 
 

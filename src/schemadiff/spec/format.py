@@ -141,6 +141,7 @@ class PrimaryKeySpec(_Strict):
     columns: list[Ident] = Field(min_length=1)
     name: Ident | None = None
     storage: IndexStorageSpec | None = Field(None, description="Storage parameters of its index: `{fillfactor: 70}`.")
+    comment: Text | None = Field(None, description="COMMENT ON CONSTRAINT.")
 
 
 class UniqueSpec(_Strict):
@@ -150,11 +151,13 @@ class UniqueSpec(_Strict):
     deferrable: StrictBool = False
     initially_deferred: StrictBool = False
     storage: IndexStorageSpec | None = Field(None, description="Storage parameters of its index: `{fillfactor: 70}`.")
+    comment: Text | None = Field(None, description="COMMENT ON CONSTRAINT.")
 
 
 class CheckSpec(_Strict):
     expression: Expr
     name: Ident | None = None
+    comment: Text | None = Field(None, description="COMMENT ON CONSTRAINT.")
 
 
 class ForeignKeySpec(_Strict):
@@ -165,6 +168,7 @@ class ForeignKeySpec(_Strict):
     on_update: Action | None = None
     deferrable: StrictBool = False
     initially_deferred: StrictBool = False
+    comment: Text | None = Field(None, description="COMMENT ON CONSTRAINT.")
 
 
 class PolicySpec(_Strict):
@@ -175,6 +179,7 @@ class PolicySpec(_Strict):
     as_: Literal["permissive", "restrictive"] = Field("permissive", alias="as")
     using: Expr | None = None
     with_check: Expr | None = None
+    comment: Text | None = Field(None, description="COMMENT ON POLICY.")
 
 
 class RlsSpec(_Strict):
@@ -196,6 +201,7 @@ class TriggerSpec(_Strict):
     args: list[Text] = Field(default_factory=list, description="Text arguments, given to the function as TG_ARGV.")
     enabled: Literal["origin", "disabled", "replica", "always"] = Field(
         "origin", description="`origin` (ENABLE, the default), `disabled`, `replica` or `always`.")
+    comment: Text | None = Field(None, description="COMMENT ON TRIGGER.")
 
 
 class TableSpec(_Strict):

@@ -184,10 +184,13 @@ def build_triggers(table: Table, spec: f.TableSpec, ctx: FileContext, resolver: 
             ctx.error(path + ("function",), f"no function {target} in the spec", where,
                       "add a function file (`function:`), or list an existing one under `external: functions:`")
             ok = False
+        if t.comment == "":
+            ctx.error(path + ("comment",), "an empty comment; leave the key out instead", where)
+            ok = False
         if ok:
             out.append(Trigger(name=name, timing=TriggerTiming(t.timing), events=events, function=target,
                                for_each_row=row, columns=tuple(t.update_of), when=when, args=tuple(t.args),
-                               enabled=t.enabled))
+                               enabled=t.enabled, comment=t.comment))
     return tuple(sorted(out, key=lambda tr: tr.name))
 
 

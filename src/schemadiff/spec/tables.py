@@ -84,6 +84,13 @@ class TableBuilder:
         where = self.where + (f", {sub}" if sub else "")
         self.ctx.error(path, message, where, hint, key=key)
 
+    def comment(self, path: tuple, text: str | None, sub: str) -> str | None:
+        """A constraint's, policy's or trigger's ``comment:``: as a column's, never empty
+        (``COMMENT … IS ''`` removes a comment, so the spec would never match)."""
+        if text == "":
+            self.err(path + ("comment",), "an empty comment; leave the key out instead", sub=sub)
+        return text or None
+
     def known_columns(self, names, path: tuple, sub: str, what: str) -> bool:
         ok = True
         seen = set()
@@ -210,7 +217,7 @@ class TableBuilder:
                     self.checks.append(CheckConstraint(cname, col.check))
             if col.references is not None:
                 self._pending_fks.append((path + ("references",), sub, (name,), col.references, None,
-                                          col.on_delete, col.on_update, False, False))
+                                          col.on_delete, col.on_update, False, False, None))
             elif col.on_delete or col.on_update:
                 self.err(path + ("on_delete" if col.on_delete else "on_update",),
                          "on_delete/on_update need `references`", sub=sub)
@@ -296,7 +303,8 @@ class TableBuilder:
                 name = pk.name or choose_name(table, None, "pkey", taken)
                 taken.add(name)
                 self.pk = PrimaryKey(name, tuple(pk.columns),
-                                     self.storage(pk.storage, "btree", ("primary_key", "storage"), "primary key"))
+                                     self.storage(pk.storage, "btree", ("primary_key", "storage"), "primary key"),
+                                     self.comment(("primary_key",), pk.comment, "primary key"))
                 self.columns = [
                     c if c.name not in pk.columns else Column(**{**c.__dict__, "nullable": False})
                     for c in self.columns
@@ -319,7 +327,8 @@ class TableBuilder:
                 self.err(("unique", i, "initially_deferred"), "initially_deferred needs deferrable: true", sub="unique")
             self.uniques.append(UniqueConstraint(name, tuple(u.columns), u.nulls_not_distinct, u.deferrable,
                                                  u.initially_deferred,
-                                                 self.storage(u.storage, "btree", ("unique", i, "storage"), "unique")))
+                                                 self.storage(u.storage, "btree", ("unique", i, "storage"), "unique"),
+                                                 self.comment(("unique", i), u.comment, "unique")))
             self.paths[name] = ("unique", i)
         for i, raw in enumerate(spec.checks):
             c = raw if isinstance(raw, f.CheckSpec) else f.CheckSpec(expression=raw)
@@ -334,15 +343,18 @@ class TableBuilder:
                 continue
             name = c.name or choose_name(table, used[0] if len(used) == 1 else None, "check", taken)
             taken.add(name)
-            self.checks.append(CheckConstraint(name, c.expression))
+            self.checks.append(CheckConstraint(name, c.expression,
+                                               comment=self.comment(("checks", i), c.comment, "check")))
         for i, fk in enumerate(spec.foreign_keys):
             self._pending_fks.append((("foreign_keys", i), "foreign key", tuple(fk.columns), fk.references,
-                                      fk.name, fk.on_delete, fk.on_update, fk.deferrable, fk.initially_deferred))
+                                      fk.name, fk.on_delete, fk.on_update, fk.deferrable, fk.initially_deferred,
+                                      self.comment(("foreign_keys", i), fk.comment, "foreign key")))
 
     def build_foreign_keys(self, taken: set[str], tables: dict[QualifiedName, "TableBuilder"],
                            external_tables: set[QualifiedName]) -> None:
         table = self.qualified.name
-        for path, sub, columns, reference, name, on_delete, on_update, deferrable, initially_deferred in self._pending_fks:
+        for (path, sub, columns, reference, name, on_delete, on_update, deferrable, initially_deferred,
+             comment) in self._pending_fks:
             ref_path = path if path[-1] == "references" else path + ("references",)
             if not self.known_columns(list(columns), path + (("columns",) if path[0] == "foreign_keys" else ()),
                                       sub, "foreign key"):
@@ -409,7 +421,7 @@ class TableBuilder:
             self.fks.append(ForeignKey(
                 fk_name, tuple(columns), target, tuple(ref_columns),
                 FkAction(on_delete or "no action"), FkAction(on_update or "no action"),
-                deferrable, initially_deferred))
+                deferrable, initially_deferred, comment=comment))
 
     def _fk_types(self, path, sub, columns, target: "TableBuilder", ref_columns) -> bool:
         """Reports (and says True) when PostgreSQL could not implement the key (``fkcheck``)."""
@@ -539,7 +551,7 @@ class TableBuilder:
                         self.resolve(path + (key,), sub, self.resolver.check_columns, parsed, self.column_names,
                                      self.qualified.name, what=f"policy {key}", allow_subqueries=True)
             self.policies.append(Policy(name, command, p.as_ == "permissive", tuple(sorted(set(roles))),
-                                        p.using, p.with_check))
+                                        p.using, p.with_check, self.comment(path, p.comment, sub)))
 
     def result(self) -> Table:
         spec = self.spec

@@ -29,6 +29,7 @@ SELECT n.nspname AS schema,
        (pg_catalog.to_jsonb(con) ->> 'conenforced')::boolean IS FALSE AS not_enforced,
        COALESCE((pg_catalog.to_jsonb(con) ->> 'conperiod')::boolean, false) AS temporal,
        con.coninhcount AS inherited,
+       pg_catalog.obj_description(con.oid, 'pg_constraint') AS comment,
        -- what the spec language does not hold: listed by import, never dropped quietly. The
        -- column list of ON DELETE SET NULL / SET DEFAULT is PostgreSQL 15's (read through to_jsonb)
        pg_catalog.array_remove(ARRAY[
@@ -40,7 +41,6 @@ SELECT n.nspname AS schema,
                       THEN pg_catalog.to_jsonb(con) -> 'confdelsetcols' ELSE '[]' END) WITH ORDINALITY AS k(attnum, ord)
           JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum::int2
           HAVING pg_catalog.count(*) > 0),
-         CASE WHEN pg_catalog.obj_description(con.oid, 'pg_constraint') IS NOT NULL THEN 'COMMENT' END,
          CASE WHEN con.contype IN ('p', 'u') AND pg_catalog.obj_description(con.conindid, 'pg_class') IS NOT NULL
               THEN 'COMMENT ON INDEX ' || pg_catalog.quote_ident((SELECT ic.relname FROM pg_catalog.pg_class ic
                                                                   WHERE ic.oid = con.conindid)) END

@@ -8,7 +8,7 @@ SELECT n.nspname AS schema,
              FROM unnest(p.polroles) AS r(oid) ORDER BY 1) AS roles,
        pg_catalog.pg_get_expr(p.polqual, p.polrelid) AS using_expr,
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS with_check_expr,
-       pg_catalog.obj_description(p.oid, 'pg_policy') IS NOT NULL AS commented  -- listed, not held
+       pg_catalog.obj_description(p.oid, 'pg_policy') AS comment
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

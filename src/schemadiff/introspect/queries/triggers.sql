@@ -16,7 +16,7 @@ SELECT n.nspname AS schema,
        t.tgqual IS NOT NULL AS has_when,
        pg_catalog.pg_get_triggerdef(t.oid) AS definition,
        t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL AS transition_tables,
-       pg_catalog.obj_description(t.oid, 'pg_trigger') IS NOT NULL AS commented  -- listed, not held
+       pg_catalog.obj_description(t.oid, 'pg_trigger') AS comment
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
