@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 
 from ..fkcheck import type_problem
 from ..funcpolicy import catalog_opclasses
@@ -298,7 +299,7 @@ class TableBuilder:
                 self.pk = PrimaryKey(name, tuple(pk.columns),
                                      self.storage(pk.storage, "btree", ("primary_key", "storage"), "primary key"))
                 self.columns = [
-                    c if c.name not in pk.columns else Column(**{**c.__dict__, "nullable": False})
+                    c if c.name not in pk.columns else replace(c, nullable=False)
                     for c in self.columns
                 ]
                 for cname in pk.columns:
