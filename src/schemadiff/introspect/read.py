@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field, replace
 from importlib import resources
 
@@ -259,7 +260,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                               f"{_NOT_CATALOG_COLLATION}")
         identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r["identity"] or "")
         t["columns"].append(Column(
-            name=r["name"], type=r["type"], nullable=not r["not_null"], default=r["default_expr"],
+            name=sys.intern(r["name"]), type=sys.intern(r["type"]), nullable=not r["not_null"],  # shared
+            default=r["default_expr"],
             identity=identity, generated=r["generated_expr"], collation=r["collation"], comment=r["comment"],
             serial=serial))
 
