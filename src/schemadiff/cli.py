@@ -723,7 +723,9 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     except GitError as exc:
         print(f"schemadiff: {exc}", file=stderr)
         return EXIT_ERROR
-    parsed: dict = {}  # the base read from git names its files as the head does: unchanged files parse once
+    # The base read from git names its files as the head does: unchanged files parse once. A base
+    # directory never reads it, so the head's parsed files are not held while the base loads.
+    parsed: dict | None = {} if kind != "dir" else None
     head = load_spec(spec_dir, cache=parsed)
     _print_warnings(head, stderr)
     with tempfile.TemporaryDirectory(prefix="schemadiff-base-") as tmp:

@@ -54,7 +54,7 @@ class PolicyCommand(str, Enum):
     DELETE = "delete"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, slots=True, order=True)
 class QualifiedName:
     schema: str
     name: str
@@ -63,7 +63,7 @@ class QualifiedName:
         return f"{self.schema}.{self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str
     type: str
@@ -82,7 +82,7 @@ class Column:
 SERIAL_TYPES = {"smallint": "smallserial", "integer": "serial", "bigint": "bigserial"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PrimaryKey:
     name: str
     columns: tuple[str, ...]
@@ -90,7 +90,7 @@ class PrimaryKey:
     comment: str | None = None  # COMMENT ON CONSTRAINT (not on its index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UniqueConstraint:
     name: str
     columns: tuple[str, ...]
@@ -101,7 +101,7 @@ class UniqueConstraint:
     comment: str | None = None  # COMMENT ON CONSTRAINT (not on its index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckConstraint:
     name: str
     expression: str
@@ -110,7 +110,7 @@ class CheckConstraint:
     comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForeignKey:
     name: str
     columns: tuple[str, ...]
@@ -124,7 +124,7 @@ class ForeignKey:
     comment: str | None = None  # COMMENT ON CONSTRAINT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexElement:
     """One key of an index: a column name or an expression, never both."""
 
@@ -136,7 +136,7 @@ class IndexElement:
     collation: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index:
     name: str
     elements: tuple[IndexElement, ...]
@@ -152,7 +152,7 @@ class Index:
     storage: tuple[tuple[str, int | float | bool | str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Policy:
     name: str
     command: PolicyCommand = PolicyCommand.ALL
@@ -179,7 +179,7 @@ class TriggerEvent(str, Enum):
 TRIGGER_EVENT_ORDER = (TriggerEvent.INSERT, TriggerEvent.DELETE, TriggerEvent.UPDATE, TriggerEvent.TRUNCATE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trigger:
     """A trigger of its table. ``events`` in the server's order (insert, delete,
     update, truncate); ``columns``: the ``UPDATE OF`` list; ``when``: an
@@ -199,7 +199,7 @@ class Trigger:
     comment: str | None = None  # COMMENT ON TRIGGER
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     schema: str
     name: str
@@ -229,7 +229,7 @@ class Table:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EnumType:
     schema: str
     name: str
@@ -245,7 +245,7 @@ SEQUENCE_TYPES = ("smallint", "integer", "bigint")
 SEQUENCE_BOUNDS = {"smallint": (-2**15, 2**15 - 1), "integer": (-2**31, 2**31 - 1), "bigint": (-2**63, 2**63 - 1)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sequence:
     """A sequence that is not a serial column's own (those are ``Column.serial``).
 
@@ -277,13 +277,13 @@ class Volatility(str, Enum):
     IMMUTABLE = "immutable"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunctionArg:
     type: str  # canonical type text, as for columns
     name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Function:
     """A SQL or PL/pgSQL function the spec owns. Identity: schema, name and the
     argument types (``signature``). ``body`` is exactly what the server keeps in
@@ -314,7 +314,7 @@ class Function:
         return f"{self.schema}.{self.name}({', '.join(a.type for a in self.args)})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class View:
     """A view, plain or materialized. ``query`` is one SELECT, as the spec writes it
     or as the server prints it (``pg_get_viewdef``); equal queries are brought to
@@ -349,13 +349,13 @@ def sequence_defaults(type_: str, increment: int) -> tuple[int, int]:
     return (1, high) if increment > 0 else (low, -1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Extension:
     name: str
     schema: str | None = None  # None: wherever CREATE EXTENSION puts it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class External:
     """Objects the spec references but never creates, alters or drops."""
 

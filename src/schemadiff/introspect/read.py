@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field, replace
 from importlib import resources
 
@@ -37,6 +38,7 @@ from ..model import (
 )
 from . import routines_read
 from .views_read import views_from_rows
+from .rows import compact_row
 from ..speccalls import callees
 from ..normalize import TypeError_, parse_type, qualified_type_text, serial_default, serial_sequence, strip_outer_parens
 
@@ -90,11 +92,16 @@ def load_query(name: str) -> str:
     return resources.files(__package__).joinpath("queries", f"{name}.sql").read_text(encoding="utf-8")
 
 
+# The queries with rows per column, constraint or index: read only by ``_assemble``, by name.
+_COMPACT = frozenset({"columns", "constraints", "indexes"})
+
+
 def _fetch(conn: psycopg.Connection, names: tuple[str, ...]) -> tuple[dict[str, list[dict]], int]:
     out: dict[str, list[dict]] = {}
     count = 0
     with conn.cursor(row_factory=dict_row) as cur:
         for name in names:
+            cur.row_factory = compact_row if name in _COMPACT else dict_row
             cur.execute(load_query(name))
             out[name] = cur.fetchall()
             count += 1
@@ -259,7 +266,8 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                               f"{_NOT_CATALOG_COLLATION}")
         identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r["identity"] or "")
         t["columns"].append(Column(
-            name=r["name"], type=r["type"], nullable=not r["not_null"], default=r["default_expr"],
+            name=sys.intern(r["name"]), type=sys.intern(r["type"]), nullable=not r["not_null"],  # shared
+            default=r["default_expr"],
             identity=identity, generated=r["generated_expr"], collation=r["collation"], comment=r["comment"],
             serial=serial))
 

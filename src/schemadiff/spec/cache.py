@@ -3,14 +3,15 @@
 Loading a table file costs reading its YAML (with the position of every key and
 value, for findings that point at file:line) and validating it against the
 format models. A repeated ``plan``/``check``/``validate``/``sql`` over files
-that did not change gets both back from here instead.
+that did not change gets the validated value back from here instead; the
+positions are not stored: a finding that needs them reads them again from the
+file's bytes (``FileContext.from_bytes``), which the load holds anyway.
 
 Key: SHA-256 over the file's bytes, this schemadiff's version, a digest of the loader's own source (so an edited
 checkout never reads entries of the code before), the Python, pydantic and PyYAML
-versions, and the cache format. Value: the file's data as read (``YMap``/``YList``
-with their positions) and its validated ``TableSpec``, pickled, with the name the
-file was shown under: read under another name (``check``: the base and the head
-directory hold the same bytes), every position is renamed to the file read. Only files that
+versions, and the cache format. Value: the file's validated ``TableSpec``, pickled
+(format 2; format 1 also stored the file's data with every position, which
+cost more to unpickle and to hold than the file's bytes). Only files that
 read and validated without an error are stored; every later check (names,
 expressions and the function policy, references) still runs on every load.
 
@@ -18,7 +19,7 @@ A pickle is code: an entry is only unpickled when (1) its HMAC-SHA256 matches,
 keyed by a secret of 32 random bytes in ``key`` in the cache directory, created
 with mode 0600 and used only when it is owned by this user and readable by no
 one else; and (2) every class it names is on an allowlist (the format models,
-``YMap``/``YList``, plain builtins), so even a forged entry cannot call anything.
+plain builtins), so even a forged entry cannot call anything.
 A corrupt, truncated, foreign (other key, other version) or unauthenticated
 entry is a miss: the file is read as without a cache and its entry rewritten.
 Writers write a temporary file and ``os.replace`` it, so concurrent runs never
@@ -43,8 +44,8 @@ import sys
 import threading
 from pathlib import Path
 
-_FORMAT = b"schemadiff-spec-cache/1\n"
-_MAGIC = b"SDC1"
+_FORMAT = b"schemadiff-spec-cache/2\n"
+_MAGIC = b"SDC2"
 _KEY_BYTES = 32
 
 stats = {"hits": 0, "misses": 0, "stored": 0}  # this process's counts (the tests read them)
@@ -147,8 +148,8 @@ def _mac(key: bytes, payload: bytes) -> bytes:
     return hmac.new(_st()["secret"], key + payload, hashlib.sha256).digest()
 
 
-def get(raw: bytes, display: str):
-    """``(spec, data)`` stored for this file's bytes under this name, or None."""
+def get(raw: bytes):
+    """The ``TableSpec`` stored for this file's bytes, or None."""
     if not _ready():
         return None
     stats["misses"] += 1  # until it is a hit
@@ -167,43 +168,23 @@ def get(raw: bytes, display: str):
         value = _Unpickler(io.BytesIO(payload)).load()
     except Exception:  # noqa: BLE001 — any bad entry is a miss, never an error
         return None
-    if not (isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], str)):
-        return None
     from .format import TableSpec
 
-    stored, spec, data = value
-    if not isinstance(spec, TableSpec):
+    if not isinstance(value, TableSpec):
         return None
-    if stored != display:
-        _rename(data, display)
     stats["misses"] -= 1
     stats["hits"] += 1
-    return spec, data
+    return value
 
 
-def _rename(data, display: str) -> None:
-    """The positions of ``data`` name ``display`` (the entry was stored under another name)."""
-    from .yamlread import YList, YMap
-
-    todo = [data]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, YMap):
-            node._file = display
-            todo.extend(node.values())
-        elif isinstance(node, YList):
-            node._file = display
-            todo.extend(node)
-
-
-def put(raw: bytes, display: str, spec, data) -> None:
+def put(raw: bytes, spec) -> None:
     """Store a file's validated value; any failure leaves the cache as it was."""
     if not _ready():
         return
     key = _entry_key(raw)
     path = _path(key)
     try:
-        payload = pickle.dumps((display, spec, data), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
         _st()["written"] = written = _st().get("written", 0) + 1
         # A name no other writer uses (this process's id and count; O_EXCL all the same), then
         # renamed over the entry: readers see the old entry or the whole new one.
@@ -244,8 +225,6 @@ class _Unpickler(pickle.Unpickler):
         from pydantic import BaseModel
 
         if module == "builtins" and name in _BUILTINS:
-            return super().find_class(module, name)
-        if module == "schemadiff.spec.yamlread" and name in ("YMap", "YList"):
             return super().find_class(module, name)
         if module == "copyreg" and name == "_reconstructor":
             return super().find_class(module, name)

@@ -113,7 +113,7 @@ def find_root(spec_dir: Path, display: str | None = None) -> Path:
 
 # A parsed table file, by (name shown, content): what two loads of nearly the same
 # spec (``check``: the base and the head) share instead of parsing twice.
-ParseCache = dict[tuple[str, bytes], tuple[f.TableSpec, object]]
+ParseCache = dict[tuple[str, bytes], f.TableSpec]
 
 
 def load_spec(spec_dir: str | Path, display: str | None = None, cache: ParseCache | None = None) -> LoadedSpec:
@@ -185,17 +185,17 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     for path in table_files:
         display = shown(path)
         key = None
-        if cache is not None or disk_cache.active():
-            try:
-                key = (display, path.read_bytes())
-            except OSError:
-                pass  # read_yaml reports it
-            hit = None if key is None else (cache or {}).get(key) or disk_cache.get(key[1], display)
-            if hit is not None:
-                spec, data = hit
-                parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
+        try:
+            key = (display, path.read_bytes())
+        except OSError:
+            pass  # read_yaml reports it
+        if key is not None and (cache is not None or disk_cache.active()):
+            spec = (cache or {}).get(key) or disk_cache.get(key[1])
+            if spec is not None:
+                # A table file's data (its marks) is read again from its bytes only if a finding asks.
+                parsed_tables.append((spec, FileContext.from_bytes(display, key[1], issues, warnings)))
                 if cache is not None:
-                    cache[key] = hit
+                    cache[key] = spec
                 continue
         before = len(file_errors)
         try:
@@ -221,11 +221,13 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
                                                 "enums and extensions belong in schemadiff.yaml")])
             spec = _validated(f.TableSpec, data, display, file_errors)
             if len(file_errors) == before:
-                parsed_tables.append((spec, FileContext(display, data, issues, warnings)))
+                ctx = FileContext(display, data, issues, warnings) if key is None else \
+                    FileContext.from_bytes(display, key[1], issues, warnings)
+                parsed_tables.append((spec, ctx))
                 if cache is not None and key is not None:
-                    cache[key] = (spec, data)
+                    cache[key] = spec
                 if key is not None:
-                    disk_cache.put(key[1], display, spec, data)
+                    disk_cache.put(key[1], spec)
         except SpecError as exc:
             file_errors.extend(exc.issues)
     if file_errors:

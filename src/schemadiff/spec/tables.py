@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import sys
+from dataclasses import replace
 
 from ..fkcheck import type_problem
 from ..funcpolicy import catalog_opclasses
@@ -224,7 +226,8 @@ class TableBuilder:
             if col.comment is not None and col.comment == "":
                 self.err(path + ("comment",), "an empty comment; leave the key out instead", sub=sub)
             self.columns.append(Column(
-                name=name, type=type_text or col.type, nullable=nullable, default=default,
+                name=sys.intern(name), type=sys.intern(type_text or col.type), nullable=nullable,  # shared
+                default=default,
                 identity=None if serial else identity, generated=generated, collation=col.collation,
                 comment=col.comment, serial=serial is not None))
         if pk_columns and spec.primary_key is not None:
@@ -306,7 +309,7 @@ class TableBuilder:
                                      self.storage(pk.storage, "btree", ("primary_key", "storage"), "primary key"),
                                      self.comment(("primary_key",), pk.comment, "primary key"))
                 self.columns = [
-                    c if c.name not in pk.columns else Column(**{**c.__dict__, "nullable": False})
+                    c if c.name not in pk.columns else replace(c, nullable=False)
                     for c in self.columns
                 ]
                 for cname in pk.columns:
