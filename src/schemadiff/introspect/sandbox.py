@@ -21,9 +21,13 @@ input, which is at most 1 GB (the largest value PostgreSQL holds), and building 
 input is itself interruptible: with a 500 ms timeout,
 ``md5(repeat('x…' (100 characters), 10000000)) IS NULL`` (a 1 GB value) is canceled
 after 0.56 s, and the whole computation, untimed, takes 4.5 s on a loaded 2-core
-machine. The probes hold locks only on their own temporary tables (and
-ACCESS SHARE on the tables a policy's subquery or a view reads, which blocks no
-reader or writer, only DDL), so an overrun delays the plan, not the target's writers.
+machine. The probes hold locks on their own temporary tables, and ACCESS SHARE
+on the tables a policy's subquery, a view or a materialized view's copy (``LIKE``)
+names, until the probe transaction rolls back (at most the timeout). ACCESS SHARE
+conflicts with no reader or writer, but another session's ``ALTER TABLE`` on such
+a table waits for it, and every reader and writer that comes after that ALTER
+waits behind it: the same queueing as any read query of that length. Run
+``plan`` against a database where such DDL is running with that in mind.
 """
 
 from __future__ import annotations
