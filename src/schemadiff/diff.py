@@ -53,6 +53,24 @@ def diff(current: Schema, desired: Schema) -> list[c.Change]:
 _VIEW_ASPECTS = ("materialized", "query", "security_invoker", "security_barrier", "check_option", "indexes")
 
 
+def _matview_indexes(q, cur, des) -> list[c.Change]:
+    """A new index of an existing materialized view is added (CONCURRENTLY, SD107); a
+    changed one is replaced (SD404), an INVALID one rebuilt (SD111) and a removed one
+    dropped (drift), as a table's."""
+    out: list[c.Change] = []
+    cur_ix = {ix.name: ix for ix in cur.indexes}
+    des_ix = {ix.name: ix for ix in des.indexes}
+    for name in sorted(des_ix):
+        if name not in cur_ix:
+            out.append(c.AddIndex(q, des_ix[name]))
+        elif _index_shape(cur_ix[name]) != _index_shape(des_ix[name]):
+            out.append(c.ReplaceIndex(q, cur_ix[name], des_ix[name]))
+        elif not cur_ix[name].valid:
+            out.append(c.RebuildInvalidIndex(q, des_ix[name]))
+    out += [c.DropIndex(q, cur_ix[n]) for n in sorted(cur_ix) if n not in des_ix]
+    return out
+
+
 def diff_views(current: Schema, desired: Schema) -> list[c.Change]:
     out: list[c.Change] = []
     cur = {v.qualified: v for v in current.views}
@@ -65,6 +83,9 @@ def diff_views(current: Schema, desired: Schema) -> list[c.Change]:
         old = replace(cur[q], indexes=tuple(_index_shape(ix) for ix in cur[q].indexes))
         new = replace(v, indexes=tuple(_index_shape(ix) for ix in v.indexes))
         aspects = tuple(a for a in _VIEW_ASPECTS if getattr(old, a) != getattr(new, a))
+        if aspects in ((), ("indexes",)) and v.materialized:  # only its indexes: judged one by one, as a table's
+            out += _matview_indexes(q, cur[q], v)
+            aspects = ()
         if aspects:
             out.append(c.ReplaceView(cur[q], v, aspects))
             continue  # replaced whole: its comments are the new view's
@@ -76,7 +97,8 @@ def diff_views(current: Schema, desired: Schema) -> list[c.Change]:
                 out.append(c.SetComment("column", q, column, before.get(column), after.get(column), v.kind))
         ixs = {ix.name: ix for ix in cur[q].indexes}
         for ix in v.indexes:
-            out += _comment("index", type(q)(q.schema, ix.name), None, ixs[ix.name].comment, ix.comment)
+            if ix.name in ixs:  # a new one carries its comment
+                out += _comment("index", type(q)(q.schema, ix.name), None, ixs[ix.name].comment, ix.comment)
     out += [c.DropView(cur[q]) for q in sorted(cur) if q not in des]
     return out
 

@@ -4,7 +4,8 @@ A view or materialized view the spec language cannot write back exactly is
 left out of scope (listed by import, never touched by plan): options other
 than the spec's (a materialized view has none), a tablespace, a query a view
 file may not hold, or an index of a materialized view with storage
-parameters, a tablespace, or INVALID.
+parameters or a tablespace. An INVALID index (a failed concurrent build) is
+read with ``valid=False``, as a table's, so that plan rebuilds it (SD111).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def _expr(text: str | None) -> str | None:
 
 
 def _index(r: dict) -> Index | None:
-    if not r["valid"] or r["tablespace"] or r["options"]:
+    if r["tablespace"] or r["options"]:
         return None
     elements = []
     for k in r["keys"] or []:
@@ -31,7 +32,7 @@ def _index(r: dict) -> Index | None:
                                      order=SortOrder.DESC if desc else SortOrder.ASC, nulls=nulls,
                                      opclass=k["opclass"], collation=k["collation"]))
     return Index(r["name"], tuple(elements), r["is_unique"], r["method"], _expr(r["predicate"]),
-                 tuple(r["include"] or ()), r["nulls_not_distinct"], r["comment"])
+                 tuple(r["include"] or ()), r["nulls_not_distinct"], r["comment"], valid=bool(r["valid"]))
 
 
 def views_from_rows(view_rows: list[dict], index_rows: list[dict], functions=()

@@ -1,6 +1,7 @@
 from ..changes import AddIndex, AddPrimaryKey, AddUnique
 from .base import Rule, Verdict, register
 from .facts import new_null_columns
+from .facts_matviews import existing_matview
 
 
 @register
@@ -24,8 +25,8 @@ class KeyOnExistingColumns(Rule):
 
     def check(self, change, ctx):
         if isinstance(change, AddIndex):
-            if not change.index.unique:
-                return None
+            if not change.index.unique or existing_matview(change.table, ctx):
+                return None  # a materialized view has no writers to reject: SD107
             columns = [e.column for e in change.index.elements]
             name = change.index.name
             if all(columns) and new_null_columns(change.table, columns, ctx):
