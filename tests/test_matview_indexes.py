@@ -94,13 +94,22 @@ def test_a_unique_index_over_duplicate_rows_fails_invalid_and_is_rebuilt_sd111(p
                                               "views/per_order.yaml": VIEW + "  per_order_one: {columns: [customer], "
                                                                              "unique: true}\n"})
     plan = run_cli("plan", str(unique), "--db", pg.dsn(db))
-    assert plan.code == 0 and "[SD107 add-index]" in plan.out and "duplicate rows" in plan.out, plan
+    assert plan.code == 0 and "[SD107 add-index]" in plan.out and "SD505" not in plan.out, plan
+    document = run_cli("plan", str(unique), "--db", pg.dsn(db), "--format", "json")
+    assert "a unique index fails on duplicate rows, leaving it INVALID (SD111)" in document.out, document
     failed = run_cli("apply", str(unique), "--db", pg.dsn(db), "--yes")
     assert failed.code != 0, failed
-    assert "per_order_one" in failed.out + failed.err and "SD111" in failed.out + failed.err, failed
+    report = failed.out + failed.err
+    assert "add unique index per_order_one" in report and "could not create unique index" in report, failed
+    assert "dropped the INVALID index per_order_one the failed build left" in report, failed
+    assert _rows(pg, db, "SELECT count(*) FROM pg_class WHERE relname = 'per_order_one'") == [(0,)]
+    assert _rows(pg, db, "SELECT count(*) FROM public.orders") == [(50,)]
+    # a build that died without apply's clean-up (a killed session) leaves the index INVALID: SD111 rebuilds it
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("CREATE UNIQUE INDEX CONCURRENTLY per_order_one ON public.per_order (customer)")
     assert _rows(pg, db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.per_order_one'::regclass") \
         == [(False,)]
-    assert _rows(pg, db, "SELECT count(*) FROM public.orders") == [(50,)]
     rebuild = run_cli("plan", str(unique), "--db", pg.dsn(db))
     assert rebuild.code == 0 and "SD111" in rebuild.out, rebuild
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
