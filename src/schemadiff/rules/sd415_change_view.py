@@ -10,9 +10,10 @@ class ChangeViewRule(Rule):
     ``CREATE OR REPLACE VIEW`` accepts; it is refused too: readers of ``SELECT *``
     and positional clients see a new column, and the old query is replaced whole.
 
-    The same holds for a materialized view: a changed query, a view made materialized
-    or plain, or changed indexes (the view would be dropped and rebuilt, empty until
-    its next REFRESH).
+    The same holds for a materialized view: a changed query, or a view made materialized
+    or plain (the view would be dropped and rebuilt, empty until its next REFRESH). Its
+    indexes alone are judged as a table's: a new one is added (SD107), a changed one
+    refused (SD404).
 
     Bad: editing the ``WHERE`` of a view.
     Good: a new view under a new name (additive), readers moved to it.
