@@ -119,3 +119,39 @@ def test_a_unique_index_over_duplicate_rows_fails_invalid_and_is_rebuilt_sd111(p
     assert _rows(pg, db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.per_order_one'::regclass") \
         == [(True,)]
     assert run_cli("plan", str(unique), "--db", pg.dsn(db), "--detailed-exitcode").code == 0
+
+
+def test_migration_files_validate_and_roll_back_the_new_index(pg, db, tmp_path):
+    from schemadiff.introspect.connect import connect
+    from schemadiff.planning import plan_with_connection
+    from schemadiff.spec import load_spec
+
+    from .test_migration_files import roundtrip
+
+    _setup(pg, db, tmp_path, "on")
+    desired = load_spec(write_spec(tmp_path / "new", {"schemadiff.yaml": ROOT, "tables/orders.yaml": TABLE,
+                                                      "views/per_order.yaml": VIEW + NEW_INDEXES})).schema
+    with connect(pg.dsn(db)) as conn:
+        plan = plan_with_connection(desired, conn).plan
+    w = roundtrip(pg, db, plan, desired, tmp_path / "migrations")
+    assert w.migration.read_text().count("CREATE INDEX CONCURRENTLY") == 3
+    rollback = w.rollback.read_text()
+    assert "DROP INDEX CONCURRENTLY IF EXISTS public.per_order_big" in rollback
+    assert "DROP MATERIALIZED VIEW" not in rollback
+    assert "per_order_lower" in w.validation.read_text()
+    assert _rows(pg, db, "SELECT count(*) FROM public.per_order") == [(50,)]
+
+
+def test_the_guard_takes_a_concurrent_index_on_an_existing_matview_only_in_that_shape():
+    from schemadiff.compile.changes import CONCURRENT
+    from schemadiff.guard import Catalog, check_statements
+
+    good = 'CREATE INDEX CONCURRENTLY "x""; DROP" ON public.per_order (total) WHERE (total > (100)::numeric)'
+    assert check_statements([good], Catalog(), phase=CONCURRENT) == []
+    plain = check_statements(["CREATE INDEX i ON public.per_order (total)"], Catalog())
+    assert plain and "CONCURRENTLY" in plain[0].reason
+    outside = check_statements(["CREATE INDEX CONCURRENTLY i ON public.per_order (total)"], Catalog())
+    assert outside and "concurrent phase" in outside[0].reason
+    both = check_statements(["CREATE INDEX CONCURRENTLY i ON public.per_order (total); DROP TABLE public.orders"],
+                            Catalog(), phase=CONCURRENT)
+    assert both
