@@ -64,6 +64,8 @@ def test_a_new_index_is_built_concurrently_and_the_second_plan_is_empty(pg, db, 
     assert plan.out.count("CREATE INDEX CONCURRENTLY") == 3, plan.out
     text = run_cli("plan", str(spec), "--db", pg.dsn(db))
     assert text.out.count("[SD107 add-index]") == 3 and "SHARE UPDATE EXCLUSIVE" in text.out, text.out
+    assert "materialized view public.per_order: add index per_order_big" in text.out, text.out
+    assert "table public.per_order" not in text.out, text.out
     applied = run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes")
     assert applied.code == 0, applied
     assert _rows(pg, db, "SELECT count(*) FROM public.orders") == [(50,)]  # the canary's rows survive
@@ -112,6 +114,7 @@ def test_a_unique_index_over_duplicate_rows_fails_invalid_and_is_rebuilt_sd111(p
         == [(False,)]
     rebuild = run_cli("plan", str(unique), "--db", pg.dsn(db))
     assert rebuild.code == 0 and "SD111" in rebuild.out, rebuild
+    assert "materialized view public.per_order: rebuild invalid index per_order_one" in rebuild.out, rebuild
     with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
         conn.execute("UPDATE public.orders SET customer = customer || id")
         conn.execute("REFRESH MATERIALIZED VIEW public.per_order")

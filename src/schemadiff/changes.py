@@ -360,8 +360,9 @@ class ReplaceUnique(Change):
 class AddIndex(Change):
     table: QualifiedName
     index: Index
+    on: str = "table"  # "table", or "materialized view" (an existing one)
 
-    def target(self): return _t(self.table)
+    def target(self): return f"{self.on} {self.table.schema}.{self.table.name}"
     def describe(self): return f"add {'unique ' if self.index.unique else ''}index {self.index.name}"
 
 
@@ -369,8 +370,9 @@ class AddIndex(Change):
 class DropIndex(Change):
     table: QualifiedName
     index: Index
+    on: str = "table"  # "table", or "materialized view" (an existing one)
 
-    def target(self): return _t(self.table)
+    def target(self): return f"{self.on} {self.table.schema}.{self.table.name}"
     def describe(self): return f"drop index {self.index.name}"
 
 
@@ -379,8 +381,9 @@ class ReplaceIndex(Change):
     table: QualifiedName
     before: Index
     after: Index
+    on: str = "table"  # "table", or "materialized view" (an existing one)
 
-    def target(self): return _t(self.table)
+    def target(self): return f"{self.on} {self.table.schema}.{self.table.name}"
     def describe(self): return f"change index {self.after.name}"
 
 
@@ -390,8 +393,9 @@ class RebuildInvalidIndex(Change):
 
     table: QualifiedName
     index: Index
+    on: str = "table"  # "table", or "materialized view" (an existing one)
 
-    def target(self): return _t(self.table)
+    def target(self): return f"{self.on} {self.table.schema}.{self.table.name}"
     def describe(self): return f"rebuild invalid index {self.index.name}"
 
 

@@ -62,12 +62,12 @@ def _matview_indexes(q, cur, des) -> list[c.Change]:
     des_ix = {ix.name: ix for ix in des.indexes}
     for name in sorted(des_ix):
         if name not in cur_ix:
-            out.append(c.AddIndex(q, des_ix[name]))
+            out.append(c.AddIndex(q, des_ix[name], on=des.kind))
         elif _index_shape(cur_ix[name]) != _index_shape(des_ix[name]):
-            out.append(c.ReplaceIndex(q, cur_ix[name], des_ix[name]))
+            out.append(c.ReplaceIndex(q, cur_ix[name], des_ix[name], on=des.kind))
         elif not cur_ix[name].valid:
-            out.append(c.RebuildInvalidIndex(q, des_ix[name]))
-    out += [c.DropIndex(q, cur_ix[n]) for n in sorted(cur_ix) if n not in des_ix]
+            out.append(c.RebuildInvalidIndex(q, des_ix[name], on=des.kind))
+    out += [c.DropIndex(q, cur_ix[n], on=des.kind) for n in sorted(cur_ix) if n not in des_ix]
     return out
 
 
