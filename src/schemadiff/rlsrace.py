@@ -21,7 +21,7 @@ import psycopg
 from .identifiers import quote_qualified
 
 MAX_ROUNDS = 8
-LOCKABLE = frozenset("rpvmf")  # LOCK TABLE takes these; a sequence or type in the reach is left
+LOCKABLE = frozenset("rpvf")  # LOCK TABLE takes these; a matview (never followed), sequence or type is left
 
 # The relations a new view or materialized view reads, through views: the start is
 # always followed; a view further on is followed for a materialized view always, for a
