@@ -101,15 +101,20 @@ def test_a_new_comment_is_one_comment_step_per_object_never_a_replacement(pg, ba
 def test_a_comment_only_the_database_has_is_drift_and_kept(pg, base_db, tmp_path):
     with psycopg.connect(pg.dsn(base_db), autocommit=True) as conn:
         conn.execute("COMMENT ON CONSTRAINT t_n_positive ON app.t IS 'theirs'; "
-                     "COMMENT ON POLICY p_read ON app.t IS 'theirs'; COMMENT ON TRIGGER t_touch ON app.t IS 'theirs'")
+                     "COMMENT ON POLICY p_read ON app.t IS 'theirs'; COMMENT ON TRIGGER t_touch ON app.t IS 'theirs'; "
+                     "COMMENT ON COLUMN app.t.n IS 'theirs'")
     base = tmp_path / "base"
     planned = run_cli("plan", str(base), "--db", pg.dsn(base_db), "--format", "json")
     assert planned.code == 0, planned
     doc = json.loads(planned.out)
     assert doc["steps"] == [], doc
-    assert [(d["code"], d["verdict"], d["object"]) for d in doc["drift"]] == [("SD108", "drift", "table app.t")] * 3
+    assert [(d["code"], d["verdict"], d["object"]) for d in doc["drift"]] == [("SD108", "drift", "table app.t")] * 4
+    assert sorted(d["reason"].split(":")[0] for d in doc["drift"]) == [
+        "column n", "constraint t_n_positive", "policy p_read", "trigger t_touch"], doc["drift"]
     text = run_cli("plan", str(base), "--db", pg.dsn(base_db)).out
-    assert text.count("a comment in the database that the spec does not give; kept") == 3, text
+    assert text.count("a comment in the database that the spec does not give; kept") == 4, text
+    for member in ("column n", "constraint t_n_positive", "policy p_read", "trigger t_touch"):
+        assert f"{member}: a comment in the database that the spec does not give; kept" in text, text
     assert run_cli("plan", str(base), "--db", pg.dsn(base_db), "--detailed-exitcode").code == 0
     assert run_cli("apply", str(base), "--db", pg.dsn(base_db), "--yes").code == 0
     assert _members(pg, base_db)["t_touch"] == "theirs"  # never removed

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import errors
 
+from . import rlsrace
 from .apply_errors import advice, server_message
 from .compile.changes import CONCURRENT, ENUM_VALUES, TRANSACTIONAL, VALIDATE
 from .guard import Catalog, GuardProblem, SequenceFacts, check_steps
@@ -76,6 +77,15 @@ class GuardError(Exception):
     def __init__(self, problems: list[GuardProblem]):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+class LateGuardError(GuardError):
+    """The final guard's refusal found inside a transaction (rlsrace.py): that transaction
+    rolled back; ``done`` statements of earlier transactions are committed."""
+
+    def __init__(self, problems: list[GuardProblem], done: int):
+        super().__init__(problems)
+        self.done = done
 
 
 @dataclass
@@ -365,6 +375,9 @@ class Runner:
                     self.conn.execute(s.sql)
                     self.say(f"  [{n}/{total}] {s.label} ({time.monotonic() - t:.2f}s)")
                     self.on_boundary(n, f"inside phase {phase}, after {s.label}")
+                late = rlsrace.check(self.conn, [s.sql for s in group])
+                if late:  # rolls this transaction back: no view over a newly secured table commits
+                    raise LateGuardError([GuardProblem(i, group[i].sql, reason) for i, reason in late], done)
             if len(group) > 1:
                 self.say(f"  committed phase {phase} ({time.monotonic() - t0:.2f}s)")
 

@@ -635,6 +635,10 @@ def _apply(args, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) ->
                 except GuardError as exc:
                     for problem in exc.problems:
                         print(f"refused by the final guard: {one_line(str(problem))}", file=stderr)
+                    if getattr(exc, "done", None) is not None:  # apply.LateGuardError: found inside a transaction
+                        print(f"schemadiff: refused inside its transaction, which rolled back; {exc.done} "
+                              "statement(s) before it are applied", file=stderr)
+                        return EXIT_REFUSED
                     print("schemadiff: the plan holds statements schemadiff does not write; it was refused whole "
                           "and nothing ran", file=stderr)
                     return EXIT_REFUSED
