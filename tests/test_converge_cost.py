@@ -33,6 +33,13 @@ DIFFERENT = [
     ("s = 'x' || 'y'", "s = 'xy'"),
     ("n > 1", "n > 1; SELECT 1"),
     ("n > 1", "n > 1) OR (true"),
+    # One parse accepts these and the other does not: not one expression.
+    ("(1, 2)", "1, 2"),
+    ("n > 1", "n > 1 --"),
+    ("(n > 1) UNION (SELECT 2)", "n > 1) UNION (SELECT 2"),
+    # A U& literal means something else with standard_conforming_strings off; a NUL ends a C string.
+    ("s = 'a'", "s = U&'\\0061'"),
+    ("n > 1", "n > 1\x00; DROP TABLE t"),
 ]
 SAME = [
     ("quantity >= 0 AND quantity <= 1000", "(quantity >= 0) AND (quantity <= 1000)"),

@@ -11,6 +11,7 @@ nothing else. ``1); DROP TABLE t; --`` fails the first, ``1 --`` the second.
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -109,6 +110,23 @@ def without_locations(value):
     if isinstance(value, list):
         return [without_locations(v) for v in value]
     return value
+
+
+# A position field with its number, in libpg_query's JSON text. A JSON string escapes its
+# quotes, so the pattern cannot match inside a string constant or a name.
+_POSITION_FIELD = re.compile(',?"(?:' + "|".join(sorted(_POSITIONS)) + ')":-?[0-9]+')
+
+
+@lru_cache(maxsize=65536)
+def statement_shape(sql: str) -> str | None:
+    """``sql``'s parse tree as libpg_query's JSON text without the text positions, or
+    None when it does not parse. Equal shapes are equal trees (``without_locations``),
+    compared as one string instead of walked as nested dicts; unequal shapes may still
+    be equal trees only in the order of their keys, which libpg_query fixes."""
+    try:
+        return _POSITION_FIELD.sub("", parse_sql_json(sql))
+    except ParseError:
+        return None
 
 
 @lru_cache(maxsize=65536)

@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 
-from ..expressions import ExpressionError, parse_expression, references, without_locations
+from ..expressions import ExpressionError, parse_expression, references, statement_shape, without_locations
 from ..identifiers import quote_ident
 from ..model import Column, Schema, Table, Trigger
 from ..normalize import strip_outer_parens
@@ -57,22 +57,28 @@ def _same_cheap(a: str | None, b: str | None, types: dict[str, str], schema: str
     return comparable(a, types) == comparable(b, types)
 
 
-_SAME_TREE: dict[tuple[str, str], bool] = {}
-
-
 def _same_tree(a: str, b: str) -> bool:
-    """``a`` and ``b`` parse to one tree (positions aside), once per pair of texts.
-    PostgreSQL's parser keeps no parentheses, spacing or keyword case:
-    ``(q >= 0) AND (q <= 9)`` and ``q >= 0 AND q <= 9`` are one tree, and so are
-    the same expression to the server, which is all ``comparable`` would prove."""
-    found = _SAME_TREE.get((a, b))
-    if found is None:
+    """``a`` and ``b`` parse to one tree (positions aside). PostgreSQL's parser keeps
+    no parentheses, spacing or keyword case: ``(q >= 0) AND (q <= 9)`` and
+    ``q >= 0 AND q <= 9`` are one tree, and so are the same expression to the server,
+    which is all ``comparable`` would prove.
+
+    Each text is parsed once per process, in C, as ``SELECT e`` and as
+    ``SELECT (e)`` (``statement_shape``), the two parses ``parse_expression`` makes
+    to prove a text is one expression: ``1, 2`` or a trailing ``--`` comment passes
+    one of them and not the other. A text with ``&`` (a ``U&`` literal means
+    something else when standard_conforming_strings is off) or a NUL is settled by
+    ``parse_expression`` itself."""
+    if "&" in a or "&" in b or "\x00" in a or "\x00" in b:
         try:
-            found = without_locations(parse_expression(a).tree) == without_locations(parse_expression(b).tree)
+            return without_locations(parse_expression(a).tree) == without_locations(parse_expression(b).tree)
         except ExpressionError:
-            found = False
-        _SAME_TREE[(a, b)] = found
-    return found
+            return False
+    for form in ("SELECT {}", "SELECT ({})"):
+        shape = statement_shape(form.format(a))
+        if shape is None or shape != statement_shape(form.format(b)):
+            return False
+    return True
 
 
 def _sql(expression: str, table: Table) -> str:
