@@ -439,6 +439,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
 
     from .introspect import IntrospectError
     from .introspect.connect import ConnectError, describe_database_error, named_target, resolve_dsn
+    from .introspect.prefetch import CatalogPrefetch
     from .planning import TargetProblems, plan_against_database
     from .report import render_json, render_sql, render_text
     from .timeouts import shown  # the parsed integer milliseconds, written back canonically: 5s, 250ms
@@ -452,9 +453,16 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.allow_split and not args.write_migration:
         print("schemadiff: --allow-split goes with --write-migration DIR", file=stderr)
         return EXIT_ERROR
-    loaded = load_spec(args.spec_dir)
-    _print_warnings(loaded, stderr)
     resolved = resolve_dsn(args.db)
+    # The catalog is read while the spec loads (introspect.prefetch): same read, less waiting.
+    prefetched = CatalogPrefetch(resolved[0]) if resolved is not None else None
+    try:
+        loaded = load_spec(args.spec_dir)
+    except BaseException:
+        if prefetched is not None:
+            prefetched.abandon()
+        raise
+    _print_warnings(loaded, stderr)
     dsn = resolved[0] if resolved else ""
     if resolved is None and _in_ci() and not args.embedded:
         print("schemadiff: no database named (--db, DATABASE_URL or PG* variables) and the CI variable is set: "
@@ -471,7 +479,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
             where = f"a throwaway embedded PostgreSQL {result.server_version} (no --db, DATABASE_URL or PG* variables)"
         else:
             dsn, source = resolved
-            result = plan_against_database(loaded.schema, dsn)
+            result = plan_against_database(loaded.schema, dsn, prefetched=prefetched)
             where = f"{named_target(dsn, result.target)} (PostgreSQL {result.server_version}, from {source})"
     except ConnectError as exc:
         print(f"schemadiff: {exc}", file=stderr)

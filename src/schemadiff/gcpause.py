@@ -11,22 +11,30 @@ catches up, when the outermost pause ends.
 from __future__ import annotations
 
 import gc
+import threading
 from contextlib import contextmanager
 
 _depth = 0
+_lock = threading.Lock()  # plan loads the spec while a thread reads the catalog (introspect.prefetch)
 
 
 @contextmanager
 def paused_gc():
     global _depth
-    if _depth == 0 and not gc.isenabled():
-        yield  # paused by someone else: leave it to them
+    with _lock:
+        if _depth == 0 and not gc.isenabled():
+            outer = True  # paused by someone else: leave it to them
+        else:
+            outer = False
+            _depth += 1
+            gc.disable()
+    if outer:
+        yield
         return
-    _depth += 1
-    gc.disable()
     try:
         yield
     finally:
-        _depth -= 1
-        if _depth == 0:
-            gc.enable()
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                gc.enable()

@@ -10,6 +10,7 @@ from .fkcheck import live_problems
 from .introspect import introspect
 from .introspect.column_facts import catalog_facts, missing_roles, rejected_defaults
 from .introspect.connect import connect, target_of
+from .introspect.prefetch import CatalogPrefetch
 from .introspect.probe_access import require_probes
 from .introspect.converge import converge, volatility
 from .introspect.exprcheck import rejected
@@ -50,17 +51,26 @@ def _index_sql(table, index) -> str:
     return create_index(table, index).sql
 
 
-def plan_against_database(desired: Schema, dsn: str, *, throwaway: bool = False) -> PlanResult:
-    with connect(dsn) as conn:
-        return plan_with_connection(desired, conn, throwaway=throwaway)
+def plan_against_database(desired: Schema, dsn: str, *, throwaway: bool = False,
+                          prefetched: CatalogPrefetch | None = None) -> PlanResult:
+    """``prefetched``: the connection and catalog read started while the spec loaded
+    (``introspect.prefetch``); its read is used only if made for this spec's schemas."""
+    with (prefetched.take() if prefetched is not None else connect(dsn)) as conn:
+        return plan_with_connection(desired, conn, throwaway=throwaway, prefetched=prefetched)
 
 
-def plan_with_connection(desired: Schema, conn, *, throwaway: bool = False) -> PlanResult:
+def plan_with_connection(desired: Schema, conn, *, throwaway: bool = False,
+                         prefetched: CatalogPrefetch | None = None) -> PlanResult:
     """Plan on an open autocommit connection (left idle, autocommit, as found).
     ``throwaway``: an empty embedded server of our own (plan without a database), which
     has none of the spec's external roles; they are not looked for there."""
-    version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
-    read = introspect(conn, managed_schemas(desired), missing_ok=True)
+    schemas = managed_schemas(desired)
+    read = prefetched.read_for(schemas) if prefetched is not None else None
+    version = prefetched.version if prefetched is not None else None
+    if version is None:
+        version = conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    if read is None:
+        read = introspect(conn, schemas, missing_ok=True)
     current = _within_scope(read.schema, desired)
     require_probes(conn)  # a session that cannot run them: said now, never a phantom change
     desired = converge(desired, current, conn)
