@@ -435,14 +435,7 @@ def _target_problems(exc, loaded, outcome: str, stderr: TextIO) -> int:
 
 
 def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
-    import psycopg
-
-    from .introspect import IntrospectError
-    from .introspect.connect import ConnectError, describe_database_error, named_target, resolve_dsn
-    from .introspect.prefetch import CatalogPrefetch
-    from .planning import TargetProblems, plan_against_database
-    from .report import render_json, render_sql, render_text
-    from .timeouts import shown  # the parsed integer milliseconds, written back canonically: 5s, 250ms
+    from .introspect.connect import resolve_dsn
 
     if args.write_migration and not args.name:
         print("schemadiff: --write-migration needs --name NAME", file=stderr)
@@ -454,9 +447,20 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         print("schemadiff: --allow-split goes with --write-migration DIR", file=stderr)
         return EXIT_ERROR
     resolved = resolve_dsn(args.db)
-    # The catalog is read while the spec loads (introspect.prefetch): same read, less waiting.
+    # The catalog is read while the planning code is imported and the spec loads
+    # (introspect.prefetch): the same read, less waiting.
+    from .introspect.prefetch import CatalogPrefetch
+
     prefetched = CatalogPrefetch(resolved[0]) if resolved is not None else None
     try:
+        import psycopg
+
+        from .introspect import IntrospectError
+        from .introspect.connect import ConnectError, describe_database_error, named_target
+        from .planning import TargetProblems, plan_against_database
+        from .report import render_json, render_sql, render_text
+        from .timeouts import shown  # the parsed integer milliseconds, written back canonically: 5s, 250ms
+
         loaded = load_spec(args.spec_dir)
     except BaseException:
         if prefetched is not None:
