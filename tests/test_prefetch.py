@@ -69,13 +69,19 @@ def test_the_early_read_is_used_when_it_is_the_spec_schemas(pg, db, tmp_path: Pa
     assert _settled(pg, db, 0) == 0
 
 
-def test_a_schema_the_spec_does_not_manage_means_a_second_exact_read(pg, db, tmp_path: Path, monkeypatch):
+def test_a_wrong_guess_means_a_second_exact_read(pg, db, tmp_path: Path, monkeypatch):
     spec = write_spec(tmp_path / "spec", SPEC)
     assert run_cli("apply", str(spec), "--db", pg.dsn(db), "--yes").code == 0
     # Not managed by the spec: a table in it must not appear in the plan (as drift or anything).
     assert pg.run_psql(db, sql="CREATE SCHEMA other; CREATE TABLE other.canary (id int); "
                                "INSERT INTO other.canary VALUES (1), (2);").returncode == 0
     seen = _reads(monkeypatch)
+    r = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert r.code == 0 and "No changes" in r.out and "canary" not in r.out + r.err, r
+    assert seen == [(False, ["public"])]  # "other" is named in no spec file: not guessed
+    # Named in a comment only: guessed, wrongly; the catalog is read again for the spec's schemas.
+    (spec / "tables" / "item.yaml").write_text(SPEC["tables/item.yaml"] + "# other\n", encoding="utf-8")
+    seen.clear()
     r = run_cli("plan", str(spec), "--db", pg.dsn(db))
     assert r.code == 0 and "No changes" in r.out and "canary" not in r.out + r.err, r
     assert seen == [(False, ["other", "public"]), (True, ["public"])]
@@ -111,3 +117,15 @@ def test_an_unreachable_database_is_reported_as_before(tmp_path: Path):
     r = run_cli("plan", str(spec), "--db", "host=127.0.0.1 port=1 connect_timeout=2 password=PrefetchSecret10")
     assert r.code == 1 and "cannot connect to" in r.err and "password=***" in r.err, r
     assert "PrefetchSecret10" not in r.out + r.err
+
+
+def test_a_fifo_in_the_spec_never_blocks_the_early_read(pg, db, tmp_path: Path):
+    import os
+
+    spec = write_spec(tmp_path / "spec", SPEC)
+    os.mkfifo(spec / "tables" / "pipe.yaml")
+    started = time.monotonic()
+    r = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert r.code == 1 and "pipe.yaml is not a regular file" in r.err, r
+    assert time.monotonic() - started < 10
+    assert _settled(pg, db, 0) == 0

@@ -451,7 +451,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     # (introspect.prefetch): the same read, less waiting.
     from .introspect.prefetch import CatalogPrefetch
 
-    prefetched = CatalogPrefetch(resolved[0]) if resolved is not None else None
+    prefetched = CatalogPrefetch(resolved[0], args.spec_dir) if resolved is not None else None
     try:
         import psycopg
 

@@ -8,11 +8,15 @@ their sum; here a thread connects and reads the catalog while the main thread
 imports the planning code and loads the spec.
 
 The read needs the list of schemas the spec manages, which is only known once
-the spec is loaded. The thread reads a guess: every schema of the database that
-is neither the system's nor an extension's (``queries/user_schemas.sql``), plus
-``public`` (always managed). The guess is used only when it is exactly the list
-the loaded spec manages (``planning.managed_schemas``); otherwise the catalog is
-read again, after the load, exactly as without this module. What is read, and
+the spec is loaded. The thread reads a guess: ``public`` (always managed), and
+each schema of the database that is neither the system's nor an extension's
+(``queries/user_schemas.sql``) and whose name occurs in the bytes of a spec file
+(a spec names every schema it manages; a name that occurs elsewhere, in a
+comment, only makes the guess wrong). The guess is used only when it is exactly
+the list the loaded spec manages (``planning.managed_schemas``); otherwise the
+catalog is read again, after the load, exactly as without this module. The
+guess decides nothing else: a wrong one costs a second read, never a different
+plan. What is read, and
 how, is the same query with the same argument either way, so the plan cannot
 differ; only the moment of the read does (before or during the load instead of
 after it: the catalog is read at some moment in both cases, and nothing is
@@ -28,7 +32,10 @@ an exiting process never waits for it.
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
+from pathlib import Path
 
 from .connect import connect
 from .read import Introspection, introspect, user_schemas
@@ -37,8 +44,9 @@ from .read import Introspection, introspect, user_schemas
 class CatalogPrefetch:
     """Connect to ``dsn`` and read the catalog in a thread, started at once."""
 
-    def __init__(self, dsn: str):
+    def __init__(self, dsn: str, spec_dir: str | Path):
         self._dsn = dsn
+        self._spec_dir = Path(spec_dir)
         self._lock = threading.Lock()
         self._abandoned = False
         self.conn = None
@@ -54,7 +62,7 @@ class CatalogPrefetch:
         try:
             self.conn = connect(self._dsn)
             self.version = self.conn.execute("SHOW server_version").fetchone()[0].split()[0]
-            self.schemas = sorted(set(user_schemas(self.conn)) | {"public"})
+            self.schemas = _guess(user_schemas(self.conn), self._spec_dir)
             self.read = introspect(self.conn, self.schemas, missing_ok=True)
         except BaseException as exc:  # noqa: BLE001 — handed to the main thread by take()
             self.error = exc
@@ -92,3 +100,31 @@ class CatalogPrefetch:
                 conn.close()
             except Exception:  # noqa: BLE001 — closing a connection the plan will not use
                 pass
+
+
+def _guess(user: list[str], spec_dir: Path) -> list[str]:
+    """``public``, and the database's user schemas named somewhere in the spec's files."""
+    names = {name: name.encode() for name in user if name != "public"}
+    found = {"public"}
+    base = spec_dir if spec_dir.is_dir() else spec_dir.parent
+    for path in base.rglob("*"):
+        if not names:
+            break
+        if path.suffix not in (".yaml", ".yml") or any(p.startswith(".") for p in path.relative_to(base).parts):
+            continue
+        try:
+            # Opened without waiting (a FIFO would block a read forever), read only if a regular file.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as f:
+            try:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    continue
+                data = f.read()
+            except OSError:
+                continue
+        for name in [n for n, raw in names.items() if raw in data]:
+            found.add(name)
+            del names[name]
+    return sorted(found)
