@@ -242,6 +242,18 @@ def test_another_display_is_a_miss(tmp_path):
     assert all(ctx.file.startswith("two/") for _, ctx in _contexts(shown))
 
 
+def test_the_same_names_under_another_display_are_a_hit(tmp_path):
+    """check --base-ref: the base, read out of git into a temporary directory, is shown under the
+    head's names; the entry the head's load wrote serves it, and is what a full load gives."""
+    head = write_spec(tmp_path / "spec", FILES)
+    elsewhere = write_spec(tmp_path / "git-tmp", FILES)
+    _load(head, tmp_path / "c")
+    base, hit = _load(elsewhere, tmp_path / "c", display=str(head))
+    assert hit
+    assert_same(base, _full(elsewhere, display=str(head)))
+    assert base.files == _full(head).files
+
+
 def test_an_entry_of_other_code_is_a_miss(tmp_path, monkeypatch):
     spec = write_spec(tmp_path / "spec", FILES)
     real = loadcache.code_digest()

@@ -30,6 +30,11 @@ Where: ``$SCHEMADIFF_CACHE_DIR``, else ``$XDG_CACHE_HOME/schemadiff``, else
 off as well when the directory cannot be made or its key is not private.
 ``load_spec`` uses it only when the command line turned it on (``enable``):
 library callers and tests get the uncached loader unless they ask.
+
+The key, the directory and the entry format (magic, HMAC, atomic write) are shared with
+``spec/loadcache.py``, which keeps whole loads under ``loads/``: ``ready``, ``read_entry``
+and ``write_entry`` below. The stamp of this kind of entry (which imports pydantic and
+PyYAML for their versions) is made only when a file is looked up here, never on a whole hit.
 """
 
 from __future__ import annotations

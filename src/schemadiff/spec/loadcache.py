@@ -10,9 +10,14 @@ whole result of a load that had no error is kept, keyed by everything the load r
   checkout never reads an entry another code wrote;
 * the versions of Python and of the libraries the load runs (pydantic, pydantic-core, PyYAML,
   pglast with its libpg_query), read from their installed metadata without importing them;
-* the ``display`` argument;
 * every file the load reads, as (the name shown, its bytes), the root first and then the
   walked files in the order the load walks them.
+
+The ``display`` argument is not in the key on its own: the load uses it only to name files
+(``shown_names``; ``find_root`` names the directory in errors, and a load with errors is never
+stored), and every name is in the key. So ``check --base-ref`` finds its base (read out of git
+into a temporary directory, shown under the head's names) in the entry a run on the base
+branch wrote for its head.
 
 The load is a pure function of those: it reads no environment variable, clock or locale and no
 file outside the spec directory besides this package's own data (``tests/test_load_cache.py``
@@ -104,11 +109,11 @@ def _versions() -> bytes:
     return "\0".join(parts).encode()
 
 
-def entry_key(display: str | None, files: list[tuple[str, bytes]]) -> bytes:
+def entry_key(files: list[tuple[str, bytes]]) -> bytes:
     h = hashlib.sha256(_FORMAT)
     h.update(code_digest())
     h.update(hashlib.sha256(_versions()).digest())
-    h.update(b"display:" + (b"-" if display is None else b"+" + display.encode("utf-8", "surrogateescape")) + b"\0")
+    h.update(b"%d files\0" % len(files))
     for name, raw in files:
         encoded = name.encode("utf-8", "surrogateescape")
         h.update(b"%d:%s" % (len(encoded), encoded))
@@ -134,7 +139,7 @@ def cached_load(spec_dir, display: str | None, load) -> LoadedSpec:
     except OSError:
         return load(None)  # the full load reports the file it cannot read
     named = [(shown(p), raw) for p, raw in read]
-    key = entry_key(display, named)
+    key = entry_key(named)
     path = directory / key.hex()
     hit = _get(path, key, dict(named))
     if hit is not None:
