@@ -7,11 +7,14 @@ Each command runs in a fresh interpreter; the modules it loaded are printed afte
   (the compiler is imported where steps are compiled);
 * ``check`` (spec against spec, no ``--prove``) connects to nothing: no psycopg,
   and with no change, no sqlglot either;
-* ``validate`` connects to nothing: no psycopg.
+* ``validate`` connects to nothing: no psycopg;
+* a load the cache serves whole (spec/loadcache.py) reads no YAML and validates nothing: a warm
+  no-change ``plan`` and a warm ``check`` load neither pydantic nor PyYAML (nor sqlglot).
 
 Still loaded, on purpose: pglast by every command that loads a spec holding
 expressions (each one is parsed and judged by ``funcpolicy`` at load time, a
-trust check), and sqlglot and pglast by ``validate`` and ``sql``, which compile
+trust check; after a cached load, by the planning modules: ``identifiers`` quotes
+with pglast's keyword lists, converge and the catalog reader parse), and sqlglot and pglast by ``validate`` and ``sql``, which compile
 every statement and check it (``compile.verify.checked``).
 """
 
@@ -35,9 +38,13 @@ PROBE = (
 )
 
 
-def _run(*argv: str) -> dict:
+def _run(*argv: str, cache_dir=None) -> dict:
+    env = {**os.environ, "SCHEMADIFF_NO_CACHE": "1"}
+    if cache_dir is not None:  # the cache on, in this directory
+        env.pop("SCHEMADIFF_NO_CACHE")
+        env["SCHEMADIFF_CACHE_DIR"] = str(cache_dir)
     proc = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "SCHEMADIFF_NO_CACHE": "1"})
+                          env=env)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -87,3 +94,25 @@ def test_validate_loads_no_psycopg():
     assert ": ok" in result["out"]
     assert "psycopg" not in result["modules"]
     assert "pglast" in result["modules"]  # every statement is compiled and checked
+
+
+HEAVY = ("pydantic", "pydantic_core", "yaml", "sqlglot")
+
+
+def test_a_warm_plan_with_no_change_loads_no_pydantic_nor_yaml(pg, db, tmp_path):
+    assert pg.run_psql(db, file=EXAMPLES / "engagement" / "prerequisites.sql").returncode == 0
+    assert _run("apply", str(SPEC), "--db", pg.dsn(db), "--yes")["code"] == 0
+    cold = _run("plan", str(SPEC), "--db", pg.dsn(db), cache_dir=tmp_path / "cache")
+    assert cold["code"] == 0 and "pydantic" in cold["modules"] and "yaml" in cold["modules"]  # a full load
+    warm = _run("plan", str(SPEC), "--db", pg.dsn(db), cache_dir=tmp_path / "cache")
+    assert warm["code"] == 0, warm["err"]
+    assert (warm["out"], warm["err"]) == (cold["out"], cold["err"]) and "No changes" in warm["out"]
+    assert "psycopg" in warm["modules"]
+    assert not [m for m in HEAVY if m in warm["modules"]], warm["modules"]
+
+
+def test_a_warm_check_loads_no_pydantic_nor_yaml_nor_psycopg(tmp_path):
+    cold = _run("check", str(SPEC), "--base", str(SPEC), cache_dir=tmp_path / "cache")
+    warm = _run("check", str(SPEC), "--base", str(SPEC), cache_dir=tmp_path / "cache")
+    assert warm["code"] == 0 and (warm["out"], warm["err"]) == (cold["out"], cold["err"])
+    assert not [m for m in (*HEAVY, "psycopg") if m in warm["modules"]], warm["modules"]

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from schemadiff.spec import cache
+from schemadiff.spec import cache, loadcache
 from schemadiff.spec.context import FileContext
 from schemadiff.spec.load import load_spec
 from schemadiff.spec.yamlread import YList, YMap, read_yaml
@@ -47,13 +47,28 @@ def test_marks_read_again_are_exact_without_cache(spec):
 
 
 @pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=lambda p: p.parent.name)
-def test_marks_read_again_are_exact_from_the_cache(spec, tmp_path):
+def test_marks_read_again_are_exact_from_the_cache(spec, tmp_path, monkeypatch):
+    # the per-file cache alone (the cache of whole loads kept out)
+    monkeypatch.setattr(loadcache, "cached_load", lambda spec_dir, display, load: load(None))
     cache.enable(True, tmp_path / "cache")
     try:
         before = cache.stats["hits"]
         load_spec(spec, display=spec.name)  # cold: stores
         loaded = load_spec(spec, display=spec.name)  # warm: every table file from the cache
         assert cache.stats["hits"] - before == len(loaded.contexts)
+    finally:
+        cache.enable(False)
+    _assert_same_marks(loaded, spec)
+
+
+@pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=lambda p: p.parent.name)
+def test_marks_read_again_are_exact_from_a_whole_load(spec, tmp_path):
+    cache.enable(True, tmp_path / "cache")
+    try:
+        before = loadcache.stats["hits"]
+        load_spec(spec, display=spec.name)  # cold: stores
+        loaded = load_spec(spec, display=spec.name)  # warm: the whole load from the cache
+        assert loadcache.stats["hits"] - before == 1
     finally:
         cache.enable(False)
     _assert_same_marks(loaded, spec)

@@ -13,11 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from schemadiff.spec import cache
+from schemadiff.spec import cache, loadcache
 
 from .conftest import EXAMPLES, ROOT, run_cli, write_spec
 
 EXAMPLE_SPECS = sorted(p.parent for p in EXAMPLES.glob("*/schema/schemadiff.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def _per_file_only(monkeypatch):
+    """These tests are of the per-file cache: the cache of whole loads (test_load_cache.py) is
+    kept out of the in-process runs, so every load reaches the per-file entries."""
+    monkeypatch.setattr(loadcache, "cached_load", lambda spec_dir, display, load: load(None))
 
 
 @pytest.fixture

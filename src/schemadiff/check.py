@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from pglast import ast, parse_sql
-
 from . import changes as c
 from . import funcpolicy
 from .expressions import ExpressionError, parse_expression, references
@@ -108,7 +106,9 @@ def _run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, base_l
     desired = replace(head.schema, tables=tuple(converged.get(t.qualified, t) for t in head.schema.tables))
     desired = converge_views(desired, current, None)
     plan = build_plan(current, desired, mode="spec", is_volatile=offline_volatile, steps_when_refused=True)
-    default_schema = head.root.data.get("schema", "public") if head.root is not None else "public"
+    # The root's data is read (its YAML parsed) only when a waiver needs the default schema.
+    default_schema = head.root.data.get("schema", "public") if head.root is not None and policy.waivers \
+        else "public"
     existing = {t.qualified for t in current.tables}
     indexes = index_tables(current, head.schema)
     rule_names = {r.code: r.name for r in all_rules()}
@@ -160,6 +160,8 @@ def _run_check(head: LoadedSpec, base: LoadedSpec | None, policy: Policy, base_l
 
 def _blocking_index_build(sql: str) -> QualifiedName | None:
     """The table a statement builds an index on without CONCURRENTLY, else None."""
+    from pglast import ast, parse_sql
+
     for raw in parse_sql(sql):
         node = raw.stmt
         if isinstance(node, ast.IndexStmt) and not node.concurrent:

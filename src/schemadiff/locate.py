@@ -16,7 +16,9 @@ from .model import QualifiedName
 from .spec.context import FileContext
 from .spec.errors import Mark
 from .spec.load import LoadedSpec
-from .spec.yamlread import YList, YMap
+
+# YMap/YList (spec.yamlread, and PyYAML with it) are imported where a file's data is read: only a
+# finding reads it (a load served whole by the cache has parsed no YAML).
 
 IndexTables = dict[QualifiedName, QualifiedName]  # index (schema, name) -> its table
 
@@ -124,6 +126,8 @@ def names_match(waived: str, parts: tuple[str, ...], default_schema: str) -> boo
 
 def _find_name(node, name: str) -> Mark | None:
     """The first mapping key, or ``name:`` value, equal to ``name`` anywhere below ``node``."""
+    from .spec.yamlread import YList, YMap
+
     if isinstance(node, YMap):
         if name in node:
             return node.key_marks[name]
@@ -144,6 +148,8 @@ def _find_name(node, name: str) -> Mark | None:
 
 
 def _has(ctx: FileContext, *path) -> bool:
+    from .spec.yamlread import YMap
+
     node = ctx.data
     for element in path:
         if isinstance(node, YMap) and element in node:
@@ -199,6 +205,8 @@ def _in_table_file(ctx: FileContext, change: c.Change, table: QualifiedName) -> 
 
 def _storage_key(ctx: FileContext, change: c.SetStorageParameter) -> Mark:
     """The line of the key under the table's, its index's, or its key's ``storage:``."""
+    from .spec.yamlread import YMap
+
     key = change.key
     if change.index is None:
         return ctx.mark("storage", key, key=True) if _has(ctx, "storage", key) else ctx.mark("table")

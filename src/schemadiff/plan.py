@@ -27,7 +27,6 @@ from .rules import Context, Finding, Verdict, evaluate, verdict_of
 from .phases import CONCURRENT, ENUM_VALUES, PHASES, TRANSACTIONAL, VALIDATE
 from .rules.catalog_facts import CatalogFacts
 from .rules.names import names_taken
-from .spec.views import view_order
 
 PLAN_FORMAT = "schemadiff.plan/v1"
 
@@ -210,7 +209,12 @@ def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_v
                 add(phase, sql, i)
     add_functions(fnorder.BEFORE_VIEWS)
     new_views = {changes[i].view.qualified: i for i in allowed if isinstance(changes[i], c.AddView)}
-    for v in view_order(tuple(changes[i].view for i in new_views.values())):  # each after the views it reads
+    ordered_views = []
+    if new_views:  # spec.views brings the spec format's models (pydantic): imported only when needed
+        from .spec.views import view_order
+
+        ordered_views = view_order(tuple(changes[i].view for i in new_views.values()))
+    for v in ordered_views:  # each after the views it reads
         for phase, sql in compile_change(changes[new_views[v.qualified]]):
             add(phase, sql, new_views[v.qualified])
     add_functions(fnorder.AFTER_VIEWS)  # before the indexes, policies and triggers that call them

@@ -26,49 +26,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from .rules import all_rules
 from .rules.policies import BY_CODE as POLICY_BY_CODE
 from .rules.policies import FORBIDDABLE
 from .spec.errors import Mark, SpecError, SpecIssue
 from .spec.load import POLICY_NAMES  # one list: the spec loader skips these files
-from .spec.validate import validate
-from .spec.yamlread import read_yaml
+
+# The file's format (pydantic models: policy_format.py), the validator and the YAML reader are
+# imported by ``load_policy``: a `check` with no policy file needs none of them.
 
 LEVELS = ("error", "warning", "off")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class WaiverSpec(_Strict):
-    rule: StrictStr = Field(description="The rule or policy waived: its code (SD302) or name (drop-column).")
-    object: StrictStr = Field(description="The object: schema.table, schema.table.column, schema.table.index, "
-                                          "schema.table.constraint, schema.table.policy, schema.type; "
-                                          "the schema may be left out for the spec's default schema.")
-    reason: StrictStr = Field(min_length=1, description="Why this is acceptable; shown in every report.")
-    expires: StrictStr = Field(description="The last day the waiver holds, YYYY-MM-DD (quoted).")
-
-    @field_validator("expires")
-    @classmethod
-    def _date(cls, value: str) -> str:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("expected a date YYYY-MM-DD") from None
-        return value
-
-
-class PolicySpec(_Strict):
-    version: Literal[1]
-    severity: dict[StrictStr, Literal["error", "warning", "off"]] = Field(default_factory=dict)
-    forbid: list[Literal["changes-to-existing-tables", "new-triggers", "rls-changes",
-                         "index-without-concurrently"]] = Field(default_factory=list)
-    waivers: list[WaiverSpec] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -106,6 +74,10 @@ def _codes_by_name() -> dict[str, str]:
 
 
 def load_policy(path: Path, display: str | None = None) -> Policy:
+    from .policy_format import PolicySpec
+    from .spec.validate import validate
+    from .spec.yamlread import read_yaml
+
     shown = display or path.as_posix()
     data = read_yaml(path, shown)
     if data is None:

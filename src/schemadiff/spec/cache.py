@@ -30,6 +30,11 @@ Where: ``$SCHEMADIFF_CACHE_DIR``, else ``$XDG_CACHE_HOME/schemadiff``, else
 off as well when the directory cannot be made or its key is not private.
 ``load_spec`` uses it only when the command line turned it on (``enable``):
 library callers and tests get the uncached loader unless they ask.
+
+The key, the directory and the entry format (magic, HMAC, atomic write) are shared with
+``spec/loadcache.py``, which keeps whole loads under ``loads/``: ``ready``, ``read_entry``
+and ``write_entry`` below. The stamp of this kind of entry (which imports pydantic and
+PyYAML for their versions) is made only when a file is looked up here, never on a whole hit.
 """
 
 from __future__ import annotations
@@ -91,7 +96,6 @@ def _ready() -> bool:
             _st()["dir"] = directory
             _st()["secret"] = _secret(directory)
             (directory / "specs").mkdir(exist_ok=True, mode=0o700)
-            _st()["stamp"] = _stamp()
         except Exception:  # noqa: BLE001 — no home directory, a read-only one, …: no cache, never an error
             _st()["secret"] = None
     return _st()["secret"] is not None
@@ -135,6 +139,8 @@ def _stamp() -> bytes:
 
 
 def _entry_key(raw: bytes) -> bytes:
+    if _st()["stamp"] is None:
+        _st()["stamp"] = _stamp()  # imports pydantic and PyYAML: only a load that reads files gets here
     h = hashlib.sha256(_st()["stamp"])
     h.update(hashlib.sha256(raw).digest())
     return h.digest()
@@ -154,15 +160,8 @@ def get(raw: bytes):
         return None
     stats["misses"] += 1  # until it is a hit
     key = _entry_key(raw)
-    try:
-        blob = _path(key).read_bytes()
-    except OSError:
-        return None
-    head = len(_MAGIC) + 32
-    if len(blob) <= head or blob[:len(_MAGIC)] != _MAGIC:
-        return None
-    payload = blob[head:]
-    if not hmac.compare_digest(blob[len(_MAGIC):head], _mac(key, payload)):
+    payload = read_entry(_path(key), _MAGIC, key)
+    if payload is None:
         return None
     try:
         value = _Unpickler(io.BytesIO(payload)).load()
@@ -182,9 +181,48 @@ def put(raw: bytes, spec) -> None:
     if not _ready():
         return
     key = _entry_key(raw)
-    path = _path(key)
     try:
         payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 — a cache that cannot be written is no cache, not an error
+        return
+    if write_entry(_path(key), _MAGIC, key, payload):
+        stats["stored"] += 1
+
+
+# -- what every kind of entry shares (this module's per-file entries, loadcache's whole loads) -----
+
+def ready(subdir: str) -> Path | None:
+    """The directory for one kind of entry, made private to this user, or None when the cache is
+    off or unusable (no key, a key others can read, nowhere to write)."""
+    if not _ready():
+        return None
+    directory = _st()["dir"] / subdir
+    try:
+        directory.mkdir(exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return directory
+
+
+def read_entry(path: Path, magic: bytes, key: bytes) -> bytes | None:
+    """The payload of the entry at ``path`` when it starts with ``magic`` and its HMAC of ``key``
+    and the payload is right; None for anything else (absent, short, foreign, forged)."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = len(magic) + 32
+    if len(blob) <= head or blob[:len(magic)] != magic:
+        return None
+    payload = blob[head:]
+    if not hmac.compare_digest(blob[len(magic):head], _mac(key, payload)):
+        return None
+    return payload
+
+
+def write_entry(path: Path, magic: bytes, key: bytes, payload: bytes) -> bool:
+    """Write an entry atomically; False (the cache as it was) when it cannot be written."""
+    try:
         _st()["written"] = written = _st().get("written", 0) + 1
         # A name no other writer uses (this process's id and count; O_EXCL all the same), then
         # renamed over the entry: readers see the old entry or the whole new one.
@@ -192,9 +230,8 @@ def put(raw: bytes, spec) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(_MAGIC + _mac(key, payload) + payload)
+                out.write(magic + _mac(key, payload) + payload)
             os.replace(tmp, path)
-            stats["stored"] += 1
         except BaseException:
             try:
                 os.unlink(tmp)
@@ -202,7 +239,8 @@ def put(raw: bytes, spec) -> None:
                 pass
             raise
     except Exception:  # noqa: BLE001 — a cache that cannot be written is no cache, not an error
-        return
+        return False
+    return True
 
 
 _BUILTINS = frozenset({"list", "dict", "tuple", "set", "frozenset", "str", "int", "float", "bool", "bytes",

@@ -6,7 +6,9 @@ import zlib
 from typing import Any
 
 from .errors import Mark, SpecIssue
-from .yamlread import PartialYAML, YList, YMap, parse_yaml
+
+# yamlread (and PyYAML with it) is imported where a file's data is read: a load served whole by
+# the cache (spec/loadcache.py) makes contexts from bytes and reads none unless a finding asks.
 
 
 class FileContext:
@@ -37,6 +39,8 @@ class FileContext:
     @property
     def data(self) -> Any:
         if self._raw is not None:
+            from .yamlread import PartialYAML, parse_yaml
+
             try:
                 self._data = parse_yaml(zlib.decompress(self._raw), self.file)
             except PartialYAML as exc:  # not expected: only files that read cleanly are made lazy
@@ -51,6 +55,8 @@ class FileContext:
     def mark(self, *path: Any, key: bool = False) -> Mark:
         """The mark of the value (or with ``key=True`` of the key) at ``path``;
         the deepest mark that exists when the path runs out."""
+        from .yamlread import YList, YMap
+
         node = self.data
         best = getattr(node, "mark", None) or Mark(self.file, 1, 1)
         for i, element in enumerate(path):

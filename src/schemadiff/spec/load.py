@@ -12,23 +12,32 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..gcpause import paused_gc
-from ..identifiers import NameSyntaxError
-from ..normalize import serial_sequence
 from ..model import EnumType, Extension, External, Function, QualifiedName, Schema
 from . import cache as disk_cache
-from . import format as f
 from .context import FileContext
 from .errors import Mark, SpecError, SpecIssue
-from .names import qualify
-from .resolve import ResolveError, Resolver, check_identifier
-from .sequences import build_sequences, check_nextval_defaults, check_sequences, fold_serial
-from .functions import build_function, build_triggers
-from .matviews import check_view_names
-from ..speccalls import callees
-from .views import build_view, view_order
-from .tables import TableBuilder
-from .validate import validate
-from .yamlread import PartialYAML, parse_yaml, read_yaml
+
+
+def _imports() -> None:
+    """The loader's own modules (pydantic's format models, PyYAML, pglast…), imported on the first
+    load that builds a spec: a load the cache serves whole (spec/loadcache.py) needs none of them."""
+    global NameSyntaxError, serial_sequence, f, qualify, ResolveError, Resolver, check_identifier
+    global build_sequences, check_nextval_defaults, check_sequences, fold_serial, build_function, build_triggers
+    global check_view_names, callees, build_view, view_order, TableBuilder, validate, PartialYAML, parse_yaml
+    global read_yaml
+    from ..identifiers import NameSyntaxError
+    from ..normalize import serial_sequence
+    from . import format as f
+    from .names import qualify
+    from .resolve import ResolveError, Resolver, check_identifier
+    from .sequences import build_sequences, check_nextval_defaults, check_sequences, fold_serial
+    from .functions import build_function, build_triggers
+    from .matviews import check_view_names
+    from ..speccalls import callees
+    from .views import build_view, view_order
+    from .tables import TableBuilder
+    from .validate import validate
+    from .yamlread import PartialYAML, parse_yaml, read_yaml
 
 ROOT_NAMES = ("schemadiff.yaml", "schemadiff.yml")
 POLICY_NAMES = ("schemadiff-policy.yaml", "schemadiff-policy.yml")  # read by `check`, not a table file
@@ -113,16 +122,31 @@ def find_root(spec_dir: Path, display: str | None = None) -> Path:
 
 # A parsed table file, by (name shown, content): what two loads of nearly the same
 # spec (``check``: the base and the head) share instead of parsing twice.
-ParseCache = dict[tuple[str, bytes], f.TableSpec]
+ParseCache = dict  # (name shown, bytes) -> format.TableSpec
 
 
 def load_spec(spec_dir: str | Path, display: str | None = None, cache: ParseCache | None = None) -> LoadedSpec:
     """Load a spec directory. ``display`` names it in messages instead of its
     path (a spec read out of git lives in a temporary directory). ``cache``,
     shared between loads, skips parsing a file already parsed with the same
-    name and content (the parsed data is only read, never changed)."""
+    name and content (the parsed data is only read, never changed).
+
+    With the disk cache on, a spec whose every file (name shown and bytes) was loaded
+    before by this code comes back whole from ``spec/loadcache.py``; the directory is
+    still walked and every file read on every load."""
     with paused_gc():  # many small long-lived objects: see gcpause
+        if disk_cache.active():
+            from .loadcache import cached_load
+
+            return cached_load(spec_dir, display, lambda files: _load_spec(spec_dir, display, cache, files))
         return _load_spec(spec_dir, display, cache)
+
+
+def shown_names(spec_dir: Path, root_path: Path, display: str | None):
+    """How the load names a file in messages (and in the whole-load cache's key)."""
+    base = root_path.parent
+    shown_dir = Path(display) if display is not None else spec_dir
+    return lambda p: (shown_dir / p.relative_to(base)).as_posix() if spec_dir.is_dir() else p.as_posix()
 
 
 def _read(read, errors: list[SpecIssue]):
@@ -146,12 +170,16 @@ def _validated(model, data, display: str, errors: list[SpecIssue]):
         return None
 
 
-def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | None) -> LoadedSpec:
+def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | None,
+               read_files: list[tuple[Path, bytes]] | None = None) -> LoadedSpec:
+    """``read_files``: the root and the walked files with the bytes the whole-load cache read for its
+    key (the root first), so what is built is what the key names; None: walk and read here."""
+    _imports()
     spec_dir = Path(spec_dir)
     root_path = find_root(spec_dir, display)
     base = root_path.parent
-    shown_dir = Path(display) if display is not None else spec_dir
-    shown = lambda p: (shown_dir / p.relative_to(base)).as_posix() if spec_dir.is_dir() else p.as_posix()  # noqa: E731
+    shown = shown_names(spec_dir, root_path, display)
+    given = dict(read_files) if read_files is not None else None
 
     issues: list[SpecIssue] = []
     warnings: list[SpecIssue] = []
@@ -162,7 +190,8 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     root_file = shown(root_path)
     root, root_data = None, None
     try:
-        root_data = _read(lambda: read_yaml(root_path, root_file), file_errors)
+        root_data = _read(lambda: read_yaml(root_path, root_file) if given is None else
+                          parse_yaml(given[root_path], root_file), file_errors)
         if root_data is None:
             raise SpecError([SpecIssue(Mark(root_file, 1, 1), "the root file is empty",
                                        hint="start it with `version: 1`")])
@@ -178,7 +207,8 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         file_errors.extend(exc.issues)
     root_ctx = FileContext(root_file, root_data, issues, warnings)
 
-    table_files = _spec_files(base, root_path, shown, file_errors)
+    table_files = _spec_files(base, root_path, shown, file_errors) if given is None else \
+        [p for p, _ in read_files[1:]]
     parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
     parsed_functions: list[tuple[f.FunctionSpec, FileContext]] = []
     parsed_views: list[tuple[f.ViewSpec, FileContext]] = []
@@ -186,7 +216,7 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
         display = shown(path)
         key = None
         try:
-            key = (display, path.read_bytes())
+            key = (display, path.read_bytes() if given is None else given[path])
         except OSError:
             pass  # read_yaml reports it
         if key is not None and (cache is not None or disk_cache.active()):

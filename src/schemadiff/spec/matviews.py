@@ -12,14 +12,17 @@ functions only); its keys must be columns the query outputs.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from pglast.parser import ParseError, parse_sql_json
 
 from ..funcpolicy import catalog_opclasses
 from ..model import Index, IndexElement, NullsOrder, SortOrder
-from . import format as f
 from .context import FileContext
 from .resolve import ResolveError, Resolver, check_identifier
+
+if TYPE_CHECKING:
+    from . import format as f
 
 
 def output_columns(query: str) -> list[str] | None:
@@ -67,6 +70,8 @@ def column_comments(spec: f.ViewSpec, ctx: FileContext, where: str, outputs: lis
 
 def matview_indexes(spec: f.ViewSpec, ctx: FileContext, where: str, resolver: Resolver,
                     outputs: list[str] | None) -> tuple[Index, ...] | None:
+    from . import format as f
+
     ok = True
     out: list[Index] = []
 

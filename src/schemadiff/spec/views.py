@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import heapq
 import json
+from typing import TYPE_CHECKING
 
 from pglast.parser import ParseError, parse_sql_json
 
 from ..casts import AnyType
 from ..funcpolicy import judge_tree
 from ..model import QualifiedName, View
-from . import format as f
 from .context import FileContext
 from .matviews import column_comments, matview_indexes, output_columns
 from .resolve import ResolveError, Resolver, check_identifier
+
+if TYPE_CHECKING:  # the format's models (pydantic) only name a type here: the catalog reader imports this module
+    from . import format as f
 
 _FORBIDDEN = {"InsertStmt": "an INSERT", "UpdateStmt": "an UPDATE", "DeleteStmt": "a DELETE", "MergeStmt": "a MERGE",
               "ParamRef": "a parameter", "intoClause": "INTO", "lockingClause": "FOR UPDATE/SHARE",

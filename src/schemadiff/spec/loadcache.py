@@ -1,0 +1,257 @@
+"""A cache of whole loaded specs: ``load_spec``'s result for a spec whose every file was loaded before.
+
+``spec/cache.py`` keeps each table file's validated value, so a warm load skips YAML and
+pydantic; it still resolves every table (types, the expression judge, the model). Here the
+whole result of a load that had no error is kept, keyed by everything the load reads:
+
+* a format tag;
+* a digest of this schemadiff's code: every file of the installed package (sources and data,
+  such as the catalog snapshot the function policy judges with), sorted by path, so an edited
+  checkout never reads an entry another code wrote;
+* the versions of Python and of the libraries the load runs (pydantic, pydantic-core, PyYAML,
+  pglast with its libpg_query), read from their installed metadata without importing them;
+* every file the load reads, as (the name shown, its bytes), the root first and then the
+  walked files in the order the load walks them.
+
+The ``display`` argument is not in the key on its own: the load uses it only to name files
+(``shown_names``; ``find_root`` names the directory in errors, and a load with errors is never
+stored), and every name is in the key. So ``check --base-ref`` finds its base (read out of git
+into a temporary directory, shown under the head's names) in the entry a run on the base
+branch wrote for its head.
+
+The load is a pure function of those: it reads no environment variable, clock or locale and no
+file outside the spec directory besides this package's own data (``tests/test_load_cache.py``
+also loads under other hash seeds). The directory is walked (``_spec_files``: a FIFO, a broken
+link are still errors, hidden directories still skipped) and every file read on every load; on
+a miss, the load builds from the very bytes the key was made of.
+
+Value: the ``Schema``, the warnings, the table -> file map, and which file each ``FileContext``
+is of. The contexts are made again from the bytes read for the key (``FileContext.from_bytes``),
+so a finding after a hit points at the same file:line as after a full load.
+
+Trust is ``spec/cache.py``'s: the same per-user HMAC key and atomic writes (its ``ready``,
+``read_entry``, ``write_entry``); an unpickler that allows only the records and enums of
+``model.py``, ``Mark``/``SpecIssue`` and plain builtins, nothing callable beyond them; any bad
+entry (absent, truncated, foreign, forged, of another shape) is a miss and the spec is loaded
+in full. A hit imports neither pydantic, PyYAML nor sqlglot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import io
+import os
+import pickle
+import sys
+from pathlib import Path
+
+from .. import model
+from . import cache as disk_cache
+from .context import FileContext
+from .errors import Mark, SpecIssue
+from .load import LoadedSpec, _spec_files, find_root, shown_names
+
+_FORMAT = b"schemadiff-load-cache/1\n"
+_MAGIC = b"SDL1"
+_SUBDIR = "loads"
+# (import name, distribution name) of what a load runs besides the standard library
+_LIBRARIES = (("pydantic", "pydantic"), ("pydantic_core", "pydantic_core"), ("yaml", "PyYAML"),
+              ("pglast", "pglast"))
+
+stats = {"hits": 0, "misses": 0, "stored": 0}  # this process's counts (the tests read them)
+_code: list[bytes] = []  # this process's code digest, made once
+
+
+def code_digest() -> bytes:
+    """SHA-256 over every file of the installed schemadiff package (not its bytecode), by path."""
+    if not _code:
+        root = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256()
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if "__pycache__" in rel.parts or not path.is_file():
+                continue
+            data = path.read_bytes()
+            h.update(b"%d:%s%d:" % (len(rel.as_posix().encode()), rel.as_posix().encode(), len(data)))
+            h.update(data)
+        _code.append(h.digest())
+    return _code[0]
+
+
+def _versions() -> bytes:
+    """Python's version, and where each library is installed with its ``*.dist-info`` names (which
+    carry the version), found without importing it."""
+    from importlib.util import find_spec
+
+    parts = [sys.version, sys.implementation.cache_tag or ""]
+    listed: dict[str, list[str]] = {}
+    for module, dist in _LIBRARIES:
+        try:
+            spec = find_spec(module)
+        except (ImportError, ValueError):
+            spec = None
+        origin = getattr(spec, "origin", None)
+        if not origin:
+            parts.append(f"{module}: absent")
+            continue
+        site = os.path.dirname(os.path.dirname(origin))
+        if site not in listed:
+            try:
+                listed[site] = sorted(os.listdir(site))
+            except OSError:
+                listed[site] = []
+        prefix = dist.lower().replace("-", "_") + "-"
+        infos = [n for n in listed[site] if n.lower().replace("-", "_").startswith(prefix)
+                 and n.endswith((".dist-info", ".egg-info"))]
+        parts.append(f"{module}: {origin} {infos}")
+    return "\0".join(parts).encode()
+
+
+def entry_key(files: list[tuple[str, bytes]]) -> bytes:
+    h = hashlib.sha256(_FORMAT)
+    h.update(code_digest())
+    h.update(hashlib.sha256(_versions()).digest())
+    h.update(b"%d files\0" % len(files))
+    for name, raw in files:
+        encoded = name.encode("utf-8", "surrogateescape")
+        h.update(b"%d:%s" % (len(encoded), encoded))
+        h.update(hashlib.sha256(raw).digest())
+    return h.digest()
+
+
+def cached_load(spec_dir, display: str | None, load) -> LoadedSpec:
+    """``load_spec`` through the cache; ``load(files)`` is the full load of the bytes read here
+    (or, given None, of whatever it reads itself: a spec whose walk already failed)."""
+    directory = disk_cache.ready(_SUBDIR)
+    if directory is None:
+        return load(None)
+    spec_dir = Path(spec_dir)
+    root_path = find_root(spec_dir, display)
+    shown = shown_names(spec_dir, root_path, display)
+    walk_errors: list[SpecIssue] = []
+    walked = _spec_files(root_path.parent, root_path, shown, walk_errors)
+    if walk_errors:
+        return load(None)  # the full load walks again and reports them
+    try:
+        read = [(p, p.read_bytes()) for p in (root_path, *walked)]
+    except OSError:
+        return load(None)  # the full load reports the file it cannot read
+    named = [(shown(p), raw) for p, raw in read]
+    key = entry_key(named)
+    path = directory / key.hex()
+    hit = _get(path, key, dict(named))
+    if hit is not None:
+        stats["hits"] += 1
+        return hit
+    stats["misses"] += 1
+    loaded = load(read)  # raises SpecError on any error: nothing is stored then
+    if _put(path, key, loaded):
+        stats["stored"] += 1
+    return loaded
+
+
+# -- the value ---------------------------------------------------------------------------------
+
+def _value(loaded: LoadedSpec) -> tuple:
+    # A fresh Schema: not its lookup cache (a dict the load may have filled)
+    schema = dataclasses.replace(loaded.schema)
+    root = loaded.root
+    return (_FORMAT, schema, list(root.warnings) if root is not None else list(loaded.warnings),
+            list(loaded.warnings), dict(loaded.files),
+            root.file if root is not None else None,
+            [(k, c.file) for k, c in loaded.contexts.items()],
+            [(k, c.file) for k, c in loaded.function_contexts.items()],
+            [(k, c.file) for k, c in loaded.view_contexts.items()])
+
+
+class _Pickler(pickle.Pickler):
+    """A model record as its class and field values: unpickled by its own ``__init__`` (one call),
+    about twice as fast as the ``__setstate__`` that slotted dataclasses get. The records have no
+    ``__post_init__`` and every field is an ``__init__`` argument, so the object is the same."""
+
+    def reducer_override(self, obj):
+        fields = _FIELDS.get(type(obj))
+        if fields is None:
+            return NotImplemented
+        return type(obj), tuple([getattr(obj, name) for name in fields])
+
+
+_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in vars(model).values()
+           if isinstance(cls, type) and cls.__module__ == model.__name__ and dataclasses.is_dataclass(cls)
+           and all(f.init for f in dataclasses.fields(cls)) and not hasattr(cls, "__post_init__")}
+
+
+def _put(path: Path, key: bytes, loaded: LoadedSpec) -> bool:
+    try:
+        out = io.BytesIO()
+        _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(_value(loaded))
+        payload = out.getvalue()
+    except Exception:  # noqa: BLE001 — a value that cannot be stored is not stored, never an error
+        return False
+    return disk_cache.write_entry(path, _MAGIC, key, payload)
+
+
+def _get(path: Path, key: bytes, raw_by_name: dict[str, bytes]) -> LoadedSpec | None:
+    payload = disk_cache.read_entry(path, _MAGIC, key)
+    if payload is None:
+        return None
+    try:
+        value = _Unpickler(io.BytesIO(payload)).load()
+        return _rebuild(value, raw_by_name)
+    except Exception:  # noqa: BLE001 — any bad entry is a miss, never an error
+        return None
+
+
+def _rebuild(value, raw_by_name: dict[str, bytes]) -> LoadedSpec | None:
+    """The ``LoadedSpec`` an entry stands for, or None when it is not of the shape ``_value`` writes."""
+    if not (isinstance(value, tuple) and len(value) == 9 and value[0] == _FORMAT):
+        return None
+    _, schema, in_order, warnings, files, root_file, contexts, functions, views = value
+    if not isinstance(schema, model.Schema) or not isinstance(files, dict):
+        return None
+    if not all(isinstance(w, SpecIssue) for w in (*in_order, *warnings)):
+        return None
+    issues: list[SpecIssue] = []
+    shared = list(in_order)  # the list every context adds to, in the order the load added
+    made: dict[str, FileContext] = {}
+
+    def context(name) -> FileContext:
+        if name not in made:
+            made[name] = FileContext.from_bytes(name, raw_by_name[name], issues, shared)  # KeyError: a miss
+        return made[name]
+
+    root = context(root_file) if root_file is not None else None
+    return LoadedSpec(schema=schema, warnings=list(warnings), files=files,
+                      contexts={k: context(n) for k, n in contexts}, root=root,
+                      function_contexts={k: context(n) for k, n in functions},
+                      view_contexts={k: context(n) for k, n in views})
+
+
+_BUILTINS = frozenset({"list", "dict", "tuple", "set", "frozenset", "str", "int", "float", "bool", "bytes",
+                       "complex", "NoneType"})
+_allowed: dict = {}
+
+
+def _allowed_class(module: str, name: str):
+    if module == "builtins" and name in _BUILTINS:
+        return getattr(__import__("builtins"), name) if name != "NoneType" else type(None)
+    if module == "schemadiff.model":
+        found = getattr(model, name, None)
+        if isinstance(found, type) and found.__module__ == "schemadiff.model" and (
+                dataclasses.is_dataclass(found) or issubclass(found, enum.Enum)):
+            return found
+    if module == "schemadiff.spec.errors" and name in ("Mark", "SpecIssue"):
+        return Mark if name == "Mark" else SpecIssue
+    raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the load cache")
+
+
+class _Unpickler(pickle.Unpickler):
+    """Only the classes a stored value is made of; anything else (a function, os.system) is refused."""
+
+    def find_class(self, module: str, name: str):
+        key = (module, name)
+        if key not in _allowed:
+            _allowed[key] = _allowed_class(module, name)
+        return _allowed[key]
