@@ -88,6 +88,16 @@ class Introspection:
     names: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
+# The settings of the catalog read, local to its transaction: names print qualified
+# (search_path), the queries find the schemas to read, and no query is JIT-compiled.
+# The catalog queries are estimated costly enough for JIT (PostgreSQL 15's default
+# jit_above_cost is 100000) and compiling them took longer than running them
+# (docs/performance.md, round 4).
+SESSION_SQL = ("SELECT pg_catalog.set_config('search_path', 'pg_catalog', true), "
+               "pg_catalog.set_config('schemadiff.schemas', %s, true), "
+               "pg_catalog.set_config('jit', 'off', true)")
+
+
 def load_query(name: str) -> str:
     return resources.files(__package__).joinpath("queries", f"{name}.sql").read_text(encoding="utf-8")
 
@@ -136,8 +146,7 @@ def _introspect(conn: psycopg.Connection, schemas: list[str], default_schema: st
     conn.autocommit = False
     try:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog', true), "
-                     "pg_catalog.set_config('schemadiff.schemas', %s, true)", (json.dumps(list(schemas)),))
+        conn.execute(SESSION_SQL, (json.dumps(list(schemas)),))
         existing = {r[0] for r in conn.execute(
             "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(%s)", (list(schemas),)).fetchall()}
         rows, count = _fetch(conn, QUERY_NAMES)

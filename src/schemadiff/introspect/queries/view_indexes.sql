@@ -9,11 +9,11 @@ SELECT n.nspname AS schema,
        ix.indisvalid AS valid,
        COALESCE(ix.indnullsnotdistinct, false) AS nulls_not_distinct,
        pg_catalog.pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
-       pg_catalog.obj_description(i.oid, 'pg_class') AS comment,
+       ds.description AS comment,
        i.reloptions AS options,
        (SELECT 'TABLESPACE ' || pg_catalog.quote_ident(ts.spcname) FROM pg_catalog.pg_tablespace ts
         WHERE ts.oid = i.reltablespace) AS tablespace,
-       (SELECT jsonb_agg(jsonb_build_object(
+       (SELECT pg_catalog.json_agg(pg_catalog.json_build_object(
                   'column', CASE WHEN k.attnum <> 0 THEN ta.attname END,
                   'expression', CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) END,
                   'desc', (ix.indoption[k.ord - 1] & 1) = 1,
@@ -40,6 +40,8 @@ JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = ix.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_am am ON am.oid = i.relam
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.oid AND ds.objsubid = 0
+                                          AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
 WHERE c.relkind = 'm'
   AND n.nspname IN (SELECT jsonb_array_elements_text(current_setting('schemadiff.schemas')::jsonb))
 ORDER BY n.nspname, c.relname, i.relname;
