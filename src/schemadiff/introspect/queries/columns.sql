@@ -5,9 +5,11 @@
 -- pg_description, not col_description (an SQL function, run through the
 -- executor once per row); the owned sequences and the NOT NULL constraint are
 -- joined once, not looked up by a subquery per column.
+SELECT * FROM (
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        a.attname AS name,
+       a.attnum,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
        CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default_expr,
@@ -103,4 +105,5 @@ WHERE c.relkind IN ('r', 'p')
   AND a.attnum > 0
   AND NOT a.attisdropped
   AND n.nspname IN (SELECT jsonb_array_elements_text(current_setting('schemadiff.schemas')::jsonb))
-ORDER BY n.nspname, c.relname, a.attnum;
+OFFSET 0) AS r  -- every value computed before the sort, which then moves only them
+ORDER BY schema, table_name, attnum;

@@ -7,7 +7,9 @@
 -- columns are looked up by (table, attnum) one at a time; and the whole row as
 -- JSON (to_jsonb, the only way to read PostgreSQL 18's columns in a query that
 -- also runs on 15) is built only for the constraints where those columns can
--- say anything (see not_enforced and temporal below).
+-- say anything (see not_enforced and temporal below), by oid, so that no whole
+-- row (with conbin) is carried through the plan.
+SELECT * FROM (
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        con.conname AS name,
@@ -35,8 +37,12 @@ SELECT n.nspname AS schema,
        -- constraint is never validated (PostgreSQL refuses to VALIDATE one), and WITHOUT
        -- OVERLAPS / PERIOD needs a key index that is not a btree (GiST): any other constraint
        -- reads as enforced and not temporal without building its JSON.
-       (v18.con ->> 'conenforced')::boolean IS FALSE AS not_enforced,
-       COALESCE((v18.con ->> 'conperiod')::boolean, false) AS temporal,
+       CASE WHEN (NOT con.convalidated OR (con.contype IN ('p', 'u', 'f') AND kam.amname IS DISTINCT FROM 'btree'))
+            THEN (SELECT (pg_catalog.to_jsonb(x) ->> 'conenforced')::boolean IS FALSE
+                  FROM pg_catalog.pg_constraint x WHERE x.oid = con.oid) ELSE false END AS not_enforced,
+       CASE WHEN (NOT con.convalidated OR (con.contype IN ('p', 'u', 'f') AND kam.amname IS DISTINCT FROM 'btree'))
+            THEN (SELECT COALESCE((pg_catalog.to_jsonb(x) ->> 'conperiod')::boolean, false)
+                  FROM pg_catalog.pg_constraint x WHERE x.oid = con.oid) ELSE false END AS temporal,
        con.coninhcount AS inherited,
        ds.description AS comment,
        -- what the spec language does not hold: listed by import, never dropped quietly. The
@@ -64,11 +70,8 @@ LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = con.oid AND ds.objsubid = 
                                        AND ds.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
 LEFT JOIN pg_catalog.pg_description ids ON ids.objoid = con.conindid AND ids.objsubid = 0
                                         AND ids.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
-CROSS JOIN LATERAL (SELECT CASE WHEN NOT con.convalidated
-                                  OR (con.contype IN ('p', 'u', 'f') AND kam.amname IS DISTINCT FROM 'btree')
-                                THEN pg_catalog.to_jsonb(con) END AS con
-                    OFFSET 0) v18
 WHERE con.contype IN ('p', 'u', 'c', 'f')
   AND c.relkind IN ('r', 'p')
   AND n.nspname IN (SELECT jsonb_array_elements_text(current_setting('schemadiff.schemas')::jsonb))
-ORDER BY n.nspname, c.relname, con.conname;
+OFFSET 0) AS r  -- every value computed before the sort, which then moves only them
+ORDER BY schema, table_name, name;
