@@ -191,3 +191,28 @@ def test_not_enforced_is_never_valid(pg, db):
         assert rows == [("later", False), ("t_n_check", False), ("t_p_fkey", False), ("t_q_fkey", False)]
         with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
             conn.execute("ALTER TABLE t VALIDATE CONSTRAINT t_n_check")
+
+
+def test_relation_graph_reads_the_same(pg, db):
+    """relation_graph.sql looks up what a relation reads only where relhasrules is set:
+    the same rows as before on views, RLS tables, a table with a rule and one whose
+    rule was dropped (relhasrules stays set until VACUUM), and the hostile catalog."""
+    _psql(pg, db, _hostile_sql() + """
+        CREATE TABLE public.log (x text);
+        CREATE TABLE public.ruled (x text);
+        ALTER TABLE public.ruled ENABLE ROW LEVEL SECURITY;
+        CREATE RULE keep AS ON INSERT TO public.ruled DO ALSO INSERT INTO public.log VALUES (NEW.x);
+        CREATE TABLE public.once (x text);
+        ALTER TABLE public.once ENABLE ROW LEVEL SECURITY;
+        CREATE RULE gone AS ON INSERT TO public.once DO ALSO INSERT INTO public.log VALUES (NEW.x);
+        DROP RULE gone ON public.once;
+        CREATE VIEW public.v2 WITH (security_invoker = true) AS SELECT * FROM public.ruled JOIN public.log USING (x);""")
+    now = read.load_query("relation_graph")
+    before = (BEFORE / "relation_graph.sql").read_text(encoding="utf-8")
+    assert now != before
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        rows = conn.execute(now).fetchall()
+        assert rows == conn.execute(before).fetchall()
+    reads = {(s, n): r for s, n, _, _, _, r in rows}
+    assert reads[("public", "ruled")] == [["public", "log"]] and reads[("public", "once")] == []
+    assert len(reads) > 3 * len(PAYLOADS)
