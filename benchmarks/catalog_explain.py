@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                 planning.append(plan[0]["Planning Time"])
                 top = plan[0]["Plan"]
             figures[name] = {"execution_ms": statistics.median(execution), "planning_ms": statistics.median(planning),
-                             "rows": top["Actual Rows"], "shared_hit": top.get("Shared Hit Blocks")}
+                             "rows": round(top["Actual Rows"]), "shared_hit": top.get("Shared Hit Blocks")}
         conn.rollback()
     total_e = sum(f["execution_ms"] for f in figures.values())
     total_p = sum(f["planning_ms"] for f in figures.values())
