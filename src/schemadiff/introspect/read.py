@@ -88,11 +88,22 @@ class Introspection:
     names: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
+# The settings of the catalog read, local to its transaction: names print qualified
+# (search_path), the queries find the schemas to read, and no query is JIT-compiled.
+# The catalog queries are estimated costly enough for JIT (PostgreSQL 15's default
+# jit_above_cost is 100000) and compiling them took longer than running them
+# (docs/performance.md, round 4).
+SESSION_SQL = ("SELECT pg_catalog.set_config('search_path', 'pg_catalog', true), "
+               "pg_catalog.set_config('schemadiff.schemas', %s, true), "
+               "pg_catalog.set_config('jit', 'off', true)")
+
+
 def load_query(name: str) -> str:
     return resources.files(__package__).joinpath("queries", f"{name}.sql").read_text(encoding="utf-8")
 
 
-# The queries with rows per column, constraint or index: read only by ``_assemble``, by name.
+# The queries with rows per column, constraint or index: read only by ``_assemble``, by
+# attribute (``rows.compact_row``: a named tuple per row); the others by key, as dicts.
 _COMPACT = frozenset({"columns", "constraints", "indexes"})
 
 
@@ -136,8 +147,7 @@ def _introspect(conn: psycopg.Connection, schemas: list[str], default_schema: st
     conn.autocommit = False
     try:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog', true), "
-                     "pg_catalog.set_config('schemadiff.schemas', %s, true)", (json.dumps(list(schemas)),))
+        conn.execute(SESSION_SQL, (json.dumps(list(schemas)),))
         existing = {r[0] for r in conn.execute(
             "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(%s)", (list(schemas),)).fetchall()}
         rows, count = _fetch(conn, QUERY_NAMES)
@@ -161,23 +171,23 @@ def _not_serial(r: dict) -> str | None:
     """Why a column that owns a sequence is not a serial column as ``CREATE TABLE
     … serial`` makes it (so the spec's ``type: serial`` would mean something
     else), or None when it is one."""
-    sequences = r["owned_sequences"]
+    sequences = r.owned_sequences
     shown = ", ".join(f"{s['schema']}.{s['name']}" for s in sequences)
     if len(sequences) != 1:
         return f"owns {len(sequences)} sequences ({shown})"
     s = sequences[0]
-    expected = serial_sequence(r["table_name"], r["name"])
-    if r["type"] not in _INT_MAX:
-        return f"owns the sequence {shown} but is of type {r['type']}, not smallint, integer or bigint"
-    if s["schema"] != r["schema"] or s["name"] != expected:
-        return f"owns the sequence {shown}, not {r['schema']}.{expected} (the name serial would give it)"
-    if r["default_expr"] != serial_default(r["schema"], r["table_name"], r["name"]):
-        default = r["default_expr"]
+    expected = serial_sequence(r.table_name, r.name)
+    if r.type not in _INT_MAX:
+        return f"owns the sequence {shown} but is of type {r.type}, not smallint, integer or bigint"
+    if s["schema"] != r.schema or s["name"] != expected:
+        return f"owns the sequence {shown}, not {r.schema}.{expected} (the name serial would give it)"
+    if r.default_expr != serial_default(r.schema, r.table_name, r.name):
+        default = r.default_expr
         return (f"owns the sequence {shown} but its default is "
                 f"{'nothing' if default is None else default}, not nextval() of it")
-    if not r["not_null"] or r["identity"] or r["generated_kind"]:
-        return f"owns the sequence {shown} but is {'nullable' if not r['not_null'] else 'an identity or generated column'}"
-    wanted = {"type": r["type"], "start": "1", "increment": "1", "min": "1", "max": str(_INT_MAX[r["type"]]),
+    if not r.not_null or r.identity or r.generated_kind:
+        return f"owns the sequence {shown} but is {'nullable' if not r.not_null else 'an identity or generated column'}"
+    wanted = {"type": r.type, "start": "1", "increment": "1", "min": "1", "max": str(_INT_MAX[r.type]),
               "cache": "1", "cycle": False}
     differ = [f"{key} {s[key]} (serial: {value})" for key, value in wanted.items() if s[key] != value]
     if differ:
@@ -226,17 +236,18 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                                             "fks": [], "indexes": [], "policies": [], "triggers": []}
 
     for r in rows["columns"]:
-        t = tables.get((r["schema"], r["table_name"]))
+        t = tables.get((r.schema, r.table_name))
         if t is None:
             continue  # a partition or other out-of-scope relation
-        where = f"column {r['schema']}.{r['table_name']}.{r['name']}"
-        unheld += [f"{where}: {what}" for what in r["unheld"] or ()]
-        if r["identity_sequence"] not in (None, serial_sequence(r["table_name"], r["name"])):  # a renamed table's
-            unheld.append(f"{where}: IDENTITY (SEQUENCE NAME {quote_ident(r['identity_sequence'])})")
+        where = f"column {r.schema}.{r.table_name}.{r.name}"
+        unheld += [f"{where}: {what}" for what in r.unheld or ()]
+        if r.identity_sequence is not None and r.identity_sequence != serial_sequence(r.table_name, r.name):
+            # a renamed table's
+            unheld.append(f"{where}: IDENTITY (SEQUENCE NAME {quote_ident(r.identity_sequence)})")
         unheld += _not_null_unheld(where, r)
         serial = False
-        if r["owned_sequences"]:
-            own = r["owned_sequences"][0]
+        if r.owned_sequences:
+            own = r.owned_sequences[0]
             seq_row = sequence_rows.get((own["schema"], own["name"])) or {}
             commented = seq_row.get("comment") is not None
             if _not_serial(r) is None and not commented:  # exactly serial's: the sequence is the column's
@@ -246,78 +257,78 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                     unheld.append(f"sequence {own['schema']}.{own['name']}: "
                                   f"{'UNLOGGED' if seq_row.get('unlogged') else 'LOGGED'} (its table is not)")
             else:  # an explicit sequence (read below, with its comment) and the column's nextval() default
-                for owned in r["owned_sequences"]:
+                for owned in r.owned_sequences:
                     if (owned["schema"], owned["name"]) not in sequence_rows:
                         problems.append(f"{where} owns the sequence {owned['schema']}.{owned['name']}, which is in a "
                                         "schema not read; import that schema too")
-        if r["generated_kind"] == "v":
+        if r.generated_kind == "v":
             problems.append(f"{where} is a VIRTUAL generated column, which the spec language does not support yet")
             continue
-        if r["base_typschema"] not in _SYSTEM_SCHEMAS:
-            qualified = QualifiedName(r["base_typschema"], r["base_typname"])
+        if r.base_typschema not in _SYSTEM_SCHEMAS:
+            qualified = QualifiedName(r.base_typschema, r.base_typname)
             if qualified not in enum_names:
-                problem = _external_type_problem(r["type"], qualified)
+                problem = _external_type_problem(r.type, qualified)
                 if problem:
-                    problems.append(f"{where} has the type {r['type']}, {problem}")
+                    problems.append(f"{where} has the type {r.type}, {problem}")
                     continue
                 ext_types.add(qualified)
-        if r["collation_schema"] not in (None, "pg_catalog"):
-            unwritable.append(f"{where} has the collation {_collation_text(r['collation'], r['collation_schema'])}"
+        if r.collation_schema not in (None, "pg_catalog"):
+            unwritable.append(f"{where} has the collation {_collation_text(r.collation, r.collation_schema)}"
                               f"{_NOT_CATALOG_COLLATION}")
-        identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r["identity"] or "")
+        identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r.identity or "")
         t["columns"].append(Column(
-            name=sys.intern(r["name"]), type=sys.intern(r["type"]), nullable=not r["not_null"],  # shared
-            default=r["default_expr"],
-            identity=identity, generated=r["generated_expr"], collation=r["collation"], comment=r["comment"],
+            name=sys.intern(r.name), type=sys.intern(r.type), nullable=not r.not_null,  # shared
+            default=r.default_expr,
+            identity=identity, generated=r.generated_expr, collation=r.collation, comment=r.comment,
             serial=serial))
 
     for r in rows["constraints"]:
-        t = tables.get((r["schema"], r["table_name"]))
+        t = tables.get((r.schema, r.table_name))
         if t is None:
             continue
-        where = f"constraint {r['name']} on {r['schema']}.{r['table_name']}"
-        unheld += [f"{where}: {what}" for what in r["unheld"] or ()]
-        columns = tuple(r["columns"] or ())
-        if r["not_enforced"] or r["temporal"]:
-            problems.append(f"{where} is {'NOT ENFORCED' if r['not_enforced'] else 'WITHOUT OVERLAPS / PERIOD'} "
+        where = f"constraint {r.name} on {r.schema}.{r.table_name}"
+        unheld += [f"{where}: {what}" for what in r.unheld or ()]
+        columns = tuple(r.columns or ())
+        if r.not_enforced or r.temporal:
+            problems.append(f"{where} is {'NOT ENFORCED' if r.not_enforced else 'WITHOUT OVERLAPS / PERIOD'} "
                             "(PostgreSQL 18), which the spec language does not hold yet: the spec would "
                             "mean an ordinary, enforced constraint")
             continue
         key_storage: tuple = ()
-        if r["type"] in ("p", "u"):
-            key_storage, unread = st.parse_reloptions("btree", r["index_options"])
+        if r.type in ("p", "u"):
+            key_storage, unread = st.parse_reloptions("btree", r.index_options)
             problems += [f"{where}: {p}" for p in unread]
-        if r["type"] == "p":
-            t["pk"] = PrimaryKey(r["name"], columns, key_storage, r["comment"])
-        elif r["type"] == "u":
-            t["uniques"].append(UniqueConstraint(r["name"], columns, r["nulls_not_distinct"], r["deferrable"],
-                                                 r["initially_deferred"], key_storage, r["comment"]))
-        elif r["type"] == "c":
-            t["checks"].append(CheckConstraint(r["name"], _expr(r["expression"]), False,  # NO INHERIT: listed, not held
-                                               r["validated"], r["comment"]))
-            if not r["validated"]:
+        if r.type == "p":
+            t["pk"] = PrimaryKey(r.name, columns, key_storage, r.comment)
+        elif r.type == "u":
+            t["uniques"].append(UniqueConstraint(r.name, columns, r.nulls_not_distinct, r.deferrable,
+                                                 r.initially_deferred, key_storage, r.comment))
+        elif r.type == "c":
+            t["checks"].append(CheckConstraint(r.name, _expr(r.expression), False,  # NO INHERIT: listed, not held
+                                               r.validated, r.comment))
+            if not r.validated:
                 notes.append(f"{where} is NOT VALID: rows added before it may break it")
-        elif r["type"] == "f":
-            if r["match_type"] == "f":
+        elif r.type == "f":
+            if r.match_type == "f":
                 problems.append(f"{where} is MATCH FULL, which the spec language does not support yet")
                 continue
-            target = QualifiedName(r["ref_schema"], r["ref_table"])
+            target = QualifiedName(r.ref_schema, r.ref_table)
             if target.schema not in schemas or (target.schema, target.name) not in tables:
                 ext_tables.add(target)
             t["fks"].append(ForeignKey(
-                r["name"], columns, target, tuple(r["ref_columns"] or ()), _ACTIONS[r["on_delete"]],
-                _ACTIONS[r["on_update"]], r["deferrable"], r["initially_deferred"], r["validated"], r["comment"]))
-            if not r["validated"]:
+                r.name, columns, target, tuple(r.ref_columns or ()), _ACTIONS[r.on_delete],
+                _ACTIONS[r.on_update], r.deferrable, r.initially_deferred, r.validated, r.comment))
+            if not r.validated:
                 notes.append(f"{where} is NOT VALID: rows added before it may break it")
 
     for r in rows["indexes"]:
-        t = tables.get((r["schema"], r["table_name"]))
+        t = tables.get((r.schema, r.table_name))
         if t is None:
             continue
         elements = []
-        for k in r["keys"] or []:
+        for k in r.keys or []:
             if k.get("collation_schema") not in (None, "pg_catalog"):
-                unwritable.append(f"index {r['schema']}.{r['name']} has a key with the collation "
+                unwritable.append(f"index {r.schema}.{r.name} has a key with the collation "
                                   f"{_collation_text(k['collation'], k['collation_schema'])}{_NOT_CATALOG_COLLATION}")
             desc = bool(k["desc"])
             nulls_first = bool(k["nulls_first"])
@@ -330,16 +341,16 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
                 column=k["column"], expression=_expr(k["expression"]) if k["expression"] else None,
                 order=SortOrder.DESC if desc else SortOrder.ASC, nulls=nulls,
                 opclass=k["opclass"], collation=k["collation"]))
-        if not r["valid"]:
-            notes.append(f"index {r['schema']}.{r['name']} is INVALID (a failed concurrent build); "
+        if not r.valid:
+            notes.append(f"index {r.schema}.{r.name} is INVALID (a failed concurrent build); "
                          "it does not serve queries")
-        if r["tablespace"]:
-            unheld.append(f"index {r['schema']}.{r['name']}: {r['tablespace']}")
-        unheld += [f"index {r['schema']}.{r['name']}: {what}" for what in r["unheld"] or ()]
-        storage, unread = st.parse_reloptions(r["method"], r["options"])
-        problems += [f"index {r['schema']}.{r['name']}: {p}" for p in unread]
-        t["indexes"].append(Index(r["name"], tuple(elements), r["is_unique"], r["method"], _expr(r["predicate"]),
-                                  tuple(r["include"] or ()), r["nulls_not_distinct"], r["comment"], r["valid"],
+        if r.tablespace:
+            unheld.append(f"index {r.schema}.{r.name}: {r.tablespace}")
+        unheld += [f"index {r.schema}.{r.name}: {what}" for what in r.unheld or ()]
+        storage, unread = st.parse_reloptions(r.method, r.options)
+        problems += [f"index {r.schema}.{r.name}: {p}" for p in unread]
+        t["indexes"].append(Index(r.name, tuple(elements), r.is_unique, r.method, _expr(r.predicate),
+                                  tuple(r.include or ()), r.nulls_not_distinct, r.comment, r.valid,
                                   storage))
 
     for r in rows["policies"]:
@@ -421,11 +432,11 @@ def _assemble(rows: dict[str, list[dict]], schemas: list[str], default_schema: s
 def _not_null_unheld(where: str, r: dict) -> list[str]:
     """What the spec's ``nullable: false`` does not say of a NOT NULL constraint
     (PostgreSQL 18): a name other than ``<table>_<column>_not_null``, NO INHERIT, NOT VALID."""
-    nn = r["not_null_constraint"]
+    nn = r.not_null_constraint
     if not nn:
         return []
     out = []
-    if nn["name"] != make_object_name(r["table_name"], r["name"], "not_null"):
+    if nn["name"] != make_object_name(r.table_name, r.name, "not_null"):
         out.append(f"{where}: NOT NULL constraint named {quote_ident(nn['name'])}")
     if nn["no_inherit"]:
         out.append(f"{where}: NOT NULL NO INHERIT")

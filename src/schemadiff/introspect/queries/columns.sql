@@ -1,9 +1,15 @@
 -- Columns of those tables, in column order. Types and expressions are the
 -- server's own text (format_type, pg_get_expr); run with search_path =
 -- pg_catalog so every non-built-in name comes out schema-qualified.
+-- Cost (docs/performance.md, round 4): comments come from one join with
+-- pg_description, not col_description (an SQL function, run through the
+-- executor once per row); the owned sequences and the NOT NULL constraint are
+-- joined once, not looked up by a subquery per column.
+SELECT * FROM (
 SELECT n.nspname AS schema,
        c.relname AS table_name,
        a.attname AS name,
+       a.attnum,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null,
        CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS default_expr,
@@ -14,7 +20,7 @@ SELECT n.nspname AS schema,
             THEN CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname ELSE cn.nspname || '.' || co.collname END
        END AS collation,
        CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN cn.nspname END AS collation_schema,
-       pg_catalog.col_description(c.oid, a.attnum) AS comment,
+       ds.description AS comment,
        bt.typtype AS base_typtype,
        bt.typname AS base_typname,
        bn.nspname AS base_typschema,
@@ -62,23 +68,12 @@ SELECT n.nspname AS schema,
           AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid
           AND d.refobjsubid = a.attnum AND d.deptype = 'i' AND s.relkind = 'S') AS identity_sequence,
        -- PostgreSQL 18 catalogs NOT NULL as a constraint: its name, NO INHERIT, NOT VALID (none before 18)
-       (SELECT pg_catalog.jsonb_build_object('name', nn.conname, 'no_inherit', nn.connoinherit,
-                                             'validated', nn.convalidated)
-        FROM pg_catalog.pg_constraint nn
-        WHERE nn.conrelid = c.oid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum) AS not_null_constraint,
+       CASE WHEN nn.oid IS NOT NULL
+            THEN pg_catalog.jsonb_build_object('name', nn.conname, 'no_inherit', nn.connoinherit,
+                                               'validated', nn.convalidated) END AS not_null_constraint,
        -- the sequences the column owns (a serial column's, or one set OWNED BY it),
        -- with what tells a serial's from any other: name, type and options
-       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                 'schema', sn.nspname, 'name', s.relname, 'type', pg_catalog.format_type(sq.seqtypid, NULL),
-                 'start', sq.seqstart::text, 'increment', sq.seqincrement::text, 'min', sq.seqmin::text,
-                 'max', sq.seqmax::text, 'cache', sq.seqcache::text, 'cycle', sq.seqcycle)
-                 ORDER BY s.relname)
-        FROM pg_catalog.pg_depend d
-        JOIN pg_catalog.pg_class s ON s.oid = d.objid
-        JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
-        JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
-        WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum
-          AND d.classid = 'pg_catalog.pg_class'::regclass AND s.relkind = 'S' AND d.deptype = 'a') AS owned_sequences
+       os.sequences AS owned_sequences
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -87,10 +82,28 @@ JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 AND t.typcategory = 'A' THEN t.typelem ELSE t.oid END
 JOIN pg_catalog.pg_namespace bn ON bn.oid = bt.typnamespace
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid AND ds.objsubid = a.attnum
+                                       AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+-- PostgreSQL 18 catalogs NOT NULL as a constraint (one per column): its name, NO INHERIT, NOT VALID
+LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum
+LEFT JOIN (SELECT d.refobjid, d.refobjsubid,
+                  pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                    'schema', sn.nspname, 'name', s.relname, 'type', pg_catalog.format_type(sq.seqtypid, NULL),
+                    'start', sq.seqstart::text, 'increment', sq.seqincrement::text, 'min', sq.seqmin::text,
+                    'max', sq.seqmax::text, 'cache', sq.seqcache::text, 'cycle', sq.seqcycle)
+                    ORDER BY s.relname) AS sequences
+           FROM pg_catalog.pg_depend d
+           JOIN pg_catalog.pg_class s ON s.oid = d.objid
+           JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+           JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
+           WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.classid = 'pg_catalog.pg_class'::regclass
+             AND s.relkind = 'S' AND d.deptype = 'a'
+           GROUP BY d.refobjid, d.refobjsubid) os ON os.refobjid = a.attrelid AND os.refobjsubid = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 WHERE c.relkind IN ('r', 'p')
   AND a.attnum > 0
   AND NOT a.attisdropped
   AND n.nspname IN (SELECT jsonb_array_elements_text(current_setting('schemadiff.schemas')::jsonb))
-ORDER BY n.nspname, c.relname, a.attnum;
+OFFSET 0) AS r  -- every value computed before the sort, which then moves only them
+ORDER BY schema, table_name, attnum;

@@ -3,7 +3,9 @@
 SELECT n.nspname AS schema,
        t.typname AS name,
        array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels,
-       pg_catalog.obj_description(t.oid, 'pg_type') AS comment
+       (SELECT ds.description FROM pg_catalog.pg_description ds
+        WHERE ds.objoid = t.oid AND ds.objsubid = 0
+          AND ds.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass) AS comment
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid

@@ -15,11 +15,13 @@ SELECT n.nspname AS schema,
        p.prosecdef AS security_definer,
        p.proconfig AS config,
        p.prosrc AS body,
-       pg_catalog.obj_description(p.oid, 'pg_proc') AS comment,
+       ds.description AS comment,
        pg_catalog.pg_get_function_identity_arguments(p.oid) AS identity_args
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = p.oid AND ds.objsubid = 0
+                                          AND ds.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass
 WHERE n.nspname IN (SELECT jsonb_array_elements_text(current_setting('schemadiff.schemas')::jsonb))
   AND p.prokind = 'f' AND l.lanname IN ('sql', 'plpgsql')
   AND NOT p.proretset AND p.proargmodes IS NULL AND p.pronargdefaults = 0

@@ -8,9 +8,11 @@ SELECT n.nspname AS schema,
              FROM unnest(p.polroles) AS r(oid) ORDER BY 1) AS roles,
        pg_catalog.pg_get_expr(p.polqual, p.polrelid) AS using_expr,
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) AS with_check_expr,
-       pg_catalog.obj_description(p.oid, 'pg_policy') AS comment
+       ds.description AS comment
 FROM pg_catalog.pg_policy p
 JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = p.oid AND ds.objsubid = 0
+                                          AND ds.classoid = 'pg_catalog.pg_policy'::pg_catalog.regclass
 WHERE n.nspname IN (SELECT jsonb_array_elements_text(current_setting('schemadiff.schemas')::jsonb))
 ORDER BY n.nspname, c.relname, p.polname;

@@ -15,10 +15,12 @@ SELECT n.nspname AS schema,
        own.schema AS owner_schema,
        own.table_name AS owner_table,
        own.column_name AS owner_column,
-       pg_catalog.obj_description(s.oid, 'pg_class') AS comment
+       ds.description AS comment
 FROM pg_catalog.pg_class s
 JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
 JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = s.oid AND ds.objsubid = 0
+                                          AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
 LEFT JOIN LATERAL (
   SELECT tn.nspname AS schema, t.relname AS table_name, a.attname AS column_name
   FROM pg_catalog.pg_depend d

@@ -4,7 +4,7 @@ SELECT n.nspname AS schema,
        c.relname AS name,
        c.relrowsecurity AS rls_enabled,
        c.relforcerowsecurity AS rls_forced,
-       pg_catalog.obj_description(c.oid, 'pg_class') AS comment,
+       ds.description AS comment,
        c.relpersistence = 'u' AS unlogged,
        c.reloptions AS options,
        tc.reloptions AS toast_options,
@@ -25,6 +25,8 @@ SELECT n.nspname AS schema,
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid AND ds.objsubid = 0
+                                          AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
 WHERE c.relkind = 'r'
   AND NOT c.relispartition
   AND NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid)

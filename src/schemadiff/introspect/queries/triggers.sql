@@ -16,12 +16,14 @@ SELECT n.nspname AS schema,
        t.tgqual IS NOT NULL AS has_when,
        pg_catalog.pg_get_triggerdef(t.oid) AS definition,
        t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL AS transition_tables,
-       pg_catalog.obj_description(t.oid, 'pg_trigger') AS comment
+       ds.description AS comment
 FROM pg_catalog.pg_trigger t
 JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid
 JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
+LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = t.oid AND ds.objsubid = 0
+                                          AND ds.classoid = 'pg_catalog.pg_trigger'::pg_catalog.regclass
 WHERE NOT t.tgisinternal AND t.tgconstraint = 0
   AND n.nspname IN (SELECT jsonb_array_elements_text(current_setting('schemadiff.schemas')::jsonb))
 ORDER BY n.nspname, c.relname, t.tgname;
