@@ -42,7 +42,7 @@ from ..expressions import ExpressionError, parse_expression
 from ..model import Schema, Table
 from ..normalize import TypeError_, canonical_builtin_type, strip_outer_parens
 from ..readable import readable_schema
-from . import sandbox, standins
+from . import probepool, sandbox, standins
 from .converge import _Answers, _batch, _ServerProbe
 
 # format_type() text -> what people write (the loader reads each back to the same type)
@@ -249,7 +249,8 @@ def _verify(conn: psycopg.Connection, asks: list[tuple[tuple, str, tuple]], func
         sandbox.pin(conn)
         requests = list({(k, t.qualified, col, text): (k, t, col, text) for (k, t, col, text), _, _ in asks}.values())
         standin = standins.Session(conn, functions)
-        answers = _Answers(_batch(conn, requests, standin), _ServerProbe(conn, standin))
+        shared, back = probepool.pooled(requests)  # fewer temporary copies: ``probepool``
+        answers = _Answers(probepool.answers_for(_batch(conn, shared, standin), back), _ServerProbe(conn, standin))
         for (kind, t, column, text), original, key in asks:
             method = getattr(answers, kind)
             stored = method(t, column, text) if kind in ("default", "generated") else method(t, text)
