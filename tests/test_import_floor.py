@@ -87,3 +87,22 @@ def test_validate_loads_no_psycopg():
     assert ": ok" in result["out"]
     assert "psycopg" not in result["modules"]
     assert "pglast" in result["modules"]  # every statement is compiled and checked
+
+
+def test_import_without_functions_loads_no_sqlglot(pg, db, tmp_path):
+    """``import`` compiles nothing: the compiler (for a function's signature types) is
+    imported only when the schema holds a function."""
+    ddl = ("CREATE TABLE t (id integer PRIMARY KEY, s text DEFAULT 'x' CHECK (s <> ''), n numeric); "
+           "CREATE INDEX t_s ON t (lower(s)) WHERE n > 0; ALTER TABLE t ENABLE ROW LEVEL SECURITY; "
+           "CREATE POLICY p ON t USING (n > (0)::numeric);")
+    assert pg.run_psql(db, sql=ddl).returncode == 0
+    result = _run("import", "--db", pg.dsn(db), "--out", str(tmp_path / "spec"))
+    assert result["code"] == 0, result["err"]
+    assert (tmp_path / "spec" / "tables" / "t.yaml").exists()
+    assert "psycopg" in result["modules"] and "pglast" in result["modules"]
+    assert "sqlglot" not in result["modules"]
+    ddl = "CREATE FUNCTION f(a integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT a';"
+    assert pg.run_psql(db, sql=ddl).returncode == 0
+    result = _run("import", "--db", pg.dsn(db), "--out", str(tmp_path / "again"))
+    assert result["code"] == 0, result["err"]
+    assert (tmp_path / "again" / "functions" / "f.yaml").exists()
