@@ -44,6 +44,7 @@ from ..normalize import TypeError_, canonical_builtin_type, strip_outer_parens
 from ..readable import readable_schema
 from . import probepool, sandbox, standins
 from .converge import _Answers, _batch, _ServerProbe
+from .shapes import Shapes
 
 # format_type() text -> what people write (the loader reads each back to the same type)
 _SHORT = [
@@ -160,6 +161,24 @@ def proposal(text: str | None, table: Table) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _proposal(text: str, schema: str, name: str | None) -> str | None:
+    per = _SHAPES.get((schema, name))
+    if per is None:
+        per = _SHAPES[(schema, name)] = Shapes(lambda t: _spelling(t, schema, name))
+    out = per(text)  # ``_spelling``, once per expression shape: ``shapes``
+    if out is None or out == text:
+        return None
+    try:  # what goes into a probe statement is exactly one expression, as the loader requires of a spec's
+        parse_expression(out)
+    except ExpressionError:
+        return None
+    return out
+
+
+_SHAPES: dict[tuple[str, str | None], Shapes] = {}
+
+
+def _spelling(text: str, schema: str, name: str | None) -> str | None:
+    """``text`` simplified and printed the people's way; None when pglast cannot read or print it."""
     table = Table(schema=schema, name=name if name is not None else "", columns=())
     try:
         node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
@@ -167,16 +186,9 @@ def _proposal(text: str, schema: str, name: str | None) -> str | None:
         return None
     try:
         new = _Simplifier(table).visit(node, table.name)
-        out = strip_outer_parens(_People()(new))
+        return strip_outer_parens(_People()(new))
     except Exception:  # noqa: BLE001 - a tree pglast cannot print is simply left as it is
         return None
-    if out == text:
-        return None
-    try:  # what goes into a probe statement is exactly one expression, as the loader requires of a spec's
-        parse_expression(out)
-    except ExpressionError:
-        return None
-    return out
 
 
 def people_schema(conn: psycopg.Connection, schema: Schema) -> Schema:
