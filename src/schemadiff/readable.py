@@ -236,18 +236,27 @@ def _readable_default(text: str, column_type: str) -> str:
     return text
 
 
+def changed(obj, **fields):
+    """``dataclasses.replace(obj, **fields)``, or ``obj`` itself when every field already
+    has that value (equal: the copy would equal it; most of an import's objects keep theirs)."""
+    for name, value in fields.items():
+        if getattr(obj, name) != value:
+            return replace(obj, **fields)
+    return obj
+
+
 def readable_table(t: Table) -> Table:
     types = {c.name: c.type for c in t.columns}
-    return replace(
+    return changed(
         t,
-        columns=tuple(replace(c, default=readable_default(c.default, c.type),
+        columns=tuple(changed(c, default=readable_default(c.default, c.type),
                               generated=readable(c.generated, types)) for c in t.columns),
-        checks=tuple(replace(c, expression=readable(c.expression, types)) for c in t.checks),
-        indexes=tuple(replace(ix, where=readable(ix.where, types),
-                              elements=tuple(replace(e, expression=readable(e.expression, types))
+        checks=tuple(changed(c, expression=readable(c.expression, types)) for c in t.checks),
+        indexes=tuple(changed(ix, where=readable(ix.where, types),
+                              elements=tuple(changed(e, expression=readable(e.expression, types))
                                              for e in ix.elements))
                       for ix in t.indexes),
-        policies=tuple(replace(p, using=readable(p.using, types), with_check=readable(p.with_check, types))
+        policies=tuple(changed(p, using=readable(p.using, types), with_check=readable(p.with_check, types))
                        for p in t.policies),
     )
 

@@ -41,7 +41,7 @@ from pglast.stream import RawStream
 from ..expressions import ExpressionError, parse_expression
 from ..model import Schema, Table
 from ..normalize import TypeError_, canonical_builtin_type, strip_outer_parens
-from ..readable import readable_schema
+from ..readable import changed, readable_schema
 from . import probepool, sandbox, standins
 from .converge import _Answers, _batch, _ServerProbe
 from .shapes import Shapes
@@ -236,17 +236,17 @@ def people_schema(conn: psycopg.Connection, schema: Schema) -> Schema:
     tables = []
     for t in base.tables:
         q = t.qualified
-        tables.append(replace(
+        tables.append(changed(
             t,
-            columns=tuple(replace(c, type=short_type(c.type),
+            columns=tuple(changed(c, type=short_type(c.type),
                                   default=pick(("default", q, c.name), c.default),
                                   generated=pick(("generated", q, c.name), c.generated)) for c in t.columns),
-            checks=tuple(replace(x, expression=pick(("check", q, x.name), x.expression)) for x in t.checks),
-            indexes=tuple(replace(ix, where=pick(("where", q, ix.name), ix.where),
-                                  elements=tuple(replace(e, expression=pick(("element", q, ix.name, n), e.expression))
+            checks=tuple(changed(x, expression=pick(("check", q, x.name), x.expression)) for x in t.checks),
+            indexes=tuple(changed(ix, where=pick(("where", q, ix.name), ix.where),
+                                  elements=tuple(changed(e, expression=pick(("element", q, ix.name, n), e.expression))
                                                  for n, e in enumerate(ix.elements)))
                           for ix in t.indexes),
-            policies=tuple(replace(p, using=pick(("using", q, p.name), p.using),
+            policies=tuple(changed(p, using=pick(("using", q, p.name), p.using),
                                    with_check=pick(("with_check", q, p.name), p.with_check))
                            for p in t.policies)))
     return replace(base, tables=tuple(tables))
