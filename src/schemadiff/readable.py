@@ -190,7 +190,23 @@ def readable(text: str | None, types: dict[str, str]) -> str | None:
     """The expression as a person writes it, or unchanged when no rule applies."""
     if text is None:
         return None
+    if not _any_rewrite_site(text):
+        return text  # what ``_readable`` returns for it, whatever the types
     return _cached(_READABLE, _types_key(text, types), lambda: _readable(text, types))
+
+
+def _any_rewrite_site(text: str) -> bool:
+    """Whether ``SELECT text`` (libpg_query's JSON, parsed in C, no Python nodes) holds a
+    ``TypeCast`` or an ``= ANY`` anywhere: every rewrite needs one, so without either
+    ``_readable`` returns the text unchanged, one expression or not. A constant that spells
+    a marker is quoted in the JSON and at worst takes the full path. Unparsable: True."""
+    from pglast.parser import parse_sql_json
+
+    try:
+        tree = parse_sql_json(f"SELECT {text}")
+    except Exception:  # noqa: BLE001 — the full path decides
+        return True
+    return '"TypeCast":' in tree or '"AEXPR_OP_ANY"' in tree
 
 
 def _may_rewrite(text: str) -> bool:
