@@ -74,7 +74,7 @@ def test_the_synthetic_checks_share_one_template():
             assert humane._proposal(text, "public", None) == f"quantity >= 0 AND quantity <= {1000 * i}"
     finally:
         humane._spelling = real
-    assert len(calls) == 2  # the first text, and its sentinel copy
+    assert len(calls) == 2  # the first text, then (when the second comes) its sentinel copy
 
 
 def test_a_template_that_does_not_give_the_first_result_is_refused():
@@ -83,6 +83,14 @@ def test_a_template_that_does_not_give_the_first_result_is_refused():
     assert per("n > 5") == "n > 5"
     assert per("n > 6") == "n > 6"  # not "x > 6": the template failed its check
     assert per.templates and all(v is shapes._UNSHAPED for v in per.templates.values())
+
+
+def test_a_shape_seen_once_is_rewritten_once():
+    seen = []
+    per = shapes.Shapes(lambda t: seen.append(t) or t.upper())
+    for i in range(1, 30):
+        assert per(f"c{i} > {i}") == f"C{i} > {i}"  # every text its own shape (the column differs)
+    assert len(seen) == 29
 
 
 @settings(max_examples=300, deadline=None)

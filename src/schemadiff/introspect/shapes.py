@@ -5,11 +5,12 @@ A schema repeats an expression from table to table with another bound (``quantit
 every time, and ``humane``'s rewrite (pglast's Python nodes, a simplifier, a printer)
 runs once per table. ``Shapes`` runs it once per *shape* instead: the expression's
 libpg_query tree (parsed in C) without positions, with each positive integer constant
-a numbered hole. The first expression of a shape is rewritten twice, as it is and with
-each constant made a distinct sentinel number; the second result is the shape's
-template when each sentinel appears in it exactly once and putting the expression's
-own numbers in its place gives exactly the first result. Any other expression of the
-shape is then the template with its numbers put in.
+a numbered hole. The first expression of a shape is rewritten as it is. When a second
+one comes, the first is rewritten again with each constant made a distinct sentinel
+number; that result is the shape's template when each sentinel appears in it exactly
+once and putting the first expression's own numbers in its place gives exactly the
+first result. The second and every later expression of the shape are then the template
+with their numbers put in (a shape seen once costs one rewrite, as before).
 
 This holds because the rewrite never looks at the value of a positive integer
 constant (only at its sign, ``_People``), and pglast prints one as its decimal
@@ -103,15 +104,17 @@ class Shapes:
             return self.rewrite(text)
         key, values, offsets = found
         template = self.templates.get(key)
-        if template is None:
+        if template is None:  # the first of its shape: rewritten alone, kept to check a template on
             result = self.rewrite(text)
-            self.templates[key] = self._template(text, key, values, offsets, result)
+            self.templates[key] = (text, values, offsets, result)
             return result
+        if isinstance(template, tuple):  # the second: a template is worth making now
+            template = self.templates[key] = self._template(*template, key=key)
         if template is _UNSHAPED:
             return self.rewrite(text)
         return _fill(template, values)
 
-    def _template(self, text: str, key: str, values, offsets, result: str | None):
+    def _template(self, text: str, values, offsets, result: str | None, *, key: str):
         if result is None:
             return _UNSHAPED
         marked = _with_sentinels(text, offsets)
