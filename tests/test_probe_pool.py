@@ -141,3 +141,86 @@ def test_without_the_name_guard_the_shared_batch_is_not_the_same(pg, db, monkeyp
         unguarded = _answer(conn, requests, pool=True)
     assert alone and guarded == alone
     assert unguarded != alone
+
+
+def test_chunks_hold_at_most_size_copies_and_keep_each_copy_whole():
+    from schemadiff.model import Column, Table
+
+    cols = (Column(name="n", type="integer"),)
+    tables = [Table(schema="public", name=f"x{i}", columns=cols) for i in range(10)]
+    requests = [("check", t, None, f"n > {j}") for j in range(2) for t in tables]  # a copy's requests apart
+    parts = probepool.chunks(requests, 3)
+    assert [len({r[1].name for r in part}) for part in parts] == [3, 3, 3, 1]
+    assert sorted(map(repr, (r for part in parts for r in part))) == sorted(map(repr, requests))
+    for part in parts:  # a copy's requests are all in one part
+        names = {r[1].name for r in part}
+        assert sum(1 for r in requests if r[1].name in names) == len(part)
+
+
+def test_a_failed_batch_is_asked_again_in_parts(pg, db, monkeypatch):
+    """A whole batch that fails (here: one statement the server rejects, standing for
+    "out of shared memory") is asked again in parts of ``CHUNK`` copies; every part that
+    succeeds answers as the whole batch would have, and the failing part's requests go
+    one by one, as before. The import's output is the same as with no parts at all."""
+    from schemadiff.introspect import humane
+
+    tables, schema = _tables(pg, db)
+    asks = []
+    for t in tables:
+        for text, kinds in SHARED + OWN:
+            text = text.replace("{t}", t.name if t.name.islower() else f'"{t.name}"')
+            for kind in kinds:
+                asks.append(((kind, t, None, text), "never the same", (kind, t.qualified, text)))
+    bad = tables[3]
+    asks.append((("predicate", bad, None, "random() > 0.5"), "x", ("bad",)))  # not immutable: the batch fails
+    calls = []
+    real = humane._batch
+
+    def counting(conn, requests, standin=None):
+        calls.append(probepool.copies(requests))
+        return real(conn, requests, standin)
+
+    monkeypatch.setattr(humane, "_batch", counting)
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        monkeypatch.setattr(probepool, "CHUNK", 3)
+        humane._verify(conn, asks)
+        parted = list(calls)
+        calls.clear()
+        monkeypatch.setattr(probepool, "CHUNK", 10_000)
+        humane._verify(conn, asks)
+        whole = list(calls)
+        assert conn.execute("SELECT count(*) FROM public.canary").fetchone()[0] == 5
+    assert whole == [len(tables)] and parted[0] == len(tables) and max(parted[1:]) <= 3 and len(parted) > 2
+    # The answers: every part's, equal to the one-by-one answers the whole failure gave.
+    monkeypatch.setattr(humane, "_batch", real)
+    originals = {}
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        for CHUNK in (3, 10_000):
+            monkeypatch.setattr(probepool, "CHUNK", CHUNK)
+            got = {}
+            monkeypatch.setattr(humane, "_Answers", _Recording(humane._Answers, got))
+            humane._verify(conn, asks)
+            originals[CHUNK] = got
+    assert originals[3] == originals[10_000] and originals[3]
+
+
+class _Recording:
+    """``_Answers`` that records each answer it gives, by request."""
+
+    def __init__(self, real, into: dict):
+        self.real, self.into = real, into
+
+    def __call__(self, answers, probe):
+        inner = self.real(answers, probe)
+        into = self.into
+
+        class Wrapped:
+            def __getattr__(self, kind):
+                method = getattr(inner, kind)
+
+                def ask(t, *rest):
+                    out = method(t, *rest)
+                    into[(kind, t.qualified, rest[-1])] = out
+                    return out
+                return ask
+        return Wrapped()

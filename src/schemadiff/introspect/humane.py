@@ -262,7 +262,13 @@ def _verify(conn: psycopg.Connection, asks: list[tuple[tuple, str, tuple]], func
         requests = list({(k, t.qualified, col, text): (k, t, col, text) for (k, t, col, text), _, _ in asks}.values())
         standin = standins.Session(conn, functions)
         shared, back = probepool.pooled(requests)  # fewer temporary copies: ``probepool``
-        answers = _Answers(probepool.answers_for(_batch(conn, shared, standin), back), _ServerProbe(conn, standin))
+        batch = _batch(conn, shared, standin)
+        if not batch and probepool.copies(shared) > probepool.CHUNK:
+            # Failed whole, perhaps out of lock slots: again in parts, each its own savepoint.
+            # What a part cannot answer is asked one by one below, as the whole batch's was.
+            for part in probepool.chunks(shared):
+                batch.update(_batch(conn, part, standin))
+        answers = _Answers(probepool.answers_for(batch, back), _ServerProbe(conn, standin))
         for (kind, t, column, text), original, key in asks:
             method = getattr(answers, kind)
             stored = method(t, column, text) if kind in ("default", "generated") else method(t, text)

@@ -35,6 +35,7 @@ from ..model import Table
 
 POOLED_KINDS = frozenset({"check", "policy", "predicate", "element"})
 POOL = 32  # requests per shared copy
+CHUNK = 400  # copies per savepoint when a whole batch failed (``chunks``)
 
 
 # Keys whose values are enum labels of libpg_query's JSON, never a name (``AEXPR_OP``).
@@ -138,3 +139,27 @@ def answers_for(batch: dict[tuple, str | None], back: dict[tuple, tuple]) -> dic
         for own in back.get(key, ()):
             out[own] = answer
     return out
+
+
+def copies(requests: list[tuple]) -> int:
+    """How many temporary copies ``_batch`` makes for ``requests``."""
+    return len({table.qualified for _, table, _, _ in requests})
+
+
+def chunks(requests: list[tuple], size: int | None = None) -> list[list[tuple]]:
+    """``requests`` cut into parts of at most ``size`` copies each (all of a copy's
+    requests in one part, in their order). A batch makes every copy in one savepoint,
+    and the server holds a lock for each until the savepoint is rolled back: a batch of
+    thousands of copies runs out of lock slots ("out of shared memory") and fails whole.
+    Parts, each in its own rolled-back savepoint, never hold more than ``size``."""
+    size = size or CHUNK
+    parts: list[list[tuple]] = []
+    where: dict = {}
+    for request in requests:
+        key = request[1].qualified
+        if key not in where:
+            if not parts or len({r[1].qualified for r in parts[-1]}) >= size:
+                parts.append([])
+            where[key] = len(parts) - 1
+        parts[where[key]].append(request)
+    return parts
