@@ -118,3 +118,22 @@ def test_a_warm_check_loads_no_pydantic_nor_yaml_nor_psycopg(tmp_path):
     warm = _run("check", str(SPEC), "--base", str(SPEC), cache_dir=tmp_path / "cache")
     assert warm["code"] == 0 and (warm["out"], warm["err"]) == (cold["out"], cold["err"])
     assert not [m for m in (*HEAVY, "psycopg") if m in warm["modules"]], warm["modules"]
+
+
+def test_import_without_functions_loads_no_sqlglot(pg, db, tmp_path):
+    """``import`` compiles nothing: the compiler (for a function's signature types) is
+    imported only when the schema holds a function."""
+    ddl = ("CREATE TABLE t (id integer PRIMARY KEY, s text DEFAULT 'x' CHECK (s <> ''), n numeric); "
+           "CREATE INDEX t_s ON t (lower(s)) WHERE n > 0; ALTER TABLE t ENABLE ROW LEVEL SECURITY; "
+           "CREATE POLICY p ON t USING (n > (0)::numeric);")
+    assert pg.run_psql(db, sql=ddl).returncode == 0
+    result = _run("import", "--db", pg.dsn(db), "--out", str(tmp_path / "spec"))
+    assert result["code"] == 0, result["err"]
+    assert (tmp_path / "spec" / "tables" / "t.yaml").exists()
+    assert "psycopg" in result["modules"] and "pglast" in result["modules"]
+    assert "sqlglot" not in result["modules"]
+    ddl = "CREATE FUNCTION f(a integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT a';"
+    assert pg.run_psql(db, sql=ddl).returncode == 0
+    result = _run("import", "--db", pg.dsn(db), "--out", str(tmp_path / "again"))
+    assert result["code"] == 0, result["err"]
+    assert (tmp_path / "again" / "functions" / "f.yaml").exists()

@@ -50,3 +50,39 @@ def test_server_texts_read_as_before():
 def test_random_spellings_read_as_before(pair):
     for text in pair:
         _check(text)
+
+
+def _full(text: str) -> str:
+    """``readable`` without the early return (``_any_rewrite_site``)."""
+    real = readable._any_rewrite_site
+    try:
+        readable._any_rewrite_site = lambda text: True
+        readable._READABLE.clear()
+        return readable.readable(text, COLUMNS)
+    finally:
+        readable._any_rewrite_site = real
+        readable._READABLE.clear()
+
+
+EARLY = SERVER_TEXTS + [
+    "a, b",  # not one expression: the full path returns it too
+    "n > 0; DROP TABLE x",
+    "s = '\"TypeCast\":'",  # a constant that spells a marker: the full path
+    "(n)::text = ANY (ARRAY['a'::text])",
+    "s = 'x'::text, n = ANY (ARRAY[1])",
+    "(",
+]
+
+
+def test_the_early_return_gives_what_the_full_path_gives():
+    for text in EARLY:
+        assert readable.readable(text, COLUMNS) == _full(text), text
+    assert not readable._any_rewrite_site("(quantity >= 0) AND (quantity <= 1000)")
+    assert readable._any_rewrite_site("n = ANY (ARRAY[1, 2])") and readable._any_rewrite_site("s = 'x'::text")
+
+
+@settings(max_examples=300, deadline=None)
+@given(pair=expressions())
+def test_random_spellings_early_return(pair):
+    for text in pair:
+        assert readable.readable(text, COLUMNS) == _full(text), text

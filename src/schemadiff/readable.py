@@ -190,7 +190,23 @@ def readable(text: str | None, types: dict[str, str]) -> str | None:
     """The expression as a person writes it, or unchanged when no rule applies."""
     if text is None:
         return None
+    if not _any_rewrite_site(text):
+        return text  # what ``_readable`` returns for it, whatever the types
     return _cached(_READABLE, _types_key(text, types), lambda: _readable(text, types))
+
+
+def _any_rewrite_site(text: str) -> bool:
+    """Whether ``SELECT text`` (libpg_query's JSON, parsed in C, no Python nodes) holds a
+    ``TypeCast`` or an ``= ANY`` anywhere: every rewrite needs one, so without either
+    ``_readable`` returns the text unchanged, one expression or not. A constant that spells
+    a marker is quoted in the JSON and at worst takes the full path. Unparsable: True."""
+    from pglast.parser import parse_sql_json
+
+    try:
+        tree = parse_sql_json(f"SELECT {text}")
+    except Exception:  # noqa: BLE001 — the full path decides
+        return True
+    return '"TypeCast":' in tree or '"AEXPR_OP_ANY"' in tree
 
 
 def _may_rewrite(text: str) -> bool:
@@ -236,18 +252,27 @@ def _readable_default(text: str, column_type: str) -> str:
     return text
 
 
+def changed(obj, **fields):
+    """``dataclasses.replace(obj, **fields)``, or ``obj`` itself when every field already
+    has that value (equal: the copy would equal it; most of an import's objects keep theirs)."""
+    for name, value in fields.items():
+        if getattr(obj, name) != value:
+            return replace(obj, **fields)
+    return obj
+
+
 def readable_table(t: Table) -> Table:
     types = {c.name: c.type for c in t.columns}
-    return replace(
+    return changed(
         t,
-        columns=tuple(replace(c, default=readable_default(c.default, c.type),
+        columns=tuple(changed(c, default=readable_default(c.default, c.type),
                               generated=readable(c.generated, types)) for c in t.columns),
-        checks=tuple(replace(c, expression=readable(c.expression, types)) for c in t.checks),
-        indexes=tuple(replace(ix, where=readable(ix.where, types),
-                              elements=tuple(replace(e, expression=readable(e.expression, types))
+        checks=tuple(changed(c, expression=readable(c.expression, types)) for c in t.checks),
+        indexes=tuple(changed(ix, where=readable(ix.where, types),
+                              elements=tuple(changed(e, expression=readable(e.expression, types))
                                              for e in ix.elements))
                       for ix in t.indexes),
-        policies=tuple(replace(p, using=readable(p.using, types), with_check=readable(p.with_check, types))
+        policies=tuple(changed(p, using=readable(p.using, types), with_check=readable(p.with_check, types))
                        for p in t.policies),
     )
 

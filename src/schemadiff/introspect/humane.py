@@ -41,9 +41,10 @@ from pglast.stream import RawStream
 from ..expressions import ExpressionError, parse_expression
 from ..model import Schema, Table
 from ..normalize import TypeError_, canonical_builtin_type, strip_outer_parens
-from ..readable import readable_schema
-from . import sandbox, standins
+from ..readable import changed, readable_schema
+from . import probepool, sandbox, standins
 from .converge import _Answers, _batch, _ServerProbe
+from .shapes import Shapes
 
 # format_type() text -> what people write (the loader reads each back to the same type)
 _SHORT = [
@@ -160,6 +161,24 @@ def proposal(text: str | None, table: Table) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _proposal(text: str, schema: str, name: str | None) -> str | None:
+    per = _SHAPES.get((schema, name))
+    if per is None:
+        per = _SHAPES[(schema, name)] = Shapes(lambda t: _spelling(t, schema, name))
+    out = per(text)  # ``_spelling``, once per expression shape: ``shapes``
+    if out is None or out == text:
+        return None
+    try:  # what goes into a probe statement is exactly one expression, as the loader requires of a spec's
+        parse_expression(out)
+    except ExpressionError:
+        return None
+    return out
+
+
+_SHAPES: dict[tuple[str, str | None], Shapes] = {}
+
+
+def _spelling(text: str, schema: str, name: str | None) -> str | None:
+    """``text`` simplified and printed the people's way; None when pglast cannot read or print it."""
     table = Table(schema=schema, name=name if name is not None else "", columns=())
     try:
         node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
@@ -167,16 +186,9 @@ def _proposal(text: str, schema: str, name: str | None) -> str | None:
         return None
     try:
         new = _Simplifier(table).visit(node, table.name)
-        out = strip_outer_parens(_People()(new))
+        return strip_outer_parens(_People()(new))
     except Exception:  # noqa: BLE001 - a tree pglast cannot print is simply left as it is
         return None
-    if out == text:
-        return None
-    try:  # what goes into a probe statement is exactly one expression, as the loader requires of a spec's
-        parse_expression(out)
-    except ExpressionError:
-        return None
-    return out
 
 
 def people_schema(conn: psycopg.Connection, schema: Schema) -> Schema:
@@ -224,17 +236,17 @@ def people_schema(conn: psycopg.Connection, schema: Schema) -> Schema:
     tables = []
     for t in base.tables:
         q = t.qualified
-        tables.append(replace(
+        tables.append(changed(
             t,
-            columns=tuple(replace(c, type=short_type(c.type),
+            columns=tuple(changed(c, type=short_type(c.type),
                                   default=pick(("default", q, c.name), c.default),
                                   generated=pick(("generated", q, c.name), c.generated)) for c in t.columns),
-            checks=tuple(replace(x, expression=pick(("check", q, x.name), x.expression)) for x in t.checks),
-            indexes=tuple(replace(ix, where=pick(("where", q, ix.name), ix.where),
-                                  elements=tuple(replace(e, expression=pick(("element", q, ix.name, n), e.expression))
+            checks=tuple(changed(x, expression=pick(("check", q, x.name), x.expression)) for x in t.checks),
+            indexes=tuple(changed(ix, where=pick(("where", q, ix.name), ix.where),
+                                  elements=tuple(changed(e, expression=pick(("element", q, ix.name, n), e.expression))
                                                  for n, e in enumerate(ix.elements)))
                           for ix in t.indexes),
-            policies=tuple(replace(p, using=pick(("using", q, p.name), p.using),
+            policies=tuple(changed(p, using=pick(("using", q, p.name), p.using),
                                    with_check=pick(("with_check", q, p.name), p.with_check))
                            for p in t.policies)))
     return replace(base, tables=tuple(tables))
@@ -249,7 +261,14 @@ def _verify(conn: psycopg.Connection, asks: list[tuple[tuple, str, tuple]], func
         sandbox.pin(conn)
         requests = list({(k, t.qualified, col, text): (k, t, col, text) for (k, t, col, text), _, _ in asks}.values())
         standin = standins.Session(conn, functions)
-        answers = _Answers(_batch(conn, requests, standin), _ServerProbe(conn, standin))
+        shared, back = probepool.pooled(requests)  # fewer temporary copies: ``probepool``
+        batch = _batch(conn, shared, standin)
+        if not batch and probepool.copies(shared) > probepool.CHUNK:
+            # Failed whole, perhaps out of lock slots: again in parts, each its own savepoint.
+            # What a part cannot answer is asked one by one below, as the whole batch's was.
+            for part in probepool.chunks(shared):
+                batch.update(_batch(conn, part, standin))
+        answers = _Answers(probepool.answers_for(batch, back), _ServerProbe(conn, standin))
         for (kind, t, column, text), original, key in asks:
             method = getattr(answers, kind)
             stored = method(t, column, text) if kind in ("default", "generated") else method(t, text)

@@ -135,7 +135,26 @@ def folds_outside(statement: str) -> bool:
     stand-in could not be made. Folding would run its body (with whatever effect it has)
     at plan or import time. Unqualified names are pg_catalog's (the probes' search_path
     is ``pg_catalog, pg_temp``, and PostgreSQL never looks for a function in pg_temp
-    unless it is named). Unreadable: True."""
+    unless it is named). Unreadable: True.
+
+    Only an index or a stored generated column folds: a statement whose tree (libpg_query's
+    JSON, parsed in C) holds neither node is answered False without pglast's Python nodes.
+    The marker is a node's key or an enum's value in that JSON; a string constant that
+    spells one is quoted differently (``"sval":"IndexStmt"``) and at worst sends the
+    statement to the full walk, which gives the answer it always gave."""
+    from pglast.parser import parse_sql_json
+
+    try:
+        tree = parse_sql_json(statement)
+    except Exception:  # noqa: BLE001 — a statement pglast cannot read is not run either
+        return True
+    if '"IndexStmt":' not in tree and '"contype":"CONSTR_GENERATED"' not in tree:
+        return False
+    return _folds_outside_walk(statement)
+
+
+def _folds_outside_walk(statement: str) -> bool:
+    """``folds_outside`` by a walk of pglast's nodes (the definition)."""
     from pglast import parse_sql
     from pglast.enums import ConstrType
     from pglast.visitors import Visitor

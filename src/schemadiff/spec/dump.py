@@ -13,7 +13,6 @@ import re
 import tempfile
 from pathlib import Path
 
-from ..compile.routines import sql_type
 from ..identifiers import MAX_IDENTIFIER_BYTES, choose_name, column_names_part, identifier_bytes
 from ..model import (
     SERIAL_TYPES, FkAction, ForeignKey, Function, Index, Policy, PolicyCommand, QualifiedName, Schema, Sequence,
@@ -245,6 +244,8 @@ def view_text(v: View, default_schema: str) -> str:
 def function_text(fn: Function, schema: Schema, default_schema: str) -> str:
     """A function file: its fields, then the body as a literal block scalar (quoted
     when no block scalar reads back as exactly the body)."""
+    from ..compile.routines import sql_type  # here: the compiler (and sqlglot) only for a schema with functions
+
     enums = {_enum_type_text(e.schema, e.name): e.qualified for e in schema.enums}
     doc: dict = {"function": fn.name}
     if fn.schema != default_schema:
