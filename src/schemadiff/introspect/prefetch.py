@@ -107,6 +107,14 @@ def _guess(user: list[str], spec_dir: Path) -> list[str]:
     names = {name: name.encode() for name in user if name != "public"}
     found = {"public"}
     base = spec_dir if spec_dir.is_dir() else spec_dir.parent
+    try:
+        _scan(base, names, found)
+    except OSError:
+        pass  # an unreadable directory: the load reports it; a guess is only a guess
+    return sorted(found)
+
+
+def _scan(base: Path, names: dict[str, bytes], found: set[str]) -> None:
     for path in base.rglob("*"):
         if not names:
             break
@@ -127,4 +135,3 @@ def _guess(user: list[str], spec_dir: Path) -> list[str]:
         for name in [n for n, raw in names.items() if raw in data]:
             found.add(name)
             del names[name]
-    return sorted(found)
