@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from pglast import parse_sql
+from pglast import ast, parse_sql
 from pglast.parser import ParseError, parse_sql_json, scan
 
 
@@ -75,6 +75,27 @@ def _single_target(sql: str, text: str) -> dict:
     if target.get("name"):
         raise ExpressionError("must be an expression without an alias")
     return target["val"]
+
+
+def target_node(text: str):
+    """The pglast node of ``text`` when it is exactly one SQL expression: the one target,
+    without an alias, of ``SELECT text`` with no other clause, in one statement. None for
+    anything else (text that does not parse, is empty, holds a second statement, a list,
+    an alias, a FROM or a set operation): a caller that reads or rewrites an expression
+    must never act on a part of the text as if it were the whole of it."""
+    try:
+        stmts = parse_sql(f"SELECT {text}")
+    except ParseError:
+        return None
+    if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
+        return None
+    stmt = stmts[0].stmt
+    if stmt.op != 0 or any(getattr(stmt, clause, None) for clause in _SELECT_CLAUSES):
+        return None
+    targets = stmt.targetList or ()
+    if len(targets) != 1 or targets[0].name:
+        return None
+    return targets[0].val
 
 
 @lru_cache(maxsize=65536)

@@ -22,12 +22,11 @@ import json
 import re
 from dataclasses import replace
 
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.enums import A_Expr_Kind
-from pglast.parser import ParseError
 from pglast.stream import RawStream
 
-from .expressions import ExpressionError, parse_expression, references
+from .expressions import ExpressionError, parse_expression, references, target_node
 from .model import Schema, Table
 from .normalize import TypeError_, canonical_builtin_type, strip_outer_parens
 
@@ -223,11 +222,9 @@ def _may_rewrite(text: str) -> bool:
 def _readable(text: str, types: dict[str, str]) -> str:
     if not _may_rewrite(text):
         return text
-    try:
-        stmts = parse_sql(f"SELECT {text}")
-    except ParseError:
+    node = target_node(text)
+    if node is None:
         return text
-    node = stmts[0].stmt.targetList[0].val
     rewriter = _Rewriter(types)
     new = rewriter.visit(node)
     if not rewriter.changed:
@@ -242,9 +239,8 @@ def readable_default(text: str | None, column_type: str) -> str | None:
 
 
 def _readable_default(text: str, column_type: str) -> str:
-    try:
-        node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
-    except ParseError:
+    node = target_node(text)
+    if node is None:
         return text
     literal = _literal(node, column_type)
     if literal is not None and literal is not node:
@@ -323,9 +319,8 @@ def comparable(text: str | None, types: dict[str, str]) -> str | None:
 
 
 def _comparable(text: str, types: dict[str, str]) -> str:
-    try:
-        node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
-    except ParseError:
+    node = target_node(text)
+    if node is None:
         return text
     if isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const) and isinstance(node.arg.val, ast.String):
         node = node.arg  # a default literal's cast to the column type

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.enums import BoolExprType, NullTestType
-from pglast.parser import ParseError
 
+from ..expressions import target_node
 from ..readable import readable
 
 _VARCHAR = re.compile(r"^character varying(?:\((\d+)\))?$")
@@ -47,9 +47,8 @@ def check_list(expression: str, types: dict[str, str]) -> tuple[str, frozenset, 
     """(column, allowed values, NULL allowed explicitly) for ``col IN (...)``,
     ``col IS NULL OR col IN (...)`` and the server's ``= ANY (ARRAY[...])`` forms."""
     text = readable(expression, types)
-    try:
-        node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
-    except ParseError:
+    node = target_node(text)
+    if node is None:
         return None
     found = _in_list(node)
     if found:
