@@ -700,6 +700,7 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     from .check_report import RENDERERS
     from .gitspec import GitError, base_kind, check_links, check_path_in_repo, spec_at_ref
     from .policy import Policy, find_policy, load_policy
+    from .spec import forkload
 
     given = [(opt, value) for opt, value in (("--base", args.base), ("--base-dir", args.base_dir),
                                              ("--base-ref", args.base_ref)) if value is not None]
@@ -742,25 +743,38 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
     # The base read from git names its files as the head does: unchanged files parse once. A base
     # directory never reads it, so the head's parsed files are not held while the base loads.
     parsed: dict | None = {} if kind != "dir" else None
-    head = load_spec(spec_dir, cache=parsed)
-    _print_warnings(head, stderr)
     with tempfile.TemporaryDirectory(prefix="schemadiff-base-") as tmp:
+        # The base is found first, so that a large one loads in a child process while the head
+        # loads here (spec/forkload.py); what goes wrong with it is reported after the head, as before.
+        git_error, found = None, True
         if kind == "dir":
-            base_label = f"{base} (directory)"
-            base_spec = _load_base(lambda: load_spec(base), base_label, stderr)
+            base_label, base_dir, shown = f"{base} (directory)", base, None
         else:
-            base_label = f"{base} (git ref)"
+            base_label, shown = f"{base} (git ref)", args.base_path or str(spec_root)
             try:
                 found = spec_at_ref(spec_root, base, Path(tmp), base_path=args.base_path)
             except GitError as exc:
-                print(f"schemadiff: {exc}", file=stderr)
+                git_error = exc
+            base_dir = tmp if found and git_error is None else None
+        pending = forkload.start(base_dir, shown) if base_dir is not None else None
+        try:
+            head = load_spec(spec_dir, cache=parsed)
+            _print_warnings(head, stderr)
+            if git_error is not None:
+                print(f"schemadiff: {git_error}", file=stderr)
                 return EXIT_ERROR
-            shown = args.base_path or str(spec_root)
-            if found:
-                base_spec = _load_base(lambda: load_spec(tmp, display=shown, cache=parsed), base_label, stderr)
-            else:
+            if not found:
                 base_label = f"{base} (git ref; no spec existed there, so everything is new)"
                 base_spec = None
+            else:
+                base_spec = pending.result() if pending is not None else None
+                pending = None
+                if base_spec is None:
+                    base_spec = _load_base(lambda: load_spec(base_dir, display=shown, cache=parsed),
+                                           base_label, stderr)
+        finally:
+            if pending is not None:
+                pending.cancel()
         if base_spec is False:
             return EXIT_ERROR
     policy_path = Path(args.policy) if args.policy else find_policy(spec_root)

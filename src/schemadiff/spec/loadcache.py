@@ -125,24 +125,37 @@ def entry_key(files: list[tuple[str, bytes]]) -> bytes:
     return h.digest()
 
 
-def cached_load(spec_dir, display: str | None, load) -> LoadedSpec:
-    """``load_spec`` through the cache; ``load(files)`` is the full load of the bytes read here
-    (or, given None, of whatever it reads itself: a spec whose walk already failed)."""
-    directory = disk_cache.ready(_SUBDIR)
-    if directory is None:
-        return load(None)
+def read_files(spec_dir, display: str | None) -> tuple[list[tuple[Path, bytes]], list[tuple[str, bytes]]] | None:
+    """Every file a load of ``spec_dir`` reads, the root first, with its bytes: by path and by the
+    name shown. None when the walk meets an error or a file cannot be read (the full load walks
+    again and reports it); ``find_root``'s SpecError is raised."""
     spec_dir = Path(spec_dir)
     root_path = find_root(spec_dir, display)
     shown = shown_names(spec_dir, root_path, display)
     walk_errors: list[SpecIssue] = []
     walked = _spec_files(root_path.parent, root_path, shown, walk_errors)
     if walk_errors:
-        return load(None)  # the full load walks again and reports them
+        return None
     try:
         read = [(p, p.read_bytes()) for p in (root_path, *walked)]
     except OSError:
-        return load(None)  # the full load reports the file it cannot read
-    named = [(shown(p), raw) for p, raw in read]
+        return None
+    return read, [(shown(p), raw) for p, raw in read]
+
+
+def cached_load(spec_dir, display: str | None, load, seen: list | None = None) -> LoadedSpec:
+    """``load_spec`` through the cache; ``load(files)`` is the full load of the bytes read here
+    (or, given None, of whatever it reads itself: a spec whose walk already failed). ``seen``, when
+    given, receives the (name shown, bytes) of every file the result is made of."""
+    directory = disk_cache.ready(_SUBDIR)
+    if directory is None:
+        return load(None)
+    files = read_files(spec_dir, display)
+    if files is None:
+        return load(None)  # the full load walks again and reports what failed
+    read, named = files
+    if seen is not None:
+        seen.extend(named)
     key = entry_key(named)
     path = directory / key.hex()
     hit = _get(path, key, dict(named))
@@ -198,6 +211,27 @@ def _getter(names: tuple[str, ...]):
 _FIELDS = {cls: _getter(tuple(f.name for f in dataclasses.fields(cls))) for cls in vars(model).values()
            if isinstance(cls, type) and cls.__module__ == model.__name__ and dataclasses.is_dataclass(cls)
            and all(f.init for f in dataclasses.fields(cls)) and not hasattr(cls, "__post_init__")}
+
+
+def pack(loaded: LoadedSpec, named: list[tuple[str, bytes]]) -> bytes:
+    """A load and the files it was made of, as one payload for ``unpack`` (``spec/forkload.py``:
+    a base spec loaded in a child process); the value is the one an entry stores."""
+    out = io.BytesIO()
+    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump((_value(loaded), list(named)))
+    return out.getvalue()
+
+
+def unpack(payload: bytes) -> LoadedSpec | None:
+    """The load ``pack`` wrote, through the same allowlisting unpickler as an entry; None for
+    anything of another shape."""
+    try:
+        value, named = _Unpickler(io.BytesIO(payload)).load()
+        if not (isinstance(named, list) and all(isinstance(n, tuple) and len(n) == 2 and isinstance(n[0], str)
+                                                and isinstance(n[1], bytes) for n in named)):
+            return None
+        return _rebuild(value, dict(named))
+    except Exception:  # noqa: BLE001 — a payload of another shape is no load, never an error
+        return None
 
 
 def _put(path: Path, key: bytes, loaded: LoadedSpec) -> bool:

@@ -1,0 +1,155 @@
+"""Loading a second spec on the second core: ``check``'s base, in a child process.
+
+``check`` loads two specs, the head and the base, one after the other; a load that the
+caches do not hold (a cold one) is Python's work, and Python's work runs on one core.
+Here a child process, forked when the head's load is about to start, loads the base
+while this process loads the head, and hands back what a whole-load cache entry holds
+(``spec/loadcache.py``: the model, the warnings, which file each object came from) and
+the bytes of the files it was made of. This process rebuilds the ``LoadedSpec`` from
+them exactly as a cache hit does, through the same allowlisting unpickler; a finding
+later points at the same file:line.
+
+The child's load is the plain ``load_spec`` of the base (with the disk caches when they
+are on, so it reads and writes the same entries). Anything but a load that succeeded
+comes back as None: a spec error, an exception, a crash, a signal, a payload that does
+not unpickle. The caller then loads the base itself, in this process, exactly as
+without this module, so every error and message about the base is the one the plain
+load gives. The child never writes to stdout or stderr and leaves by ``os._exit`` (no
+atexit handler, no buffer of this process flushed twice).
+
+It is used only where it pays and is safe: ``os.fork`` exists, the machine has a second
+core, this process runs no other thread (forking a threaded process can deadlock the
+child), and the base has at least ``MIN_FILES`` files (a small spec loads in less time
+than a fork and a pickle cost). ``SCHEMADIFF_NO_FORK=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+from .load import LoadedSpec
+
+MIN_FILES = 200
+
+
+class BaseLoad:
+    """A base spec loading in a child process, started by ``start``."""
+
+    def __init__(self, pid: int, fd: int):
+        self._pid = pid
+        self._fd = fd
+
+    def result(self) -> LoadedSpec | None:
+        """The child's load, or None (the caller loads the base itself). Waits for the child."""
+        from .loadcache import unpack
+
+        chunks = []
+        try:
+            with os.fdopen(self._fd, "rb") as pipe:
+                self._fd = -1
+                while chunk := pipe.read(1 << 20):
+                    chunks.append(chunk)
+        except OSError:
+            chunks = []
+        ok = self._reap() == 0
+        return unpack(b"".join(chunks)) if ok and chunks else None
+
+    def cancel(self) -> None:
+        """The base will not be used (the head failed, or this process is interrupted)."""
+        if self._pid:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        self._reap()
+
+    def _reap(self) -> int | None:
+        if not self._pid:
+            return None
+        pid, self._pid = self._pid, 0
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            return None
+        return os.waitstatus_to_exitcode(status)
+
+
+def start(spec_dir: str | Path, display: str | None = None) -> BaseLoad | None:
+    """Start loading ``spec_dir`` in a child process; None when that is not worth it or not safe
+    here (the caller then loads it itself, later)."""
+    if not hasattr(os, "fork") or os.environ.get("SCHEMADIFF_NO_FORK"):
+        return None
+    if (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
+        return None
+    if _count_files(Path(spec_dir)) < MIN_FILES:
+        return None
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(read_fd)
+            payload = _load(spec_dir, display)
+            if payload is not None:
+                with os.fdopen(write_fd, "wb") as pipe:
+                    pipe.write(payload)
+                code = 0
+        except BaseException:  # noqa: BLE001 — the parent loads it again and reports what happens
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return BaseLoad(pid, read_fd)
+
+
+def _load(spec_dir, display: str | None) -> bytes | None:
+    from ..gcpause import paused_gc
+    from . import cache as disk_cache
+    from .load import _load_spec
+    from .loadcache import cached_load, pack, read_files
+
+    with paused_gc():
+        named: list[tuple[str, bytes]] = []
+        if disk_cache.active():
+            def full(files):
+                if files is None:
+                    raise _Unread  # a walk error: the parent's own load reports it
+                return _load_spec(spec_dir, display, None, files)
+
+            loaded = cached_load(spec_dir, display, full, seen=named)
+        else:
+            files = read_files(spec_dir, display)
+            if files is None:
+                return None
+            read, named = files
+            loaded = _load_spec(spec_dir, display, None, read)
+        return pack(loaded, named)
+
+
+class _Unread(Exception):
+    pass
+
+
+def _count_files(spec_dir: Path) -> int:
+    """About how many spec files the directory holds (at least MIN_FILES is all that is asked)."""
+    base = spec_dir if spec_dir.is_dir() else spec_dir.parent
+    n = 0
+    try:
+        for _, _, names in os.walk(base):
+            n += sum(1 for name in names if name.endswith((".yaml", ".yml")))
+            if n >= MIN_FILES:
+                break
+    except OSError:
+        return 0
+    return n

@@ -1,0 +1,217 @@
+"""``check`` loads its base in a child process while the head loads (``spec.forkload``).
+
+What ``check`` prints must be what it prints with the base loaded in this process
+(``SCHEMADIFF_NO_FORK=1``), byte for byte: the findings that point into the base's files
+(a deleted table, a dropped column) included. A child that fails in any way (an error,
+a crash, a payload that is not a load, a forged pickle) means the base is loaded again
+here, with the plain load's messages; a head that fails leaves no child behind.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from schemadiff.spec import forkload, loadcache
+
+from .conftest import run_cli, write_spec
+
+ROOT = "version: 1\n"
+
+
+def _table(name: str, extra: str = "") -> str:
+    return (f"table: {name}\ncolumns:\n  id: {{type: bigint, primary_key: true}}\n"
+            f"  note: {{type: text, check: length(note) < 100}}\n{extra}")
+
+
+def _spec(root: Path, n: int = 12, drop: str | None = None, plus: dict[str, str] | None = None) -> Path:
+    files = {"schemadiff.yaml": ROOT}
+    for i in range(n):
+        name = f"t{i:02d}"
+        if name != drop:
+            files[f"tables/{name}.yaml"] = _table(name, "  legacy: boolean\n" if i % 3 == 0 else "")
+    return write_spec(root, {**files, **(plus or {})})
+
+
+@pytest.fixture
+def forked(monkeypatch):
+    """Every base is loaded in a child (MIN_FILES 1); the list holds each child's outcome."""
+    monkeypatch.delenv("SCHEMADIFF_NO_FORK", raising=False)
+    monkeypatch.setattr(forkload, "MIN_FILES", 1)
+    outcomes: list[bool] = []
+    real = forkload.BaseLoad.result
+
+    def result(self):
+        loaded = real(self)
+        outcomes.append(loaded is not None)
+        return loaded
+
+    monkeypatch.setattr(forkload.BaseLoad, "result", result)
+    return outcomes
+
+
+def _in_process(monkeypatch, *argv: str):
+    monkeypatch.setenv("SCHEMADIFF_NO_FORK", "1")
+    r = run_cli(*argv)
+    monkeypatch.delenv("SCHEMADIFF_NO_FORK")
+    return r
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+                          check=True, capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("cache", ["cache", "no-cache"])
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_base_directory_loaded_in_a_child_reports_the_same(tmp_path: Path, monkeypatch, forked, cache, fmt):
+    monkeypatch.setenv("SCHEMADIFF_CACHE_DIR", str(tmp_path / "cache"))
+    base = _spec(tmp_path / "base")
+    # t03 deleted (SD301 points at the base's file), t06 loses a column (SD302), one new table
+    head = _spec(tmp_path / "head", drop="t03", plus={"tables/t06.yaml": _table("t06"),
+                                                      "tables/new.yaml": _table("new")})
+    argv = ["check", str(head), "--base", str(base), "--format", fmt] + (["--no-cache"] if cache == "no-cache" else [])
+    for _ in range(3):  # cold, the second load (writes the whole entry), a hit
+        forked.clear()
+        r = run_cli(*argv)
+        assert forked == [True], "the base was not loaded in a child"
+        plain = _in_process(monkeypatch, *argv)
+        assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+        assert r.code == 3 and "t03" in r.out and "legacy" in r.out, r
+    if fmt == "json":
+        assert '"file": "' + str(tmp_path / "base" / "tables" / "t03.yaml") in r.out or "t03.yaml" in r.out
+
+
+def test_a_git_base_loaded_in_a_child_reports_the_same(tmp_path: Path, monkeypatch, forked):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    _spec(repo / "db" / "spec")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("SCHEMADIFF_CACHE_DIR", str(tmp_path / "cache"))
+    (repo / "db" / "spec" / "tables" / "t03.yaml").unlink()
+    (repo / "db" / "spec" / "tables" / "t06.yaml").write_text(_table("t06"), encoding="utf-8")
+    for _ in range(2):
+        forked.clear()
+        r = run_cli("check", "db/spec", "--base", "main", "--format", "github")
+        assert forked == [True]
+        plain = _in_process(monkeypatch, "check", "db/spec", "--base", "main", "--format", "github")
+        assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+        assert r.code == 3 and "file=db/spec/tables/t03.yaml" in r.out, r
+    # A ref that does not exist, with a head that loads: the git error, as before.
+    r = run_cli("check", "db/spec", "--base-ref", "no-such-ref")
+    plain = _in_process(monkeypatch, "check", "db/spec", "--base-ref", "no-such-ref")
+    assert r.code == 1 and (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    # A ref that does not exist and a head that does not load: the head's error, as before.
+    (repo / "db" / "spec" / "tables" / "bad.yaml").write_text("table: bad\ncolumns: [\n", encoding="utf-8")
+    r = run_cli("check", "db/spec", "--base-ref", "no-such-ref")
+    assert r.code == 1 and "bad.yaml" in r.err, r
+
+
+def test_a_base_that_does_not_load_is_reported_by_the_plain_load(tmp_path: Path, monkeypatch, forked):
+    base = _spec(tmp_path / "base", plus={"tables/bad.yaml": "table: bad\ncolumns:\n  id: {type: nosuchtype\n"})
+    head = _spec(tmp_path / "head")
+    forked.clear()
+    r = run_cli("check", str(head), "--base", str(base))
+    assert forked == [False]  # the child's load failed: loaded again here
+    plain = _in_process(monkeypatch, "check", str(head), "--base", str(base))
+    assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    assert r.code == 1 and "bad.yaml" in r.err and "the base spec" in r.err, r
+
+
+def _boom(spec_dir, display):
+    raise RuntimeError("the child fails")
+
+
+def _crash(spec_dir, display):
+    os._exit(0)  # a child that leaves without a word (exit 0, nothing written)
+
+
+def _garbage(spec_dir, display):
+    return b"\x80\x05not a pickle"
+
+
+def _forged(canary: Path):
+    import pickle
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {canary}",))
+
+    return lambda spec_dir, display: pickle.dumps(Evil())
+
+
+@pytest.mark.parametrize("how", ["raises", "crashes", "garbage", "forged", "killed"])
+def test_a_child_that_fails_means_the_base_is_loaded_here(tmp_path: Path, monkeypatch, forked, how):
+    canary = tmp_path / "canary"
+    base = _spec(tmp_path / "base")
+    head = _spec(tmp_path / "head", drop="t03")
+    if how == "killed":
+        real = forkload._load
+
+        def killed(spec_dir, display):
+            payload = real(spec_dir, display)
+            os.kill(os.getpid(), 9)
+            return payload
+
+        monkeypatch.setattr(forkload, "_load", killed)
+    else:
+        monkeypatch.setattr(forkload, "_load", {"raises": _boom, "crashes": _crash, "garbage": _garbage,
+                                                "forged": _forged(canary)}[how])
+    r = run_cli("check", str(head), "--base", str(base))
+    assert forked == [False]
+    plain = _in_process(monkeypatch, "check", str(head), "--base", str(base))
+    assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    assert r.code == 3 and "t03" in r.out, r
+    assert not canary.exists()  # the forged payload was refused, never run
+
+
+def test_a_head_that_does_not_load_leaves_no_child(tmp_path: Path, monkeypatch, forked):
+    base = _spec(tmp_path / "base")
+    head = _spec(tmp_path / "head", plus={"tables/bad.yaml": "table: bad\ncolumns: [\n"})
+    started: list[forkload.BaseLoad] = []
+    real_start = forkload.start
+
+    def start(*args):
+        pending = real_start(*args)
+        started.append((pending, pending._pid))
+        return pending
+
+    monkeypatch.setattr(forkload, "start", start)
+    r = run_cli("check", str(head), "--base", str(base))
+    assert r.code == 1 and "bad.yaml" in r.err, r
+    assert forked == []  # never waited for: cancelled
+    (pending, pid), = started
+    assert pending._pid == 0
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_small_specs_and_threaded_processes_load_the_base_here(tmp_path: Path, monkeypatch):
+    import threading
+
+    monkeypatch.delenv("SCHEMADIFF_NO_FORK", raising=False)
+    base = _spec(tmp_path / "base", n=3)
+    assert forkload.start(base) is None  # fewer files than MIN_FILES
+    monkeypatch.setattr(forkload, "MIN_FILES", 1)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert forkload.start(base) is None  # another thread runs: no fork
+    finally:
+        stop.set()
+        thread.join()
+    monkeypatch.setenv("SCHEMADIFF_NO_FORK", "1")
+    assert forkload.start(base) is None
+    monkeypatch.delenv("SCHEMADIFF_NO_FORK")
+    pending = forkload.start(base)
+    assert pending is not None
+    loaded = pending.result()
+    assert loaded is not None and sorted(t.name for t in loaded.schema.tables) == ["t00", "t01", "t02"]
+    assert loadcache.unpack(b"") is None
