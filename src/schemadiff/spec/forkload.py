@@ -19,8 +19,11 @@ atexit handler, no buffer of this process flushed twice).
 
 It is used only where it pays and is safe: ``os.fork`` exists, the machine has a second
 core, this process runs no other thread (forking a threaded process can deadlock the
-child), and the base has at least ``MIN_FILES`` files (a small spec loads in less time
-than a fork and a pickle cost). ``SCHEMADIFF_NO_FORK=1`` turns it off.
+child), the base has at least ``MIN_FILES`` files (a small spec loads in less time
+than a fork and a pickle cost), and the whole-load cache holds no entry for it (a hit
+in this process costs less than a hit in the child and its payload: measured at 1,000
+tables, 0.50 s against 0.66 s for a warm ``check``). ``SCHEMADIFF_NO_FORK=1`` turns it
+off.
 """
 
 from __future__ import annotations
@@ -89,6 +92,11 @@ def start(spec_dir: str | Path, display: str | None = None) -> BaseLoad | None:
         return None
     if _count_files(Path(spec_dir)) < MIN_FILES:
         return None
+    from . import cache as disk_cache
+    from .loadcache import has_entry
+
+    if disk_cache.active() and has_entry(spec_dir, display):
+        return None  # a hit here costs less than a child's hit and its payload
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()

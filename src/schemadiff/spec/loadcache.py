@@ -54,7 +54,7 @@ from pathlib import Path
 from .. import model
 from . import cache as disk_cache
 from .context import FileContext
-from .errors import Mark, SpecIssue
+from .errors import Mark, SpecError, SpecIssue
 from .load import LoadedSpec, _spec_files, find_root, shown_names
 
 _FORMAT = b"schemadiff-load-cache/1\n"
@@ -141,6 +141,16 @@ def read_files(spec_dir, display: str | None) -> tuple[list[tuple[Path, bytes]],
     except OSError:
         return None
     return read, [(shown(p), raw) for p, raw in read]
+
+
+def has_entry(spec_dir, display: str | None) -> bool:
+    """Whether a load of ``spec_dir`` now would find an entry (a hit, unless the entry is bad)."""
+    directory = disk_cache.ready(_SUBDIR)
+    try:
+        files = read_files(spec_dir, display) if directory is not None else None
+    except SpecError:
+        return False
+    return files is not None and (directory / entry_key(files[1]).hex()).is_file()
 
 
 def cached_load(spec_dir, display: str | None, load, seen: list | None = None) -> LoadedSpec:
