@@ -43,6 +43,22 @@ from . import sandbox, standins
 from ..sqltext import flat, pin_literals
 
 
+class _Types(dict):
+    """A table's column types (name -> type), with ``key``: all of them as one hashable value,
+    made once per table, under which ``_same_cheap``'s answers are kept for the plan."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.key = tuple(sorted(self.items()))
+
+
+# (a, b, the policy's schema, _Types.key) -> _same_cheap's answer, for one converge(): a schema
+# repeats its defaults, checks and policies across tables whose columns are the same.
+_SETTLED: dict[tuple, bool] = {}
+
+
 def _same_cheap(a: str | None, b: str | None, types: dict[str, str], schema: str | None = None) -> bool:
     """``schema``: the policy's table's, which a table named without one in a
     subquery means (``relnames``): ``FROM customers`` is ``FROM public.customers``."""
@@ -50,6 +66,16 @@ def _same_cheap(a: str | None, b: str | None, types: dict[str, str], schema: str
         return True
     if a is None or b is None:
         return False
+    key = getattr(types, "key", None)
+    if key is None:
+        return _same_offline(a, b, types, schema)
+    settled = _SETTLED.get((a, b, schema, key))
+    if settled is None:
+        settled = _SETTLED[(a, b, schema, key)] = _same_offline(a, b, types, schema)
+    return settled
+
+
+def _same_offline(a: str, b: str, types: dict[str, str], schema: str | None) -> bool:
     if schema is not None:
         a, b = qualify_relations(a, schema), qualify_relations(b, schema)
     if _same_tree(a, b):
@@ -429,6 +455,7 @@ def converge(desired: Schema, current: Schema, conn: psycopg.Connection | None =
                   for done, (t, cur) in zip(first, pairs)]
         return replace(desired, tables=tuple(tables))
     finally:
+        _SETTLED.clear()
         if conn is not None:
             conn.rollback()
             conn.autocommit = True
@@ -446,8 +473,19 @@ def _pick(spec: str | None, db: str | None, types, server_text, schema: str | No
     return spec
 
 
+def _with(obj, **fields):
+    """``replace(obj, **fields)``, or ``obj`` itself when every field is already that very value
+    (``_pick`` hands back the spec's own object when it keeps the spec's spelling): most of a
+    no-change plan's objects keep theirs, and ``dataclasses.replace`` is the larger part of
+    converging them."""
+    for name, value in fields.items():
+        if getattr(obj, name) is not value:
+            return replace(obj, **fields)
+    return obj
+
+
 def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
-    types = {c.name: c.type for c in t.columns}
+    types = _Types((c.name, c.type) for c in t.columns)
     cur_cols = {c.name: c for c in cur.columns}
 
     def col(c: Column) -> Column:
@@ -458,14 +496,12 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
                         probe and (lambda: probe.default(t, c.name, c.default)))
         generated = _pick(c.generated, old.generated, types,
                           probe and (lambda: probe.generated(t, c.name, c.generated)))
-        if default is c.default and generated is c.generated:
-            return c  # nothing to respell: no copy
-        return replace(c, default=default, generated=generated)
+        return _with(c, default=default, generated=generated)
 
     cur_checks = {x.name: x for x in cur.checks}
     checks = tuple(
-        replace(x, expression=_pick(x.expression, cur_checks[x.name].expression, types,
-                                    probe and (lambda x=x: probe.check(t, x.expression))))
+        _with(x, expression=_pick(x.expression, cur_checks[x.name].expression, types,
+                                  probe and (lambda x=x: probe.check(t, x.expression))))
         if x.name in cur_checks else x for x in t.checks)
     cur_ix = {x.name: x for x in cur.indexes}
     indexes = []
@@ -477,10 +513,12 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
         where = _pick(ix.where, old.where, types, probe and (lambda ix=ix: probe.predicate(t, ix.where)))
         elements = ix.elements
         if len(old.elements) == len(ix.elements):
-            elements = tuple(replace(e, expression=_pick(e.expression, o.expression, types,
-                                                         probe and (lambda e=e: probe.element(t, e.expression))))
-                             for e, o in zip(ix.elements, old.elements))
-        indexes.append(replace(ix, where=where, elements=elements))
+            new_elements = tuple(_with(e, expression=_pick(e.expression, o.expression, types,
+                                                           probe and (lambda e=e: probe.element(t, e.expression))))
+                                 for e, o in zip(ix.elements, old.elements))
+            if any(n is not e for n, e in zip(new_elements, elements)):
+                elements = new_elements
+        indexes.append(_with(ix, where=where, elements=elements))
     cur_pol = {p.name: p for p in cur.policies}
     policies = []
     for p in t.policies:
@@ -488,17 +526,24 @@ def _converge_table(t: Table, cur: Table, probe: _ServerProbe | None) -> Table:
         if old is None:
             policies.append(p)
             continue
-        policies.append(replace(
+        policies.append(_with(
             p,
             using=_pick(p.using, old.using, types, probe and (lambda p=p: probe.policy(t, p.using)), t.schema),
             with_check=_pick(p.with_check, old.with_check, types,
                              probe and (lambda p=p: probe.policy(t, p.with_check)), t.schema)))
     cur_tr = {x.name: x for x in cur.triggers}
-    triggers = tuple(replace(x, when=_pick(x.when, cur_tr[x.name].when, types,
-                                           probe and (lambda x=x: probe.when(t, x, x.when))))
+    triggers = tuple(_with(x, when=_pick(x.when, cur_tr[x.name].when, types,
+                                         probe and (lambda x=x: probe.when(t, x, x.when))))
                      if x.name in cur_tr else x for x in t.triggers)
-    return replace(t, columns=tuple(col(c) for c in t.columns), checks=checks, indexes=tuple(indexes),
-                   policies=tuple(policies), triggers=triggers)
+    columns = tuple(col(c) for c in t.columns)
+    return _with(t, columns=_same_items(columns, t.columns), checks=_same_items(checks, t.checks),
+                 indexes=_same_items(tuple(indexes), t.indexes), policies=_same_items(tuple(policies), t.policies),
+                 triggers=_same_items(triggers, t.triggers))
+
+
+def _same_items(new: tuple, old: tuple) -> tuple:
+    """``old`` itself when ``new`` holds its very items, so that ``_with`` keeps the table."""
+    return old if len(new) == len(old) and all(a is b for a, b in zip(new, old)) else new
 
 
 def volatility(conn: psycopg.Connection, expressions: list[str]) -> dict[str, bool]:
