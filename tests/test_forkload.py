@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from schemadiff.spec import forkload, loadcache
+from schemadiff.spec.errors import SpecError
 
 from .conftest import run_cli, write_spec
 
@@ -45,7 +46,11 @@ def forked(monkeypatch):
     real = forkload.BaseLoad.result
 
     def result(self):
-        loaded = real(self)
+        try:
+            loaded = real(self)
+        except SpecError:
+            outcomes.append("error")
+            raise
         outcomes.append(loaded is not None)
         return loaded
 
@@ -127,7 +132,7 @@ def test_a_base_that_does_not_load_is_reported_by_the_plain_load(tmp_path: Path,
     head = _spec(tmp_path / "head")
     forked.clear()
     r = run_cli("check", str(head), "--base", str(base))
-    assert forked == [False]  # the child's load failed: loaded again here
+    assert forked == ["error"]  # the child's SpecError, raised here: not loaded twice
     plain = _in_process(monkeypatch, "check", str(head), "--base", str(base))
     assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
     assert r.code == 1 and "bad.yaml" in r.err and "the base spec" in r.err, r
@@ -224,3 +229,39 @@ def test_small_specs_and_threaded_processes_load_the_base_here(tmp_path: Path, m
     loaded = pending.result()
     assert loaded is not None and sorted(t.name for t in loaded.schema.tables) == ["t00", "t01", "t02"]
     assert loadcache.unpack(b"") is None
+
+
+# -- plan: the spec loads in a child while the catalog is read -----------------------------------
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sql"])
+def test_plan_with_the_spec_loaded_in_a_child_prints_the_same(pg, db, tmp_path: Path, monkeypatch, forked, fmt):
+    monkeypatch.setenv("SCHEMADIFF_CACHE_DIR", str(tmp_path / "cache"))
+    applied = _spec(tmp_path / "applied")
+    assert _in_process(monkeypatch, "apply", str(applied), "--db", pg.dsn(db), "--yes").code == 0
+    assert pg.run_psql(db, sql="CREATE TABLE canary (id int); INSERT INTO canary VALUES (1), (2);").returncode == 0
+    # t03 dropped from the spec (not from the database), t06 loses a column, a new table
+    spec = _spec(tmp_path / "spec", drop="t03", plus={"tables/t06.yaml": _table("t06"),
+                                                      "tables/new.yaml": _table("new")})
+    argv = ["plan", str(spec), "--db", pg.dsn(db), "--format", fmt]
+    for run in range(3):  # cold, the second load, a hit (loaded here)
+        forked.clear()
+        r = run_cli(*argv)
+        assert forked == ([] if run == 2 else [True]), run
+        plain = _in_process(monkeypatch, *argv, cache_dir=tmp_path / "plain-cache")
+        assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+        assert r.code == 0 and "new" in r.out, r
+    assert pg.run_psql(db, sql="SELECT 1").returncode == 0
+    with __import__("psycopg").connect(pg.dsn(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM canary").fetchone()[0] == 2
+
+
+def test_plan_reports_the_child_s_spec_error_as_its_own(pg, db, tmp_path: Path, monkeypatch, forked):
+    spec = _spec(tmp_path / "spec", plus={"tables/bad.yaml": "table: bad\ncolumns:\n  id: {type: nosuchtype}\n"})
+    r = run_cli("plan", str(spec), "--db", pg.dsn(db))
+    assert forked == ["error"]
+    plain = _in_process(monkeypatch, "plan", str(spec), "--db", pg.dsn(db))
+    assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    assert r.code == 1 and "bad.yaml" in r.err and "nosuchtype" in r.err, r
+    # An unreachable database and a broken spec: the spec's error, as without the child.
+    r = run_cli("plan", str(spec), "--db", "host=127.0.0.1 port=1 connect_timeout=2 password=ForkSecret7")
+    assert r.code == 1 and "bad.yaml" in r.err and "ForkSecret7" not in r.out + r.err, r

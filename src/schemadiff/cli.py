@@ -447,10 +447,13 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         print("schemadiff: --allow-split goes with --write-migration DIR", file=stderr)
         return EXIT_ERROR
     resolved = resolve_dsn(args.db)
-    # The catalog is read while the planning code is imported and the spec loads
-    # (introspect.prefetch): the same read, less waiting.
+    # A spec the whole-load cache does not hold loads in a child process (spec/forkload.py),
+    # forked before any thread starts; the catalog is read while the planning code is imported
+    # and the spec loads (introspect.prefetch): the same read and the same load, less waiting.
     from .introspect.prefetch import CatalogPrefetch
+    from .spec import forkload
 
+    child = forkload.start(args.spec_dir) if resolved is not None else None
     prefetched = CatalogPrefetch(resolved[0], args.spec_dir) if resolved is not None else None
     try:
         import psycopg
@@ -461,8 +464,12 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         from .report import render_json, render_sql, render_text
         from .timeouts import shown  # the parsed integer milliseconds, written back canonically: 5s, 250ms
 
-        loaded = load_spec(args.spec_dir)
+        loaded, child = child.result() if child is not None else None, None  # its SpecError is raised
+        if loaded is None:
+            loaded = load_spec(args.spec_dir)
     except BaseException:
+        if child is not None:
+            child.cancel()
         if prefetched is not None:
             prefetched.abandon()
         raise
@@ -767,8 +774,9 @@ def _check(args, stdout: TextIO, stderr: TextIO) -> int:
                 base_label = f"{base} (git ref; no spec existed there, so everything is new)"
                 base_spec = None
             else:
-                base_spec = pending.result() if pending is not None else None
-                pending = None
+                base_spec, child, pending = None, pending, None
+                if child is not None:  # the child's load, its SpecError (reported), or None
+                    base_spec = _load_base(child.result, base_label, stderr)
                 if base_spec is None:
                     base_spec = _load_base(lambda: load_spec(base_dir, display=shown, cache=parsed),
                                            base_label, stderr)

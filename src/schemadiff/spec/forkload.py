@@ -1,29 +1,30 @@
-"""Loading a second spec on the second core: ``check``'s base, in a child process.
+"""Loading a spec on the second core, in a child process.
 
-``check`` loads two specs, the head and the base, one after the other; a load that the
-caches do not hold (a cold one) is Python's work, and Python's work runs on one core.
-Here a child process, forked when the head's load is about to start, loads the base
-while this process loads the head, and hands back what a whole-load cache entry holds
-(``spec/loadcache.py``: the model, the warnings, which file each object came from) and
-the bytes of the files it was made of. This process rebuilds the ``LoadedSpec`` from
-them exactly as a cache hit does, through the same allowlisting unpickler; a finding
-later points at the same file:line.
+``check`` loads two specs, the head and the base, one after the other; ``plan`` loads
+the spec while a thread reads the catalog. A load the caches do not hold (a cold one) is
+Python's work, and Python's work runs on one core (the catalog read's client part needs
+the same interpreter). Here a child process, forked before any thread starts, loads the
+spec (``check``'s base, ``plan``'s spec) while this process does the rest, and hands back
+what a whole-load cache entry holds (``spec/loadcache.py``: the model, the warnings,
+which file each object came from) and the bytes of the files it was made of. This
+process rebuilds the ``LoadedSpec`` from them exactly as a cache hit does, through the
+same allowlisting unpickler; a finding later points at the same file:line. A load that
+fails with a ``SpecError`` hands back the error's issues (all a SpecError is made of),
+raised here as the same error.
 
-The child's load is the plain ``load_spec`` of the base (with the disk caches when they
-are on, so it reads and writes the same entries). Anything but a load that succeeded
-comes back as None: a spec error, an exception, a crash, a signal, a payload that does
-not unpickle. The caller then loads the base itself, in this process, exactly as
-without this module, so every error and message about the base is the one the plain
-load gives. The child never writes to stdout or stderr and leaves by ``os._exit`` (no
-atexit handler, no buffer of this process flushed twice).
+The child's load is the plain ``load_spec`` (with the disk caches when they are on, so
+it reads and writes the same entries). Anything else comes back as None: an exception
+that is not a SpecError, a crash, a signal, a payload that does not unpickle. The caller
+then loads the spec itself, in this process, exactly as without this module. The child
+never writes to stdout or stderr and leaves by ``os._exit`` (no atexit handler, no
+buffer of this process flushed twice).
 
 It is used only where it pays and is safe: ``os.fork`` exists, the machine has a second
 core, this process runs no other thread (forking a threaded process can deadlock the
-child), the base has at least ``MIN_FILES`` files (a small spec loads in less time
-than a fork and a pickle cost), and the whole-load cache holds no entry for it (a hit
-in this process costs less than a hit in the child and its payload: measured at 1,000
-tables, 0.50 s against 0.66 s for a warm ``check``). ``SCHEMADIFF_NO_FORK=1`` turns it
-off.
+child), the spec has at least ``MIN_FILES`` files (a small spec loads in less time than
+a fork and a pickle cost), and the whole-load cache holds no entry for it (a hit in this
+process costs less than a hit in the child and its payload: measured at 1,000 tables,
+0.50 s against 0.66 s for a warm ``check``). ``SCHEMADIFF_NO_FORK=1`` turns it off.
 """
 
 from __future__ import annotations
@@ -39,14 +40,16 @@ MIN_FILES = 200
 
 
 class BaseLoad:
-    """A base spec loading in a child process, started by ``start``."""
+    """A spec loading in a child process, started by ``start``."""
 
     def __init__(self, pid: int, fd: int):
         self._pid = pid
         self._fd = fd
 
     def result(self) -> LoadedSpec | None:
-        """The child's load, or None (the caller loads the base itself). Waits for the child."""
+        """The child's load; its SpecError, raised here; or None (the caller loads the spec
+        itself). Waits for the child."""
+        from .errors import SpecError
         from .loadcache import unpack
 
         chunks = []
@@ -57,11 +60,17 @@ class BaseLoad:
                     chunks.append(chunk)
         except OSError:
             chunks = []
+        except BaseException:  # interrupted while waiting: the child goes too
+            self.cancel()
+            raise
         ok = self._reap() == 0
-        return unpack(b"".join(chunks)) if ok and chunks else None
+        got = unpack(b"".join(chunks)) if ok and chunks else None
+        if isinstance(got, list):
+            raise SpecError(got)
+        return got
 
     def cancel(self) -> None:
-        """The base will not be used (the head failed, or this process is interrupted)."""
+        """The load will not be used (something else failed, or this process is interrupted)."""
         if self._pid:
             try:
                 os.kill(self._pid, signal.SIGKILL)
@@ -122,6 +131,16 @@ def start(spec_dir: str | Path, display: str | None = None) -> BaseLoad | None:
 
 
 def _load(spec_dir, display: str | None) -> bytes | None:
+    from .errors import SpecError
+    from .loadcache import pack_error
+
+    try:
+        return _loaded(spec_dir, display)
+    except SpecError as exc:
+        return pack_error(exc.issues)
+
+
+def _loaded(spec_dir, display: str | None) -> bytes | None:
     from ..gcpause import paused_gc
     from . import cache as disk_cache
     from .load import _load_spec

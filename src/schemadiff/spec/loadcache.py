@@ -225,17 +225,29 @@ _FIELDS = {cls: _getter(tuple(f.name for f in dataclasses.fields(cls))) for cls 
 
 def pack(loaded: LoadedSpec, named: list[tuple[str, bytes]]) -> bytes:
     """A load and the files it was made of, as one payload for ``unpack`` (``spec/forkload.py``:
-    a base spec loaded in a child process); the value is the one an entry stores."""
+    a spec loaded in a child process); the value is the one an entry stores."""
     out = io.BytesIO()
-    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump((_value(loaded), list(named)))
+    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(("load", _value(loaded), list(named)))
     return out.getvalue()
 
 
-def unpack(payload: bytes) -> LoadedSpec | None:
-    """The load ``pack`` wrote, through the same allowlisting unpickler as an entry; None for
-    anything of another shape."""
+def pack_error(issues: list[SpecIssue]) -> bytes:
+    """A load that failed, as its ``SpecError``'s issues (which are all the error is made of)."""
+    return pickle.dumps(("error", list(issues)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(payload: bytes) -> LoadedSpec | list[SpecIssue] | None:
+    """What ``pack`` or ``pack_error`` wrote, through the same allowlisting unpickler as an entry:
+    the load, or the issues of the load's SpecError; None for anything of another shape."""
     try:
-        value, named = _Unpickler(io.BytesIO(payload)).load()
+        value = _Unpickler(io.BytesIO(payload)).load()
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == "error":
+            issues = value[1]
+            ok = isinstance(issues, list) and issues and all(isinstance(i, SpecIssue) for i in issues)
+            return issues if ok else None
+        if not (isinstance(value, tuple) and len(value) == 3 and value[0] == "load"):
+            return None
+        _, value, named = value
         if not (isinstance(named, list) and all(isinstance(n, tuple) and len(n) == 2 and isinstance(n[0], str)
                                                 and isinstance(n[1], bytes) for n in named)):
             return None
