@@ -19,7 +19,8 @@ then loads the spec itself, in this process, exactly as without this module. The
 never writes to stdout or stderr and leaves by ``os._exit`` (no atexit handler, no
 buffer of this process flushed twice).
 
-It is used only where it pays and is safe: ``os.fork`` exists, the machine has a second
+It is used only where it pays and is safe: on Linux (on macOS a forked child of a process
+that loaded system frameworks, as libpq may, can abort with a message), the machine has a second
 core, this process runs no other thread (forking a threaded process can deadlock the
 child), the spec has at least ``MIN_FILES`` files (a small spec loads in less time than
 a fork and a pickle cost), and the whole-load cache holds no entry for it (a hit in this
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -95,8 +97,8 @@ class BaseLoad:
 def start(spec_dir: str | Path, display: str | None = None) -> BaseLoad | None:
     """Start loading ``spec_dir`` in a child process; None when that is not worth it or not safe
     here (the caller then loads it itself, later)."""
-    if not hasattr(os, "fork") or os.environ.get("SCHEMADIFF_NO_FORK"):
-        return None
+    if not sys.platform.startswith("linux") or os.environ.get("SCHEMADIFF_NO_FORK"):
+        return None  # macOS: a forked child of a process that loaded system frameworks may abort
     if (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
         return None
     if _count_files(Path(spec_dir)) < MIN_FILES:
