@@ -289,6 +289,9 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return EXIT_ERROR
     finally:
         cache.enable(False)
+        forkload = sys.modules.get("schemadiff.spec.forkload")
+        if forkload is not None:
+            forkload.reap()  # a child loading a spec writes its cache entries after handing it over
 
 
 def _is_compile_error(exc: Exception) -> bool:

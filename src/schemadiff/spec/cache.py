@@ -185,8 +185,25 @@ def put(raw: bytes, spec) -> None:
         payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 — a cache that cannot be written is no cache, not an error
         return
-    if write_entry(_path(key), _MAGIC, key, payload):
+    deferred = _st().get("deferred")
+    if deferred is not None:
+        deferred.append((_path(key), key, payload))
         stats["stored"] += 1
+    elif write_entry(_path(key), _MAGIC, key, payload):
+        stats["stored"] += 1
+
+
+def defer_writes() -> None:
+    """Hold this thread's file entries until ``write_deferred`` (``spec/forkload.py``: a child
+    hands its load over first and writes the entries while the parent goes on)."""
+    _st()["deferred"] = []
+
+
+def write_deferred() -> None:
+    """Write the entries ``defer_writes`` held; later ones are written at once again."""
+    held, _st()["deferred"] = _st().get("deferred") or [], None
+    for path, key, payload in held:
+        write_entry(path, _MAGIC, key, payload)
 
 
 # -- what every kind of entry shares (this module's per-file entries, loadcache's whole loads) -----

@@ -65,8 +65,10 @@ class BaseLoad:
         except BaseException:  # interrupted while waiting: the child goes too
             self.cancel()
             raise
-        ok = self._reap() == 0
-        got = unpack(b"".join(chunks)) if ok and chunks else None
+        # The child writes its cache entries after the payload: it is reaped later (``reap``),
+        # so that this process goes on meanwhile. A payload cut short does not unpickle.
+        _late.append(self)
+        got = unpack(b"".join(chunks)) if chunks else None
         if isinstance(got, list):
             raise SpecError(got)
         return got
@@ -94,6 +96,16 @@ class BaseLoad:
         return os.waitstatus_to_exitcode(status)
 
 
+_late: list[BaseLoad] = []  # children whose payload is read, writing their cache entries
+
+
+def reap() -> None:
+    """Wait for the children ``result`` left writing their cache entries (the end of a command:
+    a cache the next run, or CI's cache step, reads is whole; no child outlives the command)."""
+    while _late:
+        _late.pop()._reap()
+
+
 def start(spec_dir: str | Path, display: str | None = None) -> BaseLoad | None:
     """Start loading ``spec_dir`` in a child process; None when that is not worth it or not safe
     here (the caller then loads it itself, later)."""
@@ -119,11 +131,15 @@ def start(spec_dir: str | Path, display: str | None = None) -> BaseLoad | None:
         code = 1
         try:
             os.close(read_fd)
+            from . import cache as disk_cache
+
+            disk_cache.defer_writes()  # the load first, then the cache entries
             payload = _load(spec_dir, display)
             if payload is not None:
                 with os.fdopen(write_fd, "wb") as pipe:
                     pipe.write(payload)
                 code = 0
+            disk_cache.write_deferred()
         except BaseException:  # noqa: BLE001 — the parent loads it again and reports what happens
             code = 1
         finally:
