@@ -456,7 +456,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     from .introspect.prefetch import CatalogPrefetch
     from .spec import forkload
 
-    child = forkload.start(args.spec_dir) if resolved is not None else None
+    child = forkload.start(args.spec_dir, look_up_here=False) if resolved is not None else None
     prefetched = CatalogPrefetch(resolved[0], args.spec_dir) if resolved is not None else None
     try:
         import psycopg

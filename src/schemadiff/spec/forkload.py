@@ -26,8 +26,9 @@ child), and the spec has at least ``MIN_FILES`` files (a small spec loads in les
 than a fork and a pickle cost). When the whole-load cache holds the spec, the child
 hands back nothing and the caller loads it (a hit in this process costs less than a hit
 in the child and its payload: measured at 1,000 tables, 0.50 s against 0.66 s for a warm
-``check``); the child, not this process, looks the entry up, so that ``plan``'s catalog
-thread starts without waiting for it. ``SCHEMADIFF_NO_FORK=1`` turns it off.
+``check``). ``check`` looks the entry up before it forks (no child for a hit); ``plan``
+leaves the lookup to the child, so that its catalog thread starts without waiting for
+it. ``SCHEMADIFF_NO_FORK=1`` turns it off.
 """
 
 from __future__ import annotations
@@ -108,14 +109,18 @@ def reap() -> None:
         _late.pop()._reap()
 
 
-def start(spec_dir: str | Path, display: str | None = None) -> BaseLoad | None:
+def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: bool = True) -> BaseLoad | None:
     """Start loading ``spec_dir`` in a child process; None when that is not worth it or not safe
-    here (the caller then loads it itself, later)."""
+    here (the caller then loads it itself, later). ``look_up_here``: whether this process looks
+    the whole-load entry up first (no child for a hit), or the child does (``plan``: its
+    catalog thread starts without waiting for the lookup)."""
     if not sys.platform.startswith("linux") or os.environ.get("SCHEMADIFF_NO_FORK"):
         return None  # macOS: a forked child of a process that loaded system frameworks may abort
     if (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
         return None
     if _count_files(Path(spec_dir)) < MIN_FILES:
+        return None
+    if look_up_here and _hit(spec_dir, display):
         return None
     read_fd, write_fd = os.pipe()
     try:
@@ -159,10 +164,10 @@ def _loaded(spec_dir, display: str | None) -> bytes | None:
     from ..gcpause import paused_gc
     from . import cache as disk_cache
     from .load import _load_spec
-    from .loadcache import cached_load, has_entry, pack, read_files
+    from .loadcache import cached_load, pack, read_files
 
-    if disk_cache.active() and has_entry(spec_dir, display):
-        return None  # a hit: the parent's own costs less than this one and its payload
+    if _hit(spec_dir, display):
+        return None  # the parent's own hit costs less than this one and its payload
     with paused_gc():
         named: list[tuple[str, bytes]] = []
         if disk_cache.active():
@@ -179,6 +184,13 @@ def _loaded(spec_dir, display: str | None) -> bytes | None:
             read, named = files
             loaded = _load_spec(spec_dir, display, None, read)
         return pack(loaded, named)
+
+
+def _hit(spec_dir, display: str | None) -> bool:
+    from . import cache as disk_cache
+    from .loadcache import has_entry
+
+    return disk_cache.active() and has_entry(spec_dir, display)
 
 
 class _Unread(Exception):
