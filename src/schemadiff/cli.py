@@ -871,8 +871,10 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     from .introspect.humane import people_schema
     from .spec.dump import dump_spec
 
+    from .outdir import OutDirError, Staging, usable
+
     out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if not usable(out):
         print(f"schemadiff: {out} exists and is not an empty directory; nothing was written", file=stderr)
         return EXIT_ERROR
     resolved = resolve_dsn(args.db)
@@ -917,17 +919,18 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"schemadiff: the database holds what the spec language cannot express yet "
               f"({len(result.unwritable)} problem(s)); nothing was written", file=stderr)
         return EXIT_ERROR
-    try:
-        files = dump_spec(shown, schemas[0], display=str(out))
-    except SpecError as exc:  # named as the files would be in --out; none is written
+    try:  # each file written once: into a staging directory inside --out, loaded back there, moved up
+        with Staging(out) as staging:
+            dump_spec(shown, schemas[0], display=str(out), directory=staging.path)
+            staging.publish()
+    except SpecError as exc:  # named as the files would be in --out; none is left behind
         print(exc.render(), file=stderr)
         print(f"schemadiff: the spec import would write to {out} does not load ({len(exc.issues)} error(s)); "
               "nothing was written", file=stderr)
         return EXIT_ERROR
-    for rel, text in files.items():
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    except OutDirError as exc:  # --out changed under the import: nothing of it is left
+        print(f"schemadiff: {exc}; nothing was written", file=stderr)
+        return EXIT_ERROR
     s = result.schema
     print(f"imported {', '.join(schemas)} from {named_target(dsn, target)} ({source}) into {out}: "
           f"{len(s.tables)} tables, {len(s.enums)} enums, {len(s.extensions)} extensions"

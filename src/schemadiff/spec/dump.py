@@ -483,11 +483,36 @@ def _constraint_names(t: Table) -> dict[tuple, str]:
     return out
 
 
-def dump_spec(schema: Schema, default_schema: str = "public", display: str | None = None) -> dict[str, str]:
+def dump_spec(schema: Schema, default_schema: str = "public", display: str | None = None,
+              directory: Path | None = None) -> dict[str, str]:
     """Render ``schema`` as spec files, writing a constraint name only where
     the loader would not generate the same one. Loads the result to check;
     ``display`` names the directory the files are for in the loader's errors
-    (never the temporary directory they are checked in)."""
+    (never the directory they are checked in). The files are written into
+    ``directory`` (an empty directory; a temporary one when None) and loaded
+    from there; on return it holds exactly the files returned, each written
+    again only when a later render changed it."""
+    if directory is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return _dump_into(schema, default_schema, display, Path(tmp))
+    return _dump_into(schema, default_schema, display, directory)
+
+
+def _write(directory: Path, files: dict[str, str], written: dict[str, str]) -> None:
+    """Make ``directory`` hold ``files``: write each one whose text is not there yet."""
+    for rel in [rel for rel in written if rel not in files]:
+        (directory / rel).unlink()
+        del written[rel]
+    for rel, text in files.items():
+        if written.get(rel) == text:
+            continue
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written[rel] = text
+
+
+def _dump_into(schema: Schema, default_schema: str, display: str | None, directory: Path) -> dict[str, str]:
     from .load import load_spec
 
     _one_sequence_per_name(schema, display)
@@ -496,14 +521,11 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
     explicit: set[tuple[str, str, str]] = set(never_generated(schema))
     written_first = set(explicit)
     cache: dict = {}
+    written: dict[str, str] = {}  # what ``directory`` holds now
     for round_ in range(4):
         files = render(schema, default_schema, explicit, cache)
-        with tempfile.TemporaryDirectory() as tmp:
-            for rel, text in files.items():
-                path = Path(tmp) / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-            loaded = load_spec(tmp, display=display).schema
+        _write(directory, files, written)
+        loaded = load_spec(directory, display=display).schema
         added: set[tuple[str, str, str]] = set()
         kept: list[tuple[str, str]] = []  # (schema, name) of the generated names that matched
         loaded_tables = {t.qualified: t for t in loaded.tables}
@@ -522,7 +544,9 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
             return files
         explicit |= added
         if round_ == 0 and _stable(kept, added | written_first):
-            return render(schema, default_schema, explicit, cache)
+            files = render(schema, default_schema, explicit, cache)
+            _write(directory, files, written)
+            return files
     return files
 
 
