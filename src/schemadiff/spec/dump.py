@@ -522,10 +522,11 @@ def _dump_into(schema: Schema, default_schema: str, display: str | None, directo
     written_first = set(explicit)
     cache: dict = {}
     written: dict[str, str] = {}  # what ``directory`` holds now
+    parsed: dict = {}  # load_spec's ParseCache: a later round parses only the files that changed
     for round_ in range(4):
         files = render(schema, default_schema, explicit, cache)
         _write(directory, files, written)
-        loaded = load_spec(directory, display=display).schema
+        loaded = load_spec(directory, display=display, cache=parsed).schema
         added: set[tuple[str, str, str]] = set()
         kept: list[tuple[str, str]] = []  # (schema, name) of the generated names that matched
         loaded_tables = {t.qualified: t for t in loaded.tables}
