@@ -884,6 +884,14 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_ERROR
     dsn, source = resolved
     schemas = args.schemas or ["public"]
+    import threading
+
+    from .spec.dump import warm_load
+
+    # The load-back's modules are imported while the server reads the catalogs (the main thread
+    # only waits then); joined before people_schema, which imports modules of its own.
+    warming = threading.Thread(target=warm_load, name="schemadiff-import-warm", daemon=True)
+    warming.start()
     try:
         with connect(dsn) as conn:
             if args.all_schemas:
@@ -894,6 +902,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
                     return EXIT_ERROR
                 schemas = (["public"] if "public" in found else []) + [s for s in found if s != "public"]
             result = introspect(conn, schemas, default_schema=schemas[0])
+            warming.join()
             shown = people_schema(conn, result.schema)  # as people write it, where the server agrees
             target = target_of(conn)
         shown, left_out = importable.split(shown)  # functions its loader would refuse: listed, not written

@@ -80,8 +80,9 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
                 and u.columns[0] not in inline_unique):
             inline_unique[u.columns[0]] = u
     inline_check: dict[str, object] = {}
+    check_columns = _check_columns(t) if t.checks else {}
     for c in t.checks:
-        col = _single_column_check(c.name, t)
+        col = check_columns.get(c.name)
         if col and col not in inline_check and not names.needed(t, c.name) and c.comment is None:
             inline_check[col] = c
     inline_fk: dict[str, ForeignKey] = {}
@@ -154,7 +155,7 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
         doc["unique"] = uniques
     checks = []
     for c in t.checks:
-        col = _single_column_check(c.name, t)
+        col = check_columns.get(c.name)
         if col and inline_check.get(col) is c:
             continue
         check: dict = {"expression": c.expression}
@@ -284,12 +285,13 @@ def _enum_type_text(schema: str, name: str) -> str:
     return qualified_type_text(schema, name)
 
 
-def _single_column_check(name: str, t: Table) -> str | None:
-    """The column a check is named after (t_col_check), if any."""
+def _check_columns(t: Table) -> dict[str, str]:
+    """{t_col_check: col}: the column a check of that name is named after (the first column
+    whose name gives it, as a check's own lookup found it)."""
+    out: dict[str, str] = {}
     for c in t.columns:
-        if name == choose_name(t.name, c.name, "check", set()):
-            return c.name
-    return None
+        out.setdefault(choose_name(t.name, c.name, "check", set()), c.name)
+    return out
 
 
 def _index(ix: Index):
@@ -481,6 +483,17 @@ def _constraint_names(t: Table) -> dict[tuple, str]:
     for k in t.foreign_keys:
         out[("f", k.columns, k.ref_table, k.ref_columns)] = k.name
     return out
+
+
+def warm_load() -> None:
+    """Import the loader's modules (pydantic's format models cost the most) ahead of the
+    load-back: ``import`` runs this in a thread while the server reads the catalogs and the
+    main thread waits. Only modules the load-back imports anyway; any failure is left for the
+    load-back to meet (a module whose import failed is not kept)."""
+    try:
+        from . import format, tables, validate, yamlread  # noqa: F401
+    except Exception:  # noqa: BLE001 — never an error here: the load-back imports them again
+        pass
 
 
 def dump_spec(schema: Schema, default_schema: str = "public", display: str | None = None,
