@@ -10,8 +10,8 @@ whatever links lead there, so every move is a ``rename``, never a copy.
 Anything that goes wrong before the last rename (a load-back refusal, an error writing, a
 Ctrl-C) leaves the file system as it was: the staging directory and every entry already moved
 are removed, and so are ``--out`` and the parents this run created for it (each only while
-empty: never anything another process put there). The staging directory is made by
-``tempfile.mkdtemp`` (a fresh name, mode 0700, never an existing entry or a link); just before
+empty: never anything another process put there). The staging directory gets a fresh
+random name and mode 0700 (``mkdir`` never takes an existing entry or a link); just before
 the moves ``--out`` is listed again, and it must hold nothing but the staging directory (what
 appeared meanwhile is refused, never replaced).
 """
@@ -19,8 +19,8 @@ appeared meanwhile is refused, never replaced).
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 ROOT_FILE = "schemadiff.yaml"
@@ -45,13 +45,21 @@ class Staging:
         self.out = out
         self.path: Path | None = None
         self._made: list[Path] = []  # directories this run created for --out, outermost first
-        self._moved: list[Path] = []  # entries already renamed into --out
+        self._moving: list[str] = []  # names being or already renamed into --out
         self._published = False
 
     def __enter__(self) -> Staging:
         try:
             self._make_out()
-            self.path = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=self.out))
+            for _ in range(100):
+                self.path = self.out / f"{_PREFIX}{secrets.token_hex(8)}"  # known before it exists: a
+                try:  # Ctrl-C right after the mkdir still finds it to remove
+                    os.mkdir(self.path, 0o700)
+                    break
+                except FileExistsError:
+                    self.path = None
+            else:
+                raise FileExistsError(f"no free staging name in {self.out}")
         except BaseException:
             self._undo()
             raise
@@ -80,8 +88,8 @@ class Staging:
             target = self.out / name
             if os.path.lexists(target):  # appeared since the listing: never replaced
                 raise OutDirError(f"{self.out} exists and is not an empty directory")
+            self._moving.append(name)  # before the rename: a Ctrl-C just after it still undoes it
             os.rename(self.path / name, target)
-            self._moved.append(target)
         os.rmdir(self.path)
         self._published = True
 
@@ -90,9 +98,10 @@ class Staging:
             self._undo()
 
     def _undo(self) -> None:
-        for entry in reversed(self._moved):  # ours: renamed there by this run
-            _remove(entry)
-        if self.path is not None:
+        for name in reversed(self._moving):  # ours when it left the staging directory (renamed by this run)
+            if self.path is not None and not os.path.lexists(self.path / name):
+                _remove(self.out / name)
+        if self.path is not None and os.path.lexists(self.path):
             _remove(self.path)
         for directory in reversed(self._made):
             try:
