@@ -889,11 +889,12 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     from .spec.dump import warm_load
 
     # The load-back's modules are imported while the server reads the catalogs (the main thread
-    # only waits then); joined before people_schema, which imports modules of its own.
+    # only waits then); started once connected, joined before people_schema, which imports
+    # modules of its own.
     warming = threading.Thread(target=warm_load, name="schemadiff-import-warm", daemon=True)
-    warming.start()
     try:
         with connect(dsn) as conn:
+            warming.start()
             if args.all_schemas:
                 found = user_schemas(conn)
                 if not found:
@@ -922,6 +923,9 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; nothing was written",
               file=stderr)
         return EXIT_ERROR
+    finally:
+        if warming.is_alive():  # an early return: no process ends with the thread mid-import
+            warming.join()
     if result.unwritable:  # plan reads them as they are; a spec would mean something else
         for problem in result.unwritable:
             print(one_line(f"error: {problem}"), file=stderr)
