@@ -231,3 +231,25 @@ def test_a_new_out_gets_the_modes_a_plain_mkdir_gives(pg, db, tmp_path):
     assert modes == {"o": "drwxr-x---", "o/schemadiff.yaml": "-rw-r-----", "o/tables": "drwxr-x---",
                      "o/tables/a.yaml": "-rw-r-----", "o/tables/b.yaml": "-rw-r-----",
                      "o/tables/c.yaml": "-rw-r-----"}
+
+
+def test_a_staging_name_taken_meanwhile_is_never_used_nor_removed(pg, db, tmp_path, monkeypatch):
+    """Another process takes the staging directory's name between the check of --out and the
+    mkdir: another name is drawn, the import then finds --out not empty and stops, and the
+    other process's directory is left as it was."""
+    _psql(pg, db, TABLES)
+    out = tmp_path / "o"
+    names = iter(["aaaa", "bbbb"])
+
+    def token_hex(n):
+        name = next(names)
+        if name == "aaaa":
+            theirs = out / f".schemadiff-import-{name}"
+            theirs.mkdir()
+            (theirs / "keep").write_text("theirs\n", encoding="utf-8")
+        return name
+    monkeypatch.setattr(outdir.secrets, "token_hex", token_hex)
+    result = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+    assert result.code == 1, result
+    assert result.err == f"schemadiff: {out} exists and is not an empty directory; nothing was written\n"
+    assert _tree(out) == [(".schemadiff-import-aaaa", "drwxr-xr-x"), (".schemadiff-import-aaaa/keep", "-rw-r--r--")]
