@@ -103,3 +103,36 @@ def synthetic(pg, tmp_path_factory):
         yield load_spec(out).schema
     finally:
         pg.drop_database(db)
+
+
+def test_a_second_load_parses_only_the_files_that_changed(pg, db, tmp_path, monkeypatch):
+    """A render-and-load round after the first reads back only the files whose text changed
+    (``load_spec``'s parse cache, kept across the rounds); the files are the same as when each
+    round parses every file."""
+    import schemadiff.spec.load as spec_load
+    import schemadiff.spec.yamlread as yamlread
+
+    # a: the loader would name its check a_n_check, not a_positive (written from the second
+    # round on); b and c need no name written: their files do not change between rounds.
+    assert pg.run_psql(db, sql="CREATE TABLE a (n int CONSTRAINT a_positive CHECK (n > 0)); "
+                               "CREATE TABLE b (n int CHECK (n > 0)); CREATE TABLE c (id int PRIMARY KEY)"
+                       ).returncode == 0
+    out = tmp_path / "spec"
+    assert run_cli("import", "--db", pg.dsn(db), "--out", str(out)).code == 0
+    schema = load_spec(out).schema
+    parsed: list[str] = []
+    renders: list[dict] = []
+    real_parse, real_render = yamlread.parse_yaml, dump.render
+    monkeypatch.setattr(yamlread, "parse_yaml", lambda raw, display: parsed.append(display) or real_parse(raw, display))
+    monkeypatch.setattr(dump, "render", lambda *a, **k: renders.append(real_render(*a, **k)) or renders[-1])
+    monkeypatch.setattr(dump, "never_generated", lambda schema: [])
+    monkeypatch.setattr(dump, "_stable", lambda kept, added: False)  # a second load, not a render alone
+    files = dump_spec(schema, display="D")
+    assert len(renders) == 2 and files == renders[1]
+    changed = sorted(rel for rel in files if renders[0][rel] != renders[1][rel])
+    assert changed == ["tables/a.yaml"]
+    assert parsed == ["D/schemadiff.yaml", "D/tables/a.yaml", "D/tables/b.yaml", "D/tables/c.yaml",
+                      "D/schemadiff.yaml", "D/tables/a.yaml"]
+    plain = spec_load.load_spec
+    monkeypatch.setattr(spec_load, "load_spec", lambda d, display=None, cache=None: plain(d, display=display))
+    assert dump_spec(schema, display="D") == files

@@ -896,8 +896,10 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     from .introspect.humane import people_schema
     from .spec.dump import dump_spec
 
+    from .outdir import OutDirError, Staging, usable
+
     out = Path(args.out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if not usable(out):
         print(f"schemadiff: {out} exists and is not an empty directory; nothing was written", file=stderr)
         return EXIT_ERROR
     resolved = resolve_dsn(args.db)
@@ -907,8 +909,17 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_ERROR
     dsn, source = resolved
     schemas = args.schemas or ["public"]
+    import threading
+
+    from .spec.dump import warm_load
+
+    # The load-back's modules are imported while the server reads the catalogs (the main thread
+    # only waits then); started once connected, joined before people_schema, which imports
+    # modules of its own.
+    warming = threading.Thread(target=warm_load, name="schemadiff-import-warm", daemon=True)
     try:
         with connect(dsn) as conn:
+            warming.start()
             if args.all_schemas:
                 found = user_schemas(conn)
                 if not found:
@@ -917,6 +928,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
                     return EXIT_ERROR
                 schemas = (["public"] if "public" in found else []) + [s for s in found if s != "public"]
             result = introspect(conn, schemas, default_schema=schemas[0])
+            warming.join()
             shown = people_schema(conn, result.schema)  # as people write it, where the server agrees
             target = target_of(conn)
         shown, left_out = importable.split(shown)  # functions its loader would refuse: listed, not written
@@ -936,23 +948,27 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"schemadiff: {describe_database_error(exc, dsn, 'reading the catalogs')}; nothing was written",
               file=stderr)
         return EXIT_ERROR
+    finally:
+        if warming.is_alive():  # an early return: no process ends with the thread mid-import
+            warming.join()
     if result.unwritable:  # plan reads them as they are; a spec would mean something else
         for problem in result.unwritable:
             print(one_line(f"error: {problem}"), file=stderr)
         print(f"schemadiff: the database holds what the spec language cannot express yet "
               f"({len(result.unwritable)} problem(s)); nothing was written", file=stderr)
         return EXIT_ERROR
-    try:
-        files = dump_spec(shown, schemas[0], display=str(out))
-    except SpecError as exc:  # named as the files would be in --out; none is written
+    try:  # each file written once: into a staging directory inside --out, loaded back there, moved up
+        with Staging(out) as staging:
+            dump_spec(shown, schemas[0], display=str(out), directory=staging.path)
+            staging.publish()
+    except SpecError as exc:  # named as the files would be in --out; none is left behind
         print(exc.render(), file=stderr)
         print(f"schemadiff: the spec import would write to {out} does not load ({len(exc.issues)} error(s)); "
               "nothing was written", file=stderr)
         return EXIT_ERROR
-    for rel, text in files.items():
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    except OutDirError as exc:  # --out changed under the import: nothing of it is left
+        print(f"schemadiff: {exc}; nothing was written", file=stderr)
+        return EXIT_ERROR
     s = result.schema
     print(f"imported {', '.join(schemas)} from {named_target(dsn, target)} ({source}) into {out}: "
           f"{len(s.tables)} tables, {len(s.enums)} enums, {len(s.extensions)} extensions"

@@ -80,8 +80,9 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
                 and u.columns[0] not in inline_unique):
             inline_unique[u.columns[0]] = u
     inline_check: dict[str, object] = {}
+    check_columns = _check_columns(t) if t.checks else {}
     for c in t.checks:
-        col = _single_column_check(c.name, t)
+        col = check_columns.get(c.name)
         if col and col not in inline_check and not names.needed(t, c.name) and c.comment is None:
             inline_check[col] = c
     inline_fk: dict[str, ForeignKey] = {}
@@ -154,7 +155,7 @@ def table_document(t: Table, schema: Schema, names: _Names, default_schema: str)
         doc["unique"] = uniques
     checks = []
     for c in t.checks:
-        col = _single_column_check(c.name, t)
+        col = check_columns.get(c.name)
         if col and inline_check.get(col) is c:
             continue
         check: dict = {"expression": c.expression}
@@ -284,12 +285,13 @@ def _enum_type_text(schema: str, name: str) -> str:
     return qualified_type_text(schema, name)
 
 
-def _single_column_check(name: str, t: Table) -> str | None:
-    """The column a check is named after (t_col_check), if any."""
+def _check_columns(t: Table) -> dict[str, str]:
+    """{t_col_check: col}: the column a check of that name is named after (the first column
+    whose name gives it, as a check's own lookup found it)."""
+    out: dict[str, str] = {}
     for c in t.columns:
-        if name == choose_name(t.name, c.name, "check", set()):
-            return c.name
-    return None
+        out.setdefault(choose_name(t.name, c.name, "check", set()), c.name)
+    return out
 
 
 def _index(ix: Index):
@@ -483,11 +485,47 @@ def _constraint_names(t: Table) -> dict[tuple, str]:
     return out
 
 
-def dump_spec(schema: Schema, default_schema: str = "public", display: str | None = None) -> dict[str, str]:
+def warm_load() -> None:
+    """Import the loader's modules (pydantic's format models cost the most) ahead of the
+    load-back: ``import`` runs this in a thread while the server reads the catalogs and the
+    main thread waits. Only modules the load-back imports anyway; any failure is left for the
+    load-back to meet (a module whose import failed is not kept)."""
+    try:
+        from . import format, tables, validate, yamlread  # noqa: F401
+    except Exception:  # noqa: BLE001 — never an error here: the load-back imports them again
+        pass
+
+
+def dump_spec(schema: Schema, default_schema: str = "public", display: str | None = None,
+              directory: Path | None = None) -> dict[str, str]:
     """Render ``schema`` as spec files, writing a constraint name only where
     the loader would not generate the same one. Loads the result to check;
     ``display`` names the directory the files are for in the loader's errors
-    (never the temporary directory they are checked in)."""
+    (never the directory they are checked in). The files are written into
+    ``directory`` (an empty directory; a temporary one when None) and loaded
+    from there; on return it holds exactly the files returned, each written
+    again only when a later render changed it."""
+    if directory is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return _dump_into(schema, default_schema, display, Path(tmp))
+    return _dump_into(schema, default_schema, display, directory)
+
+
+def _write(directory: Path, files: dict[str, str], written: dict[str, str]) -> None:
+    """Make ``directory`` hold ``files``: write each one whose text is not there yet."""
+    for rel in [rel for rel in written if rel not in files]:
+        (directory / rel).unlink()
+        del written[rel]
+    for rel, text in files.items():
+        if written.get(rel) == text:
+            continue
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written[rel] = text
+
+
+def _dump_into(schema: Schema, default_schema: str, display: str | None, directory: Path) -> dict[str, str]:
     from .load import load_spec
 
     _one_sequence_per_name(schema, display)
@@ -496,14 +534,12 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
     explicit: set[tuple[str, str, str]] = set(never_generated(schema))
     written_first = set(explicit)
     cache: dict = {}
+    written: dict[str, str] = {}  # what ``directory`` holds now
+    parsed: dict = {}  # load_spec's ParseCache: a later round parses only the files that changed
     for round_ in range(4):
         files = render(schema, default_schema, explicit, cache)
-        with tempfile.TemporaryDirectory() as tmp:
-            for rel, text in files.items():
-                path = Path(tmp) / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-            loaded = load_spec(tmp, display=display).schema
+        _write(directory, files, written)
+        loaded = load_spec(directory, display=display, cache=parsed).schema
         added: set[tuple[str, str, str]] = set()
         kept: list[tuple[str, str]] = []  # (schema, name) of the generated names that matched
         loaded_tables = {t.qualified: t for t in loaded.tables}
@@ -522,7 +558,9 @@ def dump_spec(schema: Schema, default_schema: str = "public", display: str | Non
             return files
         explicit |= added
         if round_ == 0 and _stable(kept, added | written_first):
-            return render(schema, default_schema, explicit, cache)
+            files = render(schema, default_schema, explicit, cache)
+            _write(directory, files, written)
+            return files
     return files
 
 
