@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from schemadiff.expressions import target_node
+from schemadiff.introspect.humane import _spelling
 from schemadiff.readable import _readable, _readable_default, comparable
 from schemadiff.rules.facts import check_list
 
@@ -37,6 +38,7 @@ def test_a_text_that_is_not_one_expression_is_left_as_it_is(text):
     assert _readable_default(text, "integer") == text
     assert comparable(text, {}) == text
     assert check_list(text, {"s": "text"}) is None
+    assert _spelling(text, "public", "t") is None  # import keeps the server's text
 
 
 def test_one_expression_is_read_as_before():
@@ -45,3 +47,4 @@ def test_one_expression_is_read_as_before():
     assert comparable("(a)::int", {}) == "CAST(a AS integer)"
     assert check_list("s IN ('a', 'b')", {"s": "text"}) == ("s", frozenset({"a", "b"}), False)
     assert _readable_default("'5'::integer", "integer") == "'5'"
+    assert _spelling("(quantity >= 0) AND (quantity <= 10)", "public", "t") == "quantity >= 0 AND quantity <= 10"

@@ -34,11 +34,10 @@ from dataclasses import replace
 from functools import lru_cache
 
 import psycopg
-from pglast import ast, parse_sql
-from pglast.parser import ParseError
+from pglast import ast
 from pglast.stream import RawStream
 
-from ..expressions import ExpressionError, parse_expression
+from ..expressions import ExpressionError, parse_expression, target_node
 from ..model import Schema, Table
 from ..normalize import TypeError_, canonical_builtin_type, strip_outer_parens
 from ..readable import changed, readable_schema
@@ -180,9 +179,8 @@ _SHAPES: dict[tuple[str, str | None], Shapes] = {}
 def _spelling(text: str, schema: str, name: str | None) -> str | None:
     """``text`` simplified and printed the people's way; None when pglast cannot read or print it."""
     table = Table(schema=schema, name=name if name is not None else "", columns=())
-    try:
-        node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
-    except ParseError:
+    node = target_node(text)
+    if node is None:
         return None
     try:
         new = _Simplifier(table).visit(node, table.name)
