@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..expressions import ExpressionError, ParsedExpression, parse_expression, references
-from ..funcpolicy import FunctionProblem, judge_tree
+from ..funcpolicy import FunctionProblem, Walked, judge_tree, walk_once
 from ..identifiers import MAX_IDENTIFIER_BYTES, NameSyntaxError, identifier_bytes
 from ..model import QualifiedName
 from ..normalize import TypeError_, canonical_builtin_type, qualified_type_text
@@ -24,14 +24,25 @@ def _judged(parsed: ParsedExpression, context: str, external: frozenset,
     """The function policy's verdict, once per expression, context, externals,
     enums (the types a cast may name) and spec functions (the same default or
     check recurs in table after table)."""
-    return judge_tree(parsed.tree, context, external, casts=enums, functions=functions)
+    return judge_tree(parsed.tree, context, external, casts=enums, functions=functions, walked=_walked(parsed))
+
+
+@lru_cache(maxsize=65536)
+def _walked(parsed: ParsedExpression) -> Walked:
+    """The expression's tree walked once, for every context it is judged in and for its casts."""
+    return walk_once(parsed.tree)
 
 
 @lru_cache(maxsize=65536)
 def _unqualified_casts(parsed: ParsedExpression) -> tuple[str, ...]:
     """``_unqualified_type_names`` of the expression, once per text: ``parsed`` is equal (and
     hashes equal) only for the same text, whose tree it is; the tree is read, never changed."""
-    return tuple(_unqualified_type_names(parsed.tree))
+    out = []
+    for node in _walked(parsed).types:  # as _unqualified_type_names finds them, in its order
+        names = node.get("names")
+        if isinstance(names, list) and len(names) == 1 and isinstance(names[0], dict) and "String" in names[0]:
+            out.append(names[0]["String"].get("sval", ""))
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)
