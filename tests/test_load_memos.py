@@ -145,3 +145,17 @@ def test_a_judgement_with_the_walk_is_the_judgement_without():
                         assert judge_tree(tree, context, external, casts=casts, functions=fns, walked=walked) == want
                         judged += want is not None
     assert judged > 500  # problems of every kind, not only clean trees
+
+
+@pytest.mark.parametrize("text", ["text", "uuid", "varchar(32)", "numeric(12,2)", "text[]", "serial", "public.mood"])
+def test_shorthand_models_equal_fresh_ones(text):
+    from schemadiff.spec import format as f
+    from schemadiff.spec.tables import _shorthand_column, _shorthand_index_key
+
+    for _ in range(2):
+        assert _shorthand_column(text) == f.ColumnSpec(type=text)
+        assert _shorthand_column(text).model_fields_set == f.ColumnSpec(type=text).model_fields_set == {"type"}
+        assert _shorthand_index_key(text) == f.IndexColumnSpec(column=text)
+        assert _shorthand_index_key(text).model_fields_set == {"column"}
+    with pytest.raises(Exception):  # frozen: a value shared by every column written so cannot change
+        _shorthand_column(text).nullable = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import sys
 from dataclasses import replace
+from functools import lru_cache
 
 from ..expressions import fits_default, is_null_constant, references
 from ..fkcheck import type_problem
@@ -29,6 +30,19 @@ _NO_BTREE = frozenset({"json", "xml", "point", "line", "lseg", "box", "path", "p
 
 def _no_btree(type_text: str) -> bool:
     return type_text.removesuffix("[]") in _NO_BTREE
+
+
+@lru_cache(maxsize=4096)
+def _shorthand_column(type_text: str) -> f.ColumnSpec:
+    """``name: TYPE`` as ``{type: TYPE}``, once per text (the models are frozen: one value serves
+    every column written so)."""
+    return f.ColumnSpec(type=type_text)
+
+
+@lru_cache(maxsize=65536)
+def _shorthand_index_key(column: str) -> f.IndexColumnSpec:
+    """An index key written as a column name, as ``{column: NAME}``, once per name (frozen, as above)."""
+    return f.IndexColumnSpec(column=column)
 
 
 def _with_queries(text: str) -> list[str]:
@@ -158,7 +172,7 @@ class TableBuilder:
         for name, raw in spec.columns.items():
             path = ("columns", name)
             sub = f"column {name}"
-            col = raw if isinstance(raw, f.ColumnSpec) else f.ColumnSpec(type=raw)
+            col = raw if isinstance(raw, f.ColumnSpec) else _shorthand_column(raw)
             type_path = path + ("type",) if not isinstance(raw, str) else path
             serial = serial_base(col.type)
             if serial is not None:
@@ -459,7 +473,7 @@ class TableBuilder:
             elements = []
             for i, key in enumerate(ix.columns):
                 kpath = cols_path + (i,)
-                k = key if isinstance(key, f.IndexColumnSpec) else f.IndexColumnSpec(column=key)
+                k = key if isinstance(key, f.IndexColumnSpec) else _shorthand_index_key(key)
                 if (k.column is None) == (k.expression is None):
                     self.err(kpath, "an index key has either `column` or `expression`", sub=sub)
                     continue
