@@ -283,6 +283,14 @@ if hasattr(yaml, "CSafeLoader"):
             # The cached function itself, found on the instance before the class's method: libyaml's
             # composer calls it for every node, with no Python frame of ours in between.
             self.resolve = _resolve
+            if not self.yaml_path_resolvers:
+                # With no path resolvers (SafeLoader has none) PyYAML's descend_resolver and
+                # ascend_resolver return at once; the composer calls both for every node and
+                # ignores what they return: C functions that do nothing cost no Python frame.
+                self.descend_resolver = _NOTHING.get  # (parent, index)
+                self.ascend_resolver = _NOTHING.clear  # ()
+
+    _NOTHING: dict = {}
 
     _FAST_LOADER = _FastLoader
 else:
