@@ -15,13 +15,19 @@ cost more to unpickle and to hold than the file's bytes). Only files that
 read and validated without an error are stored; every later check (names,
 expressions and the function policy, references) still runs on every load.
 
+Format 3 keeps the entries of one load in one file, the pack of that spec (``specs/pack-…``,
+named by the name its root file is shown under), instead of one file per entry: creating
+1,000 files cost a cold load more CPU than its YAML (see ``begin``). A load that parses a
+file its pack lacks writes the pack again, with every entry it used.
+
 A pickle is code: an entry is only unpickled when (1) its HMAC-SHA256 matches,
 keyed by a secret of 32 random bytes in ``key`` in the cache directory, created
 with mode 0600 and used only when it is owned by this user and readable by no
 one else; and (2) every class it names is on an allowlist (the format models,
 plain builtins), so even a forged entry cannot call anything.
-A corrupt, truncated, foreign (other key, other version) or unauthenticated
-entry is a miss: the file is read as without a cache and its entry rewritten.
+A corrupt, truncated, foreign (other key, other version, another spec's) or unauthenticated
+pack is a miss for every file in it: each is read as without a cache and the pack rewritten;
+a record that does not unpickle to a ``TableSpec`` is a miss for its file.
 Writers write a temporary file and ``os.replace`` it, so concurrent runs never
 see half an entry.
 
@@ -49,8 +55,7 @@ import sys
 import threading
 from pathlib import Path
 
-_FORMAT = b"schemadiff-spec-cache/2\n"
-_MAGIC = b"SDC2"
+_FORMAT = b"schemadiff-spec-cache/3\n"
 _KEY_BYTES = 32
 
 stats = {"hits": 0, "misses": 0, "stored": 0}  # this process's counts (the tests read them)
@@ -78,7 +83,7 @@ def enable(on: bool = True, directory: str | Path | None = None) -> None:
     if os.environ.get("SCHEMADIFF_NO_CACHE", "") not in ("", "0"):
         on = False
     _st().update(on=on, dir=Path(directory) if directory is not None else None, secret=None, stamp=None,
-                  tried=False)
+                  tried=False, pack=None, recent=None)  # recent: the entries of the last load (see end)
 
 
 def active() -> bool:
@@ -146,21 +151,22 @@ def _entry_key(raw: bytes) -> bytes:
     return h.digest()
 
 
-def _path(key: bytes) -> Path:
-    return _st()["dir"] / "specs" / key.hex()
-
-
 def _mac(key: bytes, payload: bytes) -> bytes:
     return hmac.new(_st()["secret"], key + payload, hashlib.sha256).digest()
 
 
 def get(raw: bytes):
-    """The ``TableSpec`` stored for this file's bytes, or None."""
+    """The ``TableSpec`` stored for this file's bytes, or None. Looked up in the pack of the
+    load (``begin``), then among the entries the last load of this command used."""
     if not _ready():
         return None
     stats["misses"] += 1  # until it is a hit
     key = _entry_key(raw)
-    payload = read_entry(_path(key), _MAGIC, key)
+    state = _st()
+    pack = state.get("pack")
+    payload = pack["records"].get(key) if pack is not None else None
+    if payload is None:
+        payload = (state.get("recent") or {}).get(key)
     if payload is None:
         return None
     try:
@@ -171,22 +177,94 @@ def get(raw: bytes):
 
     if not isinstance(value, TableSpec):
         return None
+    if pack is not None:
+        pack["used"][key] = payload
     stats["misses"] -= 1
     stats["hits"] += 1
     return value
 
 
 def put(raw: bytes, spec) -> None:
-    """Store a file's validated value; any failure leaves the cache as it was."""
-    if not _ready():
+    """Store a file's validated value in the load's pack (``begin``), written once by ``end``.
+    Outside a load, or when the value cannot be pickled, nothing is stored."""
+    pack = _st().get("pack")
+    if pack is None or not _ready():
         return
     key = _entry_key(raw)
     try:
         payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 — a cache that cannot be written is no cache, not an error
         return
-    if write_entry(_path(key), _MAGIC, key, payload):
-        stats["stored"] += 1
+    pack["used"][key] = payload
+    pack["new"] += 1
+
+
+# -- packs: the entries of one load in one file -----------------------------------------------------
+#
+# Creating a file costs the kernel about a quarter of a millisecond on the machines measured
+# (docs/performance.md, round 5): a cold load of 1,000 table files spent more on creating its
+# 1,000 entry files than on its YAML. A load inside ``begin``/``end`` writes its new entries in one
+# file instead, the pack of the spec it loads: named by the name the root file is shown under
+# (the spec's directory as the command names it), holding every entry that load used. A record is
+# the entry's key (32 bytes), the payload's length (4 bytes) and the payload, unpickled as an entry
+# file's is; the pack is one entry of its own (magic, HMAC of its key and every record, atomic write).
+
+_MAGIC = b"SDP3"
+_RECORD_HEAD = 36
+
+
+def _pack_key(name: str) -> bytes:
+    if _st()["stamp"] is None:
+        _st()["stamp"] = _stamp()
+    h = hashlib.sha256(b"pack\0" + _st()["stamp"])
+    h.update(name.encode("utf-8", "surrogateescape"))
+    return h.digest()
+
+
+def _records(payload: bytes) -> dict[bytes, bytes]:
+    """A pack's records, key -> payload; {} for anything malformed (the HMAC held: not expected)."""
+    out: dict[bytes, bytes] = {}
+    at, end = 0, len(payload)
+    while at < end:
+        if at + _RECORD_HEAD > end:
+            return {}
+        key = payload[at:at + 32]
+        size = int.from_bytes(payload[at + 32:at + _RECORD_HEAD], "big")
+        at += _RECORD_HEAD
+        if at + size > end:
+            return {}
+        out[key] = payload[at:at + size]
+        at += size
+    return out
+
+
+def begin(name: str) -> None:
+    """A load of the spec whose root file is shown as ``name`` starts: its pack is read."""
+    state = _st()
+    state["pack"] = None
+    if not _ready():
+        return
+    key = _pack_key(name)
+    path = _st()["dir"] / "specs" / f"pack-{key.hex()}"
+    payload = read_entry(path, _MAGIC, key)
+    state["pack"] = {"path": path, "key": key, "records": _records(payload) if payload is not None else {},
+                     "used": {}, "new": 0}
+
+
+def end() -> None:
+    """The load is over: when it parsed a file the pack did not hold, the pack is written again with
+    every entry the load used (entries of files the spec no longer has are left out). The entries
+    stay at hand for the next load of this thread (``check`` loads the base after the head)."""
+    state = _st()
+    pack, state["pack"] = state.get("pack"), None
+    if pack is None:
+        return
+    state["recent"] = pack["used"]
+    if not pack["new"]:
+        return
+    body = b"".join(key + len(payload).to_bytes(4, "big") + payload for key, payload in pack["used"].items())
+    if write_entry(pack["path"], _MAGIC, pack["key"], body):
+        stats["stored"] += pack["new"]
 
 
 # -- what every kind of entry shares (this module's per-file entries, loadcache's whole loads) -----
