@@ -83,7 +83,7 @@ def enable(on: bool = True, directory: str | Path | None = None) -> None:
     if os.environ.get("SCHEMADIFF_NO_CACHE", "") not in ("", "0"):
         on = False
     _st().update(on=on, dir=Path(directory) if directory is not None else None, secret=None, stamp=None,
-                  tried=False, pack=None, recent=None)  # recent: the entries of the last load (see end)
+                  tried=False, pack=None, recent=None)  # recent: the last load's pack (see end)
 
 
 def active() -> bool:
@@ -157,16 +157,18 @@ def _mac(key: bytes, payload: bytes) -> bytes:
 
 def get(raw: bytes):
     """The ``TableSpec`` stored for this file's bytes, or None. Looked up in the pack of the
-    load (``begin``), then among the entries the last load of this command used."""
+    load (``begin``), then in the pack the command's last load used."""
     if not _ready():
         return None
     stats["misses"] += 1  # until it is a hit
     key = _entry_key(raw)
     state = _st()
     pack = state.get("pack")
-    payload = pack["records"].get(key) if pack is not None else None
+    if pack is None:
+        return None
+    payload = pack["records"].get(key)
     if payload is None:
-        payload = (state.get("recent") or {}).get(key)
+        payload = _recent_records(pack).get(key)
     if payload is None:
         return None
     try:
@@ -177,8 +179,7 @@ def get(raw: bytes):
 
     if not isinstance(value, TableSpec):
         return None
-    if pack is not None:
-        pack["used"][key] = payload
+    pack["used"][key] = payload  # already in memory (the pack read, or the last load's)
     stats["misses"] -= 1
     stats["hits"] += 1
     return value
@@ -195,7 +196,7 @@ def put(raw: bytes, spec) -> None:
         payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 — a cache that cannot be written is no cache, not an error
         return
-    pack["used"][key] = payload
+    _append(pack, key, payload)  # on disk at once: a load of 10,000 files holds no 26 MB of payloads
     pack["new"] += 1
 
 
@@ -238,6 +239,40 @@ def _records(payload: bytes) -> dict[bytes, bytes]:
     return out
 
 
+def _read_pack(path: Path, key: bytes) -> dict[bytes, bytes]:
+    payload = read_entry(path, _MAGIC, key)
+    return _records(payload) if payload is not None else {}
+
+
+def _recent_records(pack: dict) -> dict[bytes, bytes]:
+    """The records of the pack the command's last load used, read on the first miss of this load
+    (``check`` loads the base after the head: the same files under other names)."""
+    recent = pack["recent"]
+    if isinstance(recent, tuple):
+        recent = pack["recent"] = _read_pack(*recent) if recent[0] != pack["path"] else {}
+    return recent or {}
+
+
+def _append(pack: dict, key: bytes, payload: bytes) -> None:
+    """A record into the temporary file the pack is written to (made on the first one: magic, room
+    for the MAC, which ``end`` writes); any failure drops the pack, never the load."""
+    try:
+        if pack["out"] is None:
+            _st()["written"] = written = _st().get("written", 0) + 1
+            path = pack["path"]
+            pack["tmp"] = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{written}-{path.name[:16]}")
+            fd = os.open(pack["tmp"], os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            pack["out"] = os.fdopen(fd, "wb")
+            pack["out"].write(_MAGIC + b"\0" * 32)
+            pack["mac"] = hmac.new(_st()["secret"], pack["key"], hashlib.sha256)
+        for part in (key, len(payload).to_bytes(4, "big"), payload):
+            pack["out"].write(part)
+            pack["mac"].update(part)
+        pack["written"].add(key)
+    except Exception:  # noqa: BLE001 — a cache that cannot be written is no cache, not an error
+        pack["failed"] = True
+
+
 def begin(name: str) -> None:
     """A load of the spec whose root file is shown as ``name`` starts: its pack is read."""
     state = _st()
@@ -246,25 +281,43 @@ def begin(name: str) -> None:
         return
     key = _pack_key(name)
     path = _st()["dir"] / "specs" / f"pack-{key.hex()}"
-    payload = read_entry(path, _MAGIC, key)
-    state["pack"] = {"path": path, "key": key, "records": _records(payload) if payload is not None else {},
-                     "used": {}, "new": 0}
+    state["pack"] = {"path": path, "key": key, "records": _read_pack(path, key), "used": {}, "new": 0,
+                     "recent": state.get("recent"), "out": None, "tmp": None, "mac": None, "written": set(),
+                     "failed": False}
 
 
 def end() -> None:
     """The load is over: when it parsed a file the pack did not hold, the pack is written again with
-    every entry the load used (entries of files the spec no longer has are left out). The entries
-    stay at hand for the next load of this thread (``check`` loads the base after the head)."""
+    every entry the load used (entries of files the spec no longer has are left out). Where that
+    pack is, not its records, is kept for the command's next load."""
     state = _st()
     pack, state["pack"] = state.get("pack"), None
     if pack is None:
         return
-    state["recent"] = pack["used"]
-    if not pack["new"]:
-        return
-    body = b"".join(key + len(payload).to_bytes(4, "big") + payload for key, payload in pack["used"].items())
-    if write_entry(pack["path"], _MAGIC, pack["key"], body):
-        stats["stored"] += pack["new"]
+    written = False
+    if pack["out"] is not None:
+        for key, payload in pack["used"].items():  # the entries the load found: they stay in the pack
+            if key not in pack["written"]:
+                _append(pack, key, payload)
+        try:
+            with pack["out"] as out:
+                if not pack["failed"]:
+                    out.seek(len(_MAGIC))
+                    out.write(pack["mac"].digest())
+            if not pack["failed"]:
+                os.replace(pack["tmp"], pack["path"])
+                written = True
+        except Exception:  # noqa: BLE001 — as _append
+            pass
+        if not written:
+            try:
+                os.unlink(pack["tmp"])
+            except OSError:
+                pass
+        else:
+            stats["stored"] += pack["new"]
+    if written or pack["records"]:
+        state["recent"] = (pack["path"], pack["key"])
 
 
 # -- what every kind of entry shares (this module's per-file entries, loadcache's whole loads) -----
