@@ -256,6 +256,8 @@ def _recent_records(pack: dict) -> dict[bytes, bytes]:
 def _append(pack: dict, key: bytes, payload: bytes) -> None:
     """A record into the temporary file the pack is written to (made on the first one: magic, room
     for the MAC, which ``end`` writes); any failure drops the pack, never the load."""
+    if pack["failed"]:
+        return
     try:
         if pack["out"] is None:
             _st()["written"] = written = _st().get("written", 0) + 1
