@@ -132,16 +132,29 @@ def test_findings_point_at_the_same_lines(cache_dir, tmp_path):
 
 
 def test_an_entry_read_under_another_name_points_at_that_file(cache_dir, tmp_path):
+    """Two specs with the same file under other names, loaded by one command (``check`` loads its
+    base after its head): the second finds the first's entry, and its findings name its own file."""
+    from schemadiff.spec.errors import SpecError
+    from schemadiff.spec.load import load_spec
+
     files = {"schemadiff.yaml": "version: 1\n",
              "tables/b.yaml": "table: b\ncolumns:\n  id: {type: bigint}\n\n  x: {type: integer, default: \"nosuch(1)\"}\n"}
     first, second = write_spec(tmp_path / "first", files), write_spec(tmp_path / "second", files)
-    (code, out, err), hits, stored = _run("validate", str(first))
-    assert code == 1 and "first/tables/b.yaml:5:" in err and stored == 1
-    expected = err.replace("first", "second")
-    (code, out, err), hits, stored = _run("validate", str(second))
-    assert (code, hits, stored) == (1, 1, 0)
-    assert err == expected and "first" not in err
-    assert _run("validate", str(second), "--no-cache")[0] == (code, out, err)
+    errors = []
+    before = dict(cache.stats)
+    cache.enable(True)
+    try:
+        for spec in (first, second):
+            with pytest.raises(SpecError) as exc:
+                load_spec(spec)
+            errors.append([i.render() for i in exc.value.issues])
+    finally:
+        cache.enable(False)
+    assert (cache.stats["hits"] - before["hits"], cache.stats["stored"] - before["stored"]) == (1, 1)
+    assert "first/tables/b.yaml:5:" in errors[0][0]
+    assert errors[1] == [e.replace("first", "second") for e in errors[0]] and "first" not in str(errors[1])
+    (code, out, err), hits, stored = _run("validate", str(second), "--no-cache")
+    assert code == 1 and err.count("error:") == 1 and errors[1][0] in err
 
 
 def test_a_file_that_does_not_validate_is_not_stored(cache_dir, tmp_path):
@@ -169,8 +182,10 @@ def _entries(cache_dir: Path) -> list[Path]:
 
 
 def _warm(cache_dir):
+    before = len(_entries(cache_dir)) if (cache_dir / "specs").exists() else 0
     reference, _, stored = _run("sql", str(SPEC))
     assert stored == _table_files(SPEC)
+    assert len(_entries(cache_dir)) == before + 1  # one pack holds the load's entries
     return reference
 
 
@@ -188,40 +203,64 @@ def _hostile_payload(canary: Path) -> bytes:
     return pickle.dumps((_Boom(), _Boom()))
 
 
-def _entry_blob(path: Path, payload: bytes) -> bytes:  # signed with the real key
-    key = bytes.fromhex(path.name)
-    return cache._MAGIC + cache._mac(key, payload) + payload
+def _pack_key(path: Path) -> bytes:
+    return bytes.fromhex(path.name.removeprefix("pack-"))
+
+
+def _signed_pack(path: Path, body: bytes) -> bytes:  # signed with the real key
+    return cache._MAGIC + cache._mac(_pack_key(path), body) + body
+
+
+def _records(path: Path) -> dict[bytes, bytes]:
+    blob = path.read_bytes()
+    return cache._records(blob[len(cache._MAGIC) + 32:])
+
+
+def _body(records: dict[bytes, bytes]) -> bytes:
+    return b"".join(k + len(v).to_bytes(4, "big") + v for k, v in records.items())
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "other-entry", "unsigned-pickle",
-                                    "bit-flip"])
+                                    "bit-flip", "record-cut"])
 def test_damaged_entries_are_misses_and_rewritten(damage, cache_dir, tmp_path):
+    other = run_cli("sql", str(EXAMPLES / "customer_care" / "schema"))  # another spec's pack beside this one's
+    assert other.code == 0
+    others = _entries(cache_dir)
     reference = _warm(cache_dir)
-    entries = _entries(cache_dir)
+    [path] = [p for p in _entries(cache_dir) if p not in others]
+    n = _table_files(SPEC)
+    assert len(_records(path)) == n
     canary = tmp_path / "canary"
-    for i, path in enumerate(entries):
-        blob = path.read_bytes()
-        if damage == "garbage":
-            path.write_bytes(os.urandom(len(blob)))
-        elif damage == "truncated":
-            path.write_bytes(blob[: len(blob) // 2])
-        elif damage == "empty":
-            path.write_bytes(b"")
-        elif damage == "other-entry":  # a valid entry of another file, under this one's name
-            path.write_bytes(entries[(i + 1) % len(entries)].read_bytes())
-        elif damage == "unsigned-pickle":  # a pickle that would run a command, with no valid MAC
-            payload = _hostile_payload(canary)
-            path.write_bytes(cache._MAGIC + b"\0" * 32 + payload)
-        else:
-            flipped = bytearray(blob)
-            flipped[-3] ^= 0x01
-            path.write_bytes(bytes(flipped))
+    blob = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(os.urandom(len(blob)))
+    elif damage == "truncated":
+        path.write_bytes(blob[: len(blob) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "other-entry":  # a valid pack of another spec, under this one's name
+        path.write_bytes(others[0].read_bytes())
+    elif damage == "unsigned-pickle":  # records that would run a command, with no valid MAC
+        body = _body({k: _hostile_payload(canary) for k in _records(path)})
+        path.write_bytes(cache._MAGIC + b"\0" * 32 + body)
+    elif damage == "record-cut":  # signed, but a record's length runs past the end
+        body = _body(_records(path))
+        cache.enable(True)
+        try:
+            assert cache._ready()
+            path.write_bytes(_signed_pack(path, body[:-1]))
+        finally:
+            cache.enable(False)
+    else:
+        flipped = bytearray(blob)
+        flipped[-3] ^= 0x01
+        path.write_bytes(bytes(flipped))
     result, hits, stored = _run("sql", str(SPEC))
     assert result == reference
-    assert hits == 0 and stored == len(entries)  # every entry ignored, then rewritten
+    assert hits == 0 and stored == n  # every entry ignored, then rewritten
     assert not canary.exists()
     result, hits, stored = _run("sql", str(SPEC))
-    assert result == reference and hits == len(entries)
+    assert result == reference and hits == n
 
 
 def test_a_signed_pickle_naming_a_function_never_runs(cache_dir, tmp_path):
@@ -232,7 +271,7 @@ def test_a_signed_pickle_naming_a_function_never_runs(cache_dir, tmp_path):
     try:
         assert cache._ready()
         for path in _entries(cache_dir):
-            path.write_bytes(_entry_blob(path, _hostile_payload(canary)))
+            path.write_bytes(_signed_pack(path, _body({k: _hostile_payload(canary) for k in _records(path)})))
     finally:
         cache.enable(False)
     result, hits, stored = _run("sql", str(SPEC))
@@ -247,7 +286,8 @@ def test_a_signed_entry_of_other_data_is_still_checked(cache_dir, tmp_path):
     try:
         assert cache._ready()
         for path in _entries(cache_dir):
-            path.write_bytes(_entry_blob(path, pickle.dumps(("x", {"table": "evil"}, {}))))
+            forged = pickle.dumps(("x", {"table": "evil"}, {}))
+            path.write_bytes(_signed_pack(path, _body({k: forged for k in _records(path)})))
     finally:
         cache.enable(False)
     result, hits, _ = _run("sql", str(SPEC))

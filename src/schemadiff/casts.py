@@ -61,9 +61,13 @@ def type_names(tree) -> Iterator[tuple[str, ...]]:
             todo.extend(value)
         elif isinstance(value, dict):
             if "names" in value and "typemod" in value:
-                yield tuple(i["String"].get("sval", "") if isinstance(i, dict) and "String" in i else "?"
-                            for i in value.get("names") or ())
+                yield _type_name(value)
             todo.extend(v for v in value.values() if isinstance(v, (dict, list)))
+
+
+def _type_name(type_dict: dict) -> tuple[str, ...]:
+    return tuple(i["String"].get("sval", "") if isinstance(i, dict) and "String" in i else "?"
+                 for i in type_dict.get("names") or ())
 
 
 class AnyType(Collection):
@@ -98,18 +102,20 @@ class KnownEnums(Collection):
         return 0
 
 
-def judge_casts(tree, allowed: Collection[QualifiedName] | None = None) -> FunctionProblem | None:
+def judge_casts(tree, allowed: Collection[QualifiedName] | None = None,
+                types: tuple[dict, ...] | None = None) -> FunctionProblem | None:
     """The first type ``tree`` casts to that is neither a built-in type nor in
     ``allowed`` (the spec's enums; None: none), as a FunctionProblem, or None.
 
     An unqualified name that names an ``allowed`` type is left to the caller, which
     refuses it with its own hint (the loader: "write ::public.mood"); apply's guard
-    refuses every unqualified name that is not pg_catalog's before asking."""
+    refuses every unqualified name that is not pg_catalog's before asking. ``types``: the tree's
+    TypeName dicts in ``type_names``' order (``funcpolicy.walk_once``), when the caller has them."""
     if isinstance(allowed, AnyType):
         return None
     allowed = () if allowed is None else allowed
     builtin = catalog_types()
-    for names in type_names(tree):
+    for names in (type_names(tree) if types is None else map(_type_name, types)):
         if len(names) == 1 and names[0] in builtin:
             continue
         if len(names) == 2 and names[0] == "pg_catalog" and names[1] in builtin:

@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         cache.enable(False)
         forkload = sys.modules.get("schemadiff.spec.forkload")
         if forkload is not None:
-            forkload.reap()  # a child loading a spec writes its cache entries after handing it over
+            forkload.reap()  # a child that loaded a spec: no child outlives the command
 
 
 def _is_compile_error(exc: Exception) -> bool:

@@ -135,6 +135,40 @@ def _walk(tree) -> Iterator[tuple[str, dict]]:
         todo.extend(v for v in value.values() if isinstance(v, (dict, list)))
 
 
+@dataclass(frozen=True)
+class Walked:
+    """One walk of a JSON parse tree: its nodes as ``_walk`` yields them, and its TypeName dicts
+    (``names`` and ``typemod``) in the order ``casts.type_names`` finds them. The two walks visit
+    the same dicts in the same order (both pop a stack of the same pushes), so one walk gives both."""
+
+    nodes: tuple[tuple[str, dict], ...]
+    types: tuple[dict, ...]
+
+
+def walk_once(tree) -> Walked:
+    """``_walk`` and ``casts.type_names`` of ``tree`` in one pass (a judge of the same tree in
+    several contexts, and the loader's own look at its casts, then walk it no more)."""
+    nodes: list[tuple[str, dict]] = []
+    types: list[dict] = []
+    todo = [tree]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, list):
+            todo.extend(value)
+            continue
+        if not isinstance(value, dict):
+            continue
+        if len(value) == 1:
+            key = next(iter(value))
+            if key[:1].isupper() and isinstance(value[key], dict):
+                value = value[key]
+                nodes.append((key, value))
+        if "names" in value and "typemod" in value:
+            types.append(value)
+        todo.extend(v for v in value.values() if isinstance(v, (dict, list)))
+    return Walked(tuple(nodes), tuple(types))
+
+
 def _judge_spec_call(shown: str, nargs: int, matches: list, context: str) -> FunctionProblem | None:
     """A call of a function the spec defines, judged by its declared volatility
     (the most volatile overload taking ``nargs`` arguments)."""
@@ -224,17 +258,18 @@ _KEYWORD_EXPRS = frozenset({"AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN
 
 def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (), *,
                casts: Collection[QualifiedName] | None = None,
-               functions: Collection = ()) -> FunctionProblem | None:
+               functions: Collection = (), walked: Walked | None = None) -> FunctionProblem | None:
     """The first problem with what the expression ``tree`` (a libpg_query JSON
     node) calls in ``context`` (one of ``CONTEXTS``), or None. A cast is a call
     too (``casts.py``): to a built-in type, or to one of ``casts`` (the spec's
     enums; None: none). ``functions``: the spec's own functions
     (``speccalls.Callee``: schema, name, nargs, volatility "i"/"s"/"v"), callable
-    by their schema-qualified name under their declared volatility."""
+    by their schema-qualified name under their declared volatility. ``walked``: ``walk_once(tree)``,
+    when the caller keeps it (the same verdict, without walking the tree again)."""
     if context not in CONTEXTS:
         raise ValueError(f"unknown expression context {context!r}")
     _, operators = catalog()
-    for kind, body in _walk(tree):
+    for kind, body in (_walk(tree) if walked is None else walked.nodes):
         if kind == "FuncCall":
             problem = _judge_call(_names(body.get("funcname")), body.get("args") or [], context, external,
                                   functions)
@@ -274,7 +309,7 @@ def judge_tree(tree: dict, context: str, external: Collection[QualifiedName] = (
                                                                                  "expression only reads")
     from .casts import judge_casts
 
-    return judge_casts(tree, casts)
+    return judge_casts(tree, casts, None if walked is None else walked.types)
 
 
 def judge_text(text: str, context: str, external: Collection[QualifiedName] = ()) -> FunctionProblem | None:

@@ -15,13 +15,19 @@ cost more to unpickle and to hold than the file's bytes). Only files that
 read and validated without an error are stored; every later check (names,
 expressions and the function policy, references) still runs on every load.
 
+Format 3 keeps the entries of one load in one file, the pack of that spec (``specs/pack-…``,
+named by the name its root file is shown under), instead of one file per entry: creating
+1,000 files cost a cold load more CPU than its YAML (see ``begin``). A load that parses a
+file its pack lacks writes the pack again, with every entry it used.
+
 A pickle is code: an entry is only unpickled when (1) its HMAC-SHA256 matches,
 keyed by a secret of 32 random bytes in ``key`` in the cache directory, created
 with mode 0600 and used only when it is owned by this user and readable by no
 one else; and (2) every class it names is on an allowlist (the format models,
 plain builtins), so even a forged entry cannot call anything.
-A corrupt, truncated, foreign (other key, other version) or unauthenticated
-entry is a miss: the file is read as without a cache and its entry rewritten.
+A corrupt, truncated, foreign (other key, other version, another spec's) or unauthenticated
+pack is a miss for every file in it: each is read as without a cache and the pack rewritten;
+a record that does not unpickle to a ``TableSpec`` is a miss for its file.
 Writers write a temporary file and ``os.replace`` it, so concurrent runs never
 see half an entry.
 
@@ -49,8 +55,7 @@ import sys
 import threading
 from pathlib import Path
 
-_FORMAT = b"schemadiff-spec-cache/2\n"
-_MAGIC = b"SDC2"
+_FORMAT = b"schemadiff-spec-cache/3\n"
 _KEY_BYTES = 32
 
 stats = {"hits": 0, "misses": 0, "stored": 0}  # this process's counts (the tests read them)
@@ -78,7 +83,7 @@ def enable(on: bool = True, directory: str | Path | None = None) -> None:
     if os.environ.get("SCHEMADIFF_NO_CACHE", "") not in ("", "0"):
         on = False
     _st().update(on=on, dir=Path(directory) if directory is not None else None, secret=None, stamp=None,
-                  tried=False)
+                  tried=False, pack=None, recent=None)  # recent: the last load's pack (see end)
 
 
 def active() -> bool:
@@ -146,21 +151,24 @@ def _entry_key(raw: bytes) -> bytes:
     return h.digest()
 
 
-def _path(key: bytes) -> Path:
-    return _st()["dir"] / "specs" / key.hex()
-
-
 def _mac(key: bytes, payload: bytes) -> bytes:
     return hmac.new(_st()["secret"], key + payload, hashlib.sha256).digest()
 
 
 def get(raw: bytes):
-    """The ``TableSpec`` stored for this file's bytes, or None."""
+    """The ``TableSpec`` stored for this file's bytes, or None. Looked up in the pack of the
+    load (``begin``), then in the pack the command's last load used."""
     if not _ready():
         return None
     stats["misses"] += 1  # until it is a hit
     key = _entry_key(raw)
-    payload = read_entry(_path(key), _MAGIC, key)
+    state = _st()
+    pack = state.get("pack")
+    if pack is None:
+        return None
+    payload = pack["records"].get(key)
+    if payload is None:
+        payload = _recent_records(pack).get(key)
     if payload is None:
         return None
     try:
@@ -171,39 +179,147 @@ def get(raw: bytes):
 
     if not isinstance(value, TableSpec):
         return None
+    pack["used"][key] = payload  # already in memory (the pack read, or the last load's)
     stats["misses"] -= 1
     stats["hits"] += 1
     return value
 
 
 def put(raw: bytes, spec) -> None:
-    """Store a file's validated value; any failure leaves the cache as it was."""
-    if not _ready():
+    """Store a file's validated value in the load's pack (``begin``), written once by ``end``.
+    Outside a load, or when the value cannot be pickled, nothing is stored."""
+    pack = _st().get("pack")
+    if pack is None or not _ready():
         return
     key = _entry_key(raw)
     try:
         payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 — a cache that cannot be written is no cache, not an error
         return
-    deferred = _st().get("deferred")
-    if deferred is not None:
-        deferred.append((_path(key), key, payload))
-        stats["stored"] += 1
-    elif write_entry(_path(key), _MAGIC, key, payload):
-        stats["stored"] += 1
+    _append(pack, key, payload)  # on disk at once: a load of 10,000 files holds no 26 MB of payloads
+    pack["new"] += 1
 
 
-def defer_writes() -> None:
-    """Hold this thread's file entries until ``write_deferred`` (``spec/forkload.py``: a child
-    hands its load over first and writes the entries while the parent goes on)."""
-    _st()["deferred"] = []
+# -- packs: the entries of one load in one file -----------------------------------------------------
+#
+# Creating a file costs the kernel about a quarter of a millisecond on the machines measured
+# (docs/performance.md, round 5): a cold load of 1,000 table files spent more on creating its
+# 1,000 entry files than on its YAML. A load inside ``begin``/``end`` writes its new entries in one
+# file instead, the pack of the spec it loads: named by the name the root file is shown under
+# (the spec's directory as the command names it), holding every entry that load used. A record is
+# the entry's key (32 bytes), the payload's length (4 bytes) and the payload, unpickled as an entry
+# file's is; the pack is one entry of its own (magic, HMAC of its key and every record, atomic write).
+
+_MAGIC = b"SDP3"
+_RECORD_HEAD = 36
 
 
-def write_deferred() -> None:
-    """Write the entries ``defer_writes`` held; later ones are written at once again."""
-    held, _st()["deferred"] = _st().get("deferred") or [], None
-    for path, key, payload in held:
-        write_entry(path, _MAGIC, key, payload)
+def _pack_key(name: str) -> bytes:
+    if _st()["stamp"] is None:
+        _st()["stamp"] = _stamp()
+    h = hashlib.sha256(b"pack\0" + _st()["stamp"])
+    h.update(name.encode("utf-8", "surrogateescape"))
+    return h.digest()
+
+
+def _records(payload: bytes) -> dict[bytes, bytes]:
+    """A pack's records, key -> payload; {} for anything malformed (the HMAC held: not expected)."""
+    out: dict[bytes, bytes] = {}
+    at, end = 0, len(payload)
+    while at < end:
+        if at + _RECORD_HEAD > end:
+            return {}
+        key = payload[at:at + 32]
+        size = int.from_bytes(payload[at + 32:at + _RECORD_HEAD], "big")
+        at += _RECORD_HEAD
+        if at + size > end:
+            return {}
+        out[key] = payload[at:at + size]
+        at += size
+    return out
+
+
+def _read_pack(path: Path, key: bytes) -> dict[bytes, bytes]:
+    payload = read_entry(path, _MAGIC, key)
+    return _records(payload) if payload is not None else {}
+
+
+def _recent_records(pack: dict) -> dict[bytes, bytes]:
+    """The records of the pack the command's last load used, read on the first miss of this load
+    (``check`` loads the base after the head: the same files under other names)."""
+    recent = pack["recent"]
+    if isinstance(recent, tuple):
+        recent = pack["recent"] = _read_pack(*recent) if recent[0] != pack["path"] else {}
+    return recent or {}
+
+
+def _append(pack: dict, key: bytes, payload: bytes) -> None:
+    """A record into the temporary file the pack is written to (made on the first one: magic, room
+    for the MAC, which ``end`` writes); any failure drops the pack, never the load."""
+    if pack["failed"]:
+        return
+    try:
+        if pack["out"] is None:
+            _st()["written"] = written = _st().get("written", 0) + 1
+            path = pack["path"]
+            pack["tmp"] = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{written}-{path.name[:16]}")
+            fd = os.open(pack["tmp"], os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            pack["out"] = os.fdopen(fd, "wb")
+            pack["out"].write(_MAGIC + b"\0" * 32)
+            pack["mac"] = hmac.new(_st()["secret"], pack["key"], hashlib.sha256)
+        for part in (key, len(payload).to_bytes(4, "big"), payload):
+            pack["out"].write(part)
+            pack["mac"].update(part)
+        pack["written"].add(key)
+    except Exception:  # noqa: BLE001 — a cache that cannot be written is no cache, not an error
+        pack["failed"] = True
+
+
+def begin(name: str) -> None:
+    """A load of the spec whose root file is shown as ``name`` starts: its pack is read."""
+    state = _st()
+    state["pack"] = None
+    if not _ready():
+        return
+    key = _pack_key(name)
+    path = _st()["dir"] / "specs" / f"pack-{key.hex()}"
+    state["pack"] = {"path": path, "key": key, "records": _read_pack(path, key), "used": {}, "new": 0,
+                     "recent": state.get("recent"), "out": None, "tmp": None, "mac": None, "written": set(),
+                     "failed": False}
+
+
+def end() -> None:
+    """The load is over: when it parsed a file the pack did not hold, the pack is written again with
+    every entry the load used (entries of files the spec no longer has are left out). Where that
+    pack is, not its records, is kept for the command's next load."""
+    state = _st()
+    pack, state["pack"] = state.get("pack"), None
+    if pack is None:
+        return
+    written = False
+    if pack["out"] is not None:
+        for key, payload in pack["used"].items():  # the entries the load found: they stay in the pack
+            if key not in pack["written"]:
+                _append(pack, key, payload)
+        try:
+            with pack["out"] as out:
+                if not pack["failed"]:
+                    out.seek(len(_MAGIC))
+                    out.write(pack["mac"].digest())
+            if not pack["failed"]:
+                os.replace(pack["tmp"], pack["path"])
+                written = True
+        except Exception:  # noqa: BLE001 — as _append
+            pass
+        if not written:
+            try:
+                os.unlink(pack["tmp"])
+            except OSError:
+                pass
+        else:
+            stats["stored"] += pack["new"]
+    if written or pack["records"]:
+        state["recent"] = (pack["path"], pack["key"])
 
 
 # -- what every kind of entry shares (this module's per-file entries, loadcache's whole loads) -----

@@ -30,7 +30,7 @@ def _show(ch: str) -> str:
 
 
 def _first_bad(text: str, allowed: frozenset[str], format_chars: bool) -> str | None:
-    if text.isprintable() and not (_BIDI & set(text)):
+    if text.isprintable():  # no control, format or line-break character, so no _BIDI one (tests/test_chars.py)
         return None
     for ch in text:
         if ch in allowed:
@@ -51,8 +51,13 @@ def _check(text: str, allowed: frozenset[str], what: str, format_chars: bool) ->
     return text
 
 
+_NOTHING = frozenset()
+
+
 def check_name_chars(text: str) -> str:
-    return _check(text, frozenset(), "a name", format_chars=True)
+    if text.isprintable():  # the common case, without the calls below (every name of a spec comes here)
+        return text
+    return _check(text, _NOTHING, "a name", format_chars=True)
 
 
 def check_text_chars(text: str) -> str:
@@ -74,8 +79,8 @@ def check_opclass(text: str) -> str:
 
 
 def check_identifier_text(text: str) -> str:
-    check_name_chars(text)
-    size = len(text.encode("utf-8"))
-    if size > 63:
+    if not text.isprintable():
+        check_name_chars(text)
+    if len(text) > 15 and (size := len(text.encode("utf-8"))) > 63:  # 15 characters are 60 bytes at most
         raise ValueError(f"the name is {size} bytes long; PostgreSQL allows 63 and would silently truncate it")
     return text

@@ -68,8 +68,8 @@ class BaseLoad:
         except BaseException:  # interrupted while waiting: the child goes too
             self.cancel()
             raise
-        # The child writes its cache entries after the payload: it is reaped later (``reap``),
-        # so that this process goes on meanwhile. A payload cut short does not unpickle.
+        # The child is reaped later (``reap``): this process goes on meanwhile. A payload cut
+        # short does not unpickle.
         _late.append(self)
         got = unpack(b"".join(chunks)) if chunks else None
         if isinstance(got, list):
@@ -99,12 +99,12 @@ class BaseLoad:
         return os.waitstatus_to_exitcode(status)
 
 
-_late: list[BaseLoad] = []  # children whose payload is read, writing their cache entries
+_late: list[BaseLoad] = []  # children whose payload is read, not yet reaped
 
 
 def reap() -> None:
-    """Wait for the children ``result`` left writing their cache entries (the end of a command:
-    a cache the next run, or CI's cache step, reads is whole; no child outlives the command)."""
+    """Wait for the children whose payload ``result`` read (the end of a command: no child
+    outlives it)."""
     while _late:
         _late.pop()._reap()
 
@@ -133,15 +133,11 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
         code = 1
         try:
             os.close(read_fd)
-            from . import cache as disk_cache
-
-            disk_cache.defer_writes()  # the load first, then the cache entries
             payload = _load(spec_dir, display)
             if payload is not None:
                 with os.fdopen(write_fd, "wb") as pipe:
                     pipe.write(payload)
                 code = 0
-            disk_cache.write_deferred()
         except BaseException:  # noqa: BLE001 — the parent loads it again and reports what happens
             code = 1
         finally:

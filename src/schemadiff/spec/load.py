@@ -212,6 +212,8 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     parsed_tables: list[tuple[f.TableSpec, FileContext]] = []
     parsed_functions: list[tuple[f.FunctionSpec, FileContext]] = []
     parsed_views: list[tuple[f.ViewSpec, FileContext]] = []
+    if disk_cache.active():
+        disk_cache.begin(root_file)  # the entries of this load go into one file, written by end()
     for path in table_files:
         display = shown(path)
         key = None
@@ -260,6 +262,8 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
                     disk_cache.put(key[1], spec)
         except SpecError as exc:
             file_errors.extend(exc.issues)
+    if disk_cache.active():
+        disk_cache.end()
     if file_errors:
         raise SpecError(file_errors)
 

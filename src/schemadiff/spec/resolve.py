@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..expressions import ExpressionError, ParsedExpression, parse_expression, references
-from ..funcpolicy import FunctionProblem, judge_tree
+from ..funcpolicy import FunctionProblem, Walked, judge_tree, walk_once
 from ..identifiers import MAX_IDENTIFIER_BYTES, NameSyntaxError, identifier_bytes
 from ..model import QualifiedName
 from ..normalize import TypeError_, canonical_builtin_type, qualified_type_text
@@ -24,7 +24,40 @@ def _judged(parsed: ParsedExpression, context: str, external: frozenset,
     """The function policy's verdict, once per expression, context, externals,
     enums (the types a cast may name) and spec functions (the same default or
     check recurs in table after table)."""
-    return judge_tree(parsed.tree, context, external, casts=enums, functions=functions)
+    return judge_tree(parsed.tree, context, external, casts=enums, functions=functions, walked=_walked(parsed))
+
+
+@lru_cache(maxsize=65536)
+def _walked(parsed: ParsedExpression) -> Walked:
+    """The expression's tree walked once, for every context it is judged in and for its casts."""
+    return walk_once(parsed.tree)
+
+
+@lru_cache(maxsize=65536)
+def _unqualified_casts(parsed: ParsedExpression) -> tuple[str, ...]:
+    """``_unqualified_type_names`` of the expression, once per text: ``parsed`` is equal (and
+    hashes equal) only for the same text, whose tree it is; the tree is read, never changed."""
+    out = []
+    for node in _walked(parsed).types:  # as _unqualified_type_names finds them, in its order
+        names = node.get("names")
+        if isinstance(names, list) and len(names) == 1 and isinstance(names[0], dict) and "String" in names[0]:
+            out.append(names[0]["String"].get("sval", ""))
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def _type_name(text: str, default_schema: str) -> tuple[str, str, QualifiedName | None]:
+    """A spec type's text without its spaces, its name without ``[]``, and that name qualified
+    (None when it is not a name), once per text and default schema: all the three depend on."""
+    raw = text.strip()
+    base = raw
+    while base.endswith("[]"):
+        base = base[:-2].rstrip()
+    try:
+        as_name = qualify(base, default_schema)
+    except NameSyntaxError:
+        as_name = None
+    return raw, base, as_name
 
 
 def _unqualified_type_names(tree) -> list[str]:
@@ -72,14 +105,8 @@ class Resolver:
     # -- types -------------------------------------------------------------
     def type_text(self, text: str) -> str:
         """The canonical (format_type) text of a spec type."""
-        raw = text.strip()
-        base, array = raw, False
-        while base.endswith("[]"):
-            base, array = base[:-2].rstrip(), True
-        try:
-            as_name = qualify(base, self.default_schema)
-        except NameSyntaxError:
-            as_name = None
+        raw, base, as_name = _type_name(text, self.default_schema)
+        array = base != raw
         if as_name is not None and (as_name in self.enums or as_name in self.external_types):
             return qualified_type_text(as_name.schema, as_name.name, array)
         try:
@@ -127,7 +154,7 @@ class Resolver:
         if problem is not None:
             raise ResolveError(f"{what}: {problem}",
                                hint="see \"Which functions an expression may call\" in docs/spec.md")
-        for name in _unqualified_type_names(parsed.tree):  # apply's guard would refuse it, the server not find it
+        for name in _unqualified_casts(parsed):  # apply's guard would refuse it, the server not find it
             q = QualifiedName(self.default_schema, name)
             if q in self.enums or q in self.external_types:
                 raise ResolveError(f"{what}: the type {name} must name its schema here ({q}): migrations run with "

@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 import sys
 from dataclasses import replace
+from functools import lru_cache
 
+from ..expressions import fits_default, is_null_constant, references
 from ..fkcheck import type_problem
 from ..funcpolicy import catalog_opclasses
 from ..identifiers import NameSyntaxError, choose_name, column_names_part
@@ -28,6 +30,26 @@ _NO_BTREE = frozenset({"json", "xml", "point", "line", "lseg", "box", "path", "p
 
 def _no_btree(type_text: str) -> bool:
     return type_text.removesuffix("[]") in _NO_BTREE
+
+
+@lru_cache(maxsize=4096)
+def _shorthand_column(type_text: str) -> f.ColumnSpec:
+    """``name: TYPE`` as ``{type: TYPE}``, once per text (the models are frozen: one value serves
+    every column written so)."""
+    return f.ColumnSpec(type=type_text)
+
+
+@lru_cache(maxsize=65536)
+def _shorthand_index_key(column: str) -> f.IndexColumnSpec:
+    """An index key written as a column name, as ``{column: NAME}``, once per name (frozen, as above)."""
+    return f.IndexColumnSpec(column=column)
+
+
+def _with_queries(text: str) -> list[str]:
+    """``relnames.with_queries``, not asked where it finds nothing: a WITH query is written with
+    the keyword WITH, which PostgreSQL's scanner matches folding ASCII letters only, so a text
+    without ``with`` in any case holds none (and is not parsed a third time)."""
+    return with_queries(text) if "with" in text.lower() else []
 
 
 def sql_literal_default(value) -> str:
@@ -150,7 +172,7 @@ class TableBuilder:
         for name, raw in spec.columns.items():
             path = ("columns", name)
             sub = f"column {name}"
-            col = raw if isinstance(raw, f.ColumnSpec) else f.ColumnSpec(type=raw)
+            col = raw if isinstance(raw, f.ColumnSpec) else _shorthand_column(raw)
             type_path = path + ("type",) if not isinstance(raw, str) else path
             serial = serial_base(col.type)
             if serial is not None:
@@ -251,7 +273,6 @@ class TableBuilder:
                     self.ctx.issues[-1].mark, self.ctx.issues[-1].message, self.ctx.issues[-1].where,
                     f"a default is a SQL expression; for the text {value!r} write: default: \"'{value}'\"")
             return None
-        from ..expressions import fits_default, is_null_constant, references
         refs = references(parsed)
         if parsed.kind == "ColumnRef" and len(refs.columns) == 1 and len(refs.columns[0]) == 1:
             word = value.strip()
@@ -284,7 +305,8 @@ class TableBuilder:
             return None
         label = _string_constant(parsed.tree)
         enum = next(((q, e) for q, e in self.resolver.enums.items()
-                     if type_text is not None and qualified_type_text(q.schema, q.name, False) == type_text), None)
+                     if type_text is not None and qualified_type_text(q.schema, q.name, False) == type_text),
+                    None) if label is not None else None  # only a string constant can miss the enum's labels
         if enum is not None and label is not None and label not in enum[1].values:  # the server would reject it
             close = difflib.get_close_matches(label, list(enum[1].values), n=1, cutoff=0.6)
             self.err(path, f"default {label!r} is not a value of the enum {enum[0]} "
@@ -451,7 +473,7 @@ class TableBuilder:
             elements = []
             for i, key in enumerate(ix.columns):
                 kpath = cols_path + (i,)
-                k = key if isinstance(key, f.IndexColumnSpec) else f.IndexColumnSpec(column=key)
+                k = key if isinstance(key, f.IndexColumnSpec) else _shorthand_index_key(key)
                 if (k.column is None) == (k.expression is None):
                     self.err(kpath, "an index key has either `column` or `expression`", sub=sub)
                     continue
@@ -547,8 +569,9 @@ class TableBuilder:
                 if text is not None:
                     parsed = self.resolve(path + (key,), sub, self.resolver.expression, text, what=f"policy {key}",
                                            context="policy")
-                    if parsed is not None and with_queries(text):  # apply's guard admits schema-qualified tables only
-                        self.err(path + (key,), f"policy {key}: a WITH query ({', '.join(with_queries(text))}) is "
+                    ctes = _with_queries(text) if parsed is not None else []
+                    if ctes:  # apply's guard admits schema-qualified tables only
+                        self.err(path + (key,), f"policy {key}: a WITH query ({', '.join(ctes)}) is "
                                  "not supported in a policy", hint="write it as a plain subquery", sub=sub)
                     if parsed is not None:  # column names outside subqueries are this table's
                         self.resolve(path + (key,), sub, self.resolver.check_columns, parsed, self.column_names,

@@ -115,11 +115,6 @@ def _mark(file: str, node: yaml.Node) -> Mark:
     return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _position(node: yaml.Node) -> tuple[int, int]:
-    mark = node.start_mark
-    return (mark.line, mark.column)
-
-
 _ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 _MERGE = "tag:yaml.org,2002:merge"
 
@@ -150,7 +145,7 @@ class _Builder:
     def build(self, node: yaml.Node):
         self.count += 1
         if self.count > _MAX_NODES:
-            raise SpecError([SpecIssue(_mark(self.file, node), "the document is too large (aliases expanding without bound?)")])
+            self.too_large(node)
         kind = type(node)
         if kind is _ScalarNode:
             if node.tag == _STR:  # the common case, as in scalar()
@@ -161,10 +156,17 @@ class _Builder:
             out = YList()
             out._file, out._line, out._column = self.file, node.start_mark.line, node.start_mark.column
             items = node.value
-            out._positions = [_position(item) for item in items]
+            out._positions = [(item.start_mark.line, item.start_mark.column) for item in items]
             build = self.build
             self.deeper(node)
-            out.extend([build(item) for item in items])
+            for item in items:
+                if type(item) is _ScalarNode and item.tag == _STR:  # build()'s first case, without the call
+                    self.count += 1
+                    if self.count > _MAX_NODES:
+                        self.too_large(item)
+                    out.append(item.value)
+                else:
+                    out.append(build(item))
             self.depth -= 1
             return out
         if kind is _MappingNode:
@@ -189,11 +191,21 @@ class _Builder:
                     self.soft(key_node, f"duplicate key {key!r} (first at line {first.line})",
                               hint="YAML would silently keep only the last one; remove or rename one of them")
                     continue
-                out[key] = self.build(value_node)
-                positions[key] = _position(key_node) + _position(value_node)
+                if type(value_node) is _ScalarNode and value_node.tag == _STR:  # build()'s first case
+                    self.count += 1
+                    if self.count > _MAX_NODES:
+                        self.too_large(value_node)
+                    out[key] = value_node.value
+                else:
+                    out[key] = self.build(value_node)
+                key_mark, value_mark = key_node.start_mark, value_node.start_mark
+                positions[key] = (key_mark.line, key_mark.column, value_mark.line, value_mark.column)
             self.depth -= 1
             return out
         raise SpecError([SpecIssue(_mark(self.file, node), "unsupported YAML node")])
+
+    def too_large(self, node: yaml.Node):
+        raise SpecError([SpecIssue(_mark(self.file, node), "the document is too large (aliases expanding without bound?)")])
 
     def deeper(self, node: yaml.Node) -> None:
         """One level down; an error past MAX_DEPTH (aliases can nest what the text does not)."""
@@ -266,8 +278,19 @@ def _resolve(kind, value, implicit) -> str:
 
 if hasattr(yaml, "CSafeLoader"):
     class _FastLoader(yaml.CSafeLoader):
-        def resolve(self, kind, value, implicit):
-            return _resolve(kind, value, implicit)
+        def __init__(self, stream):
+            super().__init__(stream)
+            # The cached function itself, found on the instance before the class's method: libyaml's
+            # composer calls it for every node, with no Python frame of ours in between.
+            self.resolve = _resolve
+            if not self.yaml_path_resolvers:
+                # With no path resolvers (SafeLoader has none) PyYAML's descend_resolver and
+                # ascend_resolver return at once; the composer calls both for every node and
+                # ignores what they return: C functions that do nothing cost no Python frame.
+                self.descend_resolver = _NOTHING.get  # (parent, index)
+                self.ascend_resolver = _NOTHING.clear  # ()
+
+    _NOTHING: dict = {}
 
     _FAST_LOADER = _FastLoader
 else:
