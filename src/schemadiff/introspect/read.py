@@ -8,6 +8,7 @@ already runs on the server. No query's rows are held whole.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from importlib import resources
 
 import psycopg
@@ -21,8 +22,10 @@ from .rows import compact_row
 
 # In the order they run and are assembled: a query's rows may need those of the
 # queries before it (a column its table and the sequence it owns), never after.
-QUERY_NAMES = ("extensions", "enums", "tables", "sequences", "columns", "constraints", "indexes", "policies",
-               "relation_names", "functions", "triggers", "views", "view_indexes", "out_of_scope")
+# The queries of a group are sent together (``readahead``): the small ones.
+QUERY_GROUPS = (("extensions", "enums", "tables", "sequences"), ("columns",), ("constraints",), ("indexes",),
+                ("policies",), ("relation_names",), ("functions", "triggers", "views", "view_indexes", "out_of_scope"))
+QUERY_NAMES = tuple(name for group in QUERY_GROUPS for name in group)
 
 # Rows turned into Python objects at a time, per query (psycopg's fetchmany).
 CHUNK_ROWS = 2000
@@ -65,24 +68,27 @@ def _introspect(conn: psycopg.Connection, schemas: list[str], default_schema: st
                 missing_ok: bool) -> Introspection:
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise IntrospectError(["introspect needs a connection that is not inside a transaction"])
-    queries = [(name, load_query(name), compact_row if name in _COMPACT else dict_row) for name in QUERY_NAMES]
+    groups = [[(name, load_query(name), compact_row if name in _COMPACT else dict_row) for name in group]
+              for group in QUERY_GROUPS]
     previous_autocommit = conn.autocommit
     conn.autocommit = False
     try:
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        conn.execute(SESSION_SQL, (json.dumps(list(schemas)),))
-        existing = {r[0] for r in conn.execute(
-            "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(%s)", (list(schemas),)).fetchall()}
+        with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():  # one round trip
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            conn.execute(SESSION_SQL, (json.dumps(list(schemas)),))
+            found = conn.execute("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(%s)",
+                                 (list(schemas),))
+        existing = {r[0] for r in found.fetchall()}
         missing = [s for s in schemas if s not in existing]
         if missing and not missing_ok:
             raise IntrospectError([f"schema {s!r} does not exist in the database" for s in missing])
         assembly = Assembly([s for s in schemas if s in existing], default_schema)
-        with each_result(conn, queries, CHUNK_ROWS) as results:
+        with each_result(conn, groups, CHUNK_ROWS) as results:
             for name, rows in results:
                 assembly.add(name, rows)
     finally:
         conn.rollback()
         conn.autocommit = previous_autocommit
     result = assembly.finish()
-    result.queries = len(queries) + 2
+    result.queries = len(QUERY_NAMES) + 2
     return result
