@@ -261,3 +261,16 @@ def test_refused_shapes_streamed_report_the_same_problems(pg, db, monkeypatch):
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     assert streamed.value.problems == whole.value.problems and len(whole.value.problems) == 2
     assert _reader_threads() == []
+
+
+def test_a_libpq_without_pipeline_mode_reads_the_same(pg, db, monkeypatch):
+    """Groups of queries are pipelined where libpq can (14 and later); else sent one by one."""
+    _synthetic(pg, db, 8)
+    with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+        piped = read.introspect(conn, ["public"])
+        monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+        entered: list[bool] = []
+        real = psycopg.Connection.pipeline
+        monkeypatch.setattr(psycopg.Connection, "pipeline", lambda self: entered.append(True) or real(self))
+        assert read.introspect(conn, ["public"]) == piped
+    assert entered == [] and len(piped.schema.tables) == 8
