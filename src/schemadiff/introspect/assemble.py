@@ -53,6 +53,7 @@ _ACTIONS = {"a": FkAction.NO_ACTION, "r": FkAction.RESTRICT, "c": FkAction.CASCA
 _COMMANDS = {"*": PolicyCommand.ALL, "r": PolicyCommand.SELECT, "a": PolicyCommand.INSERT,
              "w": PolicyCommand.UPDATE, "d": PolicyCommand.DELETE}
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
+_IDENTITY = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}
 
 
 def _holder(r: dict) -> str:
@@ -114,12 +115,18 @@ class Assembly:
             t = tables.get((r.schema, r.table_name))
             if t is None:
                 continue  # a partition or other out-of-scope relation
-            where = f"column {r.schema}.{r.table_name}.{r.name}"
-            unheld += [f"{where}: {what}" for what in r.unheld or ()]
+            # the column's name for a message, built only when one may be said (most columns: none)
+            where = (f"column {r.schema}.{r.table_name}.{r.name}"
+                     if r.unheld or r.identity_sequence is not None or r.not_null_constraint or r.owned_sequences
+                     or r.generated_kind or r.base_typschema not in _SYSTEM_SCHEMAS
+                     or r.collation_schema is not None else "")
+            if r.unheld:
+                unheld += [f"{where}: {what}" for what in r.unheld]
             if r.identity_sequence is not None and r.identity_sequence != serial_sequence(r.table_name, r.name):
                 # a renamed table's
                 unheld.append(f"{where}: IDENTITY (SEQUENCE NAME {quote_ident(r.identity_sequence)})")
-            unheld += _not_null_unheld(where, r)
+            if r.not_null_constraint:
+                unheld += _not_null_unheld(where, r)
             serial = False
             if r.owned_sequences:
                 own = r.owned_sequences[0]
@@ -150,7 +157,7 @@ class Assembly:
             if r.collation_schema not in (None, "pg_catalog"):
                 self.unwritable.append(f"{where} has the collation {_collation_text(r.collation, r.collation_schema)}"
                                        f"{_NOT_CATALOG_COLLATION}")
-            identity = {"a": Identity.ALWAYS, "d": Identity.BY_DEFAULT}.get(r.identity or "")
+            identity = _IDENTITY.get(r.identity) if r.identity else None
             t["columns"].append(Column(
                 name=sys.intern(r.name), type=sys.intern(r.type), nullable=not r.not_null,  # shared
                 default=r.default_expr,
