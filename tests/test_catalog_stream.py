@@ -274,3 +274,34 @@ def test_a_libpq_without_pipeline_mode_reads_the_same(pg, db, monkeypatch):
         monkeypatch.setattr(psycopg.Connection, "pipeline", lambda self: entered.append(True) or real(self))
         assert read.introspect(conn, ["public"]) == piped
     assert entered == [] and len(piped.schema.tables) == 8
+
+
+def test_an_interrupt_while_waiting_for_a_query_cancels_it(pg, db, monkeypatch):
+    """Ctrl-C while the caller waits for the query in flight (here: policies.sql, held by
+    the gate): the query is cancelled, not waited for, and the read rolled back."""
+    from schemadiff.introspect import readahead
+
+    _synthetic(pg, db, 5)
+    locker = _lock_policies(pg, db, monkeypatch)
+    real_take = readahead._Ahead.take
+
+    def interrupted(self):
+        if any(name == "policies" for name, _, _ in self._group):
+            with psycopg.connect(pg.dsn(db), autocommit=True) as watch:
+                assert _until(lambda: _waiting_on_policies(watch, db), 5.0)
+            raise KeyboardInterrupt
+        return real_take(self)
+
+    monkeypatch.setattr(readahead._Ahead, "take", interrupted)
+    started = time.monotonic()
+    try:
+        with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
+            conn.execute("SET statement_timeout = '20s'")
+            with pytest.raises(KeyboardInterrupt):
+                read.introspect(conn, ["public"])
+            assert time.monotonic() - started < 15  # cancelled, not run out to its timeout
+            assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        locker.close()
+    assert _reader_threads() == []

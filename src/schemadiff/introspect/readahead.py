@@ -102,7 +102,8 @@ def each_result(conn: psycopg.Connection, groups: list[list[tuple[str, str, Call
     def results() -> Iterator[tuple[str, Iterator]]:
         pending.append(_Ahead(conn, groups[0]))
         for i, group in enumerate(groups):
-            cursors = pending.pop().take()
+            cursors = pending[-1].take()  # still pending while waited for: an interrupt here stops it
+            pending.pop()
             if i + 1 < len(groups):
                 pending.append(_Ahead(conn, groups[i + 1]))
             for (name, _, _) in group:
