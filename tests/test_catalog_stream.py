@@ -283,16 +283,17 @@ def test_an_interrupt_while_waiting_for_a_query_cancels_it(pg, db, monkeypatch):
 
     _synthetic(pg, db, 5)
     locker = _lock_policies(pg, db, monkeypatch)
-    real_take = readahead._Ahead.take
+    real_take = readahead._Reader.take
+    policies = next(i for i, group in enumerate(read.QUERY_GROUPS) if "policies" in group)
 
-    def interrupted(self):
-        if any(name == "policies" for name, _, _ in self._group):
+    def interrupted(self, i):
+        if i == policies:
             with psycopg.connect(pg.dsn(db), autocommit=True) as watch:
                 assert _until(lambda: _waiting_on_policies(watch, db), 5.0)
             raise KeyboardInterrupt
-        return real_take(self)
+        return real_take(self, i)
 
-    monkeypatch.setattr(readahead._Ahead, "take", interrupted)
+    monkeypatch.setattr(readahead._Reader, "take", interrupted)
     started = time.monotonic()
     try:
         with psycopg.connect(pg.dsn(db), autocommit=True) as conn:
