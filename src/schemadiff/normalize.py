@@ -12,6 +12,7 @@ knows the spec's names; this module answers for built-in types only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -226,29 +227,23 @@ def strip_outer_parens(text: str) -> str:
     return text
 
 
+# Quoted text (a doubled quote inside it is part of it; one never closed runs to the end)
+# and parentheses: the only tokens _closing_paren looks at, found in C rather than by a
+# loop per character (the catalog read strips every check, predicate and policy text).
+_PAREN_TOKENS = re.compile(r"'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?|[()]")
+
+
 def _closing_paren(text: str) -> int:
+    """The index of the parenthesis that closes the first one opened, or -1."""
     depth = 0
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch in ("'", '"'):
-            quote = ch
-            i += 1
-            while i < n:
-                if text[i] == quote:
-                    if i + 1 < n and text[i + 1] == quote:
-                        i += 2
-                        continue
-                    break
-                i += 1
-        elif ch == "(":
+    for m in _PAREN_TOKENS.finditer(text):
+        token = m.group()
+        if token == "(":
             depth += 1
-        elif ch == ")":
+        elif token == ")":
             depth -= 1
             if depth == 0:
-                return i
-        i += 1
+                return m.start()
     return -1
 
 
