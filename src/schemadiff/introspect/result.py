@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Schema
+from ..oneline import one_line
 
 
 class IntrospectError(Exception):
     """The database holds something the model cannot express faithfully."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+        # Each problem names what the database chose (a constraint, a column): hostile input,
+        # printed one line each wherever it is printed (``oneline``).
+        self.problems = [one_line(p) for p in problems]
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)
