@@ -290,8 +290,10 @@ def begin(name: str) -> None:
 
 def end() -> None:
     """The load is over: when it parsed a file the pack did not hold, the pack is written again with
-    every entry the load used (entries of files the spec no longer has are left out). Where that
-    pack is, not its records, is kept for the command's next load."""
+    every entry the load used, and as many of the pack's other entries (another spec shown under
+    the same names: ``check --base-ref``'s base) as fit beside them (older entries beyond that, of
+    files no spec has any more, are left out). Where that pack is, not its records, is kept for
+    the command's next load."""
     state = _st()
     pack, state["pack"] = state.get("pack"), None
     if pack is None:
@@ -301,6 +303,16 @@ def end() -> None:
         for key, payload in pack["used"].items():  # the entries the load found: they stay in the pack
             if key not in pack["written"]:
                 _append(pack, key, payload)
+        # Entries of the pack this load did not use stay too, up to as many as it used: ``check
+        # --base-ref`` loads the base under the head's names, so both use this one pack, and each
+        # would otherwise drop what the other needs (neither would ever be found whole again).
+        room = len(pack["written"])
+        for key, payload in pack["records"].items():
+            if room <= 0:
+                break
+            if key not in pack["written"]:
+                _append(pack, key, payload)
+                room -= 1
         try:
             with pack["out"] as out:
                 if not pack["failed"]:
