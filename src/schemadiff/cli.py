@@ -438,8 +438,6 @@ def _target_problems(exc, loaded, outcome: str, stderr: TextIO) -> int:
 
 
 def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .introspect.connect import resolve_dsn
-
     if args.write_migration and not args.name:
         print("schemadiff: --write-migration needs --name NAME", file=stderr)
         return EXIT_ERROR
@@ -449,16 +447,21 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.allow_split and not args.write_migration:
         print("schemadiff: --allow-split goes with --write-migration DIR", file=stderr)
         return EXIT_ERROR
-    resolved = resolve_dsn(args.db)
     # A spec the whole-load cache does not hold loads in a child process (spec/forkload.py),
-    # forked before any thread starts; the catalog is read while the planning code is imported
-    # and the spec loads (introspect.prefetch): the same read and the same load, less waiting.
-    from .introspect.prefetch import CatalogPrefetch
+    # forked first: before any thread starts, and before the connection's modules are imported
+    # (less of this process's memory to copy as it goes on). The catalog is read while the
+    # planning code is imported and the spec loads (introspect.prefetch): the same read and
+    # the same load, less waiting.
     from .spec import forkload
 
-    child = forkload.start(args.spec_dir, look_up_here=False) if resolved is not None else None
-    prefetched = CatalogPrefetch(resolved[0], args.spec_dir) if resolved is not None else None
+    child = forkload.start(args.spec_dir, look_up_here=False)
+    prefetched = None
     try:
+        from .introspect.connect import resolve_dsn
+        from .introspect.prefetch import CatalogPrefetch
+
+        resolved = resolve_dsn(args.db)
+        prefetched = CatalogPrefetch(resolved[0], args.spec_dir) if resolved is not None else None
         import psycopg
 
         from .introspect import IntrospectError
