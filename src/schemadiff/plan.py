@@ -125,15 +125,17 @@ _READ_BY_NEW = (c.AddColumn, c.AlterColumnType)
 
 def build_plan(current: Schema, desired: Schema, *, mode: str = "database", is_volatile=lambda e: False,
                steps_when_refused: bool = False, taken: dict[tuple[str, str], str] | None = None,
-               catalog: CatalogFacts | None = None, relations: dict | None = None) -> Plan:
+               catalog: CatalogFacts | None = None, relations: dict | None = None,
+               changes: list | None = None) -> Plan:
     """Judge the changes and, unless one is refused, order the statements of the
     allowed ones. ``steps_when_refused`` orders them even then — for ``check``,
     whose policy may waive a refusal and which still inspects the statements; such
     a plan is never executable (``refused`` stays non-empty). ``taken``: the names
     the live catalog holds in the relation namespace of the plan's schemas
     (``Introspection.names``); those of ``current`` are always known. ``catalog``: what
-    the live catalog says of the touched objects (``introspect.column_facts``)."""
-    changes = diff(current, desired)
+    the live catalog says of the touched objects (``introspect.column_facts``). ``changes``:
+    ``diff(current, desired)`` when the caller has it already (it is the same list)."""
+    changes = diff(current, desired) if changes is None else changes
     ctx = make_context(current, desired, changes, mode, is_volatile, taken, catalog, relations)
     plan = Plan(changes=changes, findings={i: evaluate(ch, ctx) for i, ch in enumerate(changes)},
                 against=current if mode == "database" else None)  # a spec pair has no state to check

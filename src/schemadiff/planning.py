@@ -84,14 +84,15 @@ def plan_with_connection(desired: Schema, conn, *, throwaway: bool = False,
     problems += [] if throwaway else missing_roles(conn, desired, current)
     if problems:
         raise TargetProblems(problems)
-    defaults = [ch.column.default for ch in diff(current, desired)
-                if isinstance(ch, c.AddColumn) and ch.column.default is not None]
+    changes = diff(current, desired)
+    defaults = [ch.column.default for ch in changes if isinstance(ch, c.AddColumn) and ch.column.default is not None]
     volatile = volatility(conn, defaults) if defaults else {}
     from .introspect.relation_graph import relation_graph
 
     plan = build_plan(current, desired, mode="database", is_volatile=lambda e: volatile.get(e, False),
                       taken={**read.names, **functions_taken(conn, desired)},
-                      catalog=catalog_facts(conn, desired, current), relations=relation_graph(conn))
+                      catalog=catalog_facts(conn, desired, current), relations=relation_graph(conn),
+                      changes=changes)
     return PlanResult(plan=plan, current=current, server_version=version, target=target_of(conn))
 
 
