@@ -275,3 +275,16 @@ def test_plan_reports_the_child_s_spec_error_as_its_own(pg, db, tmp_path: Path, 
     # An unreachable database and a broken spec: the spec's error, as without the child.
     r = run_cli("plan", str(spec), "--db", "host=127.0.0.1 port=1 connect_timeout=2 password=ForkSecret7")
     assert r.code == 1 and "bad.yaml" in r.err and "ForkSecret7" not in r.out + r.err, r
+
+
+def test_no_child_on_a_single_core(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("SCHEMADIFF_NO_FORK", raising=False)
+    monkeypatch.setattr(forkload, "MIN_FILES", 1)
+    base = _spec(tmp_path / "base", n=3)
+    monkeypatch.setattr(forkload, "_cores", lambda: 1)
+    assert forkload.start(base) is None
+    if hasattr(os, "sched_getaffinity"):
+        monkeypatch.undo()
+        monkeypatch.delenv("SCHEMADIFF_NO_FORK", raising=False)
+        monkeypatch.setattr(forkload, "MIN_FILES", 1)
+        assert forkload._cores() == len(os.sched_getaffinity(0))
