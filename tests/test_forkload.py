@@ -148,15 +148,15 @@ def test_a_base_that_does_not_load_is_reported_by_the_plain_load(tmp_path: Path,
     assert r.code == 1 and "bad.yaml" in r.err and "the base spec" in r.err, r
 
 
-def _boom(spec_dir, display):
+def _boom(spec_dir, display, **_):
     raise RuntimeError("the child fails")
 
 
-def _crash(spec_dir, display):
+def _crash(spec_dir, display, **_):
     os._exit(0)  # a child that leaves without a word (exit 0, nothing written)
 
 
-def _garbage(spec_dir, display):
+def _garbage(spec_dir, display, **_):
     return b"\x80\x05not a pickle"
 
 
@@ -167,7 +167,7 @@ def _forged(canary: Path):
         def __reduce__(self):
             return (os.system, (f"touch {canary}",))
 
-    return lambda spec_dir, display: pickle.dumps(Evil())
+    return lambda spec_dir, display, **_: pickle.dumps(Evil())
 
 
 @pytest.mark.parametrize("how", ["raises", "crashes", "garbage", "forged", "killed"])
@@ -178,8 +178,8 @@ def test_a_child_that_fails_means_the_base_is_loaded_here(tmp_path: Path, monkey
     if how == "killed":
         real = forkload._load
 
-        def killed(spec_dir, display):
-            payload = real(spec_dir, display)
+        def killed(spec_dir, display, **kwargs):
+            payload = real(spec_dir, display, **kwargs)
             os.kill(os.getpid(), 9)
             return payload
 

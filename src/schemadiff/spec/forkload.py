@@ -134,7 +134,7 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
         code = 1
         try:
             os.close(read_fd)
-            payload = _load(spec_dir, display)
+            payload = _load(spec_dir, display, look_up=not look_up_here)
             if payload is not None:
                 with os.fdopen(write_fd, "wb") as pipe:
                     pipe.write(payload)
@@ -147,23 +147,25 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
     return BaseLoad(pid, read_fd)
 
 
-def _load(spec_dir, display: str | None) -> bytes | None:
+def _load(spec_dir, display: str | None, look_up: bool = True) -> bytes | None:
+    """The child's payload: the load, its SpecError's issues, or None (the parent loads it:
+    a hit, when ``look_up``, or a walk that failed)."""
     from .errors import SpecError
     from .loadcache import pack_error
 
     try:
-        return _loaded(spec_dir, display)
+        return _loaded(spec_dir, display, look_up)
     except SpecError as exc:
         return pack_error(exc.issues)
 
 
-def _loaded(spec_dir, display: str | None) -> bytes | None:
+def _loaded(spec_dir, display: str | None, look_up: bool) -> bytes | None:
     from ..gcpause import paused_gc
     from . import cache as disk_cache
     from .load import _load_spec
     from .loadcache import cached_load, pack, read_files
 
-    if _hit(spec_dir, display):
+    if look_up and _hit(spec_dir, display):
         return None  # the parent's own hit costs less than this one and its payload
     with paused_gc():
         named: list[tuple[str, bytes]] = []
