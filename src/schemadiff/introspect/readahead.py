@@ -108,7 +108,11 @@ class _Reader:
             self._cond.notify_all()
         while running and self._thread.is_alive():  # again if the cancel came before the query
             try:
-                self._conn.cancel_safe(timeout=10)
+                cancel_safe = getattr(self._conn, "cancel_safe", None)  # psycopg 3.2 and later
+                if cancel_safe is not None:
+                    cancel_safe(timeout=10)
+                else:
+                    self._conn.cancel()  # psycopg 3.1, which pyproject.toml allows
             except Exception:  # noqa: BLE001 — the query then ends by itself (or by its timeout)
                 break
             self._thread.join(1.0)
