@@ -112,7 +112,8 @@ def test_a_load_back_refusal_leaves_every_out_as_it_was(pg, db, tmp_path, spare_
     assert not list(spare_tmp.iterdir())
 
 
-@pytest.mark.parametrize("where", ["first write", "a write into out", "load-back", "first move", "last move"])
+@pytest.mark.parametrize("where", ["first write", "a write into out", "load-back", "first move", "last move",
+                                   "between the last link and its unlink"])
 def test_ctrl_c_anywhere_leaves_every_out_as_it_was(pg, db, tmp_path, monkeypatch, where):
     _psql(pg, db, TABLES)
     base = tmp_path / "k"
@@ -146,8 +147,17 @@ def test_ctrl_c_anywhere_leaves_every_out_as_it_was(pg, db, tmp_path, monkeypatc
             real_load(*a, **k)
             raise KeyboardInterrupt
         monkeypatch.setattr(spec_load, "load_spec", load_then_interrupt)
-    else:  # two entries move: tables/, then schemadiff.yaml
-        monkeypatch.setattr(outdir.os, "rename", interrupt_at(1 if where == "first move" else 2, os.rename))
+    elif where == "first move":  # two entries move: tables/ (a rename), then schemadiff.yaml (a link)
+        monkeypatch.setattr(outdir.os, "rename", interrupt_at(1, os.rename))
+    elif where == "last move":
+        monkeypatch.setattr(outdir.os, "link", interrupt_at(1, os.link))
+    else:  # schemadiff.yaml linked into --out, its staged name not yet unlinked: the link is undone too
+        real_link = os.link
+
+        def link_then_interrupt(*a, **k):
+            real_link(*a, **k)
+            raise KeyboardInterrupt
+        monkeypatch.setattr(outdir.os, "link", link_then_interrupt)
     for name, out in shapes.items():
         calls["n"] = 0
         target["out"] = out
@@ -253,3 +263,32 @@ def test_a_staging_name_taken_meanwhile_is_never_used_nor_removed(pg, db, tmp_pa
     assert result.code == 1, result
     assert result.err == f"schemadiff: {out} exists and is not an empty directory; nothing was written\n"
     assert _tree(out) == [(".schemadiff-import-aaaa", "drwxr-xr-x"), (".schemadiff-import-aaaa/keep", "-rw-r--r--")]
+
+
+def test_a_file_that_appears_after_the_last_check_is_never_replaced(pg, db, tmp_path, monkeypatch):
+    """Between ``publish``'s check of a name and its move, another process creates the file:
+    the move fails on it (a hard link never replaces a name) and the import is undone."""
+    _psql(pg, db, TABLES)
+    out = tmp_path / "race"
+    real_lexists = os.path.lexists
+
+    def lexists_then_planted(path):
+        found = real_lexists(path)
+        if not found and Path(path) == out / "schemadiff.yaml":
+            Path(path).write_text("the user's own file\n", encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(outdir.os.path, "lexists", lexists_then_planted)
+    r = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+    monkeypatch.undo()
+    assert r.code == 1 and "exists and is not an empty directory" in r.err and "nothing was written" in r.err, r
+    assert (out / "schemadiff.yaml").read_text(encoding="utf-8") == "the user's own file\n"
+    assert sorted(p.name for p in out.iterdir()) == ["schemadiff.yaml"]  # the rest undone
+
+
+def test_a_failed_import_removes_the_parents_it_made_through_dotdot(pg, db, tmp_path):
+    _psql(pg, db, "CREATE TYPE mood AS ENUM ('', 'ok'); CREATE TABLE t (m mood)")  # the load-back refuses it
+    before = sorted(p.name for p in tmp_path.iterdir())
+    r = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "newparent" / ".." / "o2"))
+    assert r.code == 1 and "nothing was written" in r.err, r
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # neither o2 nor newparent is left

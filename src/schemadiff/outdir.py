@@ -13,7 +13,8 @@ are removed, and so are ``--out`` and the parents this run created for it (each 
 empty: never anything another process put there). The staging directory gets a fresh
 random name and mode 0700 (``mkdir`` never takes an existing entry or a link); just before
 the moves ``--out`` is listed again, and it must hold nothing but the staging directory (what
-appeared meanwhile is refused, never replaced).
+appeared meanwhile is refused, never replaced: a file moves by a hard link, which fails on a
+name that exists, and a directory by a rename, which fails on anything but an empty one).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class Staging:
         missing = []
         p = self.out
         while not os.path.lexists(p) and p != p.parent:
-            missing.append(p)
+            if p.name not in ("", ".", ".."):  # ``new/..`` is no directory this run makes
+                missing.append(p)
             p = p.parent
         self.out.mkdir(parents=True, exist_ok=True)
         self._made = [m for m in reversed(missing) if m.is_dir() and not m.is_symlink()]
@@ -88,8 +90,8 @@ class Staging:
             target = self.out / name
             if os.path.lexists(target):  # appeared since the listing: never replaced
                 raise OutDirError(f"{self.out} exists and is not an empty directory")
-            self._moving.append(name)  # before the rename: a Ctrl-C just after it still undoes it
-            os.rename(self.path / name, target)
+            self._moving.append(name)  # before the move: a Ctrl-C just after it still undoes it
+            _move(self.path / name, target, self.out)
         os.rmdir(self.path)
         self._published = True
 
@@ -98,8 +100,9 @@ class Staging:
             self._undo()
 
     def _undo(self) -> None:
-        for name in reversed(self._moving):  # ours when it left the staging directory (renamed by this run)
-            if self.path is not None and not os.path.lexists(self.path / name):
+        for name in reversed(self._moving):  # ours when it left the staging directory (moved by this run)
+            if self.path is not None and (not os.path.lexists(self.path / name)
+                                          or _same_entry(self.path / name, self.out / name)):
                 _remove(self.out / name)
         if self.path is not None and os.path.lexists(self.path):
             _remove(self.path)
@@ -108,6 +111,35 @@ class Staging:
                 os.rmdir(directory)  # only while empty: never what another process put there
             except OSError:
                 break
+
+
+def _move(staged: Path, target: Path, out: Path) -> None:
+    """``staged`` to ``target``, never over an entry that appeared there after the check: a file
+    by a hard link (which fails on an existing name) and the unlink of the staged name; a
+    directory by a rename (which fails on anything but an empty directory). Where the file
+    system has no hard links, a rename."""
+    if staged.is_dir() and not staged.is_symlink():
+        os.rename(staged, target)
+        return
+    try:
+        os.link(staged, target, follow_symlinks=False)
+    except FileExistsError:
+        raise OutDirError(f"{out} exists and is not an empty directory") from None
+    except OSError:  # no hard links here (EPERM, EXDEV, ENOTSUP…): the checked rename
+        if os.path.lexists(target):
+            raise OutDirError(f"{out} exists and is not an empty directory") from None
+        os.rename(staged, target)
+        return
+    os.unlink(staged)
+
+
+def _same_entry(a: Path, b: Path) -> bool:
+    """Both names are one file (a move by link stopped before its unlink)."""
+    try:
+        sa, sb = os.lstat(a), os.lstat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
 def _remove(entry: Path) -> None:
