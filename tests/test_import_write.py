@@ -292,3 +292,32 @@ def test_a_failed_import_removes_the_parents_it_made_through_dotdot(pg, db, tmp_
     r = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "newparent" / ".." / "o2"))
     assert r.code == 1 and "nothing was written" in r.err, r
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # neither o2 nor newparent is left
+
+
+def test_a_file_that_cannot_be_written_is_reported_under_out(pg, db, tmp_path, monkeypatch):
+    import errno
+
+    _psql(pg, db, TABLES)
+    out = tmp_path / "full"
+    real_write = pathlib.Path.write_text
+
+    def disk_full(self, *a, **k):
+        if self.name == "b.yaml":
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write(self, *a, **k)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", disk_full)
+    r = run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+    assert r.code == 1 and "No space left on device" in r.err and r.err.rstrip().endswith("nothing was written"), r
+    assert ".schemadiff-import-" not in r.err and f"{out}/tables/b.yaml" in r.err
+    assert not out.exists()
+
+
+def test_a_schema_named_like_a_table_file_gets_its_own_folder(pg, db, tmp_path):
+    """Schema ``x.yaml``'s folder would be ``tables/x.yaml``: the file of table ``public.x``."""
+    _psql(pg, db, 'CREATE TABLE public.x (id int); CREATE SCHEMA "x.yaml"; CREATE TABLE "x.yaml".t (id int);')
+    out = tmp_path / "clash"
+    r = run_cli("import", "--db", pg.dsn(db), "--schema", "public", "--schema", "x.yaml", "--out", str(out))
+    assert r.code == 0, r
+    assert (out / "tables" / "x.yaml").is_file() and (out / "tables" / "x.yaml_" / "t.yaml").is_file()
+    assert run_cli("plan", str(out), "--db", pg.dsn(db), "--no-cache").code == 0

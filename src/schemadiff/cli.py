@@ -960,8 +960,10 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"schemadiff: the database holds what the spec language cannot express yet "
               f"({len(result.unwritable)} problem(s)); nothing was written", file=stderr)
         return EXIT_ERROR
+    staged = None
     try:  # each file written once: into a staging directory inside --out, loaded back there, moved up
         with Staging(out) as staging:
+            staged = staging.path
             dump_spec(shown, schemas[0], display=str(out), directory=staging.path)
             staging.publish()
     except SpecError as exc:  # named as the files would be in --out; none is left behind
@@ -971,6 +973,15 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_ERROR
     except OutDirError as exc:  # --out changed under the import: nothing of it is left
         print(f"schemadiff: {exc}; nothing was written", file=stderr)
+        return EXIT_ERROR
+    except OSError as exc:  # a file that cannot be written (a full disk…): nothing of it is left
+        if staged is None:
+            raise  # --out itself could not be made: reported as before
+        where = str(exc.filename or "")
+        if where.startswith(str(staged)):  # the hidden staging directory is never named
+            where = str(out) + where[len(str(staged)):]
+        print(one_line(f"schemadiff: cannot write the spec into {out}: {exc.strerror or exc}"
+                       + (f" ({where})" if where else "") + "; nothing was written"), file=stderr)
         return EXIT_ERROR
     s = result.schema
     print(f"imported {', '.join(schemas)} from {named_target(dsn, target)} ({source}) into {out}: "

@@ -416,12 +416,19 @@ def root_document(schema: Schema, default_schema: str) -> dict:
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
+def _schema_folder(schema: str) -> str:
+    """A schema's folder under ``tables/``: never named like a table file (``x.yaml``), which
+    the default schema's table ``x`` would be."""
+    folder = _FILE_SAFE.sub("_", schema).strip("._") or "schema"
+    return folder + "_" if folder.lower().endswith((".yaml", ".yml")) else folder
+
+
 def file_names(schema: Schema, default_schema: str) -> dict[QualifiedName, str]:
     out: dict[QualifiedName, str] = {}
     used: set[str] = set()
     for t in schema.tables:
         stem = _FILE_SAFE.sub("_", t.name).strip("._") or "table"
-        folder = "tables" if t.schema == default_schema else f"tables/{_FILE_SAFE.sub('_', t.schema).strip('._') or 'schema'}"
+        folder = "tables" if t.schema == default_schema else f"tables/{_schema_folder(t.schema)}"
         candidate = f"{folder}/{stem}.yaml"
         n = 2
         while candidate.lower() in used:
@@ -454,7 +461,7 @@ def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, st
     used: set[str] = {p.lower() for p in files}
     for fn in schema.functions:
         stem = _FILE_SAFE.sub("_", fn.name).strip("._") or "function"
-        folder = "functions" if fn.schema == default_schema else f"functions/{_FILE_SAFE.sub('_', fn.schema).strip('._') or 'schema'}"
+        folder = "functions" if fn.schema == default_schema else f"functions/{_schema_folder(fn.schema)}"
         candidate, n = f"{folder}/{stem}.yaml", 2
         while candidate.lower() in used:
             candidate, n = f"{folder}/{stem}-{n}.yaml", n + 1
@@ -462,7 +469,7 @@ def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, st
         files[candidate] = function_text(fn, schema, default_schema)
     for v in schema.views:
         stem = _FILE_SAFE.sub("_", v.name).strip("._") or "view"
-        folder = "views" if v.schema == default_schema else f"views/{_FILE_SAFE.sub('_', v.schema).strip('._') or 'schema'}"
+        folder = "views" if v.schema == default_schema else f"views/{_schema_folder(v.schema)}"
         candidate, n = f"{folder}/{stem}.yaml", 2
         while candidate.lower() in used:
             candidate, n = f"{folder}/{stem}-{n}.yaml", n + 1
