@@ -321,3 +321,28 @@ def test_a_schema_named_like_a_table_file_gets_its_own_folder(pg, db, tmp_path):
     assert r.code == 0, r
     assert (out / "tables" / "x.yaml").is_file() and (out / "tables" / "x.yaml_" / "t.yaml").is_file()
     assert run_cli("plan", str(out), "--db", pg.dsn(db), "--no-cache").code == 0
+
+
+def test_sigterm_while_writing_leaves_every_out_as_it_was(pg, db, tmp_path, monkeypatch):
+    """What ``timeout``, a cancelled CI job or ``docker stop`` send: undone as a Ctrl-C is."""
+    import signal
+
+    _psql(pg, db, TABLES)
+    base = tmp_path / "t"
+    shapes = _shapes(base)
+    before = _tree(base)
+    real_load = spec_load.load_spec
+
+    def load_then_terminated(*a, **k):
+        real_load(*a, **k)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM did not stop the import")
+
+    monkeypatch.setattr(spec_load, "load_spec", load_then_terminated)
+    handler = signal.getsignal(signal.SIGTERM)
+    for name, out in shapes.items():
+        with pytest.raises(SystemExit) as stopped:
+            run_cli("import", "--db", pg.dsn(db), "--out", str(out))
+        assert stopped.value.code == 143
+        assert _tree(base) == before, name
+    assert signal.getsignal(signal.SIGTERM) is handler  # restored

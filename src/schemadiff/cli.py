@@ -7,6 +7,7 @@ run it in-process. Exit codes are the same for every command (DESIGN.md):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -292,6 +293,27 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         forkload = sys.modules.get("schemadiff.spec.forkload")
         if forkload is not None:
             forkload.reap()  # a child that loaded a spec: no child outlives the command
+
+
+@contextlib.contextmanager
+def _terminate_as_exit():
+    """SIGTERM (``timeout``, a cancelled CI job, ``docker stop``) raises SystemExit(143) inside
+    the block, as Ctrl-C raises KeyboardInterrupt, so that what the block made is undone."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def exit_now(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, exit_now)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _is_compile_error(exc: Exception) -> bool:
@@ -962,7 +984,7 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
         return EXIT_ERROR
     staged = None
     try:  # each file written once: into a staging directory inside --out, loaded back there, moved up
-        with Staging(out) as staging:
+        with _terminate_as_exit(), Staging(out) as staging:
             staged = staging.path
             dump_spec(shown, schemas[0], display=str(out), directory=staging.path)
             staging.publish()
