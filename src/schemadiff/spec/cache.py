@@ -53,6 +53,7 @@ import pickle
 import stat
 import sys
 import threading
+import time
 from pathlib import Path
 
 _FORMAT = b"schemadiff-spec-cache/3\n"
@@ -100,7 +101,8 @@ def _ready() -> bool:
             directory = _st()["dir"] or default_dir()
             _st()["dir"] = directory
             _st()["secret"] = _secret(directory)
-            (directory / "specs").mkdir(exist_ok=True, mode=0o700)
+            if not private_dir(directory / "specs"):
+                _st()["secret"] = None  # a link elsewhere, another user's: no cache
         except Exception:  # noqa: BLE001 — no home directory, a read-only one, …: no cache, never an error
             _st()["secret"] = None
     return _st()["secret"] is not None
@@ -117,7 +119,7 @@ def _secret(directory: Path) -> bytes | None:
     else:
         with os.fdopen(fd, "wb") as out:
             out.write(os.urandom(_KEY_BYTES))
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))  # a FIFO: no wait
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o077:
@@ -288,6 +290,23 @@ def begin(name: str) -> None:
                      "failed": False}
 
 
+def abort() -> None:
+    """The load stopped before ``end`` (an exception, a Ctrl-C): its temporary pack is removed,
+    the pack on disk left as it was."""
+    state = _st()
+    pack, state["pack"] = state.get("pack"), None
+    if pack is None or pack["out"] is None:
+        return
+    try:
+        pack["out"].close()
+    except Exception:  # noqa: BLE001 — only closing a file this load will not use
+        pass
+    try:
+        os.unlink(pack["tmp"])
+    except OSError:
+        pass
+
+
 def end() -> None:
     """The load is over: when it parsed a file the pack did not hold, the pack is written again with
     every entry the load used, and as many of the pack's other entries (another spec shown under
@@ -321,6 +340,7 @@ def end() -> None:
             if not pack["failed"]:
                 os.replace(pack["tmp"], pack["path"])
                 written = True
+                sweep(pack["path"].parent)
         except Exception:  # noqa: BLE001 — as _append
             pass
         if not written:
@@ -342,19 +362,71 @@ def ready(subdir: str) -> Path | None:
     if not _ready():
         return None
     directory = _st()["dir"] / subdir
+    return directory if private_dir(directory) else None
+
+
+# Files in the cache directory are hostile input where the directory is shared (docs/ci.md: a
+# cache kept in the workspace holds what a pull request put there): each is read only when it is
+# a regular file, not a link, and not larger than this; anything else is a miss.
+MAX_ENTRY_BYTES = 1 << 30
+# A temporary file this old is no running load's (a load of 10,000 files writes its pack in
+# seconds): the next write in its directory removes it (a killed process cannot).
+STALE_SECONDS = 3600
+
+
+def read_regular(path: Path, limit: int = MAX_ENTRY_BYTES) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file (not a link, a FIFO, a device) of at most
+    ``limit`` bytes; None for anything else. Opened without waiting: a FIFO never blocks."""
     try:
-        directory.mkdir(exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
-    return directory
+    try:
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+                return None
+            data = f.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
+
+
+def private_dir(directory: Path) -> bool:
+    """``directory`` made if missing, and usable: a real directory of this user (not a link to
+    somewhere else, which would send the cache's writes there)."""
+    try:
+        directory.mkdir(exist_ok=True, mode=0o700)
+        st = os.lstat(directory)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    return not hasattr(os, "getuid") or st.st_uid == os.getuid()
+
+
+def sweep(directory: Path) -> None:
+    """Remove the temporary files of writers long gone (``STALE_SECONDS``) from ``directory``."""
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith(".tmp-"):
+                    try:
+                        if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                            os.unlink(entry.path)
+                    except OSError:
+                        pass
+    except OSError:
+        pass
 
 
 def read_entry(path: Path, magic: bytes, key: bytes) -> bytes | None:
     """The payload of the entry at ``path`` when it starts with ``magic`` and its HMAC of ``key``
-    and the payload is right; None for anything else (absent, short, foreign, forged)."""
-    try:
-        blob = path.read_bytes()
-    except OSError:
+    and the payload is right; None for anything else (absent, short, foreign, forged, not a
+    regular file)."""
+    blob = read_regular(path)
+    if blob is None:
         return None
     head = len(magic) + 32
     if len(blob) <= head or blob[:len(magic)] != magic:

@@ -214,54 +214,59 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
     parsed_views: list[tuple[f.ViewSpec, FileContext]] = []
     if disk_cache.active():
         disk_cache.begin(root_file)  # the entries of this load go into one file, written by end()
-    for path in table_files:
-        display = shown(path)
-        key = None
-        try:
-            key = (display, path.read_bytes() if given is None else given[path])
-        except OSError:
-            pass  # read_yaml reports it
-        if key is not None and (cache is not None or disk_cache.active()):
-            spec = (cache or {}).get(key) or disk_cache.get(key[1])
-            if spec is not None:
-                # A table file's data (its marks) is read again from its bytes only if a finding asks.
-                parsed_tables.append((spec, FileContext.from_bytes(display, key[1], issues, warnings)))
-                if cache is not None:
-                    cache[key] = spec
-                continue
-        before = len(file_errors)
-        try:
-            data = _read(lambda: read_yaml(path, display) if key is None else parse_yaml(key[1], display),  # read once
-                         file_errors)
-            if data is None:
-                raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
-                                           hint="a table file starts with `table: NAME`")])
-            if isinstance(data, dict) and "view" in data and "table" not in data:
-                view = _validated(f.ViewSpec, data, display, file_errors)
+    try:
+        for path in table_files:
+            display = shown(path)
+            key = None
+            try:
+                key = (display, path.read_bytes() if given is None else given[path])
+            except OSError:
+                pass  # read_yaml reports it
+            if key is not None and (cache is not None or disk_cache.active()):
+                spec = (cache or {}).get(key) or disk_cache.get(key[1])
+                if spec is not None:
+                    # A table file's data (its marks) is read again from its bytes only if a finding asks.
+                    parsed_tables.append((spec, FileContext.from_bytes(display, key[1], issues, warnings)))
+                    if cache is not None:
+                        cache[key] = spec
+                    continue
+            before = len(file_errors)
+            try:
+                data = _read(lambda: read_yaml(path, display) if key is None else parse_yaml(key[1], display),  # read once
+                             file_errors)
+                if data is None:
+                    raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
+                                               hint="a table file starts with `table: NAME`")])
+                if isinstance(data, dict) and "view" in data and "table" not in data:
+                    view = _validated(f.ViewSpec, data, display, file_errors)
+                    if len(file_errors) == before:
+                        parsed_views.append((view, FileContext(display, data, issues, warnings)))
+                    continue
+                if isinstance(data, dict) and "function" in data and "table" not in data:
+                    function = _validated(f.FunctionSpec, data, display, file_errors)
+                    if len(file_errors) == before:
+                        parsed_functions.append((function, FileContext(display, data, issues, warnings)))
+                    continue
+                if isinstance(data, dict) and "table" not in data:
+                    raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
+                                               hint="each YAML file besides schemadiff.yaml describes one table "
+                                                    "(`table:`), one function (`function:`) or one view (`view:`); "
+                                                    "enums and extensions belong in schemadiff.yaml")])
+                spec = _validated(f.TableSpec, data, display, file_errors)
                 if len(file_errors) == before:
-                    parsed_views.append((view, FileContext(display, data, issues, warnings)))
-                continue
-            if isinstance(data, dict) and "function" in data and "table" not in data:
-                function = _validated(f.FunctionSpec, data, display, file_errors)
-                if len(file_errors) == before:
-                    parsed_functions.append((function, FileContext(display, data, issues, warnings)))
-                continue
-            if isinstance(data, dict) and "table" not in data:
-                raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
-                                           hint="each YAML file besides schemadiff.yaml describes one table "
-                                                "(`table:`), one function (`function:`) or one view (`view:`); "
-                                                "enums and extensions belong in schemadiff.yaml")])
-            spec = _validated(f.TableSpec, data, display, file_errors)
-            if len(file_errors) == before:
-                ctx = FileContext(display, data, issues, warnings) if key is None else \
-                    FileContext.from_bytes(display, key[1], issues, warnings)
-                parsed_tables.append((spec, ctx))
-                if cache is not None and key is not None:
-                    cache[key] = spec
-                if key is not None:
-                    disk_cache.put(key[1], spec)
-        except SpecError as exc:
-            file_errors.extend(exc.issues)
+                    ctx = FileContext(display, data, issues, warnings) if key is None else \
+                        FileContext.from_bytes(display, key[1], issues, warnings)
+                    parsed_tables.append((spec, ctx))
+                    if cache is not None and key is not None:
+                        cache[key] = spec
+                    if key is not None:
+                        disk_cache.put(key[1], spec)
+            except SpecError as exc:
+                file_errors.extend(exc.issues)
+    except BaseException:
+        if disk_cache.active():
+            disk_cache.abort()  # its temporary pack goes; the pack on disk stays as it was
+        raise
     if disk_cache.active():
         disk_cache.end()
     if file_errors:

@@ -263,7 +263,10 @@ def _put(path: Path, key: bytes, loaded: LoadedSpec) -> bool:
         payload = out.getvalue()
     except Exception:  # noqa: BLE001 — a value that cannot be stored is not stored, never an error
         return False
-    return disk_cache.write_entry(path, _MAGIC, key, payload)
+    stored = disk_cache.write_entry(path, _MAGIC, key, payload)
+    if stored:
+        disk_cache.sweep(path.parent)
+    return stored
 
 
 def _get(path: Path, key: bytes, raw_by_name: dict[str, bytes]) -> LoadedSpec | None:
