@@ -288,3 +288,22 @@ def test_no_child_on_a_single_core(tmp_path: Path, monkeypatch):
         monkeypatch.delenv("SCHEMADIFF_NO_FORK", raising=False)
         monkeypatch.setattr(forkload, "MIN_FILES", 1)
         assert forkload._cores() == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("command", ["check", "plan"])
+def test_a_fifo_in_a_spec_loaded_by_the_child_is_reported_as_the_plain_load_reports_it(
+        pg, db, tmp_path: Path, monkeypatch, forked, command):
+    """A hostile path in the spec the child loads (a FIFO named like a spec file): never opened,
+    never waited on; the child hands nothing back and the plain load names it."""
+    spec = _spec(tmp_path / "spec")
+    os.mkfifo(spec / "tables" / "pipe.yaml")
+    argv = (["check", str(_spec(tmp_path / "head")), "--base", str(spec)] if command == "check"
+            else ["plan", str(spec), "--db", pg.dsn(db)])
+    started = __import__("time").monotonic()
+    r = run_cli(*argv)
+    assert __import__("time").monotonic() - started < 20
+    assert forked == [False]  # the child's walk met the FIFO: loaded again here
+    plain = _in_process(monkeypatch, *argv)
+    assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    assert r.code == 1 and "pipe.yaml is not a regular file" in r.err, r
+    assert forkload._late == []
