@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from schemadiff.spec import forkload, loadcache
+from schemadiff.spec import forkload, loadcache, preparse
 from schemadiff.spec.errors import SpecError
 
 from .conftest import run_cli, write_spec
@@ -39,9 +39,11 @@ def _spec(root: Path, n: int = 12, drop: str | None = None, plus: dict[str, str]
 
 @pytest.fixture
 def forked(monkeypatch):
-    """Every base is loaded in a child (MIN_FILES 1); the list holds each child's outcome."""
+    """Every base is loaded in a child (MIN_FILES 1), and ``plan``'s child reads a cold spec's files
+    on two cores (``preparse``); the list holds each child's outcome."""
     monkeypatch.delenv("SCHEMADIFF_NO_FORK", raising=False)
     monkeypatch.setattr(forkload, "MIN_FILES", 1)
+    monkeypatch.setattr(preparse, "MIN_FILES", 1)
     outcomes: list[bool] = []
     real = forkload.BaseLoad.result
 

@@ -476,7 +476,7 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
     # the same load, less waiting.
     from .spec import forkload
 
-    child = forkload.start(args.spec_dir, look_up_here=False)
+    child = forkload.start(args.spec_dir, look_up_here=False, split=True)
     prefetched = None
     try:
         from .introspect.connect import resolve_dsn

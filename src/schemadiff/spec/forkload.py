@@ -13,7 +13,8 @@ fails with a ``SpecError`` hands back the error's issues (all a SpecError is mad
 raised here as the same error.
 
 The child's load is the plain ``load_spec`` (with the disk caches when they are on, so
-it reads and writes the same entries). Anything else comes back as None: an exception
+it reads and writes the same entries; it writes them after it has handed the load over,
+``cache.defer_writes``, so that the parent does not wait for the pickling and the writes). Anything else comes back as None: an exception
 that is not a SpecError, a crash, a signal, a payload that does not unpickle. The caller
 then loads the spec itself, in this process, exactly as without this module. The child
 never writes to stdout or stderr and leaves by ``os._exit`` (no atexit handler, no
@@ -110,11 +111,13 @@ def reap() -> None:
         _late.pop()._reap()
 
 
-def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: bool = True) -> BaseLoad | None:
+def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: bool = True,
+          split: bool = False) -> BaseLoad | None:
     """Start loading ``spec_dir`` in a child process; None when that is not worth it or not safe
     here (the caller then loads it itself, later). ``look_up_here``: whether this process looks
     the whole-load entry up first (no child for a hit), or the child does (``plan``: its
-    catalog thread starts without waiting for the lookup)."""
+    catalog thread starts without waiting for the lookup). ``split``: this process will leave a
+    core idle meanwhile, so the child reads a cold spec's files on two (``spec/preparse.py``)."""
     if not sys.platform.startswith("linux") or os.environ.get("SCHEMADIFF_NO_FORK"):
         return None  # macOS: a forked child of a process that loaded system frameworks may abort
     if _cores() < 2 or threading.active_count() > 1:
@@ -134,11 +137,17 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
         code = 1
         try:
             os.close(read_fd)
-            payload = _load(spec_dir, display, look_up=not look_up_here)
+            from . import cache as disk_cache
+
+            disk_cache.defer_writes()  # the cache is written after the parent has the load (below)
+            payload = _load(spec_dir, display, look_up=not look_up_here, split=split)
             if payload is not None:
                 with os.fdopen(write_fd, "wb") as pipe:
                     pipe.write(payload)
                 code = 0
+            else:
+                os.close(write_fd)
+            disk_cache.flush_writes()  # while the parent goes on; it reaps this process at its end
         except BaseException:  # noqa: BLE001 — the parent loads it again and reports what happens
             code = 1
         finally:
@@ -147,19 +156,19 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
     return BaseLoad(pid, read_fd)
 
 
-def _load(spec_dir, display: str | None, look_up: bool = True) -> bytes | None:
+def _load(spec_dir, display: str | None, look_up: bool = True, split: bool = False) -> bytes | None:
     """The child's payload: the load, its SpecError's issues, or None (the parent loads it:
     a hit, when ``look_up``, or a walk that failed)."""
     from .errors import SpecError
     from .loadcache import pack_error
 
     try:
-        return _loaded(spec_dir, display, look_up)
+        return _loaded(spec_dir, display, look_up, split)
     except SpecError as exc:
         return pack_error(exc.issues)
 
 
-def _loaded(spec_dir, display: str | None, look_up: bool) -> bytes | None:
+def _loaded(spec_dir, display: str | None, look_up: bool, split: bool = False) -> bytes | None:
     from ..gcpause import paused_gc
     from . import cache as disk_cache
     from .load import _load_spec
@@ -173,7 +182,9 @@ def _loaded(spec_dir, display: str | None, look_up: bool) -> bytes | None:
             def full(files):
                 if files is None:
                     raise _Unread  # a walk error: the parent's own load reports it
-                return _load_spec(spec_dir, display, None, files)
+                # Only a spec never loaded before (no pack of its files): else most are in the pack.
+                handed = _split(named) if split and not disk_cache.has_pack(named[0][0]) else None
+                return _load_spec(spec_dir, display, None, files, handed)
 
             loaded = cached_load(spec_dir, display, full, seen=named)
         else:
@@ -181,8 +192,14 @@ def _loaded(spec_dir, display: str | None, look_up: bool) -> bytes | None:
             if files is None:
                 return None
             read, named = files
-            loaded = _load_spec(spec_dir, display, None, read)
+            loaded = _load_spec(spec_dir, display, None, read, _split(named) if split else None)
         return pack(loaded, named)
+
+
+def _split(named: list[tuple[str, bytes]]) -> dict:
+    from .preparse import split
+
+    return split(named[1:])  # the root first: not a table file
 
 
 def _cores() -> int:

@@ -170,10 +170,29 @@ def _validated(model, data, display: str, errors: list[SpecIssue]):
         return None
 
 
+def table_spec(display: str, raw: bytes):
+    """The ``TableSpec`` of a table file that reads and validates without an error, as the load
+    below would make it from these bytes under this name; None for anything else (a view, a
+    function, an empty file, a file with an error: the load reads those itself, and reports
+    what it finds). ``spec/preparse.py`` makes these on another core."""
+    _imports()
+    errors: list[SpecIssue] = []
+    try:
+        data = _read(lambda: parse_yaml(raw, display), errors)
+    except SpecError:
+        return None
+    if errors or not isinstance(data, dict) or "table" not in data:
+        return None
+    spec = _validated(f.TableSpec, data, display, errors)
+    return spec if not errors else None
+
+
 def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | None,
-               read_files: list[tuple[Path, bytes]] | None = None) -> LoadedSpec:
+               read_files: list[tuple[Path, bytes]] | None = None, handed: dict | None = None) -> LoadedSpec:
     """``read_files``: the root and the walked files with the bytes the whole-load cache read for its
-    key (the root first), so what is built is what the key names; None: walk and read here."""
+    key (the root first), so what is built is what the key names; None: walk and read here.
+    ``handed``: (name shown, bytes) -> what ``table_spec`` made of them (``spec/preparse.py``);
+    such a file is not read again, and everything else is loaded as without it."""
     _imports()
     spec_dir = Path(spec_dir)
     root_path = find_root(spec_dir, display)
@@ -232,27 +251,29 @@ def _load_spec(spec_dir: str | Path, display: str | None, cache: ParseCache | No
                     continue
             before = len(file_errors)
             try:
-                data = _read(lambda: read_yaml(path, display) if key is None else parse_yaml(key[1], display),  # read once
-                             file_errors)
-                if data is None:
-                    raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
-                                               hint="a table file starts with `table: NAME`")])
-                if isinstance(data, dict) and "view" in data and "table" not in data:
-                    view = _validated(f.ViewSpec, data, display, file_errors)
-                    if len(file_errors) == before:
-                        parsed_views.append((view, FileContext(display, data, issues, warnings)))
-                    continue
-                if isinstance(data, dict) and "function" in data and "table" not in data:
-                    function = _validated(f.FunctionSpec, data, display, file_errors)
-                    if len(file_errors) == before:
-                        parsed_functions.append((function, FileContext(display, data, issues, warnings)))
-                    continue
-                if isinstance(data, dict) and "table" not in data:
-                    raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
-                                               hint="each YAML file besides schemadiff.yaml describes one table "
-                                                    "(`table:`), one function (`function:`) or one view (`view:`); "
-                                                    "enums and extensions belong in schemadiff.yaml")])
-                spec = _validated(f.TableSpec, data, display, file_errors)
+                spec = handed.get(key) if handed and key is not None else None
+                if spec is None:
+                    data = _read(lambda: read_yaml(path, display) if key is None else parse_yaml(key[1], display),
+                                 file_errors)  # read once
+                    if data is None:
+                        raise SpecError([SpecIssue(Mark(display, 1, 1), "the file is empty",
+                                                   hint="a table file starts with `table: NAME`")])
+                    if isinstance(data, dict) and "view" in data and "table" not in data:
+                        view = _validated(f.ViewSpec, data, display, file_errors)
+                        if len(file_errors) == before:
+                            parsed_views.append((view, FileContext(display, data, issues, warnings)))
+                        continue
+                    if isinstance(data, dict) and "function" in data and "table" not in data:
+                        function = _validated(f.FunctionSpec, data, display, file_errors)
+                        if len(file_errors) == before:
+                            parsed_functions.append((function, FileContext(display, data, issues, warnings)))
+                        continue
+                    if isinstance(data, dict) and "table" not in data:
+                        raise SpecError([SpecIssue(Mark(display, 1, 1), "not a table file: no `table:` key",
+                                                   hint="each YAML file besides schemadiff.yaml describes one table "
+                                                        "(`table:`), one function (`function:`) or one view "
+                                                        "(`view:`); enums and extensions belong in schemadiff.yaml")])
+                    spec = _validated(f.TableSpec, data, display, file_errors)
                 if len(file_errors) == before:
                     ctx = FileContext(display, data, issues, warnings) if key is None else \
                         FileContext.from_bytes(display, key[1], issues, warnings)

@@ -175,13 +175,17 @@ def cached_load(spec_dir, display: str | None, load, seen: list | None = None) -
     stats["misses"] += 1
     files_stored = disk_cache.stats["stored"]
     loaded = load(read)  # raises SpecError on any error: nothing is stored then
+    disk_cache.write_later(_admit, path, key, loaded, files_stored)  # after the load's own writes
+    return loaded
+
+
+def _admit(path: Path, key: bytes, loaded: LoadedSpec, files_stored: int) -> None:
     # Admitted on second sight: only a load whose table files were all in the per-file cache
     # already (it stored none) writes its whole entry. A spec met for the first time pays no
     # pickle of its model (a cold run is not slower than without this cache); the next load of
     # it writes the entry, and every later one is a hit.
     if disk_cache.stats["stored"] == files_stored and _put(path, key, loaded):
         stats["stored"] += 1
-    return loaded
 
 
 # -- the value ---------------------------------------------------------------------------------

@@ -1,0 +1,157 @@
+"""A cold load's table files, read and validated on two cores.
+
+Reading a table file's YAML and validating it against the format models is about half of a
+cold load (0.4 s of 0.75 s at 1,000 tables), and each file's is independent of every other's.
+``split`` forks a process that does every other file while this one does the rest, and hands
+back, for each file, what ``load.table_spec`` made of it; the load (``_load_spec``'s
+``handed``) then takes those instead of reading the files again. The rest of the load (names,
+types, expressions, references across tables) runs here, on all of them, as before.
+
+What the other process hands back is an optimization only: a file it does not hand back (a
+view, a function, a file with an error, or every file when the process crashed, was killed or
+wrote something that does not unpickle) is read by the load itself, with the plain messages.
+Its payload goes through the per-file cache's allowlisting unpickler (``cache._Unpickler``:
+the format models and plain builtins), and each value must be a ``TableSpec`` of one of the
+files it was given. The process writes nothing else anywhere, stops when this one is gone
+(it checks its parent between files), and leaves by ``os._exit``.
+
+Used only where a core would otherwise be idle, by a caller that says so: ``plan``'s child
+(``spec/forkload.py``; the parent only reads the catalog meanwhile, then waits) and a load
+that has the machine to itself. Only on Linux, with a second core in this process's CPU
+affinity, no other thread in this process, and at least ``MIN_FILES`` files to read.
+``SCHEMADIFF_NO_FORK=1`` turns it off, as it does ``forkload``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+import threading
+
+MIN_FILES = 200
+
+
+def split(named: list[tuple[str, bytes]]) -> dict:
+    """(name shown, bytes) -> ``TableSpec`` for the table files of ``named`` that read and validate
+    without an error; {} when not worth it or not safe here. Waits for the other process."""
+    if len(named) < MIN_FILES or not _may_fork():
+        return {}
+    from .load import _imports, table_spec
+
+    _imports()  # the loader's modules, imported once, before the fork
+    theirs = named[1::2]
+    other = _start(theirs)
+    if other is None:
+        return {}
+    out: dict = {}
+    try:
+        for display, raw in named[0::2]:
+            spec = table_spec(display, raw)
+            if spec is not None:
+                out[(display, raw)] = spec
+    except BaseException:
+        other.cancel()
+        raise
+    for i, spec in other.result().items():
+        out[theirs[i]] = spec
+    return out
+
+
+def _may_fork() -> bool:
+    from .forkload import _cores
+
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux") or os.environ.get("SCHEMADIFF_NO_FORK"):
+        return False
+    return _cores() >= 2 and threading.active_count() == 1
+
+
+class _Other:
+    def __init__(self, pid: int, fd: int, count: int):
+        self._pid, self._fd, self._count = pid, fd, count
+
+    def result(self) -> dict:
+        """index in the files given -> TableSpec; {} for anything that is not that."""
+        chunks = []
+        try:
+            with os.fdopen(self._fd, "rb") as pipe:
+                self._fd = -1
+                while chunk := pipe.read(1 << 20):
+                    chunks.append(chunk)
+        except OSError:
+            chunks = []
+        except BaseException:
+            self.cancel()
+            raise
+        self._reap()
+        return _checked(b"".join(chunks), self._count)
+
+    def cancel(self) -> None:
+        if self._pid:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        self._reap()
+
+    def _reap(self) -> None:
+        pid, self._pid = self._pid, 0
+        if pid:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def _checked(payload: bytes, count: int) -> dict:
+    from . import cache
+    from .format import TableSpec
+
+    try:
+        value = cache._Unpickler(io.BytesIO(payload)).load()
+    except Exception:  # noqa: BLE001 — a payload cut short or of another shape: the load reads them all
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {i: spec for i, spec in value.items()
+            if type(i) is int and 0 <= i < count and isinstance(spec, TableSpec)}
+
+
+def _start(files: list[tuple[str, bytes]]) -> _Other | None:
+    read_fd, write_fd = os.pipe()
+    parent = os.getpid()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # the other process: never returns
+        code = 1
+        try:
+            os.close(read_fd)
+            import pickle
+
+            from .load import table_spec
+
+            out = {}
+            for i, (display, raw) in enumerate(files):
+                if os.getppid() != parent:
+                    break  # the process that wanted these is gone
+                spec = table_spec(display, raw)
+                if spec is not None:
+                    out[i] = spec
+            else:
+                with os.fdopen(write_fd, "wb") as pipe:
+                    pipe.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+                code = 0
+        except BaseException:  # noqa: BLE001 — the load reads these files itself
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return _Other(pid, read_fd, len(files))
