@@ -309,3 +309,28 @@ def test_a_fifo_in_a_spec_loaded_by_the_child_is_reported_as_the_plain_load_repo
     assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
     assert r.code == 1 and "pipe.yaml is not a regular file" in r.err, r
     assert forkload._late == []
+
+
+@pytest.mark.parametrize("cache", ["cache", "no-cache"])
+def test_the_child_s_payload_is_the_load_with_every_mark(tmp_path: Path, monkeypatch, cache):
+    """What the parent rebuilds from the payload (the files' bytes as the child's contexts
+    compressed them) is the plain load: model, warnings, file maps and the mark of every value."""
+    from schemadiff.spec import cache as disk_cache
+    from schemadiff.spec.load import load_spec
+
+    from .test_load_cache import EXAMPLE_SPECS, assert_same
+
+    for spec in [_spec(tmp_path / "s", plus={"tables/x.yaml": _table("x", "indexes:\n  x_idx: {columns: [id]}\n")}),
+                 *EXAMPLE_SPECS]:
+        disk_cache.enable(cache == "cache", tmp_path / "c")
+        try:
+            payload = forkload._load(spec, "shown")
+        finally:
+            disk_cache.enable(False)
+        rebuilt = loadcache.unpack(payload)
+        assert rebuilt is not None
+        assert_same(rebuilt, load_spec(spec, display="shown"))
+        # A payload whose compressed bytes are not bytes is no load.
+        kind, value, named, compressed = __import__("pickle").loads(payload)
+        bad = __import__("pickle").dumps((kind, value, named, {k: 1 for k in compressed}))
+        assert compressed and loadcache.unpack(bad) is None

@@ -36,6 +36,14 @@ class FileContext:
         ctx._raw = zlib.compress(raw, 1)
         return ctx
 
+    @classmethod
+    def from_compressed(cls, file: str, compressed: bytes, issues: list[SpecIssue],
+                        warnings: list[SpecIssue]) -> FileContext:
+        """``from_bytes`` of bytes another ``from_bytes`` compressed already (a child process's)."""
+        ctx = cls(file, None, issues, warnings)
+        ctx._raw = compressed
+        return ctx
+
     @property
     def data(self) -> Any:
         if self._raw is not None:

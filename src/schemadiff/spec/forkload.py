@@ -6,7 +6,8 @@ Python's work, and Python's work runs on one core (the catalog read's client par
 the same interpreter). Here a child process, forked before any thread starts, loads the
 spec (``check``'s base, ``plan``'s spec) while this process does the rest, and hands back
 what a whole-load cache entry holds (``spec/loadcache.py``: the model, the warnings,
-which file each object came from) and the bytes of the files it was made of. This
+which file each object came from) and the bytes of the files it was made of (and, as
+its contexts compressed them, so that this process does not compress them again). This
 process rebuilds the ``LoadedSpec`` from them exactly as a cache hit does, through the
 same allowlisting unpickler; a finding later points at the same file:line. A load that
 fails with a ``SpecError`` hands back the error's issues (all a SpecError is made of),
@@ -137,6 +138,9 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
         code = 1
         try:
             os.close(read_fd)
+            import gc
+
+            gc.disable()  # a process that exits once it has written: no collection to pay for (paused_gc leaves it)
             from . import cache as disk_cache
 
             disk_cache.defer_writes()  # the cache is written after the parent has the load (below)

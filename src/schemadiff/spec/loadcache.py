@@ -231,7 +231,10 @@ def pack(loaded: LoadedSpec, named: list[tuple[str, bytes]]) -> bytes:
     """A load and the files it was made of, as one payload for ``unpack`` (``spec/forkload.py``:
     a spec loaded in a child process); the value is the one an entry stores."""
     out = io.BytesIO()
-    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(("load", _value(loaded), list(named)))
+    # The files' bytes as the load's contexts compressed them already: not compressed again there.
+    contexts = (*loaded.contexts.values(), *loaded.function_contexts.values(), *loaded.view_contexts.values())
+    compressed = {c.file: c._raw for c in contexts if c._raw is not None}
+    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(("load", _value(loaded), list(named), compressed))
     return out.getvalue()
 
 
@@ -249,13 +252,16 @@ def unpack(payload: bytes) -> LoadedSpec | list[SpecIssue] | None:
             issues = value[1]
             ok = isinstance(issues, list) and issues and all(isinstance(i, SpecIssue) for i in issues)
             return issues if ok else None
-        if not (isinstance(value, tuple) and len(value) == 3 and value[0] == "load"):
+        if not (isinstance(value, tuple) and len(value) == 4 and value[0] == "load"):
             return None
-        _, value, named = value
+        _, value, named, compressed = value
         if not (isinstance(named, list) and all(isinstance(n, tuple) and len(n) == 2 and isinstance(n[0], str)
                                                 and isinstance(n[1], bytes) for n in named)):
             return None
-        return _rebuild(value, dict(named))
+        if not (isinstance(compressed, dict) and all(type(k) is str and type(v) is bytes
+                                                     for k, v in compressed.items())):
+            return None
+        return _rebuild(value, dict(named), compressed)
     except Exception:  # noqa: BLE001 — a payload of another shape is no load, never an error
         return None
 
@@ -284,8 +290,10 @@ def _get(path: Path, key: bytes, raw_by_name: dict[str, bytes]) -> LoadedSpec | 
         return None
 
 
-def _rebuild(value, raw_by_name: dict[str, bytes]) -> LoadedSpec | None:
-    """The ``LoadedSpec`` an entry stands for, or None when it is not of the shape ``_value`` writes."""
+def _rebuild(value, raw_by_name: dict[str, bytes], compressed: dict[str, bytes] | None = None) -> LoadedSpec | None:
+    """The ``LoadedSpec`` an entry stands for, or None when it is not of the shape ``_value`` writes.
+    ``compressed``: name -> the bytes of ``raw_by_name`` as ``FileContext.from_bytes`` compressed them
+    (``pack``: the child process's own), used as they are."""
     if not (isinstance(value, tuple) and len(value) == 9 and value[0] == _FORMAT):
         return None
     _, schema, in_order, warnings, files, root_file, contexts, functions, views = value
@@ -299,7 +307,9 @@ def _rebuild(value, raw_by_name: dict[str, bytes]) -> LoadedSpec | None:
 
     def context(name) -> FileContext:
         if name not in made:
-            made[name] = FileContext.from_bytes(name, raw_by_name[name], issues, shared)  # KeyError: a miss
+            raw = raw_by_name[name]  # KeyError: a miss
+            made[name] = FileContext.from_compressed(name, compressed[name], issues, shared) \
+                if compressed and name in compressed else FileContext.from_bytes(name, raw, issues, shared)
         return made[name]
 
     root = context(root_file) if root_file is not None else None
