@@ -334,3 +334,87 @@ def test_the_child_s_payload_is_the_load_with_every_mark(tmp_path: Path, monkeyp
         kind, value, named, compressed = __import__("pickle").loads(payload)
         bad = __import__("pickle").dumps((kind, value, named, {k: 1 for k in compressed}))
         assert compressed and loadcache.unpack(bad) is None
+
+
+# -- plan, cold: the catalog read waits until the child has read the files ----------------------
+
+def test_the_read_waits_for_the_files_only_when_the_cache_holds_no_pack(tmp_path: Path, monkeypatch, forked):
+    from schemadiff.spec import cache as disk_cache
+
+    spec = _spec(tmp_path / "spec")
+    disk_cache.enable(True, tmp_path / "c")
+    try:
+        assert disk_cache.holds_no_pack()
+        child = forkload.start(spec, look_up_here=False, split=True)
+        assert child is not None and child._ready_fd >= 0
+        child.wait_ready()  # returns once the child has read the files
+        assert child._ready_fd == -1
+        assert child.result() is not None
+        child.wait_ready()  # again: at once
+        forkload.reap()
+        assert not disk_cache.holds_no_pack()  # the child wrote the spec's pack
+        for split in (True, False):
+            child = forkload.start(spec, look_up_here=False, split=split)
+            assert child is not None and child._ready_fd == -1  # a used cache: the read starts at once
+            child.result()
+            forkload.reap()
+    finally:
+        disk_cache.enable(False)
+    disk_cache.enable(False)  # the cache off: every file is read, so the read waits
+    assert disk_cache.holds_no_pack()
+    child = forkload.start(spec, look_up_here=False, split=True)
+    assert child is not None and child._ready_fd >= 0
+    child.cancel()  # never waited for: its end of the pipe is closed with it
+    assert child._ready_fd == -1
+
+
+@pytest.mark.parametrize("how", ["raises", "crashes", "garbage", "killed", "killed at once"])
+def test_a_plan_whose_child_fails_before_the_files_are_read_is_the_plain_plan(
+        pg, db, tmp_path: Path, monkeypatch, forked, how):
+    """The catalog thread waits for the child's word: a child that never gives it (an error, a
+    crash, SIGKILL before or after the files are read) does not hold the plan up, and the spec
+    is loaded here."""
+    monkeypatch.setenv("SCHEMADIFF_CACHE_DIR", str(tmp_path / "cache"))
+    spec = _spec(tmp_path / "spec")
+    if how.startswith("killed"):
+        real = forkload._load
+
+        def killed(spec_dir, display, **kwargs):
+            if how == "killed at once":
+                os.kill(os.getpid(), 9)
+            payload = real(spec_dir, display, **kwargs)
+            os.kill(os.getpid(), 9)
+            return payload
+
+        monkeypatch.setattr(forkload, "_load", killed)
+    else:
+        monkeypatch.setattr(forkload, "_load", {"raises": _boom, "crashes": _crash, "garbage": _garbage}[how])
+    argv = ["plan", str(spec), "--db", pg.dsn(db)]
+    r = run_cli(*argv)
+    assert forked == [False]
+    plain = _in_process(monkeypatch, *argv, cache_dir=tmp_path / "plain-cache")
+    assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    assert r.code == 0 and "t00" in r.out, r
+
+
+def test_plan_without_the_cache_reads_on_two_cores_and_prints_the_same(pg, db, tmp_path: Path, monkeypatch, forked):
+    spec = _spec(tmp_path / "spec", plus={"tables/bad_name.yaml": _table("t01")})  # t01 twice: an error
+    argv = ["plan", str(spec), "--db", pg.dsn(db), "--no-cache"]
+    r = run_cli(*argv)
+    assert forked == ["error"]
+    plain = _in_process(monkeypatch, *argv)
+    assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    assert r.code == 1 and "already defined" in r.err, r
+    (spec / "tables" / "bad_name.yaml").unlink()
+    import threading
+    import time
+
+    deadline = time.monotonic() + 30
+    while threading.active_count() > 1 and time.monotonic() < deadline:  # the abandoned read ends
+        time.sleep(0.05)
+    forked.clear()
+    r = run_cli(*argv)
+    assert forked == [True]
+    plain = _in_process(monkeypatch, *argv)
+    assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    assert r.code == 0, r

@@ -483,7 +483,8 @@ def _plan(args, stdout: TextIO, stderr: TextIO) -> int:
         from .introspect.prefetch import CatalogPrefetch
 
         resolved = resolve_dsn(args.db)
-        prefetched = CatalogPrefetch(resolved[0], args.spec_dir) if resolved is not None else None
+        prefetched = CatalogPrefetch(resolved[0], args.spec_dir, child.wait_ready if child is not None else None) \
+            if resolved is not None else None
         import psycopg
 
         from .introspect import IntrospectError

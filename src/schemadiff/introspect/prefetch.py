@@ -44,9 +44,10 @@ from .read import Introspection, introspect, user_schemas
 class CatalogPrefetch:
     """Connect to ``dsn`` and read the catalog in a thread, started at once."""
 
-    def __init__(self, dsn: str, spec_dir: str | Path):
+    def __init__(self, dsn: str, spec_dir: str | Path, hold=None):
         self._dsn = dsn
         self._spec_dir = Path(spec_dir)
+        self._hold = hold  # called once connected, before the read (spec/forkload.py's wait_ready)
         self._lock = threading.Lock()
         self._abandoned = False
         self.conn = None
@@ -63,6 +64,8 @@ class CatalogPrefetch:
             self.conn = connect(self._dsn)
             self.version = self.conn.execute("SHOW server_version").fetchone()[0].split()[0]
             self.schemas = _guess(user_schemas(self.conn), self._spec_dir)
+            if self._hold is not None:
+                self._hold()
             self.read = introspect(self.conn, self.schemas, missing_ok=True)
         except BaseException as exc:  # noqa: BLE001 — handed to the main thread by take()
             self.error = exc

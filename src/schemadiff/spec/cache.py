@@ -294,6 +294,18 @@ def begin(name: str) -> None:
                      "failed": False}
 
 
+def holds_no_pack() -> bool:
+    """Whether a load now would read every file: the cache is off, or holds no pack of any spec
+    (never used: the first run, a CI job's fresh cache). Cheap: no key, no stamp."""
+    if not _st()["on"]:
+        return True
+    try:
+        with os.scandir((_st()["dir"] or default_dir()) / "specs") as entries:
+            return not any(e.name.startswith("pack-") for e in entries)
+    except OSError:
+        return True
+
+
 def has_pack(name: str) -> bool:
     """Whether the spec whose root file is shown as ``name`` has a pack (was loaded before)."""
     return _ready() and (_st()["dir"] / "specs" / f"pack-{_pack_key(name).hex()}").exists()

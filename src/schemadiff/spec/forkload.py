@@ -50,9 +50,23 @@ MIN_FILES = 200
 class BaseLoad:
     """A spec loading in a child process, started by ``start``."""
 
-    def __init__(self, pid: int, fd: int):
+    def __init__(self, pid: int, fd: int, ready_fd: int = -1):
         self._pid = pid
         self._fd = fd
+        self._ready_fd = ready_fd
+
+    def wait_ready(self) -> None:
+        """Wait until the child has read the spec's files (``start``'s ``hold``): what is left of
+        its load runs on one core. At once when there is nothing to wait for; never raises."""
+        fd, self._ready_fd = self._ready_fd, -1
+        if fd < 0:
+            return
+        try:
+            os.read(fd, 1)  # a byte, or the end of the pipe: the child (and its helper) are gone
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
     def result(self) -> LoadedSpec | None:
         """The child's load; its SpecError, raised here; or None (the caller loads the spec
@@ -74,7 +88,10 @@ class BaseLoad:
         # The child is reaped later (``reap``): this process goes on meanwhile. A payload cut
         # short does not unpickle.
         _late.append(self)
-        got = unpack(b"".join(chunks)) if chunks else None
+        from ..gcpause import paused_gc
+
+        with paused_gc():  # a model of many small objects, as a load builds it
+            got = unpack(b"".join(chunks)) if chunks else None
         if isinstance(got, list):
             raise SpecError(got)
         return got
@@ -92,6 +109,9 @@ class BaseLoad:
         self._reap()
 
     def _reap(self) -> int | None:
+        fd, self._ready_fd = self._ready_fd, -1  # never waited for (the catalog thread did not get there)
+        if fd >= 0:
+            os.close(fd)
         if not self._pid:
             return None
         pid, self._pid = self._pid, 0
@@ -118,7 +138,13 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
     here (the caller then loads it itself, later). ``look_up_here``: whether this process looks
     the whole-load entry up first (no child for a hit), or the child does (``plan``: its
     catalog thread starts without waiting for the lookup). ``split``: this process will leave a
-    core idle meanwhile, so the child reads a cold spec's files on two (``spec/preparse.py``)."""
+    core idle meanwhile, so the child reads a cold spec's files on two (``spec/preparse.py``).
+
+    With ``split``, when the cache holds no pack at all (or is off: every file will be read),
+    the result's ``wait_ready`` waits until the child has read the files: ``plan``'s catalog
+    read waits for it, so that the files are read on both cores, and the read runs beside the
+    part of the load that runs on one (measured in docs/performance.md, round 6). A cache that
+    was used before is not waited for: there, the read starts at once, as the load may be a hit."""
     if not sys.platform.startswith("linux") or os.environ.get("SCHEMADIFF_NO_FORK"):
         return None  # macOS: a forked child of a process that loaded system frameworks may abort
     if _cores() < 2 or threading.active_count() > 1:
@@ -127,17 +153,25 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
         return None
     if look_up_here and _hit(spec_dir, display):
         return None
+    from . import cache as disk_cache
+
+    hold = split and disk_cache.holds_no_pack()
     read_fd, write_fd = os.pipe()
+    ready_r, ready_w = os.pipe() if hold else (-1, -1)
     try:
         pid = os.fork()
     except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
+        for fd in (read_fd, write_fd, ready_r, ready_w):
+            if fd >= 0:
+                os.close(fd)
         return None
     if pid == 0:  # the child: never returns
         code = 1
         try:
             os.close(read_fd)
+            if ready_r >= 0:
+                os.close(ready_r)
+                _ready_fd[0] = ready_w
             import gc
 
             gc.disable()  # a process that exits once it has written: no collection to pay for (paused_gc leaves it)
@@ -145,6 +179,7 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
 
             disk_cache.defer_writes()  # the cache is written after the parent has the load (below)
             payload = _load(spec_dir, display, look_up=not look_up_here, split=split)
+            _files_read()  # at the latest now (a hit, an error)
             if payload is not None:
                 with os.fdopen(write_fd, "wb") as pipe:
                     pipe.write(payload)
@@ -157,7 +192,23 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
         finally:
             os._exit(code)
     os.close(write_fd)
-    return BaseLoad(pid, read_fd)
+    if ready_w >= 0:
+        os.close(ready_w)
+    return BaseLoad(pid, read_fd, ready_r)
+
+
+_ready_fd = [-1]  # in the child: the pipe that tells the parent the files are read
+
+
+def _files_read() -> None:
+    """In the child: the spec's files are read (or will not be); the parent may go on."""
+    fd, _ready_fd[0] = _ready_fd[0], -1
+    if fd >= 0:
+        try:
+            os.write(fd, b"r")
+        except OSError:
+            pass
+        os.close(fd)
 
 
 def _load(spec_dir, display: str | None, look_up: bool = True, split: bool = False) -> bytes | None:
@@ -203,7 +254,10 @@ def _loaded(spec_dir, display: str | None, look_up: bool, split: bool = False) -
 def _split(named: list[tuple[str, bytes]]) -> dict:
     from .preparse import split
 
-    return split(named[1:])  # the root first: not a table file
+    try:
+        return split(named[1:])  # the root first: not a table file
+    finally:
+        _files_read()
 
 
 def _cores() -> int:
