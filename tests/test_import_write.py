@@ -346,3 +346,36 @@ def test_sigterm_while_writing_leaves_every_out_as_it_was(pg, db, tmp_path, monk
         assert stopped.value.code == 143
         assert _tree(base) == before, name
     assert signal.getsignal(signal.SIGTERM) is handler  # restored
+
+
+def test_the_load_back_read_on_two_cores_is_the_plain_import(pg, db, tmp_path, monkeypatch):
+    """``import`` reads the files it wrote back on two cores (``spec/preparse.py``): the same
+    files, output and exit code as read on one."""
+    from schemadiff.spec import preparse
+
+    _psql(pg, db, TABLES + "; " + "; ".join(
+        f"CREATE TABLE t{i} (id bigint PRIMARY KEY, c_id bigint REFERENCES c (id), "
+        f"n int NOT NULL DEFAULT {i} CHECK (n >= {i}), note text); CREATE INDEX t{i}_n ON t{i} (n) WHERE n > {i}"
+        for i in range(12)))
+    started: list[int] = []
+    real = preparse._start
+
+    def start(files):
+        started.append(len(files))
+        return real(files)
+
+    monkeypatch.setattr(preparse, "_start", start)
+    monkeypatch.setattr(preparse, "MIN_FILES", 1)
+    monkeypatch.delenv("SCHEMADIFF_NO_FORK", raising=False)
+    split = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "split"))
+    assert started == [7]  # of 15 table files, every other one (the 2nd, the 4th, …)
+    monkeypatch.setenv("SCHEMADIFF_NO_FORK", "1")
+    plain = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "plain"))
+    assert started == [7]
+    assert (split.code, split.out.replace("/split:", "/plain:"), split.err) == (plain.code, plain.out, plain.err)
+    assert split.code == 0, split
+
+    def files(root):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    assert files(tmp_path / "split") == files(tmp_path / "plain") and len(files(tmp_path / "plain")) == 16

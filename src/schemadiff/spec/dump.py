@@ -546,6 +546,8 @@ def _dump_into(schema: Schema, default_schema: str, display: str | None, directo
     for round_ in range(4):
         files = render(schema, default_schema, explicit, cache)
         _write(directory, files, written)
+        if round_ == 0:
+            parsed.update(_read_on_two_cores(directory, display))
         loaded = load_spec(directory, display=display, cache=parsed).schema
         added: set[tuple[str, str, str]] = set()
         kept: list[tuple[str, str]] = []  # (schema, name) of the generated names that matched
@@ -569,6 +571,16 @@ def _dump_into(schema: Schema, default_schema: str, display: str | None, directo
             _write(directory, files, written)
             return files
     return files
+
+
+def _read_on_two_cores(directory: Path, display: str | None) -> dict:
+    """The table files just written, read and validated on two cores (``preparse``), keyed as
+    ``load_spec``'s ParseCache: the load takes them instead of reading the files again."""
+    from .loadcache import read_files
+    from .preparse import split
+
+    files = read_files(directory, display)
+    return split(files[1][1:]) if files is not None else {}
 
 
 _GENERATED = re.compile(r"(.*)_(pkey|key|check|fkey)[0-9]*", re.DOTALL)
