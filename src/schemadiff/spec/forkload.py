@@ -36,6 +36,7 @@ it. ``SCHEMADIFF_NO_FORK=1`` turns it off.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -74,14 +75,13 @@ class BaseLoad:
         from .errors import SpecError
         from .loadcache import unpack
 
-        chunks = []
+        payload = b""
         try:
-            with os.fdopen(self._fd, "rb") as pipe:
+            with io.FileIO(self._fd, "r") as pipe:  # one buffer, grown in place: no second copy
                 self._fd = -1
-                while chunk := pipe.read(1 << 20):
-                    chunks.append(chunk)
+                payload = pipe.readall()
         except OSError:
-            chunks = []
+            payload = b""
         except BaseException:  # interrupted while waiting: the child goes too
             self.cancel()
             raise
@@ -91,7 +91,8 @@ class BaseLoad:
         from ..gcpause import paused_gc
 
         with paused_gc():  # a model of many small objects, as a load builds it
-            got = unpack(b"".join(chunks)) if chunks else None
+            got = unpack(payload) if payload else None
+        del payload
         if isinstance(got, list):
             raise SpecError(got)
         return got
@@ -229,8 +230,6 @@ def _loaded(spec_dir, display: str | None, look_up: bool, split: bool = False) -
     from .load import _load_spec
     from .loadcache import cached_load, pack, read_files
 
-    if look_up and _hit(spec_dir, display):
-        return None  # the parent's own hit costs less than this one and its payload
     with paused_gc():
         named: list[tuple[str, bytes]] = []
         if disk_cache.active():
@@ -241,7 +240,11 @@ def _loaded(spec_dir, display: str | None, look_up: bool, split: bool = False) -
                 handed = _split(named) if split and not disk_cache.has_pack(named[0][0]) else None
                 return _load_spec(spec_dir, display, None, files, handed)
 
-            loaded = cached_load(spec_dir, display, full, seen=named)
+            # ``look_up``: a spec the whole-load cache holds is handed back as nothing (the
+            # parent's own hit costs less than this one and its payload), found by this walk.
+            loaded = cached_load(spec_dir, display, full, seen=named, none_if_stored=look_up)
+            if loaded is None:
+                return None
         else:
             files = read_files(spec_dir, display)
             if files is None:

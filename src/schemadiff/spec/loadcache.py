@@ -153,10 +153,13 @@ def has_entry(spec_dir, display: str | None) -> bool:
     return files is not None and (directory / entry_key(files[1]).hex()).is_file()
 
 
-def cached_load(spec_dir, display: str | None, load, seen: list | None = None) -> LoadedSpec:
+def cached_load(spec_dir, display: str | None, load, seen: list | None = None, *,
+                none_if_stored: bool = False) -> LoadedSpec | None:
     """``load_spec`` through the cache; ``load(files)`` is the full load of the bytes read here
     (or, given None, of whatever it reads itself: a spec whose walk already failed). ``seen``, when
-    given, receives the (name shown, bytes) of every file the result is made of."""
+    given, receives the (name shown, bytes) of every file the result is made of.
+    ``none_if_stored``: None instead of a hit, when the entry is there (``has_entry``'s answer, from
+    the same walk: ``spec/forkload.py``'s child, whose parent loads a hit itself)."""
     directory = disk_cache.ready(_SUBDIR)
     if directory is None:
         return load(None)
@@ -168,6 +171,8 @@ def cached_load(spec_dir, display: str | None, load, seen: list | None = None) -
         seen.extend(named)
     key = entry_key(named)
     path = directory / key.hex()
+    if none_if_stored and path.is_file():
+        return None
     hit = _get(path, key, dict(named))
     if hit is not None:
         stats["hits"] += 1

@@ -73,19 +73,18 @@ class _Other:
 
     def result(self) -> dict:
         """index in the files given -> TableSpec; {} for anything that is not that."""
-        chunks = []
+        payload = b""
         try:
-            with os.fdopen(self._fd, "rb") as pipe:
+            with io.FileIO(self._fd, "r") as pipe:
                 self._fd = -1
-                while chunk := pipe.read(1 << 20):
-                    chunks.append(chunk)
+                payload = pipe.readall()
         except OSError:
-            chunks = []
+            payload = b""
         except BaseException:
             self.cancel()
             raise
         self._reap()
-        return _checked(b"".join(chunks), self._count)
+        return _checked(payload, self._count)
 
     def cancel(self) -> None:
         if self._pid:
