@@ -48,12 +48,53 @@ from .load import LoadedSpec
 MIN_FILES = 200
 
 
-class BaseLoad:
+class Forked:
+    """A forked process writing one payload to a pipe: read it whole, cancel it, reap it."""
+
+    def __init__(self, pid: int, fd: int):
+        self._pid = pid
+        self._fd = fd
+
+    def _read_all(self) -> bytes:
+        """The payload (b"" when the pipe failed); an interrupt cancels the process."""
+        try:
+            with io.FileIO(self._fd, "r") as pipe:  # one buffer, grown in place: no second copy
+                self._fd = -1
+                return pipe.readall()
+        except OSError:
+            return b""
+        except BaseException:  # interrupted while waiting: the process goes too
+            self.cancel()
+            raise
+
+    def cancel(self) -> None:
+        """The payload will not be used (something else failed, or this process is interrupted)."""
+        if self._pid:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        self._reap()
+
+    def _reap(self) -> int | None:
+        if not self._pid:
+            return None
+        pid, self._pid = self._pid, 0
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            return None
+        return os.waitstatus_to_exitcode(status)
+
+
+class BaseLoad(Forked):
     """A spec loading in a child process, started by ``start``."""
 
     def __init__(self, pid: int, fd: int, ready_fd: int = -1):
-        self._pid = pid
-        self._fd = fd
+        super().__init__(pid, fd)
         self._ready_fd = ready_fd
 
     def wait_ready(self) -> None:
@@ -72,24 +113,14 @@ class BaseLoad:
     def result(self) -> LoadedSpec | None:
         """The child's load; its SpecError, raised here; or None (the caller loads the spec
         itself). Waits for the child."""
+        from ..gcpause import paused_gc
         from .errors import SpecError
         from .loadcache import unpack
 
-        payload = b""
-        try:
-            with io.FileIO(self._fd, "r") as pipe:  # one buffer, grown in place: no second copy
-                self._fd = -1
-                payload = pipe.readall()
-        except OSError:
-            payload = b""
-        except BaseException:  # interrupted while waiting: the child goes too
-            self.cancel()
-            raise
+        payload = self._read_all()
         # The child is reaped later (``reap``): this process goes on meanwhile. A payload cut
         # short does not unpickle.
         _late.append(self)
-        from ..gcpause import paused_gc
-
         with paused_gc():  # a model of many small objects, as a load builds it
             got = unpack(payload) if payload else None
         del payload
@@ -97,30 +128,21 @@ class BaseLoad:
             raise SpecError(got)
         return got
 
-    def cancel(self) -> None:
-        """The load will not be used (something else failed, or this process is interrupted)."""
-        if self._pid:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except OSError:
-                pass
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-        self._reap()
-
     def _reap(self) -> int | None:
         fd, self._ready_fd = self._ready_fd, -1  # never waited for (the catalog thread did not get there)
         if fd >= 0:
             os.close(fd)
-        if not self._pid:
-            return None
-        pid, self._pid = self._pid, 0
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            return None
-        return os.waitstatus_to_exitcode(status)
+        return super()._reap()
+
+
+def may_fork() -> bool:
+    """Whether forking a process to work beside this one is safe and may pay here: Linux (on
+    macOS a forked child of a process that loaded system frameworks may abort), not turned off,
+    a second core in this process's CPU affinity, no other thread (forking a threaded process
+    can deadlock the child)."""
+    if not sys.platform.startswith("linux") or os.environ.get("SCHEMADIFF_NO_FORK"):
+        return False
+    return _cores() >= 2 and threading.active_count() == 1
 
 
 _late: list[BaseLoad] = []  # children whose payload is read, not yet reaped
@@ -146,11 +168,7 @@ def start(spec_dir: str | Path, display: str | None = None, *, look_up_here: boo
     read waits for it, so that the files are read on both cores, and the read runs beside the
     part of the load that runs on one (measured in docs/performance.md, round 6). A cache that
     was used before is not waited for: there, the read starts at once, as the load may be a hit."""
-    if not sys.platform.startswith("linux") or os.environ.get("SCHEMADIFF_NO_FORK"):
-        return None  # macOS: a forked child of a process that loaded system frameworks may abort
-    if _cores() < 2 or threading.active_count() > 1:
-        return None
-    if _count_files(Path(spec_dir)) < MIN_FILES:
+    if not may_fork() or _count_files(Path(spec_dir)) < MIN_FILES:
         return None
     if look_up_here and _hit(spec_dir, display):
         return None

@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import io
 import os
-import signal
-import sys
-import threading
+
+from .forkload import Forked, may_fork
 
 MIN_FILES = 200
 
@@ -36,7 +35,7 @@ MIN_FILES = 200
 def split(named: list[tuple[str, bytes]]) -> dict:
     """(name shown, bytes) -> ``TableSpec`` for the table files of ``named`` that read and validate
     without an error; {} when not worth it or not safe here. Waits for the other process."""
-    if len(named) < MIN_FILES or not _may_fork():
+    if len(named) < MIN_FILES or not may_fork():
         return {}
     from .load import _imports, table_spec
 
@@ -59,51 +58,16 @@ def split(named: list[tuple[str, bytes]]) -> dict:
     return out
 
 
-def _may_fork() -> bool:
-    from .forkload import _cores
-
-    if not hasattr(os, "fork") or not sys.platform.startswith("linux") or os.environ.get("SCHEMADIFF_NO_FORK"):
-        return False
-    return _cores() >= 2 and threading.active_count() == 1
-
-
-class _Other:
+class _Other(Forked):
     def __init__(self, pid: int, fd: int, count: int):
-        self._pid, self._fd, self._count = pid, fd, count
+        super().__init__(pid, fd)
+        self._count = count
 
     def result(self) -> dict:
         """index in the files given -> TableSpec; {} for anything that is not that."""
-        payload = b""
-        try:
-            with io.FileIO(self._fd, "r") as pipe:
-                self._fd = -1
-                payload = pipe.readall()
-        except OSError:
-            payload = b""
-        except BaseException:
-            self.cancel()
-            raise
+        payload = self._read_all()
         self._reap()
         return _checked(payload, self._count)
-
-    def cancel(self) -> None:
-        if self._pid:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except OSError:
-                pass
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-        self._reap()
-
-    def _reap(self) -> None:
-        pid, self._pid = self._pid, 0
-        if pid:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
 
 
 def _checked(payload: bytes, count: int) -> dict:
