@@ -234,12 +234,15 @@ _FIELDS = {cls: _getter(tuple(f.name for f in dataclasses.fields(cls))) for cls 
 
 def pack(loaded: LoadedSpec, named: list[tuple[str, bytes]]) -> bytes:
     """A load and the files it was made of, as one payload for ``unpack`` (``spec/forkload.py``:
-    a spec loaded in a child process); the value is the one an entry stores."""
+    a spec loaded in a child process); the value is the one an entry stores, and each file's
+    bytes go once: compressed, as its context holds them, or as read."""
     out = io.BytesIO()
-    # The files' bytes as the load's contexts compressed them already: not compressed again there.
+    # The files' bytes as the load's contexts compressed them already: not compressed again there,
+    # and not sent twice (only the files without such a context go as they were read).
     contexts = (*loaded.contexts.values(), *loaded.function_contexts.values(), *loaded.view_contexts.values())
     compressed = {c.file: c._raw for c in contexts if c._raw is not None}
-    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(("load", _value(loaded), list(named), compressed))
+    plain = [(name, raw) for name, raw in named if name not in compressed]
+    _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(("load", _value(loaded), plain, compressed))
     return out.getvalue()
 
 
@@ -312,9 +315,10 @@ def _rebuild(value, raw_by_name: dict[str, bytes], compressed: dict[str, bytes] 
 
     def context(name) -> FileContext:
         if name not in made:
-            raw = raw_by_name[name]  # KeyError: a miss
-            made[name] = FileContext.from_compressed(name, compressed[name], issues, shared) \
-                if compressed and name in compressed else FileContext.from_bytes(name, raw, issues, shared)
+            if compressed and name in compressed:
+                made[name] = FileContext.from_compressed(name, compressed[name], issues, shared)
+            else:
+                made[name] = FileContext.from_bytes(name, raw_by_name[name], issues, shared)  # KeyError: a miss
         return made[name]
 
     root = context(root_file) if root_file is not None else None
