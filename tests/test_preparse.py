@@ -178,3 +178,24 @@ def test_no_split_for_few_files_on_one_core_or_with_another_thread(tmp_path, mon
         stop.set()
         other.join()
     assert len(preparse.split(named[1:])) == 12
+
+
+@pytest.mark.parametrize("command", ["validate", "sql"])
+def test_validate_and_sql_read_a_cold_spec_on_two_cores_and_print_the_same(tmp_path, splitting, monkeypatch, command):
+    from .conftest import run_cli
+
+    good = _spec(tmp_path / "good")
+    bad = _spec(tmp_path / "bad", plus=BROKEN)
+    for spec, code in ((good, 0), (bad, 1)):
+        for cache in ("--no-cache", None):  # off; then on: cold, warm
+            argv = [command, str(spec), *([cache] if cache else [])]
+            monkeypatch.setenv("SCHEMADIFF_CACHE_DIR", str(tmp_path / f"cache-{spec.name}"))
+            runs = [run_cli(*argv) for _ in range(1 if cache else 2)]
+            monkeypatch.setenv("SCHEMADIFF_NO_FORK", "1")
+            monkeypatch.setenv("SCHEMADIFF_CACHE_DIR", str(tmp_path / f"plain-{spec.name}"))
+            plain = [run_cli(*argv) for _ in runs]
+            monkeypatch.delenv("SCHEMADIFF_NO_FORK")
+            assert [(r.code, r.out, r.err) for r in runs] == [(p.code, p.out, p.err) for p in plain]
+            assert runs[0].code == code, runs[0]
+    # Cold: the --no-cache run and the cold cached run of each spec read on two cores; warm: not.
+    assert len(splitting) == 4  # good and bad: the --no-cache run, the cold one; never the warm one

@@ -349,7 +349,7 @@ def _print_warnings(loaded, stderr: TextIO) -> None:
 def _validate(args, stdout: TextIO, stderr: TextIO) -> int:
     from .compile import compile_schema
 
-    loaded = load_spec(args.spec_dir)
+    loaded = load_spec(args.spec_dir, split=True)
     _print_warnings(loaded, stderr)
     compile_schema(loaded.schema)  # a spec that validates compiles: every statement checked (CompileError)
     s = loaded.schema
@@ -366,7 +366,7 @@ def _validate(args, stdout: TextIO, stderr: TextIO) -> int:
 def _sql(args, stdout: TextIO, stderr: TextIO) -> int:
     from .compile import compile_schema, render_script
 
-    loaded = load_spec(args.spec_dir)
+    loaded = load_spec(args.spec_dir, split=True)
     _print_warnings(loaded, stderr)
     from .followups import comment_lines, of_views
     from .spec.views import view_order

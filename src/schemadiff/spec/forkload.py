@@ -273,10 +273,10 @@ def _loaded(spec_dir, display: str | None, look_up: bool, split: bool = False) -
 
 
 def _split(named: list[tuple[str, bytes]]) -> dict:
-    from .preparse import split
+    from .load import _read_on_two_cores
 
     try:
-        return split(named[1:])  # the root first: not a table file
+        return _read_on_two_cores(named)
     finally:
         _files_read()
 

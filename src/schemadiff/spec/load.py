@@ -125,7 +125,8 @@ def find_root(spec_dir: Path, display: str | None = None) -> Path:
 ParseCache = dict  # (name shown, bytes) -> format.TableSpec
 
 
-def load_spec(spec_dir: str | Path, display: str | None = None, cache: ParseCache | None = None) -> LoadedSpec:
+def load_spec(spec_dir: str | Path, display: str | None = None, cache: ParseCache | None = None, *,
+              split: bool = False) -> LoadedSpec:
     """Load a spec directory. ``display`` names it in messages instead of its
     path (a spec read out of git lives in a temporary directory). ``cache``,
     shared between loads, skips parsing a file already parsed with the same
@@ -133,13 +134,34 @@ def load_spec(spec_dir: str | Path, display: str | None = None, cache: ParseCach
 
     With the disk cache on, a spec whose every file (name shown and bytes) was loaded
     before by this code comes back whole from ``spec/loadcache.py``; the directory is
-    still walked and every file read on every load."""
+    still walked and every file read on every load.
+
+    ``split``: nothing else runs meanwhile, so a spec whose every file must be read (the cache
+    is off, or holds no pack of this spec) is read on two cores (``spec/preparse.py``)."""
     with paused_gc():  # many small long-lived objects: see gcpause
         if disk_cache.active():
             from .loadcache import cached_load
 
-            return cached_load(spec_dir, display, lambda files: _load_spec(spec_dir, display, cache, files))
+            seen: list[tuple[str, bytes]] = []
+
+            def full(files):
+                cold = split and files is not None and not disk_cache.has_pack(seen[0][0])
+                return _load_spec(spec_dir, display, cache, files, _read_on_two_cores(seen) if cold else None)
+
+            return cached_load(spec_dir, display, full, seen=seen)
+        if split:
+            from .loadcache import read_files
+
+            files = read_files(spec_dir, display)
+            if files is not None:
+                return _load_spec(spec_dir, display, cache, files[0], _read_on_two_cores(files[1]))
         return _load_spec(spec_dir, display, cache)
+
+
+def _read_on_two_cores(named: list[tuple[str, bytes]]) -> dict:
+    from .preparse import split
+
+    return split(named[1:])  # the root first: not a table file
 
 
 def shown_names(spec_dir: Path, root_path: Path, display: str | None):
