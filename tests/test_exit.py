@@ -91,3 +91,19 @@ def test_the_teardown_is_skipped_and_only_it(tmp_path):
     assert not marker.exists()
     assert _run(["sql", str(SPEC)], True, prelude).returncode == 0
     assert marker.read_text() == "freed"
+
+
+def test_a_stdout_closed_from_the_start_exits_as_before():
+    """Started with descriptor 1 closed, Python has no ``sys.stdout``: nothing to flush, exit 0
+    as Python's own exit (found in review: a traceback and exit 1)."""
+    results = []
+    for full in (False, True):
+        env = {**os.environ, "SCHEMADIFF_NO_CACHE": "1"}
+        env.pop("SCHEMADIFF_FULL_EXIT", None)
+        if full:
+            env["SCHEMADIFF_FULL_EXIT"] = "1"
+        p = subprocess.run([sys.executable, "-c", "from schemadiff.cli import run; import sys; "
+                            f"sys.argv = ['schemadiff', 'validate', {str(SPEC)!r}]; run()"],
+                           env=env, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
+        results.append((p.returncode, p.stderr))
+    assert results[0] == results[1] == (0, b"")

@@ -418,3 +418,23 @@ def test_plan_without_the_cache_reads_on_two_cores_and_prints_the_same(pg, db, t
     plain = _in_process(monkeypatch, *argv)
     assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
     assert r.code == 0, r
+
+
+def test_a_plan_whose_spec_has_an_error_writes_the_cache_as_the_plain_load(pg, db, tmp_path: Path, monkeypatch, forked):
+    """The child hands back the spec's error, then writes the cache (its deferred writes): it is
+    not killed for it, so the files that did load are in the pack, and no temporary file is left
+    (found in review: the pack was lost and a .tmp- file left on every such plan)."""
+    spec = _spec(tmp_path / "spec", plus={"tables/bad.yaml": "table: bad\ncolour: red\n"})
+    argv = ["plan", str(spec), "--db", pg.dsn(db)]
+    monkeypatch.setenv("SCHEMADIFF_CACHE_DIR", str(tmp_path / "cache"))
+    r = run_cli(*argv)
+    forkload.reap()
+    assert forked == ["error"] and r.code == 1 and "colour" in r.err, r
+    plain = _in_process(monkeypatch, *argv, cache_dir=tmp_path / "plain")
+    assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    ours = sorted(p.name for p in (tmp_path / "cache" / "specs").iterdir())
+    theirs = sorted(p.name for p in (tmp_path / "plain" / "specs").iterdir())
+    assert ours == theirs and len(ours) == 1 and ours[0].startswith("pack-"), (ours, theirs)
+    # The same records; the MAC after the magic differs (each cache directory has its own key).
+    assert (tmp_path / "cache" / "specs" / ours[0]).read_bytes()[36:] == \
+        (tmp_path / "plain" / "specs" / ours[0]).read_bytes()[36:]

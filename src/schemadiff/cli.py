@@ -1056,14 +1056,18 @@ def _leave(code: int) -> None:
     if run_exitfuncs is None or waited or os.environ.get("SCHEMADIFF_FULL_EXIT"):
         sys.exit(code)
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush_std()
     except (OSError, ValueError):
         sys.exit(code)
     run_exitfuncs()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush_std()
     except (OSError, ValueError):
         code = 120  # as Python's own exit when flushing fails
     os._exit(code)
+
+
+def _flush_std() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None: started with that descriptor closed; nothing to flush
+            stream.flush()

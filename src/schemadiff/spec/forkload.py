@@ -54,13 +54,16 @@ class Forked:
     def __init__(self, pid: int, fd: int):
         self._pid = pid
         self._fd = fd
+        self._got = False  # the payload was read to its end
 
     def _read_all(self) -> bytes:
         """The payload (b"" when the pipe failed); an interrupt cancels the process."""
         try:
             with io.FileIO(self._fd, "r") as pipe:  # one buffer, grown in place: no second copy
                 self._fd = -1
-                return pipe.readall()
+                payload = pipe.readall()
+                self._got = True
+                return payload
         except OSError:
             return b""
         except BaseException:  # interrupted while waiting: the process goes too
@@ -68,7 +71,11 @@ class Forked:
             raise
 
     def cancel(self) -> None:
-        """The payload will not be used (something else failed, or this process is interrupted)."""
+        """The payload will not be used (something else failed, or this process is interrupted).
+        A process whose payload was read whole is not killed: it may still be finishing what
+        it does after (``BaseLoad``: the cache's writes); it is reaped as usual."""
+        if self._fd < 0 and self._got:
+            return
         if self._pid:
             try:
                 os.kill(self._pid, signal.SIGKILL)
