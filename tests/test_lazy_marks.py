@@ -49,7 +49,7 @@ def test_marks_read_again_are_exact_without_cache(spec):
 @pytest.mark.parametrize("spec", EXAMPLE_SPECS, ids=lambda p: p.parent.name)
 def test_marks_read_again_are_exact_from_the_cache(spec, tmp_path, monkeypatch):
     # the per-file cache alone (the cache of whole loads kept out)
-    monkeypatch.setattr(loadcache, "cached_load", lambda spec_dir, display, load: load(None))
+    monkeypatch.setattr(loadcache, "cached_load", lambda spec_dir, display, load, **_: load(None))
     cache.enable(True, tmp_path / "cache")
     try:
         before = cache.stats["hits"]

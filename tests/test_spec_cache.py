@@ -24,7 +24,7 @@ EXAMPLE_SPECS = sorted(p.parent for p in EXAMPLES.glob("*/schema/schemadiff.yaml
 def _per_file_only(monkeypatch):
     """These tests are of the per-file cache: the cache of whole loads (test_load_cache.py) is
     kept out of the in-process runs, so every load reaches the per-file entries."""
-    monkeypatch.setattr(loadcache, "cached_load", lambda spec_dir, display, load: load(None))
+    monkeypatch.setattr(loadcache, "cached_load", lambda spec_dir, display, load, **_: load(None))
 
 
 @pytest.fixture
