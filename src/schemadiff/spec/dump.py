@@ -547,7 +547,7 @@ def _dump_into(schema: Schema, default_schema: str, display: str | None, directo
         files = render(schema, default_schema, explicit, cache)
         _write(directory, files, written)
         if round_ == 0:
-            parsed.update(_read_on_two_cores(directory, display))
+            parsed.update(_written_on_two_cores(directory, display))
         loaded = load_spec(directory, display=display, cache=parsed).schema
         added: set[tuple[str, str, str]] = set()
         kept: list[tuple[str, str]] = []  # (schema, name) of the generated names that matched
@@ -573,14 +573,14 @@ def _dump_into(schema: Schema, default_schema: str, display: str | None, directo
     return files
 
 
-def _read_on_two_cores(directory: Path, display: str | None) -> dict:
+def _written_on_two_cores(directory: Path, display: str | None) -> dict:
     """The table files just written, read and validated on two cores (``preparse``), keyed as
     ``load_spec``'s ParseCache: the load takes them instead of reading the files again."""
+    from .load import _read_on_two_cores
     from .loadcache import read_files
-    from .preparse import split
 
     files = read_files(directory, display)
-    return split(files[1][1:]) if files is not None else {}
+    return _read_on_two_cores(files[1]) if files is not None else {}
 
 
 _GENERATED = re.compile(r"(.*)_(pkey|key|check|fkey)[0-9]*", re.DOTALL)

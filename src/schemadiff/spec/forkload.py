@@ -15,8 +15,9 @@ raised here as the same error.
 
 The child's load is the plain ``load_spec`` (with the disk caches when they are on, so
 it reads and writes the same entries; it writes them after it has handed the load over,
-``cache.defer_writes``, so that the parent does not wait for the pickling and the writes). Anything else comes back as None: an exception
-that is not a SpecError, a crash, a signal, a payload that does not unpickle. The caller
+``cache.defer_writes``, so that the parent does not wait for the pickling and the writes).
+Anything else comes back as None: an exception that is not a SpecError, a crash, a
+signal, a payload that does not unpickle. The caller
 then loads the spec itself, in this process, exactly as without this module. The child
 never writes to stdout or stderr and leaves by ``os._exit`` (no atexit handler, no
 buffer of this process flushed twice).
@@ -74,7 +75,7 @@ class Forked:
         """The payload will not be used (something else failed, or this process is interrupted).
         A process whose payload was read whole is not killed: it may still be finishing what
         it does after (``BaseLoad``: the cache's writes); it is reaped as usual."""
-        if self._fd < 0 and self._got:
+        if self._got:
             return
         if self._pid:
             try:

@@ -300,8 +300,8 @@ def _get(path: Path, key: bytes, raw_by_name: dict[str, bytes]) -> LoadedSpec | 
 
 def _rebuild(value, raw_by_name: dict[str, bytes], compressed: dict[str, bytes] | None = None) -> LoadedSpec | None:
     """The ``LoadedSpec`` an entry stands for, or None when it is not of the shape ``_value`` writes.
-    ``compressed``: name -> the bytes of ``raw_by_name`` as ``FileContext.from_bytes`` compressed them
-    (``pack``: the child process's own), used as they are."""
+    ``compressed``: name -> a file's bytes as ``FileContext.from_bytes`` compressed them (``pack``: the
+    child process's own), used as they are; the other files' bytes are in ``raw_by_name``."""
     if not (isinstance(value, tuple) and len(value) == 9 and value[0] == _FORMAT):
         return None
     _, schema, in_order, warnings, files, root_file, contexts, functions, views = value
