@@ -438,3 +438,37 @@ def test_a_plan_whose_spec_has_an_error_writes_the_cache_as_the_plain_load(pg, d
     # The same records; the MAC after the magic differs (each cache directory has its own key).
     assert (tmp_path / "cache" / "specs" / ours[0]).read_bytes()[36:] == \
         (tmp_path / "plain" / "specs" / ours[0]).read_bytes()[36:]
+
+
+def test_a_cold_plan_reads_the_catalog_after_the_child_has_read_the_files(pg, db, tmp_path: Path, monkeypatch, forked):
+    """The order the wait promises, on a real plan: the catalog read starts once the child has
+    read the files (both timed on the system's monotonic clock, which processes share); with a
+    used cache, the read does not wait."""
+    import time
+
+    from schemadiff.introspect import prefetch
+
+    spec = _spec(tmp_path / "spec")
+    monkeypatch.setenv("SCHEMADIFF_CACHE_DIR", str(tmp_path / "cache"))
+    marks = tmp_path / "files-read"
+    real_files_read, real_introspect = forkload._files_read, prefetch.introspect
+    read_at: list[float] = []
+
+    def files_read():  # in the child
+        if forkload._ready_fd[0] >= 0:
+            marks.write_text(repr(time.monotonic()))
+        real_files_read()
+
+    def introspect(*args, **kwargs):
+        read_at.append(time.monotonic())
+        return real_introspect(*args, **kwargs)
+
+    monkeypatch.setattr(forkload, "_files_read", files_read)
+    monkeypatch.setattr(prefetch, "introspect", introspect)
+    argv = ["plan", str(spec), "--db", pg.dsn(db)]
+    r = run_cli(*argv)
+    assert r.code == 0 and forked == [True], r
+    assert len(read_at) == 1 and read_at[0] >= float(marks.read_text())
+    marks.unlink()
+    r = run_cli(*argv)  # the cache holds a pack now: no wait, no mark
+    assert r.code == 0 and not marks.exists()
