@@ -17,12 +17,14 @@ SPEC = EXAMPLES / "customer_care" / "schema"
 
 
 def _run(argv: list[str], full: bool, prelude: str = "", **kwargs) -> subprocess.CompletedProcess:
+    """The console script's ``run()`` in a new process; output captured unless ``kwargs`` say."""
     env = {**os.environ, "SCHEMADIFF_NO_CACHE": "1"}
     env.pop("SCHEMADIFF_FULL_EXIT", None)
     if full:
         env["SCHEMADIFF_FULL_EXIT"] = "1"
     code = f"import sys\n{prelude}\nsys.argv = ['schemadiff', *{argv!r}]\nfrom schemadiff.cli import run\nrun()\n"
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, **kwargs)
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
+    return subprocess.run([sys.executable, "-c", code], env=env, **streams)
 
 
 @pytest.mark.parametrize("argv", [["sql", str(SPEC)], ["validate", str(SPEC)], ["sql", "no/such/dir"],
@@ -62,16 +64,10 @@ def test_a_thread_that_is_not_a_daemon_is_waited_for(tmp_path):
 def test_a_closed_stdout_gets_python_s_own_exit(tmp_path):
     results = []
     for full in (False, True):
-        env = {**os.environ, "SCHEMADIFF_NO_CACHE": "1"}
-        env.pop("SCHEMADIFF_FULL_EXIT", None)
-        if full:
-            env["SCHEMADIFF_FULL_EXIT"] = "1"
         r, w = os.pipe()
         os.close(r)  # nobody reads: the first flush fails
         try:
-            p = subprocess.run([sys.executable, "-c", "from schemadiff.cli import run; import sys; "
-                                f"sys.argv = ['schemadiff', 'sql', {str(SPEC)!r}]; run()"],
-                               env=env, stdout=w, stderr=subprocess.PIPE)
+            p = _run(["sql", str(SPEC)], full, stdout=w)
         finally:
             os.close(w)
         results.append((p.returncode, p.stderr))
@@ -98,12 +94,6 @@ def test_a_stdout_closed_from_the_start_exits_as_before():
     as Python's own exit (found in review: a traceback and exit 1)."""
     results = []
     for full in (False, True):
-        env = {**os.environ, "SCHEMADIFF_NO_CACHE": "1"}
-        env.pop("SCHEMADIFF_FULL_EXIT", None)
-        if full:
-            env["SCHEMADIFF_FULL_EXIT"] = "1"
-        p = subprocess.run([sys.executable, "-c", "from schemadiff.cli import run; import sys; "
-                            f"sys.argv = ['schemadiff', 'validate', {str(SPEC)!r}]; run()"],
-                           env=env, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
+        p = _run(["validate", str(SPEC)], full, stdout=None, preexec_fn=lambda: os.close(1))
         results.append((p.returncode, p.stderr))
     assert results[0] == results[1] == (0, b"")

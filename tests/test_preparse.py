@@ -199,3 +199,26 @@ def test_validate_and_sql_read_a_cold_spec_on_two_cores_and_print_the_same(tmp_p
             assert runs[0].code == code, runs[0]
     # Cold: the --no-cache run and the cold cached run of each spec read on two cores; warm: not.
     assert len(splitting) == 4  # good and bad: the --no-cache run, the cold one; never the warm one
+
+
+@pytest.mark.parametrize("planted", ["fifo", "device link"])
+def test_a_hostile_path_in_a_spec_read_on_two_cores_fails_as_the_plain_load(tmp_path, splitting, monkeypatch, planted):
+    """A FIFO named like a spec file, or a link to a device, in a cold spec that ``validate`` reads
+    on two cores: never opened, never waited on; the plain load's error names it, exit 1."""
+    import os
+
+    from .conftest import run_cli
+
+    spec = _spec(tmp_path / "s")
+    target = spec / "tables" / "zz.yaml"
+    if planted == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    argv = ["validate", str(spec), "--no-cache"]
+    r = run_cli(*argv)
+    monkeypatch.setenv("SCHEMADIFF_NO_FORK", "1")
+    plain = run_cli(*argv)
+    assert (r.code, r.out, r.err) == (plain.code, plain.out, plain.err)
+    assert r.code == 1 and "zz.yaml" in r.err and "not a regular file" in r.err, r
+    assert splitting == []  # the walk refused it before any file was handed to another process
