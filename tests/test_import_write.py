@@ -348,34 +348,119 @@ def test_sigterm_while_writing_leaves_every_out_as_it_was(pg, db, tmp_path, monk
     assert signal.getsignal(signal.SIGTERM) is handler  # restored
 
 
-def test_the_load_back_read_on_two_cores_is_the_plain_import(pg, db, tmp_path, monkeypatch):
-    """``import`` reads the files it wrote back on two cores (``spec/preparse.py``): the same
-    files, output and exit code as read on one."""
-    from schemadiff.spec import preparse
+TWELVE = TABLES + "; " + "; ".join(
+    f"CREATE TABLE t{i} (id bigint PRIMARY KEY, c_id bigint REFERENCES c (id), "
+    f"n int NOT NULL DEFAULT {i} CHECK (n >= {i}), note text); CREATE INDEX t{i}_n ON t{i} (n) WHERE n > {i}"
+    for i in range(12))
 
-    _psql(pg, db, TABLES + "; " + "; ".join(
-        f"CREATE TABLE t{i} (id bigint PRIMARY KEY, c_id bigint REFERENCES c (id), "
-        f"n int NOT NULL DEFAULT {i} CHECK (n >= {i}), note text); CREATE INDEX t{i}_n ON t{i} (n) WHERE n > {i}"
-        for i in range(12)))
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    """Every ``preparse.halves`` forks (MIN_FILES 1); the list holds how many items each other
+    process got; ``reads`` counts the YAML files ``load_spec`` parses itself."""
+    from schemadiff.spec import preparse, yamlread
+
     started: list[int] = []
     real = preparse._start
 
-    def start(files):
-        started.append(len(files))
-        return real(files)
+    def start(items, work):
+        started.append(len(items))
+        return real(items, work)
 
     monkeypatch.setattr(preparse, "_start", start)
     monkeypatch.setattr(preparse, "MIN_FILES", 1)
     monkeypatch.delenv("SCHEMADIFF_NO_FORK", raising=False)
+    reads: list[str] = []
+    loading = []
+    real_load, real_parse = spec_load.load_spec, yamlread.parse_yaml
+
+    def load_spec(*args, **kwargs):
+        loading.append(True)
+        try:
+            return real_load(*args, **kwargs)
+        finally:
+            loading.pop()
+
+    def parse_yaml(raw, display, *args, **kwargs):
+        if loading and os.getpid() == here:
+            reads.append(Path(display).name)
+        return real_parse(raw, display, *args, **kwargs)
+
+    here = os.getpid()
+    monkeypatch.setattr(spec_load, "load_spec", load_spec)
+    monkeypatch.setattr(yamlread, "parse_yaml", parse_yaml)  # read_yaml's too; the load imports it per call
+    return started, reads
+
+
+def test_tables_rendered_and_read_on_two_cores_are_the_plain_import(pg, db, tmp_path, monkeypatch, two_cores):
+    """``import`` renders its tables' files and reads each text back as the load would read the
+    file on two cores (``dump._rendered_on_two_cores``): the same files, output and exit code as
+    on one, and the load-back parses no table file itself (it takes each text's reading, keyed by
+    the bytes it reads from the file)."""
+    started, reads = two_cores
+    _psql(pg, db, TWELVE)
     split = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "split"))
-    assert started == [7]  # of 15 table files, every other one (the 2nd, the 4th, …)
+    assert started == [7]  # of 15 tables, every other one (the 2nd, the 4th, …)
+    assert reads == ["schemadiff.yaml"]  # the root only: every table's reading was taken
+    reads.clear()
     monkeypatch.setenv("SCHEMADIFF_NO_FORK", "1")
     plain = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "plain"))
     assert started == [7]
+    assert len(reads) == 16  # the root and 15 table files
     assert (split.code, split.out.replace("/split:", "/plain:"), split.err) == (plain.code, plain.out, plain.err)
     assert split.code == 0, split
+    assert _files(tmp_path / "split") == _files(tmp_path / "plain") and len(_files(tmp_path / "plain")) == 16
 
-    def files(root):
-        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
-    assert files(tmp_path / "split") == files(tmp_path / "plain") and len(files(tmp_path / "plain")) == 16
+@pytest.mark.parametrize("how", ["crash", "garbage", "forged", "not text", "not a spec", "not its table"])
+def test_tables_the_other_process_does_not_hand_back_are_rendered_and_read_here(
+        pg, db, tmp_path, monkeypatch, two_cores, how):
+    """Whatever the other process hands back instead of (text, reading) pairs of its own tables
+    (nothing: it crashed; bytes that do not unpickle; a forged pickle; values of another shape;
+    indexes past its share), ``import`` renders those tables and the load reads their files, with
+    the same files and output as without the other process."""
+    import pickle
+
+    from schemadiff.spec import dump
+
+    started, reads = two_cores
+    _psql(pg, db, TWELVE)
+    monkeypatch.setenv("SCHEMADIFF_NO_FORK", "1")
+    plain = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "plain"))
+    monkeypatch.delenv("SCHEMADIFF_NO_FORK")
+    reads.clear()
+    here = os.getpid()
+    marker = tmp_path / "ran"
+    real_dumps, real_text = pickle.dumps, dump.table_text
+
+    def dumps(value, *args, **kwargs):
+        if os.getpid() == here:
+            return real_dumps(value, *args, **kwargs)
+        if how == "garbage":
+            return b"\x80\x05not a pickle at all"
+        if how == "forged":
+            return b"cos\nsystem\n(S'touch %s'\ntR." % str(marker).encode()
+        if how == "not text":
+            return real_dumps({i: (b"table: x\n", None) for i in value}, *args, **kwargs)
+        if how == "not a spec":
+            return real_dumps({i: (text, {"table": "x"}) for i, (text, _) in value.items()}, *args, **kwargs)
+        return real_dumps({i + 100: v for i, v in value.items()}, *args, **kwargs)  # not its table
+
+    def crashing(*args, **kwargs):
+        if os.getpid() != here:
+            os._exit(3)
+        return real_text(*args, **kwargs)
+
+    if how == "crash":
+        monkeypatch.setattr(dump, "table_text", crashing)
+    monkeypatch.setattr(pickle, "dumps", dumps)
+    split = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "split"))
+    assert started == [7]
+    assert len(reads) == 8 and "schemadiff.yaml" in reads, (how, reads)  # the root, the other process's 7
+    assert not marker.exists()
+    assert (split.code, split.out.replace("/split:", "/plain:"), split.err) == (plain.code, plain.out, plain.err)
+    assert _files(tmp_path / "split") == _files(tmp_path / "plain")

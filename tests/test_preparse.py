@@ -33,9 +33,9 @@ def splitting(monkeypatch):
     started: list[int] = []
     real = preparse._start
 
-    def start(files):
-        other = real(files)
-        started.append(len(files) if other is not None else -1)
+    def start(items, work):
+        other = real(items, work)
+        started.append(len(items) if other is not None else -1)
         return other
 
     monkeypatch.setattr(preparse, "_start", start)

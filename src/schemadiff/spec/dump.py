@@ -447,14 +447,12 @@ def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, st
     files = {"schemadiff.yaml": HEADER_ROOT + "\n".join(block(root_document(schema, default_schema))) + "\n"}
     names = _Names(explicit)
     paths = file_names(schema, default_schema)
-    by_table: dict[tuple[str, str], set[str]] = {}
-    for schema_name, table_name, name in explicit:
-        by_table.setdefault((schema_name, table_name), set()).add(name)
+    key_of = _render_keys(explicit)
     for t in schema.tables:
-        key = (t.qualified, frozenset(by_table.get((t.schema, t.name), ())))
+        key = key_of(t)
         text = cache.get(key) if cache is not None else None
         if text is None:
-            text = "\n".join(block(table_document(t, schema, names, default_schema))) + "\n"
+            text = table_text(t, schema, names, default_schema)
             if cache is not None:
                 cache[key] = text
         files[paths[t.qualified]] = text
@@ -476,6 +474,57 @@ def render(schema: Schema, default_schema: str, explicit: set[tuple[str, str, st
         used.add(candidate.lower())
         files[candidate] = view_text(v, default_schema)
     return files
+
+
+def table_text(t: Table, schema: Schema, names: _Names, default_schema: str) -> str:
+    """The text of a table's file."""
+    return "\n".join(block(table_document(t, schema, names, default_schema))) + "\n"
+
+
+def _render_keys(explicit: set[tuple[str, str, str]]):
+    """The key of a table's text in ``render``'s cache: the table and the explicit names it is
+    rendered with."""
+    by_table: dict[tuple[str, str], set[str]] = {}
+    for schema_name, table_name, name in explicit:
+        by_table.setdefault((schema_name, table_name), set()).add(name)
+    return lambda t: (t.qualified, frozenset(by_table.get((t.schema, t.name), ())))
+
+
+def _rendered_on_two_cores(schema: Schema, default_schema: str, explicit: set[tuple[str, str, str]],
+                           cache: dict, directory: Path, display: str | None) -> dict:
+    """Every table's text rendered, and read back as the load would read that file
+    (``load.table_spec``), on two cores (``preparse.halves``): the texts go into ``render``'s
+    ``cache``, and what is returned is keyed as ``load_spec``'s ParseCache, so the load takes
+    them instead of reading the files again, once ``render`` and ``_write`` have put exactly
+    those bytes there (the load reads every file, and takes a value only for the bytes it
+    reads). A table the other process does not hand back is rendered by ``render`` and read by
+    the load, as without this; {} and nothing cached when there is no second core to use."""
+    from .format import TableSpec
+    from .load import _imports, shown_names, table_spec
+    from .preparse import halves
+
+    _imports()
+    names = _Names(explicit)
+    paths = file_names(schema, default_schema)
+    shown = shown_names(directory, directory / "schemadiff.yaml", display)
+
+    def work(t: Table):
+        text = table_text(t, schema, names, default_schema)
+        return text, table_spec(shown(directory / paths[t.qualified]), text.encode("utf-8"))
+
+    def accept(made) -> bool:
+        return (type(made) is tuple and len(made) == 2 and type(made[0]) is str
+                and (made[1] is None or isinstance(made[1], TableSpec)))
+
+    tables = list(schema.tables)
+    key_of = _render_keys(explicit)
+    parsed: dict = {}
+    for i, (text, spec) in halves(tables, work, accept).items():
+        t = tables[i]
+        cache[key_of(t)] = text
+        if spec is not None:
+            parsed[(shown(directory / paths[t.qualified]), text.encode("utf-8"))] = spec
+    return parsed
 
 
 def _constraint_names(t: Table) -> dict[tuple, str]:
@@ -523,11 +572,14 @@ def _write(directory: Path, files: dict[str, str], written: dict[str, str]) -> N
     for rel in [rel for rel in written if rel not in files]:
         (directory / rel).unlink()
         del written[rel]
+    made: set[Path] = set()  # folders made or found here: each asked for once, not once per file
     for rel, text in files.items():
         if written.get(rel) == text:
             continue
         path = directory / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
         path.write_text(text, encoding="utf-8")
         written[rel] = text
 
@@ -544,10 +596,10 @@ def _dump_into(schema: Schema, default_schema: str, display: str | None, directo
     written: dict[str, str] = {}  # what ``directory`` holds now
     parsed: dict = {}  # load_spec's ParseCache: a later round parses only the files that changed
     for round_ in range(4):
+        if round_ == 0:
+            parsed.update(_rendered_on_two_cores(schema, default_schema, explicit, cache, directory, display))
         files = render(schema, default_schema, explicit, cache)
         _write(directory, files, written)
-        if round_ == 0:
-            parsed.update(_written_on_two_cores(directory, display))
         loaded = load_spec(directory, display=display, cache=parsed).schema
         added: set[tuple[str, str, str]] = set()
         kept: list[tuple[str, str]] = []  # (schema, name) of the generated names that matched
@@ -571,16 +623,6 @@ def _dump_into(schema: Schema, default_schema: str, display: str | None, directo
             _write(directory, files, written)
             return files
     return files
-
-
-def _written_on_two_cores(directory: Path, display: str | None) -> dict:
-    """The table files just written, read and validated on two cores (``preparse``), keyed as
-    ``load_spec``'s ParseCache: the load takes them instead of reading the files again."""
-    from .load import _read_on_two_cores
-    from .loadcache import read_files
-
-    files = read_files(directory, display)
-    return _read_on_two_cores(files[1]) if files is not None else {}
 
 
 _GENERATED = re.compile(r"(.*)_(pkey|key|check|fkey)[0-9]*", re.DOTALL)

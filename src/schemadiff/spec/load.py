@@ -168,7 +168,9 @@ def shown_names(spec_dir: Path, root_path: Path, display: str | None):
     """How the load names a file in messages (and in the whole-load cache's key)."""
     base = root_path.parent
     shown_dir = Path(display) if display is not None else spec_dir
-    return lambda p: (shown_dir / p.relative_to(base)).as_posix() if spec_dir.is_dir() else p.as_posix()
+    if not spec_dir.is_dir():  # asked once: a spec given as its root file names files as they are
+        return lambda p: p.as_posix()
+    return lambda p: (shown_dir / p.relative_to(base)).as_posix()
 
 
 def _read(read, errors: list[SpecIssue]):

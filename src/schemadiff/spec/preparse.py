@@ -37,24 +37,37 @@ def split(named: list[tuple[str, bytes]]) -> dict:
     without an error; {} when not worth it or not safe here. Waits for the other process."""
     if len(named) < MIN_FILES or not may_fork():
         return {}
+    from .format import TableSpec
     from .load import _imports, table_spec
 
     _imports()  # the loader's modules, imported once, before the fork
-    theirs = named[1::2]
-    other = _start(theirs)
+    made = halves(named, lambda item: table_spec(*item), lambda spec: isinstance(spec, TableSpec))
+    return {named[i]: spec for i, spec in made.items()}
+
+
+def halves(items: list, work, accept) -> dict:
+    """index -> ``work(item)`` for each item of ``items`` where that is not None: every other item
+    done by a forked process, the rest here. ``accept`` checks each value the other process hands
+    back (what it refuses, and every item of the other's share when that process fails, is left
+    out: the caller does those itself). {} when not worth it or not safe here. ``work`` must
+    never write anything: the other process's result is a value only."""
+    if len(items) < MIN_FILES or not may_fork():
+        return {}
+    theirs = items[1::2]
+    other = _start(theirs, work)
     if other is None:
         return {}
     out: dict = {}
     try:
-        for display, raw in named[0::2]:
-            spec = table_spec(display, raw)
-            if spec is not None:
-                out[(display, raw)] = spec
+        for i in range(0, len(items), 2):
+            value = work(items[i])
+            if value is not None:
+                out[i] = value
     except BaseException:
         other.cancel()
         raise
-    for i, spec in other.result().items():
-        out[theirs[i]] = spec
+    for j, value in other.result(accept).items():
+        out[2 * j + 1] = value
     return out
 
 
@@ -63,16 +76,16 @@ class _Other(Forked):
         super().__init__(pid, fd)
         self._count = count
 
-    def result(self) -> dict:
-        """index in the files given -> TableSpec; {} for anything that is not that."""
+    def result(self, accept) -> dict:
+        """index in the items given -> value, for the values ``accept`` takes; {} for a payload
+        that is not such a dict."""
         payload = self._read_all()
         self._reap()
-        return _checked(payload, self._count)
+        return _checked(payload, self._count, accept)
 
 
-def _checked(payload: bytes, count: int) -> dict:
+def _checked(payload: bytes, count: int, accept) -> dict:
     from . import cache
-    from .format import TableSpec
 
     try:
         value = cache._Unpickler(io.BytesIO(payload)).load()
@@ -80,11 +93,10 @@ def _checked(payload: bytes, count: int) -> dict:
         return {}
     if not isinstance(value, dict):
         return {}
-    return {i: spec for i, spec in value.items()
-            if type(i) is int and 0 <= i < count and isinstance(spec, TableSpec)}
+    return {i: made for i, made in value.items() if type(i) is int and 0 <= i < count and accept(made)}
 
 
-def _start(files: list[tuple[str, bytes]]) -> _Other | None:
+def _start(items: list, work) -> _Other | None:
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
     try:
@@ -99,15 +111,13 @@ def _start(files: list[tuple[str, bytes]]) -> _Other | None:
             os.close(read_fd)
             import pickle
 
-            from .load import table_spec
-
             out = {}
-            for i, (display, raw) in enumerate(files):
+            for i, item in enumerate(items):
                 if os.getppid() != parent:
                     break  # the process that wanted these is gone
-                spec = table_spec(display, raw)
-                if spec is not None:
-                    out[i] = spec
+                value = work(item)
+                if value is not None:
+                    out[i] = value
             else:
                 with os.fdopen(write_fd, "wb") as pipe:
                     pipe.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
@@ -117,4 +127,4 @@ def _start(files: list[tuple[str, bytes]]) -> _Other | None:
         finally:
             os._exit(code)
     os.close(write_fd)
-    return _Other(pid, read_fd, len(files))
+    return _Other(pid, read_fd, len(items))

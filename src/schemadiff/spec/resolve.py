@@ -101,6 +101,26 @@ class Resolver:
     # The spec's own functions (``speccalls.Callee``), which an expression may call by
     # their schema-qualified name under their declared volatility.
     spec_functions: tuple = ()
+    # type text -> (name, enum), kept while ``enums`` keeps its size (``_enum_types``)
+    _by_type: dict | None = field(default=None, init=False, repr=False, compare=False)
+
+    def enum_typed(self, type_text: str):
+        """(name, enum) of the enum whose type text (``qualified_type_text``) is ``type_text``;
+        None for any other type."""
+        return self._enum_types().get(type_text)
+
+    def enum_type_texts(self) -> frozenset:
+        """The type texts of the spec's enums."""
+        return frozenset(self._enum_types())
+
+    def _enum_types(self) -> dict:
+        # Kept while ``enums`` is the same size: enums are only added (declared before any table
+        # is built), never replaced.
+        known = self._by_type
+        if known is None or len(known) != len(self.enums):
+            known = self._by_type = {qualified_type_text(q.schema, q.name, False): (q, e)
+                                     for q, e in self.enums.items()}
+        return known
 
     # -- types -------------------------------------------------------------
     def type_text(self, text: str) -> str:

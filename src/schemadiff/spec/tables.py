@@ -15,7 +15,7 @@ from ..model import (
     CheckConstraint, Column, FkAction, ForeignKey, Identity, Index, IndexElement, NullsOrder,
     Policy, PolicyCommand, PrimaryKey, QualifiedName, SortOrder, Table, UniqueConstraint,
 )
-from ..normalize import qualified_type_text, serial_base, serial_default
+from ..normalize import serial_base, serial_default
 from ..relnames import with_queries
 from .. import storage as st
 from . import format as f
@@ -93,6 +93,8 @@ class TableBuilder:
         self.qualified = QualifiedName(spec.schema_ or resolver.default_schema, spec.table)
         self.where = f"table {self.qualified}"
         self.column_names = list(spec.columns)
+        self._named = frozenset(self.column_names)  # for membership: the list keeps the order
+        self._types: dict[str, str] = {}  # column -> type, of the columns built so far (``column_types``)
         self.columns: list[Column] = []
         self.pk: PrimaryKey | None = None
         self.uniques: list[UniqueConstraint] = []
@@ -119,7 +121,7 @@ class TableBuilder:
         ok = True
         seen = set()
         for i, name in enumerate(names):
-            if name not in self.column_names:
+            if name not in self._named:
                 hint = ""
                 folded = [c for c in self.column_names if c.lower() == name.lower()]
                 if folded:
@@ -136,14 +138,22 @@ class TableBuilder:
         """Key columns of a primary key, unique constraint or btree index need
         a type with a default btree operator class."""
         ok = True
+        types = self.column_types()
         for i, name in enumerate(names):
-            col = next((c for c in self.columns if c.name == name), None)
-            if col is not None and _no_btree(col.type):
-                hint = "use jsonb, which has equality and indexing" if col.type.startswith("json") else ""
-                self.err(path + (i,) if path[-1] != "unique" else path, f"{what}: column {name!r} is of type {col.type}, "
+            type_text = types.get(name)
+            if type_text is not None and _no_btree(type_text):
+                hint = "use jsonb, which has equality and indexing" if type_text.startswith("json") else ""
+                self.err(path + (i,) if path[-1] != "unique" else path, f"{what}: column {name!r} is of type {type_text}, "
                          "which has no btree operator class (no equality for keys)", hint, sub)
                 ok = False
         return ok
+
+    def column_types(self) -> dict[str, str]:
+        """Column name -> type, of the columns built so far (a column's type never changes once
+        built, and columns are only added)."""
+        if len(self._types) != len(self.columns):
+            self._types = {c.name: c.type for c in self.columns}
+        return self._types
 
     def resolve(self, path: tuple, sub: str, fn, *args, **kwargs):
         try:
@@ -304,9 +314,8 @@ class TableBuilder:
             self.err(path, "a default cannot hold a subquery", sub=sub)
             return None
         label = _string_constant(parsed.tree)
-        enum = next(((q, e) for q, e in self.resolver.enums.items()
-                     if type_text is not None and qualified_type_text(q.schema, q.name, False) == type_text),
-                    None) if label is not None else None  # only a string constant can miss the enum's labels
+        # only a string constant can miss the enum's labels
+        enum = self.resolver.enum_typed(type_text) if label is not None and type_text is not None else None
         if enum is not None and label is not None and label not in enum[1].values:  # the server would reject it
             close = difflib.get_close_matches(label, list(enum[1].values), n=1, cutoff=0.6)
             self.err(path, f"default {label!r} is not a value of the enum {enum[0]} "
@@ -450,9 +459,9 @@ class TableBuilder:
 
     def _fk_types(self, path, sub, columns, target: "TableBuilder", ref_columns) -> bool:
         """Reports (and says True) when PostgreSQL could not implement the key (``fkcheck``)."""
-        enums = {qualified_type_text(q.schema, q.name, False) for q in self.resolver.enums}
-        mine = {c.name: c.type for c in self.columns}
-        theirs = {c.name: c.type for c in target.columns}
+        enums = self.resolver.enum_type_texts()
+        mine = self.column_types()
+        theirs = target.column_types()
         bad = False
         for a, b in zip(columns, ref_columns):
             if a in mine and b in theirs:
