@@ -1,4 +1,5 @@
-"""A cold load's table files, read and validated on two cores.
+"""Work of one item at a time, done on two cores: a cold load's table files read and validated,
+``import``'s tables rendered and read back.
 
 Reading a table file's YAML and validating it against the format models is about half of a
 cold load (0.4 s of 0.75 s at 1,000 tables), and each file's is independent of every other's.
@@ -6,20 +7,23 @@ cold load (0.4 s of 0.75 s at 1,000 tables), and each file's is independent of e
 back, for each file, what ``load.table_spec`` made of it; the load (``_load_spec``'s
 ``handed``) then takes those instead of reading the files again. The rest of the load (names,
 types, expressions, references across tables) runs here, on all of them, as before.
+``halves`` is the same for any work on a list (``split``'s files; ``import``'s tables, each
+rendered and its text read: ``dump._rendered_on_two_cores``).
 
-What the other process hands back is an optimization only: a file it does not hand back (a
-view, a function, a file with an error, or every file when the process crashed, was killed or
-wrote something that does not unpickle) is read by the load itself, with the plain messages.
+What the other process hands back is an optimization only: an item it does not hand back (a
+view, a function, a file with an error, or every item when the process crashed, was killed or
+wrote something that does not unpickle) is done by the caller itself, with the plain messages.
 Its payload goes through the per-file cache's allowlisting unpickler (``cache._Unpickler``:
-the format models and plain builtins), and each value must be a ``TableSpec`` of one of the
-files it was given. The process writes nothing else anywhere, stops when this one is gone
-(it checks its parent between files), and leaves by ``os._exit``.
+the format models and plain builtins), and each value must be one the caller accepts, for one
+of the items it was given. The process writes nothing else anywhere, stops when this one is
+gone (it checks its parent between items), and leaves by ``os._exit``.
 
 Used only where a core would otherwise be idle, by a caller that says so: ``plan``'s child
-(``spec/forkload.py``; the parent only reads the catalog meanwhile, then waits) and a load
-that has the machine to itself. Only on Linux, with a second core in this process's CPU
-affinity, no other thread in this process, and at least ``MIN_FILES`` files to read.
-``SCHEMADIFF_NO_FORK=1`` turns it off, as it does ``forkload``.
+(``spec/forkload.py``; the parent only reads the catalog meanwhile, then waits), a load that
+has the machine to itself, and ``import`` once its catalog read is over (no connection is
+open). Only on Linux, with a second core in this process's CPU affinity, no other thread in
+this process, and at least ``MIN_FILES`` items. ``SCHEMADIFF_NO_FORK=1`` turns it off, as it
+does ``forkload``.
 """
 
 from __future__ import annotations
@@ -29,14 +33,12 @@ import os
 
 from .forkload import Forked, may_fork
 
-MIN_FILES = 200
+MIN_FILES = 200  # items (files, tables): fewer are not worth a process
 
 
 def split(named: list[tuple[str, bytes]]) -> dict:
     """(name shown, bytes) -> ``TableSpec`` for the table files of ``named`` that read and validate
     without an error; {} when not worth it or not safe here. Waits for the other process."""
-    if len(named) < MIN_FILES or not may_fork():
-        return {}
     from .format import TableSpec
     from .load import _imports, table_spec
 
