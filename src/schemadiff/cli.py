@@ -910,6 +910,19 @@ def _what_moved(before: dict, now: dict) -> str:
     return ", ".join(parts) + more
 
 
+def _warm_import() -> None:
+    """``import``'s modules of after the catalog read, imported ahead (in a thread, while the
+    server reads the catalogs). Any failure is left for the import itself to meet: a module
+    whose import failed is not kept, and the import imports it again."""
+    try:
+        from .introspect import humane, importable  # noqa: F401
+        from .spec import dump
+
+        dump.warm_load()
+    except Exception:  # noqa: BLE001 — never an error here
+        pass
+
+
 def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     import psycopg
 
@@ -917,10 +930,6 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     from .introspect.connect import ConnectError, connect, describe_database_error, named_target, resolve_dsn
     from .introspect.connect import target_of
     from dataclasses import replace
-
-    from .introspect import importable
-    from .introspect.humane import people_schema
-    from .spec.dump import dump_spec
 
     from .outdir import OutDirError, Staging, usable
 
@@ -937,12 +946,10 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
     schemas = args.schemas or ["public"]
     import threading
 
-    from .spec.dump import warm_load
-
-    # The load-back's modules are imported while the server reads the catalogs (the main thread
-    # only waits then); started once connected, joined before people_schema, which imports
-    # modules of its own.
-    warming = threading.Thread(target=warm_load, name="schemadiff-import-warm", daemon=True)
+    # What comes after the catalog read (people_schema, the renderer, the load-back's modules) is
+    # imported while the server reads the catalogs (the main thread only waits then); started once
+    # connected, joined before people_schema.
+    warming = threading.Thread(target=_warm_import, name="schemadiff-import-warm", daemon=True)
     try:
         with connect(dsn) as conn:
             warming.start()
@@ -955,6 +962,10 @@ def _import(args, stdout: TextIO, stderr: TextIO) -> int:
                 schemas = (["public"] if "public" in found else []) + [s for s in found if s != "public"]
             result = introspect(conn, schemas, default_schema=schemas[0])
             warming.join()
+            from .introspect import importable
+            from .introspect.humane import people_schema
+            from .spec.dump import dump_spec
+
             shown = people_schema(conn, result.schema)  # as people write it, where the server agrees
             target = target_of(conn)
         shown, left_out = importable.split(shown)  # functions its loader would refuse: listed, not written
