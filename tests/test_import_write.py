@@ -423,9 +423,9 @@ def test_tables_the_other_process_does_not_hand_back_are_rendered_and_read_here(
     (nothing: it crashed; bytes that do not unpickle; a forged pickle; values of another shape;
     indexes past its share), ``import`` renders those tables and the load reads their files, with
     the same files and output as without the other process."""
-    import pickle
-
     from schemadiff.spec import dump
+
+    from .test_preparse import other_process_fails
 
     started, reads = two_cores
     _psql(pg, db, TWELVE)
@@ -433,31 +433,16 @@ def test_tables_the_other_process_does_not_hand_back_are_rendered_and_read_here(
     plain = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "plain"))
     monkeypatch.delenv("SCHEMADIFF_NO_FORK")
     reads.clear()
-    here = os.getpid()
     marker = tmp_path / "ran"
-    real_dumps, real_text = pickle.dumps, dump.table_text
 
-    def dumps(value, *args, **kwargs):
-        if os.getpid() == here:
-            return real_dumps(value, *args, **kwargs)
-        if how == "garbage":
-            return b"\x80\x05not a pickle at all"
-        if how == "forged":
-            return b"cos\nsystem\n(S'touch %s'\ntR." % str(marker).encode()
+    def reshape(how, value):
         if how == "not text":
-            return real_dumps({i: (b"table: x\n", None) for i in value}, *args, **kwargs)
+            return {i: (b"table: x\n", None) for i in value}
         if how == "not a spec":
-            return real_dumps({i: (text, {"table": "x"}) for i, (text, _) in value.items()}, *args, **kwargs)
-        return real_dumps({i + 100: v for i, v in value.items()}, *args, **kwargs)  # not its table
+            return {i: (text, {"table": "x"}) for i, (text, _) in value.items()}
+        return {i + 100: v for i, v in value.items()}  # not its table
 
-    def crashing(*args, **kwargs):
-        if os.getpid() != here:
-            os._exit(3)
-        return real_text(*args, **kwargs)
-
-    if how == "crash":
-        monkeypatch.setattr(dump, "table_text", crashing)
-    monkeypatch.setattr(pickle, "dumps", dumps)
+    other_process_fails(monkeypatch, how, marker, reshape, crash_in=(dump, "table_text"))
     split = run_cli("import", "--db", pg.dsn(db), "--out", str(tmp_path / "split"))
     assert started == [7]
     assert len(reads) == 8 and "schemadiff.yaml" in reads, (how, reads)  # the root, the other process's 7

@@ -115,13 +115,12 @@ def test_files_with_errors_are_not_handed_and_the_load_reports_them_as_the_plain
 FORGED = b"cos\nsystem\n(S'touch %s'\ntR."
 
 
-@pytest.mark.parametrize("how", ["crash", "garbage", "forged", "not a spec", "not its file"])
-def test_another_process_that_fails_hands_back_nothing_and_the_load_reads_its_files(
-        tmp_path, splitting, monkeypatch, how):
-    spec = _spec(tmp_path / "s")
-    read, named = read_files(spec, None)
+def other_process_fails(monkeypatch, how: str, marker: Path, reshape, crash_in=None) -> None:
+    """Make the other process of ``preparse.halves`` fail as ``how`` says: "crash" (``crash_in``,
+    a (module, name) of a function the work calls, exits it), "garbage" (bytes that do not
+    unpickle), "forged" (a pickle that would run ``touch marker``), or anything else: the pickle
+    of ``reshape(how, value)`` instead of its value. This process's own pickles are left alone."""
     here = os.getpid()
-    marker = tmp_path / "ran"
     real_dumps = pickle.dumps
 
     def dumps(value, *args, **kwargs):
@@ -131,20 +130,34 @@ def test_another_process_that_fails_hands_back_nothing_and_the_load_reads_its_fi
             return b"\x80\x05not a pickle at all"
         if how == "forged":
             return FORGED % str(marker).encode()
-        if how == "not a spec":
-            return real_dumps({i: {"table": "x"} for i in value}, *args, **kwargs)
-        return real_dumps({i + len(named): v for i, v in value.items()}, *args, **kwargs)  # not its file
-
-    real_table_spec = spec_load.table_spec
-
-    def crashing(display, raw):
-        if os.getpid() != here:
-            os._exit(3)
-        return real_table_spec(display, raw)
+        return real_dumps(reshape(how, value), *args, **kwargs)
 
     if how == "crash":
-        monkeypatch.setattr(spec_load, "table_spec", crashing)
+        module, name = crash_in
+        real = getattr(module, name)
+
+        def crashing(*args, **kwargs):
+            if os.getpid() != here:
+                os._exit(3)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, crashing)
     monkeypatch.setattr(pickle, "dumps", dumps)
+
+
+@pytest.mark.parametrize("how", ["crash", "garbage", "forged", "not a spec", "not its file"])
+def test_another_process_that_fails_hands_back_nothing_and_the_load_reads_its_files(
+        tmp_path, splitting, monkeypatch, how):
+    spec = _spec(tmp_path / "s")
+    read, named = read_files(spec, None)
+    marker = tmp_path / "ran"
+
+    def reshape(how, value):
+        if how == "not a spec":
+            return {i: {"table": "x"} for i in value}
+        return {i + len(named): v for i, v in value.items()}  # not its file
+
+    other_process_fails(monkeypatch, how, marker, reshape, crash_in=(spec_load, "table_spec"))
     handed = preparse.split(named[1:])
     monkeypatch.undo()
     assert splitting == [len(named[1:]) // 2]
