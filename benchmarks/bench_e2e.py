@@ -239,11 +239,13 @@ def bench_size(target: Target, n: int, runs: int, warmup: bool, work: Path, miss
             check(command, stdout)
             if round_ > 0:
                 samples[command].append(sample)
-        for old in [*work.glob(f"import-{n}-*"), *work.glob(f"cache-cold-{n}-*")]:
-            shutil.rmtree(old, ignore_errors=True)
         if round_ > 0:
             line = "  ".join(f"{c} {samples[c][-1].wall:.2f}s" for c in active)
             print(f"  run {round_}/{runs}: {line}", file=sys.stderr, flush=True)
+    # Removed after the last round, not between rounds: the file system's writeback of a removal
+    # of thousands of files lands on whatever writes files next (docs/performance.md, round 7).
+    for old in [*work.glob(f"import-{n}-*"), *work.glob(f"cache-cold-{n}-*")]:
+        shutil.rmtree(old, ignore_errors=True)
 
     result = {"tables": n, "new_tables": extra, "load_seconds": load,
               "missing": {c: why for c, why in missing.items()}}
