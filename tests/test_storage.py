@@ -250,3 +250,20 @@ def test_a_storage_change_as_migration_files_validates_and_rolls_back_exactly(pg
     w = roundtrip(pg, db, plan, desired, tmp_path / "migrations")
     assert "ALTER TABLE public.t RESET (toast.autovacuum_enabled);" in w.rollback.read_text()
     assert "ALTER TABLE public.t SET (fillfactor = 90);" in w.rollback.read_text()
+
+
+def test_storage_pairs_come_in_the_models_order_whatever_order_the_set_of_given_fields_iterates_in():
+    """``storage_pairs`` reads which fields were given from a set, whose order depends on the hash
+    seed and on how the set was built (a spec read by another process comes back unpickled): the
+    pairs follow the model's declaration order instead, the same in every process."""
+    import pickle
+
+    from schemadiff.spec.format import TableStorageSpec, storage_pairs
+
+    declared = [(f.alias or name) for name, f in TableStorageSpec.model_fields.items()]
+    given = {"fillfactor": 70, "autovacuum_enabled": False, "toast.autovacuum_enabled": True,
+             "autovacuum_vacuum_threshold": 100}
+    spec = TableStorageSpec.model_validate(dict(reversed(list(given.items()))))
+    pairs = storage_pairs(spec)
+    assert [k for k, _ in pairs] == [k for k in declared if k in given] and dict(pairs) == given
+    assert storage_pairs(pickle.loads(pickle.dumps(spec))) == pairs

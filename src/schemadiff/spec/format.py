@@ -103,11 +103,14 @@ IndexStorageSpec = _storage_model(
 
 
 def storage_pairs(spec: BaseModel | None) -> list[tuple[str, object]]:
-    """The parameters a storage spec sets, as (key, value) in the order written."""
+    """The parameters a storage spec sets, as (key, value) in the order the model declares them:
+    the same in every process (a set of field names iterates in an order that depends on the
+    hash seed and on how the set was built, as when a spec comes back unpickled)."""
     if spec is None:
         return []
-    return [(type(spec).model_fields[name].alias or name, getattr(spec, name))
-            for name in spec.model_fields_set if getattr(spec, name) is not None]
+    given = spec.model_fields_set
+    return [(field.alias or name, getattr(spec, name))
+            for name, field in type(spec).model_fields.items() if name in given and getattr(spec, name) is not None]
 
 
 class IndexColumnSpec(_Strict):
